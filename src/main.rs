@@ -1,0 +1,78 @@
+//! The `driftlint` binary: parse the command line, call the library, map the outcome to an exit
+//! code (0 clean, 1 findings or drift, 2 error). Nothing else lives here.
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use driftlint::{Error, Outcome};
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Lint(args) => lint(args, &mut out),
+        Command::Check(args) => check(args, &mut out),
+        Command::Repair(args) => repair(args, &mut out),
+        Command::Pull(args) => pull(args, &mut out),
+        Command::Verify(args) => verify(args, &mut out),
+        Command::Rules(args) => rules(args, &mut out),
+        Command::Explain(args) => explain(args, &mut out),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// lint, rules, explain
+
+fn lint(_args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::lint::run(&driftlint::lint::LintOptions::default(), out)
+}
+
+fn rules(_args: cli::RulesArgs, _out: &mut dyn Write) -> Result<Outcome, Error> {
+    Err(Error::NotImplemented("rules"))
+}
+
+fn explain(_args: cli::ExplainArgs, _out: &mut dyn Write) -> Result<Outcome, Error> {
+    Err(Error::NotImplemented("explain"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+fn check(_args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::check::run(&driftlint::check::CheckOptions::default(), out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// pull
+
+fn pull(_args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::pull::run(&driftlint::pull::PullOptions::default(), out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// repair
+
+fn repair(_args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::repair::run(&driftlint::repair::RepairOptions::default(), out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify
+
+fn verify(_args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::verify::run(&driftlint::verify::VerifyOptions::default(), out)
+}

@@ -1,0 +1,373 @@
+//! The schema model: plain data that every side of a comparison becomes.
+//!
+//! The declared `schema.yaml`, the live database and a replayed migration directory are all
+//! turned into a [`Schema`]; `diff` compares two of them and knows nothing of where they came
+//! from. This module holds data only: no I/O, no parsing, no comparison logic.
+//!
+//! Conventions every producer follows:
+//! - identifiers are stored unquoted, exactly as PostgreSQL stores them (`Order`, `user`, `a"b`);
+//! - types are stored in the canonical spelling of [`crate::types`] (what `format_type` prints);
+//! - expressions (defaults, checks, index expressions and predicates, generated columns) are SQL
+//!   text; the live side stores PostgreSQL's own rendering (`pg_get_expr`, `pg_get_constraintdef`);
+//! - `name: None` means "not declared": such an object matches by definition only.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A position in a source file (1-based), used to point reports at `schema.yaml` lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A schema-qualified name of a table, type or sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The name as valid SQL: each part quoted when it needs to be (`public."Order"`).
+    pub fn to_sql(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+/// Human form: `schema.name`, parts unquoted (`public.Order`).
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Quotes an identifier for SQL when it is not a plain lower-case, non-reserved name.
+///
+/// `prospects` stays as is; `Order`, `user`, `a b` and `a"b` become `"Order"`, `"user"`,
+/// `"a b"` and `"a""b"`.
+pub fn quote_ident(ident: &str) -> String {
+    let plain = !ident.is_empty()
+        && ident
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !is_reserved_keyword(ident);
+    if plain {
+        ident.to_string()
+    } else {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+}
+
+/// A string literal in SQL: `it's` becomes `'it''s'`.
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// PostgreSQL keywords that cannot be used as a bare column or table name
+/// (reserved, and reserved-but-can-be-function-or-type, per the PostgreSQL 15 keyword appendix).
+fn is_reserved_keyword(ident: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "authorization",
+        "binary",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "collation",
+        "column",
+        "concurrently",
+        "constraint",
+        "create",
+        "cross",
+        "current_catalog",
+        "current_date",
+        "current_role",
+        "current_schema",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "freeze",
+        "from",
+        "full",
+        "grant",
+        "group",
+        "having",
+        "ilike",
+        "in",
+        "initially",
+        "inner",
+        "intersect",
+        "into",
+        "is",
+        "isnull",
+        "join",
+        "lateral",
+        "leading",
+        "left",
+        "like",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "natural",
+        "not",
+        "notnull",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "outer",
+        "overlaps",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "right",
+        "select",
+        "session_user",
+        "similar",
+        "some",
+        "symmetric",
+        "system_user",
+        "table",
+        "tablesample",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "variadic",
+        "verbose",
+        "when",
+        "where",
+        "window",
+        "with",
+    ];
+    RESERVED.binary_search(&ident).is_ok()
+}
+
+/// A whole schema: tables and enum types, keyed by qualified name (sorted, deterministic).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub tables: BTreeMap<QualifiedName, Table>,
+    pub enums: BTreeMap<QualifiedName, Enum>,
+}
+
+/// A table (or partitioned table) with everything attached to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QualifiedName,
+    /// Columns in declaration (attribute) order.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub uniques: Vec<Unique>,
+    pub checks: Vec<Check>,
+    /// `true` for a partitioned parent (`relkind = 'p'`).
+    pub partitioned: bool,
+    /// Live side only: the planner's row estimate (`reltuples`); `None` when unknown
+    /// (never analyzed) or on the declared side. Repair treats unknown as "has rows".
+    pub row_estimate: Option<i64>,
+    pub pos: Option<Pos>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// Canonical type name (see [`crate::types`]), e.g. `character varying(255)`, `integer[]`.
+    pub data_type: String,
+    pub nullable: bool,
+    /// Default expression as SQL, `None` for no default.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (<expr>) STORED`: the expression.
+    pub generated: Option<String>,
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub pos: Option<Pos>,
+}
+
+/// One key of an index: a column or an expression, with its ordering options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexKey {
+    /// A column name (unquoted) when `expression` is false, else the SQL expression.
+    pub expr: String,
+    pub expression: bool,
+    pub opclass: Option<String>,
+    pub descending: bool,
+    /// `Some(true)` for NULLS FIRST, `Some(false)` for NULLS LAST, `None` for the default.
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: Option<String>,
+    pub unique: bool,
+    /// Access method: `btree`, `gin`, `gist`, `hash`, `brin`, `spgist`, ...
+    pub method: String,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    /// Partial index predicate (`WHERE ...`), SQL.
+    pub predicate: Option<String>,
+    pub nulls_not_distinct: bool,
+    /// Live side: `false` when left INVALID by a failed concurrent build.
+    pub valid: bool,
+    /// Live side: `pg_get_indexdef` output, for readable reports.
+    pub definition: Option<String>,
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn to_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: QualifiedName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// Live side: `false` for a constraint added `NOT VALID` and never validated.
+    pub valid: bool,
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unique {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: Option<String>,
+    /// The boolean expression, without the surrounding `CHECK ( )`.
+    pub expression: String,
+    pub valid: bool,
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: QualifiedName,
+    /// Labels in sort order (`enumsortorder`).
+    pub values: Vec<String>,
+    pub pos: Option<Pos>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_list_is_sorted_for_binary_search() {
+        let probe = ["user", "order", "table", "select", "all", "with"];
+        for word in probe {
+            assert!(is_reserved_keyword(word), "{word} must be reserved");
+        }
+        assert!(!is_reserved_keyword("prospects"));
+    }
+
+    #[test]
+    fn quote_ident_quotes_only_when_needed() {
+        assert_eq!(quote_ident("prospects"), "prospects");
+        assert_eq!(quote_ident("discovery_query_id"), "discovery_query_id");
+        assert_eq!(quote_ident("Order"), "\"Order\"");
+        assert_eq!(quote_ident("user"), "\"user\"");
+        assert_eq!(quote_ident("a b"), "\"a b\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("1abc"), "\"1abc\"");
+        assert_eq!(quote_ident(""), "\"\"");
+    }
+
+    #[test]
+    fn qualified_name_renders_sql_and_display() {
+        let name = QualifiedName::new("billing", "Order");
+        assert_eq!(name.to_sql(), "billing.\"Order\"");
+        assert_eq!(name.to_string(), "billing.Order");
+    }
+}

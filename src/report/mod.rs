@@ -1,0 +1,1 @@
+//! Rendering of results: `findings` (lint) and `drift` (check) in each output format.

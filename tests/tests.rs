@@ -1,0 +1,9 @@
+//! Integration tests: one binary, a module per feature area, run against the built `driftlint`
+//! binary and a real PostgreSQL (a scratch cluster started by `util`).
+
+mod util;
+
+mod check;
+mod lint;
+mod repair;
+mod verify;
