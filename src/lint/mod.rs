@@ -1,6 +1,8 @@
 //! The migration linter: split files into statements with exact spans, understand each one
 //! (sqlparser AST, PL/pgSQL DO bodies, token fallback), run the rules, report findings.
 
+pub mod source;
+
 use std::io::Write;
 
 use miette::Diagnostic;
