@@ -2,6 +2,7 @@
 //! (sqlparser AST, PL/pgSQL DO bodies, token fallback), run the rules, report findings.
 
 pub mod source;
+pub mod suppress;
 
 use std::io::Write;
 
