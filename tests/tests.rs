@@ -5,5 +5,6 @@ mod util;
 
 mod check;
 mod lint;
+mod lint_docs;
 mod repair;
 mod verify;
