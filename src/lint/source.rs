@@ -65,8 +65,8 @@ struct Words<'a> {
     count: usize,
     first: [&'a [u8]; 4],
     previous: &'a [u8],
-    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: `BEGIN`/`CASE` ... `END` nest, and a `;` inside
-    /// a `BEGIN ATOMIC` body does not end the statement.
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: `BEGIN ATOMIC`/`CASE` ... `END` nest, and a
+    /// `;` inside a `BEGIN ATOMIC` body does not end the statement.
     routine: bool,
     copy_from_stdin: bool,
 }
@@ -171,23 +171,30 @@ impl<'a> Splitter<'a> {
     }
 
     fn block_comment(&mut self) {
-        let mut depth = 0usize;
-        while self.pos < self.bytes.len() {
-            match (self.bytes[self.pos], self.at(1)) {
-                (b'/', b'*') => {
-                    depth += 1;
-                    self.pos += 2;
-                }
-                (b'*', b'/') => {
-                    depth -= 1;
-                    self.pos += 2;
-                    if depth == 0 {
-                        return;
+        self.pos = block_comment_end(self.bytes, self.pos);
+    }
+
+    /// Whether the next word, after whitespace and comments, is `keyword`.
+    fn next_word_is(&self, keyword: &str) -> bool {
+        let mut i = self.pos;
+        while i < self.bytes.len() {
+            match (self.bytes[i], self.bytes.get(i + 1)) {
+                (b, _) if is_space(b) => i += 1,
+                (b'-', Some(b'-')) => {
+                    while i < self.bytes.len() && self.bytes[i] != b'\n' {
+                        i += 1;
                     }
                 }
-                _ => self.pos += 1,
+                (b'/', Some(b'*')) => i = block_comment_end(self.bytes, i),
+                _ => break,
             }
         }
+        let rest = &self.bytes[i..];
+        rest.len() >= keyword.len()
+            && is(&rest[..keyword.len()], keyword)
+            && rest
+                .get(keyword.len())
+                .is_none_or(|&b| !is_word_continue(b))
     }
 
     /// A psql backslash command: the rest of the line. `\copy ... from stdin` is followed by data.
@@ -289,7 +296,9 @@ impl<'a> Splitter<'a> {
                     } else {
                         words.push(word);
                         if words.routine && words.count > 2 {
-                            if is(word, "begin") || is(word, "case") {
+                            let opens = is(word, "case")
+                                || (is(word, "begin") && self.next_word_is("atomic"));
+                            if opens {
                                 begin_depth += 1;
                             } else if is(word, "end") {
                                 begin_depth = begin_depth.saturating_sub(1);
@@ -353,6 +362,29 @@ impl<'a> Splitter<'a> {
             None => self.bytes.len(),
         };
     }
+}
+
+/// The end of the (possibly nested) block comment that starts at `from`.
+fn block_comment_end(bytes: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut pos = from;
+    while pos < bytes.len() {
+        match (bytes[pos], bytes.get(pos + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                pos += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                pos += 2;
+                if depth == 0 {
+                    return pos;
+                }
+            }
+            _ => pos += 1,
+        }
+    }
+    bytes.len()
 }
 
 fn contains_from_stdin(line: &str) -> bool {
@@ -577,6 +609,21 @@ mod tests {
         assert_eq!(
             statements(&text),
             [function, procedure, "BEGIN;", "SELECT 1;", "END;"]
+        );
+    }
+
+    #[test]
+    fn begin_as_a_parameter_name_is_not_a_body() {
+        let text = "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql RETURN begin + 1; SELECT 1;\n\
+                    CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN /* c */ -- x\n ATOMIC SELECT 1; END; SELECT 2;";
+        assert_eq!(
+            statements(text),
+            [
+                "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql RETURN begin + 1;",
+                "SELECT 1;",
+                "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN /* c */ -- x\n ATOMIC SELECT 1; END;",
+                "SELECT 2;"
+            ]
         );
     }
 
