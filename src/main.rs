@@ -37,16 +37,33 @@ fn main() -> ExitCode {
 // ---------------------------------------------------------------------------------------------
 // lint, rules, explain
 
-fn lint(_args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::lint::run(&driftlint::lint::LintOptions::default(), out)
+fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use std::io::IsTerminal;
+    let format = match args.format {
+        cli::LintFormat::Human => driftlint::lint::Format::Human,
+        cli::LintFormat::Json => driftlint::lint::Format::Json,
+        cli::LintFormat::Sarif => driftlint::lint::Format::Sarif,
+        cli::LintFormat::Github => driftlint::lint::Format::Github,
+    };
+    let options = driftlint::lint::LintOptions {
+        paths: args.paths,
+        format,
+        select: args.select,
+        ignore: args.ignore,
+        stdin_filename: args.stdin_filename,
+        fix: args.fix,
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    driftlint::lint::run(&options, out)
 }
 
-fn rules(_args: cli::RulesArgs, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("rules"))
+fn rules(args: cli::RulesArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let json = args.format == cli::RulesFormat::Json;
+    driftlint::lint::list_rules(json, out)
 }
 
-fn explain(_args: cli::ExplainArgs, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("explain"))
+fn explain(args: cli::ExplainArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    driftlint::lint::explain(&args.rule, out)
 }
 
 // ---------------------------------------------------------------------------------------------

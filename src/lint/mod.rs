@@ -1,22 +1,910 @@
 //! The migration linter: split files into statements with exact spans, understand each one
-//! (sqlparser AST, PL/pgSQL DO bodies, token fallback), run the rules, report findings.
+//! (sqlparser AST, PL/pgSQL DO bodies, token fallback) as normalized actions, run the rules,
+//! apply suppressions, report findings, and rewrite files with the safe fixes on `--fix`.
+//!
+//! This module is the engine and the public types; splitting is [`source`], suppression comments
+//! are [`suppress`], reading statements is [`statement`] / [`action`] / [`plpgsql`], judging them
+//! is [`rules`], and rendering is `crate::report::findings`.
 
+pub mod action;
+pub mod plpgsql;
+pub mod rules;
 pub mod source;
+pub mod statement;
 pub mod suppress;
+pub mod tokens;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::{Error, Outcome};
+use action::{Action, Kind, Parsed};
+pub use rules::Rule;
+
+/// How bad a finding is. Only errors fail a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What kind of problem a rule finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Fails when run twice.
+    Idempotency,
+    /// Blocks or rewrites a busy table.
+    Locking,
+    /// Loses data or breaks running code.
+    Destructive,
+    /// Could not be fully parsed.
+    Syntax,
+    Style,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Idempotency,
+        Category::Locking,
+        Category::Destructive,
+        Category::Syntax,
+        Category::Style,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Idempotency => "idempotency",
+            Category::Locking => "locking",
+            Category::Destructive => "destructive",
+            Category::Syntax => "syntax",
+            Category::Style => "style",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// A mechanical fix: replace `span` of the file with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, as an action ("Add IF NOT EXISTS").
+    pub title: String,
+    pub span: Range<usize>,
+    pub replacement: String,
+    /// Safe fixes keep what the statement does on its first run; `--fix` applies only those.
+    pub safe: bool,
+}
+
+/// A fix as reported: the edit plus the whole statement with the edit applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedFix {
+    pub title: String,
+    pub span: Range<usize>,
+    pub replacement: String,
+    pub safe: bool,
+    /// The fixed statement text.
+    pub statement: String,
+}
+
+/// One problem found in one file.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub category: Category,
+    pub span: Range<usize>,
+    /// 1-based line and character column of the span's start and end.
+    pub start: (usize, usize),
+    pub end: (usize, usize),
+    pub message: String,
+    pub help: String,
+    pub fix: Option<ReportedFix>,
+}
+
+/// How many statements a file had, and how they were understood.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub statements: usize,
+    pub parsed: usize,
+    pub fallback: usize,
+    pub unparsed: usize,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.statements += other.statements;
+        self.parsed += other.parsed;
+        self.fallback += other.fallback;
+        self.unparsed += other.unparsed;
+    }
+}
+
+/// The result of linting one file's text.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The file name as shown in reports.
+    pub name: String,
+    pub text: String,
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+/// Output formats of `driftlint lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// What `driftlint lint` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Files or directories ('-' for stdin).
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    /// Rules or categories to run (empty: all).
+    pub select: Vec<String>,
+    /// Rules or categories to skip.
+    pub ignore: Vec<String>,
+    /// The name shown for stdin.
+    pub stdin_filename: Option<String>,
+    /// Rewrite files with the safe fixes.
+    pub fix: bool,
+    /// Colors in human output.
+    pub color: bool,
+}
 
 #[derive(Debug, Error, Diagnostic)]
-pub enum LintError {}
+pub enum LintError {
+    #[error("unknown rule or category `{0}`")]
+    #[diagnostic(
+        code(driftlint::lint::unknown_rule),
+        help("`driftlint rules` lists the rules; categories are idempotency, locking, destructive, syntax, style")
+    )]
+    UnknownRule(String),
 
-#[derive(Debug, Clone, Default)]
-pub struct LintOptions {}
+    #[error("no files to lint")]
+    #[diagnostic(
+        code(driftlint::lint::no_paths),
+        help("pass .sql files or directories, or '-' to read stdin")
+    )]
+    NoPaths,
 
-pub fn run(_options: &LintOptions, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("lint"))
+    #[error("{} is not valid UTF-8", path.display())]
+    #[diagnostic(
+        code(driftlint::lint::not_utf8),
+        help("save the file as UTF-8; the other files were linted")
+    )]
+    NotUtf8 { path: PathBuf },
+
+    #[error("could not read {}", path.display())]
+    #[diagnostic(
+        code(driftlint::lint::read),
+        help("check that the path exists and is readable; the other files were linted")
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("could not write the fixed {}", path.display())]
+    #[diagnostic(code(driftlint::lint::write), help("check that the file is writable"))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{count} file(s) could not be linted")]
+    #[diagnostic(
+        code(driftlint::lint::files),
+        help("the findings of the other files were reported")
+    )]
+    Files {
+        count: usize,
+        #[related]
+        errors: Vec<LintError>,
+    },
+
+    #[error("unknown rule `{0}`")]
+    #[diagnostic(
+        code(driftlint::lint::explain),
+        help("`driftlint rules` lists the rules")
+    )]
+    UnknownExplain(String),
+}
+
+/// Which rules run.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    enabled: Vec<Rule>,
+}
+
+impl Selection {
+    /// `select` (empty: everything) minus `ignore`; each entry a rule name or a category.
+    pub fn new(select: &[String], ignore: &[String]) -> Result<Selection, LintError> {
+        let expand = |names: &[String]| -> Result<Vec<Rule>, LintError> {
+            let mut rules = Vec::new();
+            for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+                if let Some(rule) = Rule::from_name(name) {
+                    rules.push(rule);
+                } else if let Some(category) = Category::from_name(name) {
+                    rules.extend(Rule::all().iter().filter(|r| r.category() == category));
+                } else if name == "all" {
+                    rules.extend(Rule::all());
+                } else {
+                    return Err(LintError::UnknownRule(name.to_string()));
+                }
+            }
+            Ok(rules)
+        };
+        let selected = expand(select)?;
+        let ignored = expand(ignore)?;
+        let base: Vec<Rule> = if selected.is_empty() {
+            Rule::all().to_vec()
+        } else {
+            selected
+        };
+        let mut enabled: Vec<Rule> = base.into_iter().filter(|r| !ignored.contains(r)).collect();
+        enabled.sort();
+        enabled.dedup();
+        Ok(Selection { enabled })
+    }
+
+    /// Every rule.
+    pub fn all() -> Selection {
+        Selection {
+            enabled: Rule::all().to_vec(),
+        }
+    }
+
+    /// One rule alone.
+    pub fn only(rule: Rule) -> Selection {
+        Selection {
+            enabled: vec![rule],
+        }
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.enabled.contains(&rule)
+    }
+}
+
+/// Lint one file's text. Never fails: what cannot be understood becomes a finding.
+pub fn lint_text(name: &str, text: &str, selection: &Selection) -> FileReport {
+    let pieces = source::split(text);
+    let mut state = statement::FileState::new(text);
+    let mut actions: Vec<Action> = Vec::new();
+    let mut stats = Stats::default();
+    for piece in &pieces {
+        let first_new = actions.len();
+        match piece.kind {
+            source::PieceKind::Statement => {
+                stats.statements += 1;
+                let understood = statement::top_level(&mut state, piece.span.clone(), &mut actions);
+                match understood.parsed {
+                    Parsed::Fully => stats.parsed += 1,
+                    Parsed::Fallback => stats.fallback += 1,
+                    Parsed::NotAtAll => stats.unparsed += 1,
+                }
+                if understood.parsed != Parsed::Fully {
+                    let kind = Kind::Unparsed {
+                        how: understood.parsed,
+                        reason: understood.reason.unwrap_or_default(),
+                    };
+                    actions.push(Action::new(kind, piece.span.clone(), piece.span.clone()));
+                }
+            }
+            source::PieceKind::MetaCommand => {
+                actions.push(Action::new(
+                    Kind::MetaCommand,
+                    piece.span.clone(),
+                    piece.span.clone(),
+                ));
+            }
+            source::PieceKind::CopyData => {}
+        }
+        for action in &mut actions[first_new..] {
+            action.piece_start = piece.span.start;
+        }
+    }
+
+    let suppressions = suppress::parse(text, &pieces);
+    let lines = source::LineIndex::new(text);
+    let facts = rules::Facts::new(&actions);
+    let mut findings = Vec::new();
+    let suppressed = |rule: Rule, at: usize| {
+        suppressions.is_suppressed(rule.name(), at)
+            || suppressions.is_suppressed(rule.category().name(), at)
+    };
+    for (index, action) in actions.iter().enumerate() {
+        let ctx = rules::Ctx {
+            text,
+            actions: &actions,
+            index,
+            facts: &facts,
+        };
+        for &rule in &selection.enabled {
+            let Some(hit) = rule.check(action, &ctx) else {
+                continue;
+            };
+            if suppressed(rule, action.statement.start) {
+                continue;
+            }
+            findings.push(finding(rule, hit, text, &lines, action));
+        }
+    }
+    if selection.enabled(Rule::UnknownSuppression) {
+        for (span, message, help) in rules::unknown_suppression(&suppressions) {
+            let rule = Rule::UnknownSuppression;
+            findings.push(Finding {
+                rule,
+                severity: rule.default_severity(),
+                category: rule.category(),
+                start: lines.line_col(span.start),
+                end: lines.line_col(span.end),
+                span,
+                message,
+                help,
+                fix: None,
+            });
+        }
+    }
+    findings.sort_by_key(|f| (f.span.start, f.rule));
+    FileReport {
+        name: name.to_string(),
+        text: text.to_string(),
+        findings,
+        stats,
+    }
+}
+
+fn finding(
+    rule: Rule,
+    hit: rules::Hit,
+    text: &str,
+    lines: &source::LineIndex,
+    action: &Action,
+) -> Finding {
+    let fix = hit.fix.map(|fix| {
+        let statement = &action.statement;
+        let fixed = if fix.span.start >= statement.start && fix.span.end <= statement.end {
+            if fix.span == *statement {
+                fix.replacement.clone()
+            } else {
+                format!(
+                    "{}{}{}",
+                    &text[statement.start..fix.span.start],
+                    fix.replacement,
+                    &text[fix.span.end..statement.end]
+                )
+            }
+        } else {
+            fix.replacement.clone()
+        };
+        ReportedFix {
+            title: fix.title,
+            span: fix.span,
+            replacement: fix.replacement,
+            safe: fix.safe,
+            statement: fixed,
+        }
+    });
+    Finding {
+        rule,
+        severity: rule.default_severity(),
+        category: rule.category(),
+        start: lines.line_col(hit.span.start),
+        end: lines.line_col(hit.span.end),
+        span: hit.span,
+        message: hit.message,
+        help: hit.help,
+        fix,
+    }
+}
+
+/// Apply the safe fixes of `findings` to `text` (non-overlapping ones; later passes get the
+/// rest). Returns the new text and the findings whose fixes were applied.
+pub fn apply_fixes<'f>(text: &str, findings: &'f [Finding]) -> (String, Vec<&'f Finding>) {
+    let mut chosen: Vec<&Finding> = Vec::new();
+    let mut candidates: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.fix.as_ref().is_some_and(|fix| fix.safe))
+        .collect();
+    candidates.sort_by_key(|f| f.fix.as_ref().map(|fix| (fix.span.start, fix.span.end)));
+    let mut last_end = 0usize;
+    let mut last_insert_at = usize::MAX;
+    for finding in candidates {
+        let Some(fix) = &finding.fix else { continue };
+        let overlaps =
+            fix.span.start < last_end || (fix.span.is_empty() && fix.span.start == last_insert_at);
+        if overlaps {
+            continue;
+        }
+        last_end = fix.span.end.max(last_end);
+        if fix.span.is_empty() {
+            last_insert_at = fix.span.start;
+        }
+        chosen.push(finding);
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut at = 0;
+    for finding in &chosen {
+        let Some(fix) = &finding.fix else { continue };
+        out.push_str(&text[at..fix.span.start]);
+        out.push_str(&fix.replacement);
+        at = fix.span.end;
+    }
+    out.push_str(&text[at..]);
+    (out, chosen)
+}
+
+/// A fix applied by `--fix`: the rule, the fix title and the 1-based line and column.
+pub type AppliedFix = (Rule, String, (usize, usize));
+
+/// Lint `text`, apply safe fixes until none is left (or a pass limit), and return the fixed
+/// text, what was applied (rule, title, line, column) and the final report.
+pub fn fix_text(
+    name: &str,
+    text: &str,
+    selection: &Selection,
+) -> (String, Vec<AppliedFix>, FileReport) {
+    let mut current = text.to_string();
+    let mut applied = Vec::new();
+    for _ in 0..10 {
+        let report = lint_text(name, &current, selection);
+        let (fixed, chosen) = apply_fixes(&current, &report.findings);
+        if chosen.is_empty() {
+            return (current, applied, report);
+        }
+        for finding in chosen {
+            let title = finding
+                .fix
+                .as_ref()
+                .map(|f| f.title.clone())
+                .unwrap_or_default();
+            applied.push((finding.rule, title, finding.start));
+        }
+        current = fixed;
+    }
+    let report = lint_text(name, &current, selection);
+    (current, applied, report)
+}
+
+/// One input: a file path or stdin.
+enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+/// Expand the given paths: directories are walked recursively (`.sql` files, sorted).
+fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let walker = walkdir::WalkDir::new(path).sort_by_file_name();
+            for entry in walker {
+                match entry {
+                    Ok(entry) => {
+                        let p = entry.path();
+                        if entry.file_type().is_file()
+                            && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+                        {
+                            inputs.push(Input::File(p.to_path_buf()));
+                        }
+                    }
+                    Err(error) => {
+                        let path = error.path().unwrap_or(path).to_path_buf();
+                        let source = error
+                            .into_io_error()
+                            .unwrap_or_else(|| std::io::Error::other("file system loop"));
+                        errors.push(LintError::Read { path, source });
+                    }
+                }
+            }
+        } else {
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    (inputs, errors)
+}
+
+fn read_file(path: &Path) -> Result<String, LintError> {
+    let bytes = std::fs::read(path).map_err(|source| LintError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
+/// What linting one input produced.
+struct Linted {
+    report: FileReport,
+    /// With --fix: what was applied.
+    applied: Vec<AppliedFix>,
+    /// With --fix on stdin: the fixed text.
+    fixed_stdin: Option<String>,
+}
+
+/// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
+/// outcome: `Found` when a finding of severity error remains; an error when a file could not be
+/// read (after reporting the others).
+pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let selection = Selection::new(&options.select, &options.ignore)?;
+    if options.paths.is_empty() {
+        return Err(LintError::NoPaths.into());
+    }
+    let (inputs, mut errors) = collect_inputs(&options.paths);
+
+    let mut stdin_text = None;
+    if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+        let mut buffer = Vec::new();
+        let read = std::io::stdin().read_to_end(&mut buffer);
+        let path = PathBuf::from("-");
+        stdin_text = Some(match read {
+            Ok(_) => String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path }),
+            Err(source) => Err(LintError::Read { path, source }),
+        });
+    }
+    let stdin_name = options
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| "<stdin>".to_string());
+
+    let lint_one = |input: &Input| -> Result<Linted, LintError> {
+        let (name, text, path) = match input {
+            Input::Stdin => match &stdin_text {
+                Some(Ok(text)) => (stdin_name.clone(), text.clone(), None),
+                Some(Err(LintError::NotUtf8 { .. })) | None => {
+                    return Err(LintError::NotUtf8 {
+                        path: PathBuf::from(&stdin_name),
+                    })
+                }
+                Some(Err(_)) => {
+                    return Err(LintError::Read {
+                        path: PathBuf::from(&stdin_name),
+                        source: std::io::Error::other("stdin could not be read"),
+                    })
+                }
+            },
+            Input::File(path) => (path.display().to_string(), read_file(path)?, Some(path)),
+        };
+        if !options.fix {
+            return Ok(Linted {
+                report: lint_text(&name, &text, &selection),
+                applied: Vec::new(),
+                fixed_stdin: None,
+            });
+        }
+        let (fixed, applied, report) = fix_text(&name, &text, &selection);
+        let mut fixed_stdin = None;
+        match path {
+            Some(path) if fixed != text => {
+                std::fs::write(path, &fixed).map_err(|source| LintError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            Some(_) => {}
+            None => fixed_stdin = Some(fixed),
+        }
+        Ok(Linted {
+            report,
+            applied,
+            fixed_stdin,
+        })
+    };
+
+    let results: Vec<Result<Linted, LintError>> =
+        match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
+            Ok(pool) => pool.install(|| inputs.par_iter().map(lint_one).collect()),
+            Err(_) => inputs.iter().map(lint_one).collect(),
+        };
+
+    let mut reports = Vec::new();
+    let mut changes = Vec::new();
+    let mut fixed_stdin = None;
+    for result in results {
+        match result {
+            Ok(linted) => {
+                for (rule, title, (line, column)) in &linted.applied {
+                    changes.push(format!(
+                        "{}:{line}:{column}: fixed {rule}: {title}",
+                        linted.report.name
+                    ));
+                }
+                if linted.fixed_stdin.is_some() {
+                    fixed_stdin = linted.fixed_stdin;
+                }
+                reports.push(linted.report);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+
+    let output = |e: std::io::Error| Error::Output(e);
+    if let Some(fixed) = fixed_stdin {
+        // `--fix` on stdin: the fixed text is the output, the changes go to stderr.
+        out.write_all(fixed.as_bytes()).map_err(output)?;
+        for change in &changes {
+            eprintln!("{change}");
+        }
+    } else {
+        if !changes.is_empty() {
+            if options.format == Format::Human {
+                for change in &changes {
+                    writeln!(out, "{change}").map_err(output)?;
+                }
+                writeln!(out).map_err(output)?;
+            } else {
+                for change in &changes {
+                    eprintln!("{change}");
+                }
+            }
+        }
+        let summary = summarize(&reports, errors.len());
+        crate::report::findings::write(options.format, &reports, &summary, options.color, out)
+            .map_err(output)?;
+    }
+
+    if !errors.is_empty() {
+        return Err(LintError::Files {
+            count: errors.len(),
+            errors,
+        }
+        .into());
+    }
+    let failed = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity == Severity::Error);
+    Ok(if failed {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// `driftlint rules`: every rule with its category, severity and one line.
+pub fn list_rules(json: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let output = |e: std::io::Error| Error::Output(e);
+    if json {
+        let rules: Vec<serde_json::Value> = Rule::all()
+            .iter()
+            .map(|rule| {
+                serde_json::json!({
+                    "name": rule.name(),
+                    "category": rule.category().name(),
+                    "severity": rule.default_severity().name(),
+                    "summary": rule.summary(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "version": 1, "rules": rules });
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| output(e.into()))?;
+        writeln!(out).map_err(output)?;
+    } else {
+        for category in Category::ALL {
+            writeln!(out, "{}:", category.name()).map_err(output)?;
+            for rule in Rule::all().iter().filter(|r| r.category() == category) {
+                writeln!(
+                    out,
+                    "  {:<48} {:<8} {}",
+                    rule.name(),
+                    rule.default_severity().name(),
+                    rule.summary()
+                )
+                .map_err(output)?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `driftlint explain RULE`: print the rule's page.
+pub fn explain(name: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let rule = Rule::from_name(name).ok_or_else(|| LintError::UnknownExplain(name.to_string()))?;
+    out.write_all(rule.page().as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
+}
+
+/// Totals over every file, for the reports' summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub stats: Stats,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files that could not be read.
+    pub unreadable: usize,
+}
+
+pub fn summarize(reports: &[FileReport], unreadable: usize) -> Summary {
+    let mut summary = Summary {
+        files: reports.len(),
+        unreadable,
+        ..Summary::default()
+    };
+    for report in reports {
+        summary.stats.add(&report.stats);
+        for finding in &report.findings {
+            summary.findings += 1;
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file with one statement per fixable rule, and unfixable ones in between.
+    const FIXABLE: &str = r#"CREATE TABLE users (id bigint PRIMARY KEY);
+CREATE UNIQUE INDEX ux_users_email ON users (lower(email));
+CREATE SCHEMA billing;
+CREATE EXTENSION pgcrypto;
+CREATE SEQUENCE order_no;
+CREATE MATERIALIZED VIEW totals AS SELECT count(*) FROM users;
+ALTER TABLE users ADD COLUMN email text, ADD COLUMN name text;
+DROP TABLE old_users;
+DROP INDEX CONCURRENTLY ix_old;
+ALTER TABLE users DROP COLUMN legacy, DROP CONSTRAINT ck_old;
+ALTER TABLE users ADD CONSTRAINT fk_users_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE DOMAIN email AS text CHECK (VALUE ~ '@');
+ALTER TYPE mood ADD VALUE 'happy';
+CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE VIEW active_users AS SELECT * FROM users;
+CREATE TRIGGER trg_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE POLICY own_rows ON users USING (id = 1);
+ALTER TABLE users RENAME COLUMN name TO full_name;
+ALTER TABLE users RENAME CONSTRAINT ck_a TO ck_b;
+ALTER INDEX ix_a RENAME TO ix_b;
+DO $$ BEGIN ALTER TABLE users ADD COLUMN nick text; END $$;
+DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
+"#;
+
+    #[test]
+    fn every_fix_applies_and_the_result_lints_clean_for_its_rule() {
+        let selection = Selection::all();
+        let before = lint_text("fix.sql", FIXABLE, &selection);
+        let fixable: Vec<Rule> = before
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|fix| fix.safe))
+            .map(|f| f.rule)
+            .collect();
+        for rule in [
+            Rule::CreateTableWithoutIfNotExists,
+            Rule::CreateIndexWithoutIfNotExists,
+            Rule::CreateSchemaWithoutIfNotExists,
+            Rule::CreateExtensionWithoutIfNotExists,
+            Rule::CreateSequenceWithoutIfNotExists,
+            Rule::CreateMaterializedViewWithoutIfNotExists,
+            Rule::AddColumnWithoutIfNotExists,
+            Rule::DropWithoutIfExists,
+            Rule::DropColumnWithoutIfExists,
+            Rule::DropConstraintWithoutIfExists,
+            Rule::AddConstraintWithoutGuard,
+            Rule::CreateTypeWithoutGuard,
+            Rule::CreateDomainWithoutGuard,
+            Rule::AddEnumValueWithoutIfNotExists,
+            Rule::CreateFunctionWithoutOrReplace,
+            Rule::CreateViewWithoutOrReplace,
+            Rule::CreateTriggerWithoutOrReplace,
+            Rule::CreatePolicyWithoutGuard,
+            Rule::RenameWithoutGuard,
+        ] {
+            assert!(fixable.contains(&rule), "no safe fix offered for {rule}");
+        }
+
+        let (fixed, applied, after) = fix_text("fix.sql", FIXABLE, &selection);
+        assert!(applied.len() >= fixable.len(), "{applied:?}");
+        for finding in &after.findings {
+            assert!(
+                !fixable.contains(&finding.rule) || finding.fix.is_none(),
+                "{} still reported after fixing: {}\n{fixed}",
+                finding.rule,
+                finding.message
+            );
+        }
+        // The fixed file still parses: nothing new falls back to the token reader (the original
+        // has statements sqlparser cannot parse, like DROP INDEX CONCURRENTLY), nothing is lost.
+        assert_eq!(after.stats.unparsed, 0, "{fixed}");
+        assert!(after.stats.fallback <= before.stats.fallback, "{fixed}");
+        assert!(after.stats.parsed >= before.stats.parsed, "{fixed}");
+        assert_eq!(after.stats.statements, before.stats.statements, "{fixed}");
+    }
+
+    #[test]
+    fn one_bad_statement_hides_nothing() {
+        let text = "CREATE TABLE a (id int);\nTHIS IS NOT SQL;\nCREATE TABLE b (id int);\nCREATE TABLE c (";
+        let report = lint_text("x.sql", text, &Selection::all());
+        let tables: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::CreateTableWithoutIfNotExists)
+            .map(|f| f.start.0)
+            .collect();
+        assert_eq!(tables, [1, 3, 4]);
+        assert_eq!(report.stats.statements, 4);
+        assert_eq!(report.stats.parsed, 2);
+        let unparsed = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::UnparsedStatement)
+            .count();
+        assert_eq!(unparsed, 2);
+    }
+
+    #[test]
+    fn selection_by_rule_and_category() {
+        let selection = Selection::new(&["locking".into()], &["set-not-null".into()]).unwrap();
+        assert!(selection.enabled(Rule::CreateIndexWithoutConcurrently));
+        assert!(!selection.enabled(Rule::SetNotNull));
+        assert!(!selection.enabled(Rule::DropTable));
+        assert!(Selection::new(&["no-such-rule".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn suppressions_by_rule_and_category() {
+        let text = "-- driftlint-ignore: add-column-without-if-not-exists\nALTER TABLE t ADD COLUMN a int;\n-- driftlint-ignore: idempotency\nALTER TABLE t ADD COLUMN b int;\nALTER TABLE t ADD COLUMN c int;";
+        let report = lint_text("x.sql", text, &Selection::all());
+        let lines: Vec<usize> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::AddColumnWithoutIfNotExists)
+            .map(|f| f.start.0)
+            .collect();
+        assert_eq!(lines, [5]);
+    }
+
+    #[test]
+    fn rule_names_are_unique_kebab_case() {
+        let mut names: Vec<&str> = Rule::all().iter().map(|r| r.name()).collect();
+        for name in &names {
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name}"
+            );
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Rule::all().len());
+    }
 }

@@ -1,0 +1,1004 @@
+//! Actions: what a statement does to the schema, in a form every rule can read.
+//!
+//! Every statement — parsed by sqlparser or not, at the top level, inside a `DO` body or inside
+//! an `EXECUTE '<literal>'` — is read here from its tokens into normalized [`Action`]s: create a
+//! table, add a column, drop a constraint, ... Each action of a multi-action `ALTER TABLE` is its
+//! own action with its own span. Rules see only actions, so the same rules apply wherever the
+//! SQL came from. Deciding whether an action is a problem is the rules' job, not this module's.
+
+use std::ops::Range;
+
+use sqlparser::tokenizer::Token;
+
+use super::tokens::Tok;
+
+/// What kind of object a `DROP` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    Table,
+    Index,
+    View,
+    MaterializedView,
+    Sequence,
+    Type,
+    Domain,
+    Schema,
+    Function,
+    Procedure,
+    Trigger,
+    Policy,
+    Extension,
+    Other(&'static str),
+}
+
+impl ObjectKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLE",
+            ObjectKind::Index => "INDEX",
+            ObjectKind::View => "VIEW",
+            ObjectKind::MaterializedView => "MATERIALIZED VIEW",
+            ObjectKind::Sequence => "SEQUENCE",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::Domain => "DOMAIN",
+            ObjectKind::Schema => "SCHEMA",
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Policy => "POLICY",
+            ObjectKind::Extension => "EXTENSION",
+            ObjectKind::Other(sql) => sql,
+        }
+    }
+}
+
+/// The kind of a table constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    ForeignKey,
+    Check,
+    Exclude,
+}
+
+impl ConstraintKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ConstraintKind::PrimaryKey => "PRIMARY KEY",
+            ConstraintKind::Unique => "UNIQUE",
+            ConstraintKind::ForeignKey => "FOREIGN KEY",
+            ConstraintKind::Check => "CHECK",
+            ConstraintKind::Exclude => "EXCLUDE",
+        }
+    }
+}
+
+/// What a `RENAME` renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenameKind {
+    Column,
+    Table,
+    Index,
+    Constraint,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    CreateTable,
+    CreateIndex,
+    CreateSchema,
+    CreateExtension,
+    CreateSequence,
+    CreateMaterializedView,
+    CreateView,
+    CreateFunction,
+    CreateProcedure,
+    CreateTrigger,
+    CreatePolicy,
+    CreateType,
+    CreateDomain,
+    AddEnumValue,
+    /// `volatile`: the volatile function (or serial type) in the column's default, if any.
+    AddColumn {
+        volatile: Option<String>,
+    },
+    AddConstraint(ConstraintKind),
+    Drop(ObjectKind),
+    DropColumn,
+    DropConstraint,
+    Rename(RenameKind),
+    Insert {
+        on_conflict: bool,
+    },
+    AlterColumnType,
+    SetNotNull,
+    /// `EXCEPTION WHEN others` in a DO block.
+    HandlerOthers,
+    /// A statement that was not fully parsed; `how` says how far it got.
+    Unparsed {
+        how: Parsed,
+        reason: String,
+    },
+    /// A psql backslash command.
+    MetaCommand,
+}
+
+/// How a statement was understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed {
+    Fully,
+    Fallback,
+    NotAtAll,
+}
+
+/// A possibly qualified object name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Name {
+    /// The last part, as PostgreSQL stores it (unquoted parts fold to lower case).
+    pub name: String,
+    /// The schema part, if written.
+    pub schema: Option<String>,
+    /// The name as written (quotes kept), for generated SQL.
+    pub written: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub if_exists: bool,
+    pub if_not_exists: bool,
+    pub or_replace: bool,
+    pub concurrently: bool,
+    pub not_valid: bool,
+    pub temporary: bool,
+}
+
+/// What a DO block wraps around an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guard {
+    /// `IF [NOT] EXISTS (SELECT ... FROM <catalog> WHERE ...)` and its relatives.
+    Catalog {
+        /// `Some(true)`: the branch runs when the checked object is absent (`IF NOT EXISTS`);
+        /// `Some(false)`: when it is present; `None`: cannot tell.
+        absent: Option<bool>,
+        /// The string literals of the condition, lower-cased, each dotted part on its own too.
+        names: Vec<String>,
+        /// Unique within a file: actions under the same branch share it.
+        id: usize,
+    },
+    /// An `IF` on something other than the catalog.
+    Plain,
+    /// `EXCEPTION WHEN <conditions>` around the block the action is in.
+    Handler { conditions: Vec<String> },
+}
+
+/// One thing a statement does, with where it is written.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: Kind,
+    /// The text of this action (one action of a multi-action ALTER TABLE has its own span).
+    pub span: Range<usize>,
+    /// The statement this action is part of (inside a DO body: the inner statement).
+    pub statement: Range<usize>,
+    /// Start of the top-level statement, for suppression comments.
+    pub piece_start: usize,
+    /// The object created, dropped, renamed (its old name), added (column, constraint, value).
+    pub name: Option<Name>,
+    /// The new name of a rename.
+    pub new_name: Option<String>,
+    /// The table a column, constraint, index, trigger or policy belongs to.
+    pub table: Option<Name>,
+    pub flags: Flags,
+    /// Where a missing `IF NOT EXISTS` / `IF EXISTS` / `OR REPLACE` / `CONCURRENTLY` goes.
+    pub insert_at: Option<usize>,
+    /// Where a missing `NOT VALID` goes (the end of the action).
+    pub append_at: usize,
+    /// Number of actions in this statement (a guarded wrap needs it to be 1).
+    pub siblings: usize,
+    /// Guards around the action, outermost first.
+    pub guards: Vec<Guard>,
+    pub in_transaction: bool,
+    /// Inside a DO body (or an EXECUTE literal): no whole-statement rewrites.
+    pub nested: bool,
+    /// Whether spans inside this action are exact (false inside an escaped EXECUTE literal).
+    pub exact: bool,
+}
+
+impl Action {
+    pub fn new(kind: Kind, span: Range<usize>, statement: Range<usize>) -> Action {
+        Action {
+            kind,
+            append_at: span.end,
+            span,
+            statement,
+            piece_start: 0,
+            name: None,
+            new_name: None,
+            table: None,
+            flags: Flags::default(),
+            insert_at: None,
+            siblings: 1,
+            guards: Vec::new(),
+            in_transaction: false,
+            nested: false,
+            exact: true,
+        }
+    }
+
+    /// The object's name, or "" when it has none.
+    pub fn name_str(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.name.as_str())
+    }
+
+    pub fn table_str(&self) -> &str {
+        self.table.as_ref().map_or("", |n| n.name.as_str())
+    }
+}
+
+/// What kind of statement a token list is, beyond its actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `DO [LANGUAGE x] <body>`: the index of the body's token. `plpgsql` is false for other
+    /// languages.
+    Do {
+        body: usize,
+        plpgsql: bool,
+    },
+    Begin,
+    End,
+    /// A statement kind this reader knows (even if it has no action).
+    Known,
+    /// Not a statement kind this reader knows.
+    Unknown,
+}
+
+/// A cursor over significant tokens.
+pub struct Cursor<'t, 'a> {
+    pub toks: &'t [Tok<'a>],
+    pub i: usize,
+}
+
+impl<'t, 'a> Cursor<'t, 'a> {
+    pub fn new(toks: &'t [Tok<'a>]) -> Self {
+        Cursor { toks, i: 0 }
+    }
+
+    pub fn peek(&self) -> Option<&'t Tok<'a>> {
+        self.toks.get(self.i)
+    }
+
+    pub fn peek_at(&self, k: usize) -> Option<&'t Tok<'a>> {
+        self.toks.get(self.i + k)
+    }
+
+    pub fn at(&self, keyword: &str) -> bool {
+        self.peek().is_some_and(|t| t.is(keyword))
+    }
+
+    pub fn at_seq(&self, keywords: &[&str]) -> bool {
+        keywords
+            .iter()
+            .enumerate()
+            .all(|(k, kw)| self.peek_at(k).is_some_and(|t| t.is(kw)))
+    }
+
+    pub fn eat(&mut self, keyword: &str) -> bool {
+        if self.at(keyword) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn eat_seq(&mut self, keywords: &[&str]) -> bool {
+        if self.at_seq(keywords) {
+            self.i += keywords.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Byte offset where the current token starts (or where the last one ended).
+    pub fn here(&self) -> usize {
+        match self.peek() {
+            Some(t) => t.span.0,
+            None => self.toks.last().map_or(0, |t| t.span.1),
+        }
+    }
+
+    /// A possibly qualified name: `a`, `a.b`, `"A".b`.
+    pub fn name(&mut self) -> Option<Name> {
+        let mut parts: Vec<&Tok> = Vec::new();
+        loop {
+            let tok = self.peek()?;
+            tok.word()?;
+            parts.push(tok);
+            self.i += 1;
+            if self.peek().is_some_and(|t| t.is_punct(&Token::Period))
+                && self.peek_at(1).is_some_and(|t| t.word().is_some())
+            {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let idents: Vec<String> = parts.iter().filter_map(|t| t.ident()).collect();
+        let written = parts
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect::<Vec<_>>()
+            .join(".");
+        Some(Name {
+            name: idents.last().cloned().unwrap_or_default(),
+            schema: (idents.len() >= 2).then(|| idents[idents.len() - 2].clone()),
+            written,
+        })
+    }
+
+    /// Advance to the first depth-0 token equal to `keyword` (not consuming it).
+    pub fn seek(&mut self, keyword: &str) -> bool {
+        let mut depth = 0usize;
+        while let Some(t) = self.peek() {
+            match t.token {
+                Token::LParen | Token::LBracket => depth += 1,
+                Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+                _ if depth == 0 && t.is(keyword) => return true,
+                _ => {}
+            }
+            self.i += 1;
+        }
+        false
+    }
+}
+
+/// Split token indices `from..to` at depth-0 commas.
+fn split_commas(toks: &[Tok], from: usize, to: usize) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = from;
+    for (i, t) in toks.iter().enumerate().take(to).skip(from) {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                parts.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < to {
+        parts.push((start, to));
+    }
+    parts
+}
+
+/// Functions whose value changes per row: a default calling one rewrites the whole table.
+const VOLATILE_FUNCTIONS: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+    "setseed",
+];
+
+const SERIAL_TYPES: &[&str] = &[
+    "serial",
+    "bigserial",
+    "smallserial",
+    "serial2",
+    "serial4",
+    "serial8",
+];
+
+/// Statement kinds known to the reader: a statement starting with one of these is understood
+/// at least at the token level.
+const KNOWN_COMMANDS: &[&str] = &[
+    "abort",
+    "alter",
+    "analyze",
+    "begin",
+    "call",
+    "checkpoint",
+    "close",
+    "cluster",
+    "comment",
+    "commit",
+    "copy",
+    "create",
+    "deallocate",
+    "declare",
+    "delete",
+    "discard",
+    "do",
+    "drop",
+    "end",
+    "execute",
+    "explain",
+    "fetch",
+    "grant",
+    "import",
+    "insert",
+    "listen",
+    "load",
+    "lock",
+    "merge",
+    "move",
+    "notify",
+    "prepare",
+    "reassign",
+    "refresh",
+    "reindex",
+    "release",
+    "reset",
+    "revoke",
+    "rollback",
+    "savepoint",
+    "security",
+    "select",
+    "set",
+    "show",
+    "start",
+    "table",
+    "truncate",
+    "unlisten",
+    "update",
+    "vacuum",
+    "values",
+    "with",
+];
+
+/// Read one statement's significant tokens into actions (appended to `out`).
+pub fn read(toks: &[Tok], out: &mut Vec<Action>) -> Shape {
+    let Some(first) = toks.first() else {
+        return Shape::Unknown;
+    };
+    let statement = first.span.0..toks.last().map_or(first.span.1, |t| t.span.1);
+    let mut end = toks.len();
+    while end > 0 && toks[end - 1].is_punct(&Token::SemiColon) {
+        end -= 1;
+    }
+    let toks = &toks[..end];
+    let mut reader = Reader {
+        c: Cursor::new(toks),
+        statement,
+        out,
+    };
+    reader.statement()
+}
+
+struct Reader<'t, 'a, 'o> {
+    c: Cursor<'t, 'a>,
+    statement: Range<usize>,
+    out: &'o mut Vec<Action>,
+}
+
+impl Reader<'_, '_, '_> {
+    fn action(&self, kind: Kind) -> Action {
+        Action::new(kind, self.statement.clone(), self.statement.clone())
+    }
+
+    fn statement(&mut self) -> Shape {
+        let Some(first) = self.c.peek() else {
+            return Shape::Unknown;
+        };
+        if first.is_punct(&Token::LParen) {
+            return Shape::Known;
+        }
+        let Some(word) = first.word().map(str::to_ascii_lowercase) else {
+            return Shape::Unknown;
+        };
+        if matches!(first.token, Token::Word(w) if w.quote_style.is_some()) {
+            return Shape::Unknown;
+        }
+        self.c.i += 1;
+        match word.as_str() {
+            "create" => self.create(),
+            "alter" => self.alter(),
+            "drop" => self.drop(),
+            "insert" => self.insert(),
+            "do" => return self.do_block(),
+            "begin" | "start" => return Shape::Begin,
+            "commit" | "end" | "rollback" | "abort" => {
+                if word == "rollback" && self.c.at_seq(&["to"]) {
+                    return Shape::Known;
+                }
+                if matches!(word.as_str(), "commit" | "rollback") && self.c.at("prepared") {
+                    return Shape::Known;
+                }
+                return Shape::End;
+            }
+            w if KNOWN_COMMANDS.contains(&w) => {}
+            _ => return Shape::Unknown,
+        }
+        Shape::Known
+    }
+
+    fn do_block(&mut self) -> Shape {
+        let mut plpgsql = true;
+        let mut body = None;
+        while let Some(t) = self.c.peek() {
+            if t.is("language") {
+                self.c.i += 1;
+                if let Some(lang) = self.c.peek() {
+                    let name = lang.word().or(lang.string()).unwrap_or("");
+                    plpgsql = name.eq_ignore_ascii_case("plpgsql");
+                }
+            } else if t.string().is_some() && body.is_none() {
+                body = Some(self.c.i);
+            }
+            self.c.i += 1;
+        }
+        match body {
+            Some(body) => Shape::Do { body, plpgsql },
+            None => Shape::Unknown,
+        }
+    }
+
+    fn create(&mut self) {
+        let c = &mut self.c;
+        let mut flags = Flags::default();
+        if c.eat_seq(&["or", "replace"]) {
+            flags.or_replace = true;
+        }
+        let or_replace_at = c.here();
+        loop {
+            if c.eat("temp") || c.eat("temporary") {
+                flags.temporary = true;
+                continue;
+            }
+            let modifier = [
+                "unique",
+                "global",
+                "local",
+                "unlogged",
+                "recursive",
+                "constraint",
+            ]
+            .iter()
+            .chain(&["trusted", "procedural"])
+            .any(|k| c.eat(k));
+            if !modifier {
+                break;
+            }
+        }
+        let Some(kw) = c.peek().and_then(|t| t.word()).map(str::to_ascii_lowercase) else {
+            return;
+        };
+        c.i += 1;
+        let kind = match kw.as_str() {
+            "table" => Kind::CreateTable,
+            "index" => Kind::CreateIndex,
+            "schema" => Kind::CreateSchema,
+            "extension" => Kind::CreateExtension,
+            "sequence" => Kind::CreateSequence,
+            "materialized" if c.eat("view") => Kind::CreateMaterializedView,
+            "view" => Kind::CreateView,
+            "function" => Kind::CreateFunction,
+            "procedure" => Kind::CreateProcedure,
+            "trigger" => Kind::CreateTrigger,
+            "policy" => Kind::CreatePolicy,
+            "type" => Kind::CreateType,
+            "domain" => Kind::CreateDomain,
+            _ => return,
+        };
+        let mut action = self.action(kind.clone());
+        let c = &mut self.c;
+        if matches!(kind, Kind::CreateIndex) && c.eat("concurrently") {
+            action.flags.concurrently = true;
+        }
+        let if_at = c.here();
+        if c.eat_seq(&["if", "not", "exists"]) {
+            flags.if_not_exists = true;
+        }
+        action.flags = Flags {
+            concurrently: action.flags.concurrently,
+            ..flags
+        };
+        match kind {
+            Kind::CreateFunction
+            | Kind::CreateProcedure
+            | Kind::CreateView
+            | Kind::CreateTrigger => action.insert_at = Some(or_replace_at),
+            _ => action.insert_at = Some(if_at),
+        }
+        match kind {
+            Kind::CreateIndex => {
+                if !c.at("on") {
+                    action.name = c.name();
+                } else {
+                    action.insert_at = None;
+                }
+                if c.seek("on") {
+                    c.i += 1;
+                    c.eat("only");
+                    action.table = c.name();
+                }
+            }
+            Kind::CreateSchema => {
+                c.eat("authorization");
+                action.name = c.name();
+            }
+            Kind::CreateTrigger | Kind::CreatePolicy => {
+                action.name = c.name();
+                if c.seek("on") {
+                    c.i += 1;
+                    action.table = c.name();
+                }
+            }
+            _ => action.name = c.name(),
+        }
+        if matches!(kind, Kind::CreateTable | Kind::CreateIndex) {
+            // The table a new index is on, and the table itself for CREATE TABLE.
+            if matches!(kind, Kind::CreateTable) {
+                action.table = action.name.clone();
+            }
+        }
+        self.out.push(action);
+    }
+
+    fn alter(&mut self) {
+        let c = &mut self.c;
+        if c.eat("table") {
+            let table_if_exists = c.eat_seq(&["if", "exists"]);
+            c.eat("only");
+            let Some(table) = c.name() else { return };
+            if c.peek().is_some_and(|t| t.is_punct(&Token::Mul)) {
+                c.i += 1;
+            }
+            let start = c.i;
+            let parts = split_commas(c.toks, start, c.toks.len());
+            let first_new = self.out.len();
+            for (from, to) in parts {
+                self.alter_table_action(&table, table_if_exists, from, to);
+            }
+            let count = self.out.len() - first_new;
+            for action in &mut self.out[first_new..] {
+                action.siblings = count;
+            }
+        } else if c.eat("index")
+            || c.eat("sequence")
+            || c.eat("view")
+            || c.eat_seq(&["materialized", "view"])
+            || c.eat_seq(&["foreign", "table"])
+        {
+            let is_index = c.toks[c.i - 1].is("index");
+            let if_exists = c.eat_seq(&["if", "exists"]);
+            let Some(name) = c.name() else { return };
+            if c.eat_seq(&["rename", "to"]) {
+                let new_name = c.peek().and_then(|t| t.ident());
+                let kind = if is_index {
+                    RenameKind::Index
+                } else {
+                    RenameKind::Table
+                };
+                let mut action = Action::new(
+                    Kind::Rename(kind),
+                    self.statement.clone(),
+                    self.statement.clone(),
+                );
+                action.flags.if_exists = if_exists;
+                action.name = Some(name);
+                action.new_name = new_name;
+                self.out.push(action);
+            }
+        } else if c.eat("type") {
+            let Some(name) = c.name() else { return };
+            if c.eat_seq(&["add", "value"]) {
+                let mut action = Action::new(
+                    Kind::AddEnumValue,
+                    self.statement.clone(),
+                    self.statement.clone(),
+                );
+                action.insert_at = Some(c.here());
+                action.flags.if_not_exists = c.eat_seq(&["if", "not", "exists"]);
+                action.table = Some(name);
+                action.name = c.peek().and_then(|t| t.string()).map(|v| Name {
+                    name: v.to_string(),
+                    schema: None,
+                    written: format!("'{}'", v.replace('\'', "''")),
+                });
+                self.out.push(action);
+            }
+        }
+    }
+
+    fn alter_table_action(&mut self, table: &Name, table_if_exists: bool, from: usize, to: usize) {
+        let toks = self.c.toks;
+        let span = toks[from].span.0..toks[to - 1].span.1;
+        let mut c = Cursor::new(&toks[..to]);
+        c.i = from;
+        let make = |kind: Kind| {
+            let mut action = Action::new(kind, span.clone(), self.statement.clone());
+            action.table = Some(table.clone());
+            action
+        };
+        if c.eat("add") {
+            let constraint_start = [
+                "constraint",
+                "primary",
+                "unique",
+                "foreign",
+                "check",
+                "exclude",
+            ];
+            if constraint_start.iter().any(|k| c.at(k)) {
+                let name = if c.eat("constraint") { c.name() } else { None };
+                let kind = if c.eat("primary") {
+                    ConstraintKind::PrimaryKey
+                } else if c.eat("unique") {
+                    ConstraintKind::Unique
+                } else if c.eat("foreign") {
+                    ConstraintKind::ForeignKey
+                } else if c.eat("check") {
+                    ConstraintKind::Check
+                } else if c.eat("exclude") {
+                    ConstraintKind::Exclude
+                } else {
+                    return;
+                };
+                let mut action = make(Kind::AddConstraint(kind));
+                action.name = name;
+                let n = to - from;
+                action.flags.not_valid =
+                    n >= 2 && toks[to - 2].is("not") && toks[to - 1].is("valid");
+                self.out.push(action);
+                return;
+            }
+            c.eat("column");
+            let insert_at = c.here();
+            let if_not_exists = c.eat_seq(&["if", "not", "exists"]);
+            let name = c.peek().and_then(|t| t.ident());
+            c.i += 1;
+            let mut volatile = c
+                .peek()
+                .and_then(|t| t.word())
+                .map(str::to_ascii_lowercase)
+                .filter(|w| SERIAL_TYPES.contains(&w.as_str()));
+            if volatile.is_none() {
+                let mut seen_default = false;
+                for k in c.i..to {
+                    if toks[k].is("default") {
+                        seen_default = true;
+                    }
+                    if !seen_default {
+                        continue;
+                    }
+                    let Some(w) = toks[k].word() else { continue };
+                    let lower = w.to_ascii_lowercase();
+                    if VOLATILE_FUNCTIONS.contains(&lower.as_str())
+                        && toks.get(k + 1).is_some_and(|t| t.is_punct(&Token::LParen))
+                    {
+                        volatile = Some(format!("{lower}()"));
+                        break;
+                    }
+                }
+            }
+            let mut action = make(Kind::AddColumn { volatile });
+            action.flags.if_not_exists = if_not_exists;
+            action.insert_at = Some(insert_at);
+            action.name = name.map(|n| Name {
+                written: n.clone(),
+                name: n,
+                schema: None,
+            });
+            self.out.push(action);
+        } else if c.eat("drop") {
+            let constraint = c.eat("constraint");
+            if !constraint {
+                c.eat("column");
+            }
+            let insert_at = c.here();
+            let if_exists = c.eat_seq(&["if", "exists"]);
+            let kind = if constraint {
+                Kind::DropConstraint
+            } else {
+                Kind::DropColumn
+            };
+            let mut action = make(kind);
+            action.flags.if_exists = if_exists;
+            action.insert_at = Some(insert_at);
+            action.name = c.name();
+            self.out.push(action);
+        } else if c.eat("alter") {
+            c.eat("column");
+            let column = c.name();
+            let kind = if c.eat("type") || c.eat_seq(&["set", "data", "type"]) {
+                Kind::AlterColumnType
+            } else if c.eat_seq(&["set", "not", "null"]) {
+                Kind::SetNotNull
+            } else {
+                return;
+            };
+            let mut action = make(kind);
+            action.name = column;
+            self.out.push(action);
+        } else if c.eat("rename") {
+            let (kind, name) = if c.eat("to") {
+                (RenameKind::Table, Some(table.clone()))
+            } else if c.eat("constraint") {
+                let name = c.name();
+                c.eat("to");
+                (RenameKind::Constraint, name)
+            } else {
+                c.eat("column");
+                let name = c.name();
+                c.eat("to");
+                (RenameKind::Column, name)
+            };
+            let mut action = make(Kind::Rename(kind));
+            action.name = name;
+            action.new_name = c.peek().and_then(|t| t.ident());
+            action.flags.if_exists = table_if_exists && kind == RenameKind::Table;
+            self.out.push(action);
+        }
+    }
+
+    fn drop(&mut self) {
+        let c = &mut self.c;
+        let kind = if c.eat("table") {
+            ObjectKind::Table
+        } else if c.eat("index") {
+            ObjectKind::Index
+        } else if c.eat("view") {
+            ObjectKind::View
+        } else if c.eat_seq(&["materialized", "view"]) {
+            ObjectKind::MaterializedView
+        } else if c.eat("sequence") {
+            ObjectKind::Sequence
+        } else if c.eat("type") {
+            ObjectKind::Type
+        } else if c.eat("domain") {
+            ObjectKind::Domain
+        } else if c.eat("schema") {
+            ObjectKind::Schema
+        } else if c.eat("function") {
+            ObjectKind::Function
+        } else if c.eat("procedure") {
+            ObjectKind::Procedure
+        } else if c.eat("trigger") {
+            ObjectKind::Trigger
+        } else if c.eat("policy") {
+            ObjectKind::Policy
+        } else if c.eat("extension") {
+            ObjectKind::Extension
+        } else if c.eat_seq(&["foreign", "table"]) {
+            ObjectKind::Other("FOREIGN TABLE")
+        } else if c.eat_seq(&["event", "trigger"]) {
+            ObjectKind::Other("EVENT TRIGGER")
+        } else if c.eat("rule") {
+            ObjectKind::Other("RULE")
+        } else if c.eat("aggregate") {
+            ObjectKind::Other("AGGREGATE")
+        } else if c.eat("routine") {
+            ObjectKind::Other("ROUTINE")
+        } else if c.eat("collation") {
+            ObjectKind::Other("COLLATION")
+        } else if c.eat("publication") {
+            ObjectKind::Other("PUBLICATION")
+        } else {
+            return;
+        };
+        let mut action = self.action(Kind::Drop(kind));
+        let c = &mut self.c;
+        if kind == ObjectKind::Index && c.eat("concurrently") {
+            action.flags.concurrently = true;
+        }
+        action.insert_at = Some(c.here());
+        action.flags.if_exists = c.eat_seq(&["if", "exists"]);
+        action.name = c.name();
+        if matches!(
+            kind,
+            ObjectKind::Trigger | ObjectKind::Policy | ObjectKind::Other("RULE")
+        ) && c.eat("on")
+        {
+            action.table = c.name();
+        }
+        if kind == ObjectKind::Table {
+            action.table = action.name.clone();
+        }
+        self.out.push(action);
+    }
+
+    fn insert(&mut self) {
+        let c = &mut self.c;
+        if !c.eat("into") {
+            return;
+        }
+        let table = c.name();
+        let on_conflict = c.seek("on") && {
+            let mut found = false;
+            while c.seek("on") {
+                if c.peek_at(1).is_some_and(|t| t.is("conflict")) {
+                    found = true;
+                    break;
+                }
+                c.i += 1;
+            }
+            found
+        };
+        let mut action = self.action(Kind::Insert { on_conflict });
+        action.table = table.clone();
+        action.name = table;
+        self.out.push(action);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::tokens::Tokens;
+
+    fn actions(sql: &str) -> (Shape, Vec<Action>) {
+        let tokens = Tokens::new(sql, 0).unwrap();
+        let toks = tokens.significant();
+        let mut out = Vec::new();
+        let shape = read(&toks, &mut out);
+        (shape, out)
+    }
+
+    #[test]
+    fn multi_action_alter_table_gives_one_action_each() {
+        let sql = "ALTER TABLE ONLY public.t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS b text DEFAULT gen_random_uuid(), DROP CONSTRAINT c, ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u(id) NOT VALID;";
+        let (shape, found) = actions(sql);
+        assert_eq!(shape, Shape::Known);
+        assert_eq!(found.len(), 4);
+        assert_eq!(&sql[found[0].span.clone()], "ADD COLUMN a int");
+        assert!(!found[0].flags.if_not_exists);
+        assert!(found[1].flags.if_not_exists);
+        assert_eq!(
+            found[1].kind,
+            Kind::AddColumn {
+                volatile: Some("gen_random_uuid()".into())
+            }
+        );
+        assert_eq!(found[2].kind, Kind::DropConstraint);
+        assert_eq!(found[2].name_str(), "c");
+        assert_eq!(
+            found[3].kind,
+            Kind::AddConstraint(ConstraintKind::ForeignKey)
+        );
+        assert!(found[3].flags.not_valid);
+        assert!(found
+            .iter()
+            .all(|a| a.table_str() == "t" && a.siblings == 4));
+    }
+
+    #[test]
+    fn create_index_variants() {
+        let (_, found) = actions("CREATE UNIQUE INDEX CONCURRENTLY ix ON ONLY s.\"T\" (a);");
+        assert_eq!(found[0].kind, Kind::CreateIndex);
+        assert!(found[0].flags.concurrently);
+        assert_eq!(found[0].name_str(), "ix");
+        assert_eq!(found[0].table_str(), "T");
+        let (_, found) = actions("create index on t (a)");
+        assert_eq!(found[0].name, None);
+        assert_eq!(found[0].insert_at, None);
+    }
+
+    #[test]
+    fn drops_and_do_blocks() {
+        let (_, found) = actions("DROP INDEX CONCURRENTLY IF EXISTS ix;");
+        assert_eq!(found[0].kind, Kind::Drop(ObjectKind::Index));
+        assert!(found[0].flags.if_exists && found[0].flags.concurrently);
+        let (shape, _) = actions("DO LANGUAGE plpgsql $x$ BEGIN END $x$;");
+        assert_eq!(
+            shape,
+            Shape::Do {
+                body: 3,
+                plpgsql: true
+            }
+        );
+        let (shape, _) = actions("frobnicate the database;");
+        assert_eq!(shape, Shape::Unknown);
+    }
+}

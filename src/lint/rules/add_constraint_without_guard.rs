@@ -1,0 +1,114 @@
+//! `add-constraint-without-guard`: PostgreSQL has no `ADD CONSTRAINT IF NOT EXISTS`, so a plain
+//! `ADD CONSTRAINT` (foreign key, unique, check, primary key, exclusion) fails on a second run
+//! unless a DO block checks `pg_constraint` first, an exception handler catches the duplicate,
+//! or the file drops the constraint with `DROP CONSTRAINT IF EXISTS` just before.
+
+use super::{literal, shown, unprotected, wrap_fix, Ctx, Hit};
+use crate::lint::action::{Action, Kind};
+
+pub fn add_constraint_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    let Kind::AddConstraint(kind) = action.kind else {
+        return None;
+    };
+    if !unprotected(action, ctx) || ctx.constraint_dropped_earlier(action) {
+        return None;
+    }
+    let table = action.table.as_ref()?;
+    let Some(name) = &action.name else {
+        return Some(Hit::new(
+            action,
+            format!(
+                "unnamed {} constraint on {} is added again on every run",
+                kind.sql(),
+                table.written
+            ),
+            "name the constraint (ADD CONSTRAINT <name> ...) and guard it with a pg_constraint lookup",
+        ));
+    };
+    let condition = format!(
+        "NOT EXISTS (\n        SELECT 1 FROM pg_constraint\n        WHERE conname = {} AND conrelid = {}::regclass\n    )",
+        literal(&name.name),
+        literal(&table.written)
+    );
+    Some(
+        Hit::new(
+            action,
+            format!(
+                "ADD CONSTRAINT {} fails when {} already has the constraint",
+                shown(&action.name),
+                table.written
+            ),
+            "run it only when pg_constraint has no such constraint (a guarded DO block), or drop it with DROP CONSTRAINT IF EXISTS first",
+        )
+        .with_fix(wrap_fix(action, ctx, &condition, "Guard with a pg_constraint lookup")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test::{lint_errors, lint_ok};
+    use crate::lint::Rule;
+
+    const RULE: Rule = Rule::AddConstraintWithoutGuard;
+
+    #[test]
+    fn every_constraint_kind() {
+        for sql in [
+            "ALTER TABLE t ADD CONSTRAINT fk_t_u FOREIGN KEY (u_id) REFERENCES u (id);",
+            "ALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a);",
+            "ALTER TABLE t ADD CONSTRAINT ck_t_a CHECK (a > 0) NOT VALID;",
+            "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id);",
+            "ALTER TABLE t ADD CONSTRAINT ex_t EXCLUDE USING gist (r WITH &&);",
+            "ALTER TABLE ONLY t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);",
+            "ALTER TABLE t ADD PRIMARY KEY (id);",
+        ] {
+            lint_errors(sql, RULE);
+        }
+    }
+
+    #[test]
+    fn guarded_by_pg_constraint() {
+        lint_ok(
+            "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_t_u') THEN\n    ALTER TABLE t ADD CONSTRAINT fk_t_u FOREIGN KEY (u_id) REFERENCES u (id);\n  END IF;\nEND $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn dropped_if_exists_just_before() {
+        lint_ok(
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS uq_t_a;\nALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a);",
+            RULE,
+        );
+        lint_ok(
+            "ALTER TABLE t DROP CONSTRAINT IF EXISTS uq_t_a, ADD CONSTRAINT uq_t_a UNIQUE (a);",
+            RULE,
+        );
+        // A drop on another table does not count.
+        lint_errors(
+            "ALTER TABLE other DROP CONSTRAINT IF EXISTS uq_t_a;\nALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a);",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn exception_handler() {
+        lint_ok(
+            "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id); EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn the_fix_is_a_guarded_do_block() {
+        let found = lint_errors(
+            "ALTER TABLE \"Order\" ADD CONSTRAINT ck CHECK (total > 0);",
+            RULE,
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(fix
+            .replacement
+            .contains("conname = 'ck' AND conrelid = '\"Order\"'::regclass"));
+        lint_ok(&fix.replacement, RULE);
+    }
+}

@@ -1,0 +1,59 @@
+//! `create-function-without-or-replace`: `CREATE FUNCTION` / `CREATE PROCEDURE` fails when a
+//! routine with the same signature exists; `CREATE OR REPLACE` does not.
+
+use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use crate::lint::action::{Action, Kind, ObjectKind};
+
+pub fn create_function_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    let (what, kind) = match action.kind {
+        Kind::CreateFunction => ("FUNCTION", ObjectKind::Function),
+        Kind::CreateProcedure => ("PROCEDURE", ObjectKind::Procedure),
+        _ => return None,
+    };
+    if action.flags.or_replace
+        || !unprotected(action, ctx)
+        || ctx.object_dropped_earlier(kind, action)
+    {
+        return None;
+    }
+    Some(
+        Hit::new(
+            action,
+            format!(
+                "CREATE {what} {} fails when it already exists",
+                shown(&action.name)
+            ),
+            format!("write CREATE OR REPLACE {what}"),
+        )
+        .with_fix(insert_fix(action, "OR REPLACE ", "Add OR REPLACE")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test::{lint_errors, lint_ok};
+    use crate::lint::Rule;
+
+    const RULE: Rule = Rule::CreateFunctionWithoutOrReplace;
+
+    #[test]
+    fn functions_and_procedures() {
+        lint_errors(
+            "CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$ LANGUAGE plpgsql;",
+            RULE,
+        );
+        lint_errors("CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;", RULE);
+    }
+
+    #[test]
+    fn or_replace_is_fine() {
+        lint_ok(
+            "CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            RULE,
+        );
+        lint_ok(
+            "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;",
+            RULE,
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! `drop-column-without-if-exists`: `ALTER TABLE ... DROP COLUMN` fails on a second run.
+
+use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use crate::lint::action::{Action, Kind};
+
+pub fn drop_column_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    let Kind::DropColumn = action.kind else {
+        return None;
+    };
+    if action.flags.if_exists || !unprotected(action, ctx) {
+        return None;
+    }
+    Some(
+        Hit::new(
+            action,
+            format!(
+                "DROP COLUMN {} fails when {} no longer has the column",
+                shown(&action.name),
+                shown(&action.table)
+            ),
+            "add IF EXISTS before the column name",
+        )
+        .with_fix(insert_fix(action, "IF EXISTS ", "Add IF EXISTS")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test::{lint_errors, lint_ok};
+    use crate::lint::Rule;
+
+    const RULE: Rule = Rule::DropColumnWithoutIfExists;
+
+    #[test]
+    fn plain_drop_column() {
+        lint_errors("ALTER TABLE t DROP COLUMN legacy;", RULE);
+        lint_errors("ALTER TABLE t DROP legacy CASCADE;", RULE);
+    }
+
+    #[test]
+    fn if_exists_is_fine() {
+        lint_ok("ALTER TABLE t DROP COLUMN IF EXISTS legacy;", RULE);
+        lint_ok("ALTER TABLE t DROP IF EXISTS legacy;", RULE);
+    }
+
+    #[test]
+    fn drop_constraint_is_another_rule() {
+        lint_ok("ALTER TABLE t DROP CONSTRAINT fk;", RULE);
+    }
+}

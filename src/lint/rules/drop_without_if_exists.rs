@@ -1,0 +1,77 @@
+//! `drop-without-if-exists`: `DROP TABLE / INDEX / VIEW / TYPE / FUNCTION / ...` fails on a
+//! second run, when the object is already gone.
+
+use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use crate::lint::action::{Action, Kind};
+
+pub fn drop_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    let Kind::Drop(kind) = action.kind else {
+        return None;
+    };
+    if action.flags.if_exists || !unprotected(action, ctx) {
+        return None;
+    }
+    let what = kind.sql();
+    Some(
+        Hit::new(
+            action,
+            format!(
+                "DROP {what} {} fails when the {} does not exist",
+                shown(&action.name),
+                what.to_lowercase()
+            ),
+            format!("add IF EXISTS after DROP {what}"),
+        )
+        .with_fix(insert_fix(action, "IF EXISTS ", "Add IF EXISTS")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test::{lint_errors, lint_ok};
+    use crate::lint::Rule;
+
+    const RULE: Rule = Rule::DropWithoutIfExists;
+
+    #[test]
+    fn every_object_kind() {
+        for sql in [
+            "DROP TABLE t;",
+            "DROP INDEX ix;",
+            "DROP INDEX CONCURRENTLY ix;",
+            "DROP VIEW v;",
+            "DROP MATERIALIZED VIEW mv;",
+            "DROP SEQUENCE s;",
+            "DROP TYPE mood;",
+            "DROP DOMAIN email;",
+            "DROP SCHEMA billing CASCADE;",
+            "DROP FUNCTION f(int);",
+            "DROP PROCEDURE p();",
+            "DROP TRIGGER trg ON t;",
+            "DROP POLICY pol ON t;",
+            "DROP EXTENSION pgcrypto;",
+        ] {
+            lint_errors(sql, RULE);
+        }
+    }
+
+    #[test]
+    fn if_exists_is_fine() {
+        for sql in [
+            "DROP TABLE IF EXISTS t;",
+            "DROP INDEX CONCURRENTLY IF EXISTS ix;",
+            "DROP TRIGGER IF EXISTS trg ON t;",
+            "DROP FUNCTION IF EXISTS f(int);",
+        ] {
+            lint_ok(sql, RULE);
+        }
+    }
+
+    #[test]
+    fn guarded_by_an_if_exists_lookup() {
+        lint_ok(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN DROP TYPE mood; END IF; END $$;",
+            RULE,
+        );
+    }
+}

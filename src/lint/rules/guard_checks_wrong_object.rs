@@ -1,0 +1,97 @@
+//! `guard-checks-wrong-object`: a DO block whose `IF NOT EXISTS (...)` guard looks up one object
+//! while its body creates another. It looks idempotent, but the guard passes on the second run
+//! and the body fails (or the guard blocks the body forever).
+
+use super::{shown, Ctx, Hit, Protection};
+use crate::lint::action::{Action, Kind};
+
+pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    if action.flags.if_not_exists || action.flags.or_replace {
+        return None;
+    }
+    let Protection::WrongGuard { checks } = ctx.protection(action) else {
+        return None;
+    };
+    let verb = match action.kind {
+        Kind::AddColumn { .. } | Kind::AddConstraint(_) | Kind::AddEnumValue => "adds",
+        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => "drops",
+        Kind::Rename(_) => "renames",
+        _ => "creates",
+    };
+    Some(Hit::new(
+        action,
+        format!("guard checks {checks}, body {verb} {}", shown(&action.name)),
+        format!(
+            "make the guard look up {} (the object the body {verb})",
+            shown(&action.name)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::test::{lint_errors, lint_ok};
+    use crate::lint::Rule;
+
+    const RULE: Rule = Rule::GuardChecksWrongObject;
+
+    #[test]
+    fn guard_on_another_column() {
+        let found = lint_errors(
+            "DO $$\nBEGIN\n    IF NOT EXISTS (\n        SELECT 1 FROM information_schema.columns\n        WHERE table_name = 'deals' AND column_name = 'closing_date'\n    ) THEN\n        ALTER TABLE deals ADD COLUMN announced_date date;\n    END IF;\nEND $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard checks closing_date, body adds announced_date"
+        );
+    }
+
+    #[test]
+    fn guard_on_the_right_object() {
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'announced_date') THEN ALTER TABLE deals ADD COLUMN announced_date date; END IF; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn wrong_constraint_and_type_names() {
+        lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_old') THEN ALTER TABLE t ADD CONSTRAINT fk_new FOREIGN KEY (a) REFERENCES u (id); END IF; END $$;",
+            RULE,
+        );
+        lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'status') THEN CREATE TYPE state AS ENUM ('a'); END IF; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn a_table_created_under_the_guard_covers_its_indexes() {
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 't') THEN CREATE TABLE t (a int); CREATE INDEX ix_t_a ON t (a); END IF; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn an_if_exists_guard_on_another_column_before_a_rename() {
+        let found = lint_errors(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'tenders' AND column_name = 'budget') THEN ALTER TABLE tenders RENAME COLUMN closing_date TO closes_at; END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard checks budget, body renames closing_date"
+        );
+    }
+
+    #[test]
+    fn the_base_rule_reports_under_a_wrong_guard_too() {
+        lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'status') THEN CREATE TYPE state AS ENUM ('a'); END IF; END $$;",
+            Rule::CreateTypeWithoutGuard,
+        );
+    }
+}

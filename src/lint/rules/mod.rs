@@ -1,0 +1,720 @@
+//! The rule registry: one enum, [`Rule`], with its name, category, default severity and one
+//! exhaustive `match` that dispatches to the rule's function, one file per rule.
+//!
+//! A rule looks at one [`Action`] and the file's context ([`Ctx`]: earlier actions, the guards
+//! around the action) and returns a [`Hit`] — the problem (message), the action (help) and, where
+//! a mechanical one exists, a [`Fix`]. Rules do no I/O. Shared judgements (is this action
+//! protected by a guard, a handler or an earlier `DROP ... IF EXISTS`?) and fix builders live here.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use super::action::{Action, Guard, Kind, ObjectKind, RenameKind};
+use super::{Category, Fix, Severity};
+
+mod add_check_without_not_valid;
+mod add_column_with_volatile_default;
+mod add_column_without_if_not_exists;
+mod add_constraint_without_guard;
+mod add_enum_value_without_if_not_exists;
+mod add_foreign_key_without_not_valid;
+mod alter_column_type;
+mod concurrently_in_transaction;
+mod create_domain_without_guard;
+mod create_extension_without_if_not_exists;
+mod create_function_without_or_replace;
+mod create_index_without_concurrently;
+mod create_index_without_if_not_exists;
+mod create_materialized_view_without_if_not_exists;
+mod create_policy_without_guard;
+mod create_schema_without_if_not_exists;
+mod create_sequence_without_if_not_exists;
+mod create_table_without_if_not_exists;
+mod create_trigger_without_or_replace;
+mod create_type_without_guard;
+mod create_view_without_or_replace;
+mod drop_column;
+mod drop_column_without_if_exists;
+mod drop_constraint_without_if_exists;
+mod drop_table;
+mod drop_without_if_exists;
+mod exception_when_others;
+mod guard_checks_wrong_object;
+mod insert_without_on_conflict;
+mod psql_meta_command;
+mod rename_without_guard;
+mod set_not_null;
+mod unknown_suppression;
+mod unparsed_statement;
+
+pub use unknown_suppression::unknown_suppression;
+
+/// Every lint rule. The name of a variant is its kebab-case rule name in CamelCase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    CreateTableWithoutIfNotExists,
+    CreateIndexWithoutIfNotExists,
+    CreateSchemaWithoutIfNotExists,
+    CreateExtensionWithoutIfNotExists,
+    CreateSequenceWithoutIfNotExists,
+    CreateMaterializedViewWithoutIfNotExists,
+    AddColumnWithoutIfNotExists,
+    DropWithoutIfExists,
+    DropColumnWithoutIfExists,
+    DropConstraintWithoutIfExists,
+    AddConstraintWithoutGuard,
+    CreateTypeWithoutGuard,
+    CreateDomainWithoutGuard,
+    AddEnumValueWithoutIfNotExists,
+    CreateFunctionWithoutOrReplace,
+    CreateViewWithoutOrReplace,
+    CreateTriggerWithoutOrReplace,
+    CreatePolicyWithoutGuard,
+    RenameWithoutGuard,
+    InsertWithoutOnConflict,
+    GuardChecksWrongObject,
+    CreateIndexWithoutConcurrently,
+    AddForeignKeyWithoutNotValid,
+    AddCheckWithoutNotValid,
+    SetNotNull,
+    AlterColumnType,
+    AddColumnWithVolatileDefault,
+    ConcurrentlyInTransaction,
+    DropColumn,
+    DropTable,
+    ExceptionWhenOthers,
+    UnknownSuppression,
+    UnparsedStatement,
+    PsqlMetaCommand,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 34] = [
+        Rule::CreateTableWithoutIfNotExists,
+        Rule::CreateIndexWithoutIfNotExists,
+        Rule::CreateSchemaWithoutIfNotExists,
+        Rule::CreateExtensionWithoutIfNotExists,
+        Rule::CreateSequenceWithoutIfNotExists,
+        Rule::CreateMaterializedViewWithoutIfNotExists,
+        Rule::AddColumnWithoutIfNotExists,
+        Rule::DropWithoutIfExists,
+        Rule::DropColumnWithoutIfExists,
+        Rule::DropConstraintWithoutIfExists,
+        Rule::AddConstraintWithoutGuard,
+        Rule::CreateTypeWithoutGuard,
+        Rule::CreateDomainWithoutGuard,
+        Rule::AddEnumValueWithoutIfNotExists,
+        Rule::CreateFunctionWithoutOrReplace,
+        Rule::CreateViewWithoutOrReplace,
+        Rule::CreateTriggerWithoutOrReplace,
+        Rule::CreatePolicyWithoutGuard,
+        Rule::RenameWithoutGuard,
+        Rule::InsertWithoutOnConflict,
+        Rule::GuardChecksWrongObject,
+        Rule::CreateIndexWithoutConcurrently,
+        Rule::AddForeignKeyWithoutNotValid,
+        Rule::AddCheckWithoutNotValid,
+        Rule::SetNotNull,
+        Rule::AlterColumnType,
+        Rule::AddColumnWithVolatileDefault,
+        Rule::ConcurrentlyInTransaction,
+        Rule::DropColumn,
+        Rule::DropTable,
+        Rule::ExceptionWhenOthers,
+        Rule::UnknownSuppression,
+        Rule::UnparsedStatement,
+        Rule::PsqlMetaCommand,
+    ];
+
+    pub fn all() -> &'static [Rule] {
+        &Self::ALL
+    }
+
+    pub fn name(self) -> &'static str {
+        self.describe().0
+    }
+
+    pub fn category(self) -> Category {
+        self.describe().1
+    }
+
+    pub fn default_severity(self) -> Severity {
+        self.describe().2
+    }
+
+    /// One line: what the rule flags.
+    pub fn summary(self) -> &'static str {
+        self.describe().3
+    }
+
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.name() == name)
+    }
+
+    fn describe(self) -> (&'static str, Category, Severity, &'static str) {
+        use Category::*;
+        use Severity::*;
+        match self {
+            Rule::CreateTableWithoutIfNotExists => ("create-table-without-if-not-exists", Idempotency, Error, "CREATE TABLE without IF NOT EXISTS"),
+            Rule::CreateIndexWithoutIfNotExists => ("create-index-without-if-not-exists", Idempotency, Error, "CREATE [UNIQUE] INDEX without IF NOT EXISTS (or without a name)"),
+            Rule::CreateSchemaWithoutIfNotExists => ("create-schema-without-if-not-exists", Idempotency, Error, "CREATE SCHEMA without IF NOT EXISTS"),
+            Rule::CreateExtensionWithoutIfNotExists => ("create-extension-without-if-not-exists", Idempotency, Error, "CREATE EXTENSION without IF NOT EXISTS"),
+            Rule::CreateSequenceWithoutIfNotExists => ("create-sequence-without-if-not-exists", Idempotency, Error, "CREATE SEQUENCE without IF NOT EXISTS"),
+            Rule::CreateMaterializedViewWithoutIfNotExists => ("create-materialized-view-without-if-not-exists", Idempotency, Error, "CREATE MATERIALIZED VIEW without IF NOT EXISTS"),
+            Rule::AddColumnWithoutIfNotExists => ("add-column-without-if-not-exists", Idempotency, Error, "ALTER TABLE ... ADD COLUMN without IF NOT EXISTS"),
+            Rule::DropWithoutIfExists => ("drop-without-if-exists", Idempotency, Error, "DROP TABLE/INDEX/VIEW/TYPE/FUNCTION/... without IF EXISTS"),
+            Rule::DropColumnWithoutIfExists => ("drop-column-without-if-exists", Idempotency, Error, "ALTER TABLE ... DROP COLUMN without IF EXISTS"),
+            Rule::DropConstraintWithoutIfExists => ("drop-constraint-without-if-exists", Idempotency, Error, "ALTER TABLE ... DROP CONSTRAINT without IF EXISTS"),
+            Rule::AddConstraintWithoutGuard => ("add-constraint-without-guard", Idempotency, Error, "ADD CONSTRAINT not guarded by a catalog check or a preceding DROP CONSTRAINT IF EXISTS"),
+            Rule::CreateTypeWithoutGuard => ("create-type-without-guard", Idempotency, Error, "CREATE TYPE (enum, composite, range) not guarded"),
+            Rule::CreateDomainWithoutGuard => ("create-domain-without-guard", Idempotency, Error, "CREATE DOMAIN not guarded"),
+            Rule::AddEnumValueWithoutIfNotExists => ("add-enum-value-without-if-not-exists", Idempotency, Error, "ALTER TYPE ... ADD VALUE without IF NOT EXISTS"),
+            Rule::CreateFunctionWithoutOrReplace => ("create-function-without-or-replace", Idempotency, Error, "CREATE FUNCTION/PROCEDURE without OR REPLACE"),
+            Rule::CreateViewWithoutOrReplace => ("create-view-without-or-replace", Idempotency, Error, "CREATE VIEW without OR REPLACE"),
+            Rule::CreateTriggerWithoutOrReplace => ("create-trigger-without-or-replace", Idempotency, Error, "CREATE TRIGGER without OR REPLACE or a preceding DROP TRIGGER IF EXISTS"),
+            Rule::CreatePolicyWithoutGuard => ("create-policy-without-guard", Idempotency, Error, "CREATE POLICY without a guard or a preceding DROP POLICY IF EXISTS"),
+            Rule::RenameWithoutGuard => ("rename-without-guard", Idempotency, Error, "RENAME of a column, table, index or constraint without a guard"),
+            Rule::InsertWithoutOnConflict => ("insert-without-on-conflict", Idempotency, Warning, "INSERT without ON CONFLICT (seed rows are duplicated on a re-run)"),
+            Rule::GuardChecksWrongObject => ("guard-checks-wrong-object", Idempotency, Error, "a DO-block guard that checks a different object than its body creates"),
+            Rule::CreateIndexWithoutConcurrently => ("create-index-without-concurrently", Locking, Warning, "CREATE INDEX on an existing table without CONCURRENTLY (blocks writes)"),
+            Rule::AddForeignKeyWithoutNotValid => ("add-foreign-key-without-not-valid", Locking, Warning, "ADD FOREIGN KEY without NOT VALID (scans both tables under lock)"),
+            Rule::AddCheckWithoutNotValid => ("add-check-without-not-valid", Locking, Warning, "ADD CHECK without NOT VALID (scans the table under lock)"),
+            Rule::SetNotNull => ("set-not-null", Locking, Warning, "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE"),
+            Rule::AlterColumnType => ("alter-column-type", Locking, Warning, "ALTER COLUMN ... TYPE may rewrite the table under ACCESS EXCLUSIVE"),
+            Rule::AddColumnWithVolatileDefault => ("add-column-with-volatile-default", Locking, Warning, "ADD COLUMN with a volatile default (random(), gen_random_uuid(), serial) rewrites the table"),
+            Rule::ConcurrentlyInTransaction => ("concurrently-in-transaction", Locking, Error, "CREATE/DROP INDEX CONCURRENTLY inside a transaction or DO block fails"),
+            Rule::DropColumn => ("drop-column", Destructive, Warning, "DROP COLUMN loses data and breaks running code"),
+            Rule::DropTable => ("drop-table", Destructive, Warning, "DROP TABLE loses data"),
+            Rule::ExceptionWhenOthers => ("exception-when-others", Style, Warning, "EXCEPTION WHEN others hides real errors"),
+            Rule::UnknownSuppression => ("unknown-suppression", Style, Warning, "a suppression comment names an unknown rule"),
+            Rule::UnparsedStatement => ("unparsed-statement", Syntax, Info, "a statement was not fully parsed (token-level rules only)"),
+            Rule::PsqlMetaCommand => ("psql-meta-command", Syntax, Info, "a psql meta-command (skipped)"),
+        }
+    }
+
+    /// The rule's documentation page (`rules/<name>.md`).
+    pub fn page(self) -> &'static str {
+        match self {
+            Rule::CreateTableWithoutIfNotExists => {
+                include_str!("../../../rules/create-table-without-if-not-exists.md")
+            }
+            Rule::CreateIndexWithoutIfNotExists => {
+                include_str!("../../../rules/create-index-without-if-not-exists.md")
+            }
+            Rule::CreateSchemaWithoutIfNotExists => {
+                include_str!("../../../rules/create-schema-without-if-not-exists.md")
+            }
+            Rule::CreateExtensionWithoutIfNotExists => {
+                include_str!("../../../rules/create-extension-without-if-not-exists.md")
+            }
+            Rule::CreateSequenceWithoutIfNotExists => {
+                include_str!("../../../rules/create-sequence-without-if-not-exists.md")
+            }
+            Rule::CreateMaterializedViewWithoutIfNotExists => {
+                include_str!("../../../rules/create-materialized-view-without-if-not-exists.md")
+            }
+            Rule::AddColumnWithoutIfNotExists => {
+                include_str!("../../../rules/add-column-without-if-not-exists.md")
+            }
+            Rule::DropWithoutIfExists => include_str!("../../../rules/drop-without-if-exists.md"),
+            Rule::DropColumnWithoutIfExists => {
+                include_str!("../../../rules/drop-column-without-if-exists.md")
+            }
+            Rule::DropConstraintWithoutIfExists => {
+                include_str!("../../../rules/drop-constraint-without-if-exists.md")
+            }
+            Rule::AddConstraintWithoutGuard => {
+                include_str!("../../../rules/add-constraint-without-guard.md")
+            }
+            Rule::CreateTypeWithoutGuard => {
+                include_str!("../../../rules/create-type-without-guard.md")
+            }
+            Rule::CreateDomainWithoutGuard => {
+                include_str!("../../../rules/create-domain-without-guard.md")
+            }
+            Rule::AddEnumValueWithoutIfNotExists => {
+                include_str!("../../../rules/add-enum-value-without-if-not-exists.md")
+            }
+            Rule::CreateFunctionWithoutOrReplace => {
+                include_str!("../../../rules/create-function-without-or-replace.md")
+            }
+            Rule::CreateViewWithoutOrReplace => {
+                include_str!("../../../rules/create-view-without-or-replace.md")
+            }
+            Rule::CreateTriggerWithoutOrReplace => {
+                include_str!("../../../rules/create-trigger-without-or-replace.md")
+            }
+            Rule::CreatePolicyWithoutGuard => {
+                include_str!("../../../rules/create-policy-without-guard.md")
+            }
+            Rule::RenameWithoutGuard => include_str!("../../../rules/rename-without-guard.md"),
+            Rule::InsertWithoutOnConflict => {
+                include_str!("../../../rules/insert-without-on-conflict.md")
+            }
+            Rule::GuardChecksWrongObject => {
+                include_str!("../../../rules/guard-checks-wrong-object.md")
+            }
+            Rule::CreateIndexWithoutConcurrently => {
+                include_str!("../../../rules/create-index-without-concurrently.md")
+            }
+            Rule::AddForeignKeyWithoutNotValid => {
+                include_str!("../../../rules/add-foreign-key-without-not-valid.md")
+            }
+            Rule::AddCheckWithoutNotValid => {
+                include_str!("../../../rules/add-check-without-not-valid.md")
+            }
+            Rule::SetNotNull => include_str!("../../../rules/set-not-null.md"),
+            Rule::AlterColumnType => include_str!("../../../rules/alter-column-type.md"),
+            Rule::AddColumnWithVolatileDefault => {
+                include_str!("../../../rules/add-column-with-volatile-default.md")
+            }
+            Rule::ConcurrentlyInTransaction => {
+                include_str!("../../../rules/concurrently-in-transaction.md")
+            }
+            Rule::DropColumn => include_str!("../../../rules/drop-column.md"),
+            Rule::DropTable => include_str!("../../../rules/drop-table.md"),
+            Rule::ExceptionWhenOthers => include_str!("../../../rules/exception-when-others.md"),
+            Rule::UnknownSuppression => include_str!("../../../rules/unknown-suppression.md"),
+            Rule::UnparsedStatement => include_str!("../../../rules/unparsed-statement.md"),
+            Rule::PsqlMetaCommand => include_str!("../../../rules/psql-meta-command.md"),
+        }
+    }
+
+    /// Run this rule on one action.
+    pub fn check(self, action: &Action, ctx: &Ctx) -> Option<Hit> {
+        match self {
+            Rule::CreateTableWithoutIfNotExists => create_table_without_if_not_exists::create_table_without_if_not_exists(action, ctx),
+            Rule::CreateIndexWithoutIfNotExists => create_index_without_if_not_exists::create_index_without_if_not_exists(action, ctx),
+            Rule::CreateSchemaWithoutIfNotExists => create_schema_without_if_not_exists::create_schema_without_if_not_exists(action, ctx),
+            Rule::CreateExtensionWithoutIfNotExists => create_extension_without_if_not_exists::create_extension_without_if_not_exists(action, ctx),
+            Rule::CreateSequenceWithoutIfNotExists => create_sequence_without_if_not_exists::create_sequence_without_if_not_exists(action, ctx),
+            Rule::CreateMaterializedViewWithoutIfNotExists => create_materialized_view_without_if_not_exists::create_materialized_view_without_if_not_exists(action, ctx),
+            Rule::AddColumnWithoutIfNotExists => add_column_without_if_not_exists::add_column_without_if_not_exists(action, ctx),
+            Rule::DropWithoutIfExists => drop_without_if_exists::drop_without_if_exists(action, ctx),
+            Rule::DropColumnWithoutIfExists => drop_column_without_if_exists::drop_column_without_if_exists(action, ctx),
+            Rule::DropConstraintWithoutIfExists => drop_constraint_without_if_exists::drop_constraint_without_if_exists(action, ctx),
+            Rule::AddConstraintWithoutGuard => add_constraint_without_guard::add_constraint_without_guard(action, ctx),
+            Rule::CreateTypeWithoutGuard => create_type_without_guard::create_type_without_guard(action, ctx),
+            Rule::CreateDomainWithoutGuard => create_domain_without_guard::create_domain_without_guard(action, ctx),
+            Rule::AddEnumValueWithoutIfNotExists => add_enum_value_without_if_not_exists::add_enum_value_without_if_not_exists(action, ctx),
+            Rule::CreateFunctionWithoutOrReplace => create_function_without_or_replace::create_function_without_or_replace(action, ctx),
+            Rule::CreateViewWithoutOrReplace => create_view_without_or_replace::create_view_without_or_replace(action, ctx),
+            Rule::CreateTriggerWithoutOrReplace => create_trigger_without_or_replace::create_trigger_without_or_replace(action, ctx),
+            Rule::CreatePolicyWithoutGuard => create_policy_without_guard::create_policy_without_guard(action, ctx),
+            Rule::RenameWithoutGuard => rename_without_guard::rename_without_guard(action, ctx),
+            Rule::InsertWithoutOnConflict => insert_without_on_conflict::insert_without_on_conflict(action, ctx),
+            Rule::GuardChecksWrongObject => guard_checks_wrong_object::guard_checks_wrong_object(action, ctx),
+            Rule::CreateIndexWithoutConcurrently => create_index_without_concurrently::create_index_without_concurrently(action, ctx),
+            Rule::AddForeignKeyWithoutNotValid => add_foreign_key_without_not_valid::add_foreign_key_without_not_valid(action, ctx),
+            Rule::AddCheckWithoutNotValid => add_check_without_not_valid::add_check_without_not_valid(action, ctx),
+            Rule::SetNotNull => set_not_null::set_not_null(action, ctx),
+            Rule::AlterColumnType => alter_column_type::alter_column_type(action, ctx),
+            Rule::AddColumnWithVolatileDefault => add_column_with_volatile_default::add_column_with_volatile_default(action, ctx),
+            Rule::ConcurrentlyInTransaction => concurrently_in_transaction::concurrently_in_transaction(action, ctx),
+            Rule::DropColumn => drop_column::drop_column(action, ctx),
+            Rule::DropTable => drop_table::drop_table(action, ctx),
+            Rule::ExceptionWhenOthers => exception_when_others::exception_when_others(action, ctx),
+            // Reported from the suppression comments, not from actions.
+            Rule::UnknownSuppression => None,
+            Rule::UnparsedStatement => unparsed_statement::unparsed_statement(action, ctx),
+            Rule::PsqlMetaCommand => psql_meta_command::psql_meta_command(action, ctx),
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a rule reports: where, the problem, the action to take, and maybe a fix.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: String,
+    pub fix: Option<Fix>,
+}
+
+impl Hit {
+    pub fn new(action: &Action, message: String, help: impl Into<String>) -> Hit {
+        Hit {
+            span: action.span.clone(),
+            message,
+            help: help.into(),
+            fix: None,
+        }
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Hit {
+        self.fix = fix;
+        self
+    }
+}
+
+/// What the file says around an action: computed once per file.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// Table name -> index of the first action creating it.
+    created_tables: HashMap<String, usize>,
+    /// (kind, name, table) -> index of the first `DROP ... IF EXISTS` of it.
+    drops_if_exists: HashMap<(DropKey, String, String), usize>,
+    /// Guard id -> tables created under that guard.
+    guard_tables: HashMap<usize, HashSet<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DropKey {
+    Object(ObjectKind),
+    Constraint,
+}
+
+impl Facts {
+    pub fn new(actions: &[Action]) -> Facts {
+        let mut facts = Facts::default();
+        for (i, action) in actions.iter().enumerate() {
+            match &action.kind {
+                Kind::CreateTable => {
+                    let table = action.name_str().to_string();
+                    for guard in &action.guards {
+                        if let Guard::Catalog { id, .. } = guard {
+                            facts
+                                .guard_tables
+                                .entry(*id)
+                                .or_default()
+                                .insert(table.clone());
+                        }
+                    }
+                    facts.created_tables.entry(table).or_insert(i);
+                }
+                Kind::Drop(kind) if action.flags.if_exists => {
+                    let key = (
+                        DropKey::Object(*kind),
+                        action.name_str().to_string(),
+                        action.table_str().to_string(),
+                    );
+                    facts.drops_if_exists.entry(key).or_insert(i);
+                }
+                Kind::DropConstraint if action.flags.if_exists => {
+                    let key = (
+                        DropKey::Constraint,
+                        action.name_str().to_string(),
+                        action.table_str().to_string(),
+                    );
+                    facts.drops_if_exists.entry(key).or_insert(i);
+                }
+                _ => {}
+            }
+        }
+        facts
+    }
+}
+
+/// How an action is protected against a second run by what surrounds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protection {
+    /// Nothing protects it.
+    None,
+    /// A guard, handler or earlier drop makes it safe to run twice.
+    Protected,
+    /// An `IF NOT EXISTS` guard surrounds it but checks other objects (listed).
+    WrongGuard { checks: String },
+}
+
+/// The file context a rule sees.
+pub struct Ctx<'a> {
+    pub text: &'a str,
+    pub actions: &'a [Action],
+    pub index: usize,
+    pub facts: &'a Facts,
+}
+
+impl Ctx<'_> {
+    /// Whether `table` was created earlier in this file.
+    pub fn table_created_earlier(&self, table: &str) -> bool {
+        self.facts
+            .created_tables
+            .get(table)
+            .is_some_and(|&i| i < self.index)
+    }
+
+    fn dropped_earlier(&self, key: DropKey, name: &str, table: &str) -> bool {
+        self.facts
+            .drops_if_exists
+            .get(&(key, name.to_string(), table.to_string()))
+            .is_some_and(|&i| i < self.index)
+    }
+
+    /// Whether a `DROP <kind> IF EXISTS` of the same object comes earlier in the file.
+    pub fn object_dropped_earlier(&self, kind: ObjectKind, action: &Action) -> bool {
+        self.dropped_earlier(DropKey::Object(kind), action.name_str(), action.table_str())
+    }
+
+    /// Whether `DROP CONSTRAINT IF EXISTS` of the same constraint on the same table comes earlier.
+    pub fn constraint_dropped_earlier(&self, action: &Action) -> bool {
+        self.dropped_earlier(DropKey::Constraint, action.name_str(), action.table_str())
+    }
+
+    /// How the guards around `action` protect it.
+    pub fn protection(&self, action: &Action) -> Protection {
+        let mut subjects = vec![action.name_str().to_lowercase()];
+        if let Some(new_name) = &action.new_name {
+            subjects.push(new_name.to_lowercase());
+        }
+        let table = action.table_str().to_lowercase();
+        let mut wrong = None;
+        for guard in action.guards.iter().rev() {
+            match guard {
+                Guard::Handler { conditions } => {
+                    if conditions.iter().any(|c| handler_covers(c, &action.kind)) {
+                        return Protection::Protected;
+                    }
+                }
+                Guard::Catalog { absent, names, id } => {
+                    let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
+                    if subjects.iter().any(mentions) {
+                        return Protection::Protected;
+                    }
+                    let table_made_here = self
+                        .facts
+                        .guard_tables
+                        .get(id)
+                        .is_some_and(|tables| tables.iter().any(|t| t.to_lowercase() == table));
+                    if table_made_here && !matches!(action.kind, Kind::CreateTable) {
+                        return Protection::Protected;
+                    }
+                    let checks_presence = matches!(
+                        action.kind,
+                        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
+                    );
+                    let misguided = match absent {
+                        Some(true) => creates(&action.kind),
+                        Some(false) => checks_presence,
+                        None => false,
+                    };
+                    if misguided && wrong.is_none() {
+                        wrong = Some(checked_names(names, action));
+                    }
+                }
+                Guard::Plain => {}
+            }
+        }
+        match wrong {
+            Some(checks) => Protection::WrongGuard { checks },
+            None => Protection::None,
+        }
+    }
+
+    /// The text of the statement an action is in.
+    pub fn statement_text(&self, action: &Action) -> &str {
+        self.text.get(action.statement.clone()).unwrap_or("")
+    }
+}
+
+/// Whether the action creates or adds something (so an `IF NOT EXISTS` guard must name it).
+pub fn creates(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::CreateTable
+            | Kind::CreateIndex
+            | Kind::CreateSchema
+            | Kind::CreateExtension
+            | Kind::CreateSequence
+            | Kind::CreateMaterializedView
+            | Kind::CreateType
+            | Kind::CreateDomain
+            | Kind::CreateTrigger
+            | Kind::CreatePolicy
+            | Kind::AddColumn { .. }
+            | Kind::AddConstraint(_)
+            | Kind::AddEnumValue
+    )
+}
+
+/// The names a guard checks, without the table and schema the action names anyway.
+fn checked_names(names: &[String], action: &Action) -> String {
+    let table = action.table_str().to_lowercase();
+    let schema = action
+        .table
+        .as_ref()
+        .and_then(|t| t.schema.clone())
+        .unwrap_or_else(|| "public".into());
+    let mut shown: Vec<&str> = Vec::new();
+    for name in names {
+        if *name != table
+            && *name != schema
+            && !name.contains('.')
+            && !shown.contains(&name.as_str())
+        {
+            shown.push(name);
+        }
+    }
+    if shown.is_empty() {
+        shown = names.iter().map(String::as_str).collect();
+        shown.dedup();
+    }
+    if shown.is_empty() {
+        "nothing by name".to_string()
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Whether an `EXCEPTION WHEN <condition>` handler catches the error a re-run of `kind` raises.
+pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
+    let c = condition;
+    if c == "others" {
+        return true;
+    }
+    match kind {
+        Kind::CreateTable
+        | Kind::CreateIndex
+        | Kind::CreateSequence
+        | Kind::CreateView
+        | Kind::CreateMaterializedView => c == "duplicate_table",
+        Kind::AddConstraint(_) => matches!(
+            c,
+            "duplicate_object" | "duplicate_table" | "invalid_table_definition"
+        ),
+        Kind::CreateType
+        | Kind::CreateDomain
+        | Kind::CreateTrigger
+        | Kind::CreatePolicy
+        | Kind::CreateExtension
+        | Kind::AddEnumValue => c == "duplicate_object",
+        Kind::CreateSchema => c == "duplicate_schema",
+        Kind::CreateFunction | Kind::CreateProcedure => c == "duplicate_function",
+        Kind::AddColumn { .. } => c == "duplicate_column",
+        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
+        Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
+        Kind::Insert { .. } => c == "unique_violation",
+        _ => false,
+    }
+}
+
+/// Whether nothing around the action (a guard that checks it, a handler) makes it safe. A guard
+/// that checks another object protects nothing: the rule reports, and so does
+/// `guard-checks-wrong-object`.
+pub fn unprotected(action: &Action, ctx: &Ctx) -> bool {
+    ctx.protection(action) != Protection::Protected
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fix builders
+
+/// Insert `text` where the action's missing clause goes.
+pub fn insert_fix(action: &Action, text: &str, title: &str) -> Option<Fix> {
+    let at = action.insert_at?;
+    if !action.exact {
+        return None;
+    }
+    Some(Fix {
+        title: title.to_string(),
+        span: at..at,
+        replacement: text.to_string(),
+        safe: true,
+    })
+}
+
+/// Append `text` at the end of the action (an unsafe fix: it changes what the statement does).
+pub fn append_fix(action: &Action, text: &str, title: &str) -> Option<Fix> {
+    if !action.exact {
+        return None;
+    }
+    Some(Fix {
+        title: title.to_string(),
+        span: action.append_at..action.append_at,
+        replacement: text.to_string(),
+        safe: false,
+    })
+}
+
+/// A string literal holding `value`.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// `n.nspname = '<schema>'` or `= current_schema()` for an unqualified name.
+pub fn schema_condition(column: &str, schema: Option<&String>) -> String {
+    match schema {
+        Some(schema) => format!("{column} = {}", literal(schema)),
+        None => format!("{column} = current_schema()"),
+    }
+}
+
+/// Wrap the action's whole statement in a DO block that runs it only when `condition` holds.
+/// Offered only for a top-level statement holding this one action.
+pub fn wrap_fix(action: &Action, ctx: &Ctx, condition: &str, title: &str) -> Option<Fix> {
+    if action.nested || action.siblings != 1 || !action.exact {
+        return None;
+    }
+    let statement = ctx.statement_text(action);
+    let body = statement.trim_end().trim_end_matches(';').trim_end();
+    let tag = if body.contains("$$") {
+        "$driftlint$"
+    } else {
+        "$$"
+    };
+    let body = body.replace('\n', "\n        ");
+    let replacement = format!(
+        "DO {tag}\nBEGIN\n    IF {condition} THEN\n        {body};\n    END IF;\nEND\n{tag};"
+    );
+    Some(Fix {
+        title: title.to_string(),
+        span: action.statement.clone(),
+        replacement,
+        safe: true,
+    })
+}
+
+/// The object kind a rename renames, for messages.
+pub fn rename_noun(kind: RenameKind) -> &'static str {
+    match kind {
+        RenameKind::Column => "column",
+        RenameKind::Table => "table",
+        RenameKind::Index => "index",
+        RenameKind::Constraint => "constraint",
+    }
+}
+
+/// The object's name for messages: `schema.name` as written, or a placeholder.
+pub fn shown(name: &Option<super::action::Name>) -> String {
+    name.as_ref()
+        .map_or_else(|| "(unnamed)".to_string(), |n| n.written.clone())
+}
+
+#[cfg(test)]
+pub mod test {
+    //! squawk-style helpers: `lint_errors` fails when the rule reports nothing, `lint_ok` fails
+    //! when it reports anything.
+
+    use super::Rule;
+    use crate::lint::{lint_text, Finding, Selection};
+
+    fn findings(sql: &str, rule: Rule) -> Vec<Finding> {
+        let selection = Selection::only(rule);
+        lint_text("test.sql", sql, &selection)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    }
+
+    /// Lint `sql` with `rule` alone; fail unless it reports something. Returns the findings.
+    pub fn lint_errors(sql: &str, rule: Rule) -> Vec<Finding> {
+        let found = findings(sql, rule);
+        assert!(!found.is_empty(), "{rule} reported nothing for:\n{sql}");
+        found
+    }
+
+    /// Lint `sql` with `rule` alone; fail if it reports anything.
+    pub fn lint_ok(sql: &str, rule: Rule) {
+        let found = findings(sql, rule);
+        assert!(
+            found.is_empty(),
+            "{rule} reported for:\n{sql}\n{:#?}",
+            found.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+    }
+}
