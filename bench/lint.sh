@@ -3,89 +3,87 @@
 # squawk (pip install squawk-cli) on the same files side by side when it is installed.
 #
 #   bench/lint.sh [CORPUS_DIR]        default: ../shared/corpus (relative to the repository)
-#   RUNS=7 bench/lint.sh              number of timed runs per tool (default 5; best and median shown)
+#   RUNS=9 bench/lint.sh              timed runs per tool (default 7), after one warm-up run
+#   SQUAWK=/path/to/squawk bench/lint.sh   the squawk binary to compare with
+#
+# Runs of the two tools alternate, so a busy machine slows both alike. Wall time is the best
+# run; CPU time (user + system, all threads) is shown too, as it depends less on other load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 corpus="${1:-../shared/corpus}"
-runs="${RUNS:-5}"
 if [ ! -d "$corpus" ]; then
   echo "bench/lint.sh: no corpus directory at $corpus" >&2
   exit 2
 fi
 
 cargo build --release --quiet
-driftlint="$PWD/target/release/driftlint"
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+find "$corpus" -type f -name '*.sql' -print0 | LC_ALL=C sort -z >"$list"
 
-mapfile -d '' files < <(find "$corpus" -type f -name '*.sql' -print0 | LC_ALL=C sort -z)
-count=${#files[@]}
-if [ "$count" -eq 0 ]; then
-  echo "bench/lint.sh: no .sql files under $corpus" >&2
-  exit 2
-fi
-bytes=$(cat "${files[@]}" | wc -c)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+python3 - "$PWD/target/release/driftlint" "$list" "${RUNS:-7}" <<'PY'
+import json, os, resource, shutil, subprocess, sys, time
 
-# time_runs NAME ALLOWED_EXIT_CODES COMMAND...: run COMMAND $runs times (after one warm-up run),
-# print best and median wall time, and leave the best time in $best.
-time_runs() {
-  local name=$1 allowed=$2
-  shift 2
-  local times=() i start end rc
-  for ((i = 0; i <= runs; i++)); do
-    start=$(date +%s%N)
-    set +e
-    "$@" >"$out/$name.out" 2>"$out/$name.err"
-    rc=$?
-    set -e
-    end=$(date +%s%N)
-    if [[ " $allowed " != *" $rc "* ]]; then
-      echo "$name exited with $rc:" >&2
-      tail -n 20 "$out/$name.err" >&2
-      exit 1
-    fi
-    # The first run only warms the page cache.
-    [ "$i" -gt 0 ] && times+=($(((end - start) / 1000)))
-  done
-  best=$(printf '%s\n' "${times[@]}" | sort -n | head -n 1)
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((${#times[@]} + 1) / 2))p")
-  python3 - "$name" "$best" "$median" "$count" "$bytes" <<'PY'
-import sys
-name, best, median, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-seconds = best / 1e6
-print(f"{name:<10} best {seconds:6.3f} s   median {median / 1e6:6.3f} s   "
-      f"{count / seconds:9.0f} files/s   {size / seconds / 1e6:6.1f} MB/s")
+driftlint, list_path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+files = [f for f in open(list_path, "rb").read().decode().split("\0") if f]
+if not files:
+    sys.exit("bench/lint.sh: no .sql files in the corpus")
+size = sum(os.path.getsize(f) for f in files)
+print(f"corpus: {len(files)} files, {size / 1e6:.2f} MB; {runs} timed runs each, {os.cpu_count()} cores")
+
+def run(command, allowed=(0, 1)):
+    """Run once; return (wall seconds, CPU seconds, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in allowed:
+        sys.exit(f"{command[0]} exited with {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+tools = {"driftlint": [driftlint, "lint", "--format", "json", *files]}
+squawk = os.environ.get("SQUAWK") or shutil.which("squawk")
+if squawk and shutil.which("pyenv") and open(squawk, "rb").read(2) == b"#!":
+    # A pyenv shim: time the real binary, not the shell script in front of it.
+    real = subprocess.run(["pyenv", "which", "squawk"], capture_output=True, text=True)
+    squawk = real.stdout.strip() or squawk
+if squawk:
+    # squawk takes the file paths as arguments; its human report says how many it checked.
+    version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.split()[-1]
+    report = subprocess.run([squawk, *files], capture_output=True, text=True).stdout
+    checked = [line for line in report.splitlines() if "checked" in line]
+    print(f"squawk {version}: {checked[-1].strip() if checked else 'did not say how many files it checked'}")
+    tools["squawk"] = [squawk, "--reporter", "json", *files]
+else:
+    print("squawk is not installed (pip install squawk-cli): no side-by-side run")
+
+results = {name: [] for name in tools}
+for name, command in tools.items():
+    _, _, out = run(command)  # warm-up: page cache, and a check of the output
+    if name == "driftlint":
+        summary = json.loads(out)["summary"]
+        print(f"driftlint: {summary.get('files')} of {len(files)} files linted, "
+              f"{summary.get('statements')} statements, {summary.get('findings')} findings")
+for _ in range(runs):
+    for name, command in tools.items():
+        wall, cpu, _ = run(command)
+        results[name].append((wall, cpu))
+
+best, cpu_median = {}, {}
+for name, samples in results.items():
+    walls = sorted(w for w, _ in samples)
+    cpus = sorted(c for _, c in samples)
+    best[name] = walls[0]
+    cpu_median[name] = cpus[len(cpus) // 2]
+    print(f"{name:<10} wall best {walls[0]:6.3f} s  median {walls[len(walls) // 2]:6.3f} s   "
+          f"cpu median {cpus[len(cpus) // 2]:6.3f} s   "
+          f"{len(files) / walls[0]:7.0f} files/s  {size / walls[0] / 1e6:6.1f} MB/s")
+if "squawk" in best:
+    ratio = best["driftlint"] / best["squawk"]
+    verdict = "met" if ratio <= 0.5 else "missed"
+    print(f"ratio: driftlint takes {ratio:.2f}x squawk's wall time (target <= 0.50x: {verdict}); "
+          f"CPU time {cpu_median['driftlint'] / cpu_median['squawk']:.2f}x")
 PY
-}
-
-echo "corpus: $corpus: $count files, $(python3 -c "print(f'{$bytes / 1e6:.2f}')") MB; $runs timed runs each, $(nproc) cores"
-
-time_runs driftlint "0 1" "$driftlint" lint --format json "${files[@]}"
-driftlint_best=$best
-python3 - "$out/driftlint.out" "$count" <<'PY'
-import json, sys
-report = json.load(open(sys.argv[1]))
-summary = report.get("summary", {})
-print(f"driftlint: {summary.get('files')} of {sys.argv[2]} files linted, "
-      f"{summary.get('statements')} statements, {summary.get('findings')} findings")
-PY
-
-if command -v squawk >/dev/null 2>&1; then
-  # squawk takes file paths as arguments; its human report says how many files it checked.
-  checked=$(squawk "${files[@]}" 2>&1 | grep -o 'checked [0-9]* source files' || true)
-  echo "squawk $(squawk --version | awk '{print $2}'): ${checked:-did not say how many files it checked}"
-  time_runs squawk "0 1" squawk --reporter json "${files[@]}"
-  squawk_best=$best
-  python3 - "$driftlint_best" "$squawk_best" <<'PY'
-import sys
-ours, theirs = int(sys.argv[1]), int(sys.argv[2])
-ratio = ours / theirs
-verdict = "meets" if ratio <= 0.5 else "misses"
-print(f"ratio: driftlint takes {ratio:.2f}x squawk's wall time "
-      f"({theirs / ours:.1f}x faster); target <= 0.50x: {verdict}")
-PY
-else
-  echo "squawk is not installed (pip install squawk-cli): no side-by-side run"
-fi
