@@ -1,4 +1,10 @@
-//! Integration tests: lint.
+//! Integration tests: `driftlint lint`, `rules` and `explain` through the built binary — exit
+//! codes, the JSON shape, stdin, rule selection, `--fix`, unreadable files, directory walking.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
 
 use crate::util::driftlint;
 
@@ -11,4 +17,365 @@ fn help_lists_every_command() {
     ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");
     }
+}
+
+/// Run `driftlint lint --format json ARGS` and return (exit code, document, stderr).
+fn lint_json(args: &[&str], stdin: Option<&str>) -> (i32, Value, String) {
+    let mut cmd = driftlint();
+    cmd.arg("lint").arg("--format").arg("json").args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let output = cmd.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let doc: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\n{stderr}"));
+    (output.status.code().unwrap_or(-1), doc, stderr)
+}
+
+fn rules_of(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn exit_codes_clean_warning_only_error_and_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(
+        dir.path(),
+        "clean.sql",
+        "CREATE TABLE IF NOT EXISTS t (id int);\n",
+    );
+    let warning = write(
+        dir.path(),
+        "warn.sql",
+        "ALTER TABLE t DROP COLUMN IF EXISTS legacy;\n",
+    );
+    let info = write(
+        dir.path(),
+        "info.sql",
+        "\\set ON_ERROR_STOP on\nSELECT 1;\n",
+    );
+    let error = write(dir.path(), "error.sql", "CREATE TABLE t (id int);\n");
+
+    driftlint().args(["lint", &clean]).assert().code(0);
+    // Warnings and infos are reported (files in the order given) but do not fail the run.
+    let (code, doc, _) = lint_json(&[&warning, &info], None);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(rules_of(&doc), ["drop-column", "psql-meta-command"]);
+    driftlint().args(["lint", &error]).assert().code(1);
+    driftlint()
+        .args(["lint", "--select", "no-such-rule", &clean])
+        .assert()
+        .code(2);
+    driftlint().arg("lint").assert().code(2);
+}
+
+#[test]
+fn json_shape_matches_the_design() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "011_x.sql",
+        "-- add the column\nALTER TABLE prospects ADD COLUMN discovery_query_id uuid;\n",
+    );
+    let (code, doc, _) = lint_json(&[&file], None);
+    assert_eq!(code, 1);
+    assert_eq!(doc["version"], 1);
+    let finding = &doc["findings"][0];
+    let keys: Vec<&str> = finding
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "rule",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "category",
+        "message",
+        "help",
+        "fix",
+    ] {
+        assert!(keys.contains(&key), "missing {key} in {finding}");
+    }
+    assert_eq!(finding["rule"], "add-column-without-if-not-exists");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["category"], "idempotency");
+    assert_eq!(finding["file"], file.as_str());
+    assert_eq!(finding["line"], 2);
+    assert_eq!(finding["column"], 23);
+    assert_eq!(finding["end_line"], 2);
+    assert_eq!(finding["end_column"], 57);
+    assert_eq!(
+        finding["fix"],
+        "ALTER TABLE prospects ADD COLUMN IF NOT EXISTS discovery_query_id uuid;"
+    );
+    let summary = &doc["summary"];
+    assert_eq!(summary["files"], 1);
+    assert_eq!(summary["statements"], 1);
+    assert_eq!(summary["findings"], 1);
+    assert_eq!(summary["parsed"], 1);
+    assert_eq!(summary["fallback"], 0);
+    assert_eq!(summary["unparsed"], 0);
+}
+
+#[test]
+fn stdin_with_a_file_name() {
+    let (code, doc, _) = lint_json(
+        &["--stdin-filename", "migrations/007_seed.sql", "-"],
+        Some("INSERT INTO settings VALUES ('a');\nDROP TYPE mood;\n"),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_of(&doc),
+        ["insert-without-on-conflict", "drop-without-if-exists"]
+    );
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["file"] == "migrations/007_seed.sql"));
+}
+
+#[test]
+fn select_and_ignore_by_rule_or_category() {
+    let sql = "CREATE INDEX ix ON t (a);\nALTER TABLE t DROP COLUMN b;\n";
+    let (_, doc, _) = lint_json(&["--select", "locking", "-"], Some(sql));
+    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    let (code, doc, _) = lint_json(&["--ignore", "idempotency,destructive", "-"], Some(sql));
+    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    assert_eq!(code, 0);
+    let (code, doc, _) = lint_json(
+        &["--select", "drop-column-without-if-exists,drop-column", "-"],
+        Some(sql),
+    );
+    assert_eq!(
+        rules_of(&doc),
+        ["drop-column-without-if-exists", "drop-column"]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn fix_rewrites_files_and_the_result_lints_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = "BEGIN;\nCREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN email text, ADD COLUMN name text;\nCREATE TYPE mood AS ENUM ('sad', 'ok');\nALTER TABLE users ADD CONSTRAINT uq_email UNIQUE (email);\nDROP INDEX ix_old;\nCOMMIT;\n";
+    let file = write(dir.path(), "001_init.sql", original);
+
+    let output = driftlint()
+        .args(["lint", "--fix", "--select", "idempotency", &file])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("fixed add-column-without-if-not-exists"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fixed create-type-without-guard"),
+        "{stdout}"
+    );
+
+    let fixed = fs::read_to_string(&file).unwrap();
+    assert_ne!(fixed, original);
+    assert!(
+        fixed.contains("ADD COLUMN IF NOT EXISTS email text, ADD COLUMN IF NOT EXISTS name text")
+    );
+    assert!(fixed.contains("DROP INDEX IF EXISTS ix_old;"));
+    assert!(fixed.contains("WHERE conname = 'uq_email' AND conrelid = 'users'::regclass"));
+
+    // Re-linted: clean for idempotency, and every statement understood.
+    let (code, doc, _) = lint_json(&["--select", "idempotency,syntax", &file], None);
+    assert_eq!(code, 0, "{doc}\n{fixed}");
+    assert_eq!(rules_of(&doc), Vec::<String>::new(), "{fixed}");
+    assert_eq!(doc["summary"]["statements"], doc["summary"]["parsed"]);
+}
+
+#[test]
+fn a_non_utf8_file_is_an_error_but_the_others_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "a.sql", "DROP TABLE t;\n");
+    let bad = dir.path().join("b.sql");
+    fs::write(&bad, b"CREATE TABLE caf\xe9 (id int);\n").unwrap();
+    let bad = bad.display().to_string();
+    let (code, doc, stderr) = lint_json(&[&good, &bad], None);
+    assert_eq!(code, 2);
+    assert!(
+        rules_of(&doc).contains(&"drop-without-if-exists".to_string()),
+        "{doc}"
+    );
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    assert!(stderr.contains("b.sql"), "{stderr}");
+
+    let missing = dir.path().join("missing.sql").display().to_string();
+    let (code, doc, stderr) = lint_json(&[&missing, &good], None);
+    assert_eq!(code, 2);
+    assert_eq!(doc["summary"]["files"], 1);
+    assert!(stderr.contains("could not read"), "{stderr}");
+}
+
+#[test]
+fn directories_are_walked_recursively_in_sorted_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b/002.sql", "DROP TABLE b2;\n");
+    write(dir.path(), "a/010.sql", "DROP TABLE a10;\n");
+    write(dir.path(), "a/002.sql", "DROP TABLE a2;\n");
+    write(dir.path(), "c.txt", "DROP TABLE not_sql;\n");
+    write(dir.path(), "001.sql", "DROP TABLE one;\n");
+    let root = dir.path().display().to_string();
+    let (_, doc, _) = lint_json(&["--select", "drop-without-if-exists", &root], None);
+    let files: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            file.strip_prefix(&root).unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        ["/001.sql", "/a/002.sql", "/a/010.sql", "/b/002.sql"]
+    );
+    assert_eq!(doc["summary"]["files"], 4);
+}
+
+#[test]
+fn do_block_guards_are_judged() {
+    let sql = r#"DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_name = 'deals' AND column_name = 'closing_date'
+    ) THEN
+        ALTER TABLE deals ADD COLUMN announced_date date;
+    END IF;
+END $$;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'deal_status') THEN
+        CREATE TYPE deal_status AS ENUM ('pending', 'active');
+    END IF;
+END $$;
+"#;
+    let (code, doc, _) = lint_json(&["--select", "idempotency", "-"], Some(sql));
+    assert_eq!(code, 1);
+    let findings = doc["findings"].as_array().unwrap();
+    let wrong: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "guard-checks-wrong-object")
+        .collect();
+    assert_eq!(wrong.len(), 1, "{doc}");
+    assert_eq!(
+        wrong[0]["message"],
+        "guard checks closing_date, body adds announced_date"
+    );
+    assert_eq!(
+        (wrong[0]["line"].as_u64(), wrong[0]["column"].as_u64()),
+        (Some(7), Some(27))
+    );
+    assert!(
+        findings.iter().all(|f| f["line"].as_u64() < Some(10)),
+        "{doc}"
+    );
+}
+
+#[test]
+fn human_output_has_a_code_frame_rule_help_and_fix() {
+    let output = driftlint()
+        .args(["lint", "--stdin-filename", "m.sql", "-"])
+        .write_stdin("SELECT 1;\nCREATE EXTENSION pgcrypto;\n")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("create-extension-without-if-not-exists"),
+        "{text}"
+    );
+    assert!(text.contains("m.sql:2:1"), "{text}");
+    assert!(text.contains("2 │ CREATE EXTENSION pgcrypto;"), "{text}");
+    assert!(text.contains("add IF NOT EXISTS"), "{text}");
+    assert!(
+        text.contains("CREATE EXTENSION IF NOT EXISTS pgcrypto;"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sarif_and_github_formats() {
+    let output = driftlint()
+        .args(["lint", "--format", "sarif", "-"])
+        .write_stdin("DROP VIEW v;\n")
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "drop-without-if-exists"
+    );
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "error");
+
+    let output = driftlint()
+        .args([
+            "lint",
+            "--format",
+            "github",
+            "--stdin-filename",
+            "x.sql",
+            "-",
+        ])
+        .write_stdin("DROP VIEW v;\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "::error file=x.sql,line=1,col=1,endLine=1,endColumn=13,title=drop-without-if-exists::"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_prints_a_page() {
+    let output = driftlint()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules = doc["rules"].as_array().unwrap();
+    assert!(rules.len() >= 30);
+    assert!(rules
+        .iter()
+        .any(|r| r["name"] == "guard-checks-wrong-object" && r["category"] == "idempotency"));
+    let output = driftlint()
+        .args(["explain", "add-column-without-if-not-exists"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.contains("## What it does"), "{page}");
 }

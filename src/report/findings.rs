@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::ser::SerializeSeq;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::lint::{FileReport, Finding, Format, Rule, Severity, Summary};
@@ -16,18 +18,18 @@ pub fn write(
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    let out: &mut dyn Write = &mut buffered;
     match format {
         Format::Human => human(reports, summary, color, out),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &json_document(reports, summary))?;
-            writeln!(out)
-        }
+        Format::Json => write_json(reports, summary, out),
         Format::Sarif => {
             serde_json::to_writer_pretty(&mut *out, &sarif(reports))?;
             writeln!(out)
         }
         Format::Github => github(reports, out),
-    }
+    }?;
+    buffered.flush()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,41 +148,97 @@ fn human(
 // ---------------------------------------------------------------------------------------------
 // json
 
-fn json_finding(file: &str, finding: &Finding) -> Value {
-    json!({
-        "rule": finding.rule.name(),
-        "severity": finding.severity.name(),
-        "file": file,
-        "line": finding.start.0,
-        "column": finding.start.1,
-        "end_line": finding.end.0,
-        "end_column": finding.end.1,
-        "category": finding.category.name(),
-        "message": finding.message,
-        "help": finding.help,
-        "fix": finding.fix.as_ref().map(|fix| fix.statement.clone()),
-    })
+/// One finding as JSON (borrowing: the document is streamed, never built in memory).
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    category: &'static str,
+    message: &'a str,
+    help: &'a str,
+    fix: Option<&'a str>,
 }
 
-/// The version-1 JSON document.
-pub fn json_document(reports: &[FileReport], summary: &Summary) -> Value {
-    let findings: Vec<Value> = reports
-        .iter()
-        .flat_map(|r| r.findings.iter().map(|f| json_finding(&r.name, f)))
-        .collect();
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    statements: usize,
+    findings: usize,
+    parsed: usize,
+    fallback: usize,
+    unparsed: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    version: u32,
+    findings: JsonFindings<'a>,
+    summary: JsonSummary,
+}
+
+/// The findings of every report, serialized as one sequence.
+struct JsonFindings<'a>(&'a [FileReport]);
+
+impl Serialize for JsonFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let count = self.0.iter().map(|r| r.findings.len()).sum();
+        let mut seq = serializer.serialize_seq(Some(count))?;
+        for report in self.0 {
+            for finding in &report.findings {
+                seq.serialize_element(&JsonFinding {
+                    rule: finding.rule.name(),
+                    severity: finding.severity.name(),
+                    file: &report.name,
+                    line: finding.start.0,
+                    column: finding.start.1,
+                    end_line: finding.end.0,
+                    end_column: finding.end.1,
+                    category: finding.category.name(),
+                    message: &finding.message,
+                    help: &finding.help,
+                    fix: finding.fix.as_ref().map(|fix| fix.statement.as_str()),
+                })?;
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Write the version-1 JSON document.
+pub fn write_json(
+    reports: &[FileReport],
+    summary: &Summary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let s = &summary.stats;
-    json!({
-        "version": 1,
-        "findings": findings,
-        "summary": {
-            "files": summary.files,
-            "statements": s.statements,
-            "findings": summary.findings,
-            "parsed": s.parsed,
-            "fallback": s.fallback,
-            "unparsed": s.unparsed,
+    let document = JsonDocument {
+        version: 1,
+        findings: JsonFindings(reports),
+        summary: JsonSummary {
+            files: summary.files,
+            statements: s.statements,
+            findings: summary.findings,
+            parsed: s.parsed,
+            fallback: s.fallback,
+            unparsed: s.unparsed,
         },
-    })
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+/// The version-1 JSON document as a value (for tests and callers that want to inspect it).
+pub fn json_document(reports: &[FileReport], summary: &Summary) -> Value {
+    let mut buffer = Vec::new();
+    match write_json(reports, summary, &mut buffer) {
+        Ok(()) => serde_json::from_slice(&buffer).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ use super::{shown, Ctx, Hit, Protection};
 use crate::lint::action::{Action, Kind};
 
 pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    if action.flags.if_not_exists || action.flags.or_replace {
+    let flags = action.flags;
+    if flags.if_not_exists || flags.if_exists || flags.or_replace || action.name.is_none() {
         return None;
     }
     let Protection::WrongGuard { checks } = ctx.protection(action) else {
@@ -44,6 +45,14 @@ mod tests {
         assert_eq!(
             found[0].message,
             "guard checks closing_date, body adds announced_date"
+        );
+    }
+
+    #[test]
+    fn the_action_is_idempotent_on_its_own() {
+        lint_ok(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'EventRecord') THEN ALTER TABLE \"EventRecord\" DROP COLUMN IF EXISTS \"x\"; END IF; END $$;",
+            RULE,
         );
     }
 
