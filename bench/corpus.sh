@@ -4,6 +4,7 @@
 # many statements were parsed fully, by the token-level fallback, or not at all.
 #
 #   bench/corpus.sh [CORPUS_DIR]      default: ../shared/corpus (relative to the repository)
+#   PROFILE=debug bench/corpus.sh     lint with the debug build (overflow checks on) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +14,16 @@ if [ ! -d "$corpus" ]; then
   exit 2
 fi
 
-cargo build --release --quiet
-driftlint="$PWD/target/release/driftlint"
+profile="${PROFILE:-release}"
+case $profile in
+  release) cargo build --release --quiet ;;
+  debug) cargo build --quiet ;;
+  *)
+    echo "bench/corpus.sh: PROFILE must be release or debug" >&2
+    exit 2
+    ;;
+esac
+driftlint="$PWD/target/$profile/driftlint"
 
 mapfile -d '' files < <(find "$corpus" -type f -name '*.sql' -print0 | LC_ALL=C sort -z)
 out=$(mktemp -d)
@@ -60,6 +69,8 @@ summary = report.get("summary", {})
 seconds = micros / 1e6
 statements = summary.get("statements") or 0
 print(f"corpus: {file_count} files, {summary.get('files')} linted, exit code {rc}, {seconds:.2f} s wall")
+if summary.get("files") != file_count:
+    sys.exit(f"FAIL: {file_count} files given, {summary.get('files')} linted")
 print(f"statements: {statements} ({statements / seconds:,.0f} statements/s)")
 
 # Parse coverage: the summary's own counts, under whichever of these names it uses.
