@@ -169,4 +169,200 @@ mod tests {
         assert!(out[0].in_transaction);
         assert!(!out[1].in_transaction);
     }
+
+    /// What sqlparser's AST says a statement does: (kind, object name, flag) per action, for the
+    /// kinds both readers know. The token reader must say the same.
+    fn ast_facts(statement: &sqlparser::ast::Statement) -> Vec<(String, String, bool)> {
+        use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement};
+        let ident = |id: &sqlparser::ast::Ident| match id.quote_style {
+            Some(_) => id.value.clone(),
+            None => id.value.to_ascii_lowercase(),
+        };
+        let last = |name: &ObjectName| {
+            name.0
+                .last()
+                .and_then(|part| part.as_ident())
+                .map(ident)
+                .unwrap_or_default()
+        };
+        let mut facts = Vec::new();
+        match statement {
+            Statement::CreateTable(t) if !t.temporary => {
+                facts.push(("create table".into(), last(&t.name), t.if_not_exists))
+            }
+            Statement::CreateIndex(i) => facts.push((
+                "create index".into(),
+                i.name.as_ref().map(last).unwrap_or_default(),
+                i.if_not_exists,
+            )),
+            Statement::CreateView(v) if v.materialized => {
+                facts.push(("create matview".into(), last(&v.name), v.if_not_exists))
+            }
+            Statement::CreateView(v) => {
+                facts.push(("create view".into(), last(&v.name), v.or_replace))
+            }
+            Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                ..
+            } => {
+                let kind = match object_type {
+                    ObjectType::Table => "drop table",
+                    ObjectType::View => "drop view",
+                    ObjectType::MaterializedView => "drop matview",
+                    ObjectType::Index => "drop index",
+                    ObjectType::Schema => "drop schema",
+                    ObjectType::Sequence => "drop sequence",
+                    ObjectType::Type => "drop type",
+                    _ => return facts,
+                };
+                let name = names.first().map(last).unwrap_or_default();
+                facts.push((kind.into(), name, *if_exists));
+            }
+            Statement::AlterTable(alter) => {
+                for operation in &alter.operations {
+                    match operation {
+                        AlterTableOperation::AddColumn {
+                            if_not_exists,
+                            column_def,
+                            ..
+                        } => facts.push((
+                            "add column".into(),
+                            ident(&column_def.name),
+                            *if_not_exists,
+                        )),
+                        AlterTableOperation::DropColumn {
+                            column_names,
+                            if_exists,
+                            ..
+                        } => facts.push((
+                            "drop column".into(),
+                            column_names.first().map(ident).unwrap_or_default(),
+                            *if_exists,
+                        )),
+                        AlterTableOperation::DropConstraint {
+                            if_exists, name, ..
+                        } => facts.push(("drop constraint".into(), ident(name), *if_exists)),
+                        AlterTableOperation::AddConstraint { not_valid, .. } => {
+                            facts.push(("add constraint".into(), String::new(), *not_valid))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        facts
+    }
+
+    /// The same facts from the token reader's actions.
+    fn token_facts(actions: &[Action]) -> Vec<(String, String, bool)> {
+        use crate::lint::action::{Kind, ObjectKind};
+        let mut facts = Vec::new();
+        for a in actions {
+            let name = a.name_str().to_string();
+            let fact = match &a.kind {
+                Kind::CreateTable if !a.flags.temporary => {
+                    ("create table", name, a.flags.if_not_exists)
+                }
+                Kind::CreateIndex => ("create index", name, a.flags.if_not_exists),
+                Kind::CreateMaterializedView => ("create matview", name, a.flags.if_not_exists),
+                Kind::CreateView => ("create view", name, a.flags.or_replace),
+                Kind::Drop(kind) => {
+                    let kind = match kind {
+                        ObjectKind::Table => "drop table",
+                        ObjectKind::View => "drop view",
+                        ObjectKind::MaterializedView => "drop matview",
+                        ObjectKind::Index => "drop index",
+                        ObjectKind::Schema => "drop schema",
+                        ObjectKind::Sequence => "drop sequence",
+                        ObjectKind::Type => "drop type",
+                        _ => continue,
+                    };
+                    (kind, name, a.flags.if_exists)
+                }
+                Kind::AddColumn { .. } => ("add column", name, a.flags.if_not_exists),
+                Kind::DropColumn => ("drop column", name, a.flags.if_exists),
+                Kind::DropConstraint => ("drop constraint", name, a.flags.if_exists),
+                Kind::AddConstraint(_) => ("add constraint", String::new(), a.flags.not_valid),
+                _ => continue,
+            };
+            facts.push((fact.0.to_string(), fact.1, fact.2));
+        }
+        facts
+    }
+
+    /// Parse `text`'s statements with sqlparser; where one parses, the token reader must find
+    /// the same actions. Returns how many statements were compared.
+    fn compare_readers(text: &str, label: &str) -> usize {
+        let mut compared = 0;
+        for piece in crate::lint::source::split(text) {
+            if piece.kind != crate::lint::source::PieceKind::Statement {
+                continue;
+            }
+            let sql = &text[piece.span.clone()];
+            let Ok(statements) = Parser::parse_sql(&DIALECT, sql) else {
+                continue;
+            };
+            let [statement] = statements.as_slice() else {
+                continue;
+            };
+            let mut state = FileState::new(text);
+            let mut actions = Vec::new();
+            if top_level(&mut state, piece.span.clone(), &mut actions).parsed != Parsed::Fully {
+                continue;
+            }
+            let expected = ast_facts(statement);
+            assert_eq!(token_facts(&actions), expected, "{label}: {sql}");
+            compared += 1;
+        }
+        compared
+    }
+
+    #[test]
+    fn token_reader_agrees_with_the_ast() {
+        let text = r#"
+CREATE TABLE IF NOT EXISTS "Order" (id int);
+CREATE TABLE public.users (id int, CONSTRAINT pk PRIMARY KEY (id));
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ux ON t (lower(a));
+CREATE INDEX ix ON t USING gin (doc);
+CREATE OR REPLACE VIEW v AS SELECT 1;
+CREATE VIEW "V2" AS SELECT 1;
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1;
+DROP TABLE IF EXISTS a, b CASCADE;
+DROP INDEX ix;
+DROP VIEW IF EXISTS s.v;
+DROP TYPE mood;
+DROP SCHEMA IF EXISTS billing CASCADE;
+DROP SEQUENCE seq;
+ALTER TABLE t ADD COLUMN a int, ADD IF NOT EXISTS "B" text DEFAULT 'x', DROP COLUMN IF EXISTS c, DROP d;
+ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID, DROP CONSTRAINT IF EXISTS ck;
+ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);
+"#;
+        assert_eq!(compare_readers(text, "inline"), 16);
+    }
+
+    /// The same over every statement of the shared corpus that sqlparser parses, when present.
+    #[test]
+    fn token_reader_agrees_with_the_ast_on_the_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        if !root.is_dir() {
+            eprintln!("skipped: no corpus at {}", root.display());
+            return;
+        }
+        let mut compared = 0;
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if entry.path().extension().is_none_or(|e| e != "sql") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            compared += compare_readers(&text, &entry.path().display().to_string());
+        }
+        eprintln!("compared {compared} statements");
+        assert!(compared > 1000);
+    }
 }
