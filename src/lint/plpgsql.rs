@@ -559,11 +559,21 @@ impl Reader<'_, '_, '_, '_> {
             return;
         }
         let toks = self.c.toks;
-        let all = &self.tokens.all[toks[from].index..=toks[end - 1].index];
-        let spans = &self.tokens.spans[toks[from].index..=toks[end - 1].index];
+        // PL/pgSQL's `... RETURNING x INTO var` / `SELECT ... INTO var`: not SQL, left out of
+        // what the parser sees.
+        let skipped = into_clause(&toks[from..end]);
+        let first = toks[from].index;
+        let last = toks[end - 1].index;
+        let keep = |index: &usize| !skipped.contains(index);
         let tokens = Tokens {
-            all: all.to_vec(),
-            spans: spans.to_vec(),
+            all: (first..=last)
+                .filter(keep)
+                .map(|i| self.tokens.all[i].clone())
+                .collect(),
+            spans: (first..=last)
+                .filter(keep)
+                .map(|i| self.tokens.spans[i])
+                .collect(),
         };
         let first_new = self.out.len();
         let understood = statement::understand(self.state, tokens, false, self.out);
@@ -581,6 +591,63 @@ impl Reader<'_, '_, '_, '_> {
         self.c.i = end;
         self.eat_semicolon();
     }
+}
+
+/// The token indices (into `Tokens::all`) of a PL/pgSQL `INTO [STRICT] target [, target]`
+/// clause in a DML statement: an INTO at depth 0 that is not `INSERT INTO` / `MERGE INTO`.
+fn into_clause(toks: &[Tok]) -> Vec<usize> {
+    let dml = toks.first().is_some_and(|t| {
+        ["insert", "update", "delete", "with", "select", "merge"]
+            .iter()
+            .any(|k| t.is(k))
+    });
+    if !dml {
+        return Vec::new();
+    }
+    let mut skipped = Vec::new();
+    let mut depth = 0usize;
+    let mut k = 0;
+    while k < toks.len() {
+        let t = &toks[k];
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let after_insert = k > 0 && (toks[k - 1].is("insert") || toks[k - 1].is("merge"));
+        if depth == 0 && t.is("into") && !after_insert {
+            skipped.push(t.index);
+            k += 1;
+            if toks.get(k).is_some_and(|t| t.is("strict")) {
+                skipped.push(toks[k].index);
+                k += 1;
+            }
+            // target [, target]...: words joined by dots, separated by commas
+            while let Some(t) = toks.get(k) {
+                let joins = t.is_punct(&Token::Period) || t.is_punct(&Token::Comma);
+                if t.word().is_none() && !joins {
+                    break;
+                }
+                let keyword = [
+                    "from",
+                    "where",
+                    "returning",
+                    "on",
+                    "group",
+                    "order",
+                    "limit",
+                ];
+                if keyword.iter().any(|w| t.is(w)) {
+                    break;
+                }
+                skipped.push(t.index);
+                k += 1;
+            }
+            continue;
+        }
+        k += 1;
+    }
+    skipped
 }
 
 /// The condition name of an SQLSTATE code used in `WHEN SQLSTATE '...'`.
@@ -673,6 +740,15 @@ mod tests {
             assert_eq!(*absent, Some(true));
             assert!(names.contains(&action.name_str().to_string()), "{names:?}");
         }
+    }
+
+    #[test]
+    fn into_clauses_of_dml_are_plpgsql_not_sql() {
+        let text = "DO $$ DECLARE v int; n int; BEGIN INSERT INTO t (a) VALUES (1) RETURNING id INTO v; WITH x AS (SELECT 1) SELECT count(*) INTO STRICT n FROM x; UPDATE t SET a = 2 WHERE id = v RETURNING a INTO n; END $$;";
+        let (result, actions) = read(text);
+        assert_eq!(result, Ok(()));
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0].kind, Kind::Insert { on_conflict: false });
     }
 
     #[test]
