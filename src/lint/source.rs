@@ -910,6 +910,81 @@ mod tests {
         }
     }
 
+    /// Random mixes of the characters that open and close things: splitting never panics, and
+    /// pieces are ordered, inside the text, on character boundaries and start at a token.
+    #[test]
+    fn random_fragments_never_break_the_invariants() {
+        const FRAGMENTS: &[&str] = &[
+            "'",
+            "\"",
+            "$",
+            "$$",
+            "$a$",
+            "$1",
+            "--",
+            "/*",
+            "*/",
+            "\\",
+            "\n",
+            "\r\n",
+            ";",
+            "E'",
+            "e",
+            "(",
+            ")",
+            " BEGIN ",
+            " ATOMIC ",
+            " END ",
+            " CASE ",
+            "CREATE FUNCTION f() ",
+            "COPY t FROM stdin",
+            "\\.",
+            "\\set x",
+            "é",
+            "€",
+            " ",
+            "x",
+            "\u{FEFF}",
+        ];
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut kinds = [0usize; 3];
+        for round in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..rng.next(40) {
+                text.push_str(FRAGMENTS[rng.next(FRAGMENTS.len())]);
+            }
+            let index = LineIndex::new(&text);
+            let mut previous_end = 0;
+            for piece in split(&text) {
+                let span = piece.span.clone();
+                assert!(
+                    previous_end <= span.start && span.start <= span.end,
+                    "round {round}: {text:?}"
+                );
+                assert!(span.end <= text.len(), "round {round}: {text:?}");
+                assert!(
+                    text.get(span.clone()).is_some(),
+                    "round {round}: {text:?} {span:?}"
+                );
+                if piece.kind != CopyData {
+                    let first = text.as_bytes()[span.start];
+                    assert!(
+                        span.start < span.end && !is_space(first),
+                        "round {round}: {text:?}"
+                    );
+                }
+                let (line, column) = index.line_col(span.end);
+                assert!(line >= 1 && column >= 1);
+                previous_end = span.end;
+                kinds[piece.kind as usize] += 1;
+            }
+        }
+        assert!(
+            kinds.iter().all(|&n| n > 0),
+            "no piece of some kind: {kinds:?}"
+        );
+    }
+
     #[test]
     fn lone_statement_without_semicolon_at_end_of_concatenation() {
         let text = "SELECT 1;\nSELECT 2 -- no semicolon";

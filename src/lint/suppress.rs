@@ -378,6 +378,56 @@ mod tests {
         assert_eq!(unknown[1].1, "typo-rule");
     }
 
+    /// Random mixes of directives, quotes and comments: parsing never panics and every name
+    /// span points at that name in the text.
+    #[test]
+    fn random_fragments_never_panic() {
+        const FRAGMENTS: &[&str] = &[
+            "-- driftlint-ignore: ",
+            "-- driftlint-ignore-file:",
+            "rule-a",
+            ",",
+            " ",
+            "all",
+            "\n",
+            "\r\n",
+            "'",
+            "\"",
+            "$$",
+            "$t$",
+            "/*",
+            "*/",
+            ";",
+            "SELECT 1",
+            "E'\\",
+            "é",
+            "--",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let mut names = 0;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..next(30) {
+                text.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
+            }
+            let s = parsed(&text);
+            for (span, name) in s.unknown_names(&|_| false) {
+                assert_eq!(text.get(span), Some(name.as_str()), "{text:?}");
+                names += 1;
+            }
+            for start in 0..=text.len() {
+                s.is_suppressed("rule-a", start);
+            }
+        }
+        assert!(names > 100, "only {names} names found");
+    }
+
     #[test]
     fn file_without_directives() {
         let text =
