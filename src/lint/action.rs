@@ -193,8 +193,11 @@ pub struct Action {
     pub insert_at: Option<usize>,
     /// Where a missing `NOT VALID` goes (the end of the action).
     pub append_at: usize,
-    /// Number of actions in this statement (a guarded wrap needs it to be 1).
+    /// Number of actions in this statement, counting those no rule reads (`OWNER TO`, ...).
     pub siblings: usize,
+    /// For an action of ALTER TABLE: where its statement's first action starts (the text before
+    /// it is `ALTER TABLE [IF EXISTS] [ONLY] name`).
+    pub head_end: Option<usize>,
     /// Guards around the action, outermost first.
     pub guards: Vec<Guard>,
     pub in_transaction: bool,
@@ -218,6 +221,7 @@ impl Action {
             flags: Flags::default(),
             insert_at: None,
             siblings: 1,
+            head_end: None,
             guards: Vec::new(),
             in_transaction: false,
             nested: false,
@@ -658,12 +662,14 @@ impl Reader<'_, '_, '_> {
             let start = c.i;
             let parts = split_commas(c.toks, start, c.toks.len());
             let first_new = self.out.len();
+            let count = parts.len();
             for (from, to) in parts {
                 self.alter_table_action(&table, table_if_exists, from, to);
             }
-            let count = self.out.len() - first_new;
+            let head_end = self.c.toks.get(start).map(|t| t.span.0);
             for action in &mut self.out[first_new..] {
                 action.siblings = count;
+                action.head_end = head_end;
             }
         } else if c.eat("index")
             || c.eat("sequence")

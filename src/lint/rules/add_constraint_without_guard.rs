@@ -100,6 +100,47 @@ mod tests {
     }
 
     #[test]
+    fn the_fix_moves_the_constraint_out_of_a_multi_action_alter() {
+        let sql = "ALTER TABLE ONLY t\n    ADD COLUMN IF NOT EXISTS a int,\n    ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id),\n    ALTER COLUMN b SET DEFAULT 0;";
+        let found = lint_errors(sql, RULE);
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.statement.starts_with(
+                "ALTER TABLE ONLY t\n    ADD COLUMN IF NOT EXISTS a int,\n    ALTER COLUMN b SET DEFAULT 0;\nDO $$"
+            ),
+            "{}",
+            fix.statement
+        );
+        assert!(fix.statement.contains(
+            "        ALTER TABLE ONLY t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);"
+        ));
+        lint_ok(&fix.statement, RULE);
+        // The last action: the comma before it goes. Actions no rule reads stay too.
+        let found = lint_errors(
+            "ALTER TABLE t ALTER COLUMN a SET DEFAULT 0, ADD CONSTRAINT ck CHECK (a > 0);",
+            RULE,
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.statement
+                .starts_with("ALTER TABLE t ALTER COLUMN a SET DEFAULT 0;\nDO $$"),
+            "{}",
+            fix.statement
+        );
+        let found = lint_errors(
+            "ALTER TABLE t ADD COLUMN a int, ADD CONSTRAINT ck CHECK (a > 0);",
+            RULE,
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.statement
+                .starts_with("ALTER TABLE t ADD COLUMN a int;\nDO $$"),
+            "{}",
+            fix.statement
+        );
+    }
+
+    #[test]
     fn the_fix_is_a_guarded_do_block() {
         let found = lint_errors(
             "ALTER TABLE \"Order\" ADD CONSTRAINT ck CHECK (total > 0);",

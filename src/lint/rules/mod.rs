@@ -643,14 +643,26 @@ pub fn schema_condition(column: &str, schema: Option<&String>) -> String {
     }
 }
 
-/// Wrap the action's whole statement in a DO block that runs it only when `condition` holds.
-/// Offered only for a top-level statement holding this one action.
+/// Wrap the action in a DO block that runs it only when `condition` holds. A statement holding
+/// this one action is replaced whole; from a multi-action ALTER TABLE the action is moved out:
+/// the rest of the statement stays, followed by the guarded block. Offered only at the top level.
 pub fn wrap_fix(action: &Action, ctx: &Ctx, condition: &str, title: &str) -> Option<Fix> {
-    if action.nested || action.siblings != 1 || !action.exact {
+    if action.nested || !action.exact {
         return None;
     }
     let statement = ctx.statement_text(action);
-    let body = statement.trim_end().trim_end_matches(';').trim_end();
+    let (rest, body) = if action.siblings == 1 {
+        (
+            String::new(),
+            statement
+                .trim_end()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_string(),
+        )
+    } else {
+        split_out(action, statement)?
+    };
     let tag = if body.contains("$$") {
         "$driftlint$"
     } else {
@@ -658,7 +670,7 @@ pub fn wrap_fix(action: &Action, ctx: &Ctx, condition: &str, title: &str) -> Opt
     };
     let body = body.replace('\n', "\n        ");
     let replacement = format!(
-        "DO {tag}\nBEGIN\n    IF {condition} THEN\n        {body};\n    END IF;\nEND\n{tag};"
+        "{rest}DO {tag}\nBEGIN\n    IF {condition} THEN\n        {body};\n    END IF;\nEND\n{tag};"
     );
     Some(Fix {
         title: title.to_string(),
@@ -666,6 +678,34 @@ pub fn wrap_fix(action: &Action, ctx: &Ctx, condition: &str, title: &str) -> Opt
         replacement,
         safe: true,
     })
+}
+
+/// Move one action out of a multi-action ALTER TABLE: (the statement without it, ending in
+/// `;` and a newline; `ALTER TABLE ... <the action>`).
+fn split_out(action: &Action, statement: &str) -> Option<(String, String)> {
+    let base = action.statement.start;
+    let head_end = action.head_end?.checked_sub(base)?;
+    let start = action.span.start.checked_sub(base)?;
+    let end = action.span.end.checked_sub(base)?;
+    let head = statement.get(..head_end)?.trim_end();
+    let text = statement.get(start..end)?;
+    let after = statement.get(end..)?;
+    let after_trimmed = after.trim_start();
+    let (cut_start, cut_end) = if let Some(next) = after_trimmed.strip_prefix(',') {
+        let next_start = statement.len() - next.trim_start().len();
+        (start, next_start)
+    } else {
+        let before = statement.get(..start)?.trim_end();
+        let comma = before.strip_suffix(',')?;
+        (comma.len(), end)
+    };
+    let rest = format!(
+        "{}{}",
+        statement.get(..cut_start)?,
+        statement.get(cut_end..)?
+    );
+    let rest = rest.trim_end().trim_end_matches(';').trim_end();
+    Some((format!("{rest};\n"), format!("{head} {text}")))
 }
 
 /// The object kind a rename renames, for messages.
