@@ -509,6 +509,53 @@ fn every_fixture_reports_exactly_the_marked_statements() {
     );
 }
 
+/// Every finding of `paths` as (file name, rule, line, column, end line, end column).
+fn positions(paths: &[&Path]) -> Vec<(String, String, u64, u64, u64, u64)> {
+    let output = driftlint()
+        .args(["lint", "--format", "json"])
+        .args(paths)
+        .output()
+        .expect("driftlint runs");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let mut found: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let number = |key: &str| f[key].as_u64().unwrap_or_else(|| panic!("{key} in {f}"));
+            let file = f["file"].as_str().expect("file");
+            let name = Path::new(file).file_name().expect("file name");
+            (
+                name.to_string_lossy().into_owned(),
+                f["rule"].as_str().expect("rule").to_string(),
+                number("line"),
+                number("column"),
+                number("end_line"),
+                number("end_column"),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The same fixtures with CRLF line endings and a UTF-8 BOM report the same rules at the same
+/// lines and columns.
+#[test]
+fn fixtures_with_crlf_and_bom_report_the_same_positions() {
+    let dir = repo().join("fixtures/lint");
+    let crlf = tempfile::tempdir().expect("temporary directory");
+    for entry in fs::read_dir(&dir).expect("fixtures/lint exists") {
+        let path = entry.expect("readable entry").path();
+        let text = fs::read_to_string(&path).expect("readable fixture");
+        let converted = format!("\u{FEFF}{}", text.replace('\n', "\r\n"));
+        fs::write(crlf.path().join(path.file_name().expect("name")), converted).expect("write");
+    }
+    let original = positions(&[dir.as_path()]);
+    assert!(original.len() > 100, "only {} findings", original.len());
+    assert_eq!(positions(&[crlf.path()]), original);
+}
+
 /// The marker reader itself: it must find what a person reads in a fixture.
 #[test]
 fn fixture_markers_are_read_as_written() {
