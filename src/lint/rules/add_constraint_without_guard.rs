@@ -112,9 +112,21 @@ mod tests {
             fix.statement
         );
         assert!(fix.statement.contains(
-            "        ALTER TABLE ONLY t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);"
+            "        ALTER TABLE ONLY t\n            ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);"
         ));
         lint_ok(&fix.statement, RULE);
+        // A comment at the end of the head stays a comment.
+        let found = lint_errors(
+            "ALTER TABLE t -- note\n  ALTER COLUMN a DROP DEFAULT,\n  ADD CONSTRAINT uq UNIQUE (a);",
+            RULE,
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.statement
+                .contains("ALTER TABLE t -- note\n            ADD CONSTRAINT uq UNIQUE (a);"),
+            "{}",
+            fix.statement
+        );
         // The last action: the comma before it goes. Actions no rule reads stay too.
         let found = lint_errors(
             "ALTER TABLE t ALTER COLUMN a SET DEFAULT 0, ADD CONSTRAINT ck CHECK (a > 0);",

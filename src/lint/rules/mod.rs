@@ -705,7 +705,8 @@ fn split_out(action: &Action, statement: &str) -> Option<(String, String)> {
         statement.get(cut_end..)?
     );
     let rest = rest.trim_end().trim_end_matches(';').trim_end();
-    Some((format!("{rest};\n"), format!("{head} {text}")))
+    // A newline after the head: it may end in a `--` comment.
+    Some((format!("{rest};\n"), format!("{head}\n    {text}")))
 }
 
 /// The object kind a rename renames, for messages.
