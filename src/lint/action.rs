@@ -108,8 +108,10 @@ pub enum Kind {
     DropColumn,
     DropConstraint,
     Rename(RenameKind),
+    /// `not_exists`: the inserted rows are filtered by a `NOT EXISTS (...)`.
     Insert {
         on_conflict: bool,
+        not_exists: bool,
     },
     AlterColumnType,
     SetNotNull,
@@ -166,7 +168,10 @@ pub enum Guard {
         /// Unique within a file: actions under the same branch share it.
         id: usize,
     },
-    /// An `IF` on something other than the catalog.
+    /// `IF [NOT] EXISTS (SELECT ... FROM <a table>)`: rows, not schema objects. `absent`: the
+    /// branch runs when no such row exists.
+    Rows { absent: bool },
+    /// An `IF` on something else.
     Plain,
     /// `EXCEPTION WHEN <conditions>` around the block the action is in.
     Handler { conditions: Vec<String> },
@@ -921,18 +926,16 @@ impl Reader<'_, '_, '_> {
             return;
         }
         let table = c.name();
-        let on_conflict = c.seek("on") && {
-            let mut found = false;
-            while c.seek("on") {
-                if c.peek_at(1).is_some_and(|t| t.is("conflict")) {
-                    found = true;
-                    break;
-                }
-                c.i += 1;
-            }
-            found
-        };
-        let mut action = self.action(Kind::Insert { on_conflict });
+        let rest = &c.toks[c.i..];
+        let on_conflict = rest
+            .windows(2)
+            .any(|w| w[0].is("on") && w[1].is("conflict"));
+        // `INSERT ... SELECT ... WHERE NOT EXISTS (SELECT ...)` inserts only missing rows.
+        let not_exists = rest.windows(2).any(|w| w[0].is("not") && w[1].is("exists"));
+        let mut action = self.action(Kind::Insert {
+            on_conflict,
+            not_exists,
+        });
         action.table = table.clone();
         action.name = table;
         self.out.push(action);

@@ -365,7 +365,16 @@ impl Reader<'_, '_, '_, '_> {
             }
         }
         let Some(names) = names else {
-            return Guard::Plain;
+            // `IF [NOT] EXISTS (SELECT ... FROM <a table>)`: a lookup of rows, not of objects.
+            let negated = toks.first().is_some_and(|t| t.is("not"));
+            let exists = toks
+                .get(usize::from(negated))
+                .is_some_and(|t| t.is("exists"));
+            return if exists {
+                Guard::Rows { absent: negated }
+            } else {
+                Guard::Plain
+            };
         };
         let starts_negated = toks.first().is_some_and(|t| t.is("not"));
         let mut absent_hint = starts_negated;
@@ -434,6 +443,7 @@ impl Reader<'_, '_, '_, '_> {
                         names: names.clone(),
                         id: self.new_guard_id(),
                     },
+                    Guard::Rows { absent } => Guard::Rows { absent: !absent },
                     other => other.clone(),
                 };
                 self.guards.push(flipped);
@@ -748,7 +758,13 @@ mod tests {
         let (result, actions) = read(text);
         assert_eq!(result, Ok(()));
         assert_eq!(actions.len(), 1);
-        assert_eq!(actions[0].kind, Kind::Insert { on_conflict: false });
+        assert_eq!(
+            actions[0].kind,
+            Kind::Insert {
+                on_conflict: false,
+                not_exists: false
+            }
+        );
     }
 
     #[test]

@@ -5,7 +5,11 @@ use super::{shown, unprotected, Ctx, Hit};
 use crate::lint::action::{Action, Kind};
 
 pub fn insert_without_on_conflict(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    let Kind::Insert { on_conflict: false } = action.kind else {
+    let Kind::Insert {
+        on_conflict: false,
+        not_exists: false,
+    } = action.kind
+    else {
         return None;
     };
     if !unprotected(action, ctx) {
@@ -33,6 +37,22 @@ mod tests {
         lint_errors("INSERT INTO settings (key, value) VALUES ('a', '1');", RULE);
         lint_errors(
             "INSERT INTO archive SELECT * FROM orders WHERE closed;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn only_missing_rows() {
+        lint_ok(
+            "INSERT INTO settings (key, value) SELECT 'a', '1' WHERE NOT EXISTS (SELECT 1 FROM settings WHERE key = 'a');",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM settings WHERE key = 'a') THEN INSERT INTO settings VALUES ('a', '1'); END IF; END $$;",
+            RULE,
+        );
+        lint_errors(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM settings WHERE key = 'a') THEN INSERT INTO log VALUES ('a'); END IF; END $$;",
             RULE,
         );
     }

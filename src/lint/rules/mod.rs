@@ -497,7 +497,10 @@ impl Ctx<'_> {
                         wrong = Some(checked_names(names, action));
                     }
                 }
-                Guard::Plain => {}
+                Guard::Rows { absent: true } if matches!(action.kind, Kind::Insert { .. }) => {
+                    return Protection::Protected;
+                }
+                Guard::Rows { .. } | Guard::Plain => {}
             }
         }
         match wrong {
