@@ -70,6 +70,18 @@ mod tests {
     }
 
     #[test]
+    fn dropped_first() {
+        lint_ok(
+            "DROP INDEX IF EXISTS ix_a;\nCREATE INDEX ix_a ON t (a);",
+            RULE,
+        );
+        lint_errors(
+            "DROP INDEX IF EXISTS ix_b;\nCREATE INDEX ix_a ON t (a);",
+            RULE,
+        );
+    }
+
+    #[test]
     fn guard_on_pg_indexes() {
         lint_ok(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'ix_a') THEN CREATE INDEX ix_a ON t (a); END IF; END $$;",

@@ -54,6 +54,14 @@ COMMIT;"#,
     }
 
     #[test]
+    fn dropped_first() {
+        lint_ok(
+            "DROP TABLE IF EXISTS users;\nCREATE TABLE users (id int);",
+            RULE,
+        );
+    }
+
+    #[test]
     fn if_not_exists() {
         lint_ok(r#"CREATE TABLE IF NOT EXISTS users (id int);"#, RULE);
     }

@@ -392,7 +392,7 @@ impl Facts {
                     let key = (
                         DropKey::Object(*kind),
                         action.name_str().to_string(),
-                        action.table_str().to_string(),
+                        table_of_drop(*kind, action).to_string(),
                     );
                     facts.drops_if_exists.entry(key).or_insert(i);
                 }
@@ -408,6 +408,15 @@ impl Facts {
             }
         }
         facts
+    }
+}
+
+/// The table part of a drop's key: triggers, policies and rules are named per table; other
+/// objects (an index too) are named per schema.
+fn table_of_drop(kind: ObjectKind, action: &Action) -> &str {
+    match kind {
+        ObjectKind::Trigger | ObjectKind::Policy | ObjectKind::Other("RULE") => action.table_str(),
+        _ => "",
     }
 }
 
@@ -448,7 +457,11 @@ impl Ctx<'_> {
 
     /// Whether a `DROP <kind> IF EXISTS` of the same object comes earlier in the file.
     pub fn object_dropped_earlier(&self, kind: ObjectKind, action: &Action) -> bool {
-        self.dropped_earlier(DropKey::Object(kind), action.name_str(), action.table_str())
+        self.dropped_earlier(
+            DropKey::Object(kind),
+            action.name_str(),
+            table_of_drop(kind, action),
+        )
     }
 
     /// Whether `DROP CONSTRAINT IF EXISTS` of the same constraint on the same table comes earlier.
