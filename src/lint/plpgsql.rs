@@ -768,6 +768,56 @@ mod tests {
     }
 
     #[test]
+    fn labels_loops_nested_blocks_elsif_and_else() {
+        let text = r#"DO LANGUAGE plpgsql $x$
+<<main>>
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT 1 AS a LOOP
+        RAISE NOTICE 'row %', r.a;
+    END LOOP;
+    <<inner>>
+    BEGIN
+        IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'old_mood') THEN
+            DROP TYPE old_mood;
+        ELSIF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN
+            CREATE TYPE mood AS ENUM ('a');
+        ELSE
+            ALTER TYPE mood ADD VALUE 'b';
+        END IF;
+    END inner;
+END main $x$;"#;
+        let (result, actions) = read(text);
+        assert_eq!(result, Ok(()));
+        let kinds: Vec<&Kind> = actions.iter().map(|a| &a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &Kind::Drop(crate::lint::action::ObjectKind::Type),
+                &Kind::CreateType,
+                &Kind::AddEnumValue
+            ]
+        );
+        // The ELSE branch runs when the first condition did not hold: old_mood is absent.
+        let Guard::Catalog { absent, names, .. } = &actions[2].guards[0] else {
+            panic!("{:?}", actions[2].guards)
+        };
+        assert_eq!(*absent, Some(true));
+        assert!(names.contains(&"old_mood".to_string()));
+        assert!(actions.iter().all(|a| a.nested && a.in_transaction));
+    }
+
+    #[test]
+    fn other_languages_and_broken_bodies_fall_back() {
+        let (result, actions) = read("DO LANGUAGE plpython3u $$ print(1) $$;");
+        assert!(result.is_err());
+        assert!(actions.is_empty());
+        let (result, _) = read("DO $$ BEGIN IF true THEN CREATE TABLE t (a int); END $$;");
+        assert!(result.is_err());
+    }
+
+    #[test]
     fn dynamic_execute_is_not_fully_understood() {
         let (result, _) = read("DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'x'); END $$;");
         assert!(result.is_err());
