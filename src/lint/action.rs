@@ -372,7 +372,9 @@ fn split_commas(toks: &[Tok], from: usize, to: usize) -> Vec<(usize, usize)> {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
             Token::Comma if depth == 0 => {
-                parts.push((start, i));
+                if start < i {
+                    parts.push((start, i));
+                }
                 start = i + 1;
             }
             _ => {}
@@ -725,6 +727,9 @@ impl Reader<'_, '_, '_> {
 
     fn alter_table_action(&mut self, table: &Name, table_if_exists: bool, from: usize, to: usize) {
         let toks = self.c.toks;
+        if from >= to || to > toks.len() {
+            return;
+        }
         let span = toks[from].span.0..toks[to - 1].span.1;
         let mut c = Cursor::new(&toks[..to]);
         c.i = from;
@@ -980,6 +985,13 @@ mod tests {
         assert!(found
             .iter()
             .all(|a| a.table_str() == "t" && a.siblings == 4));
+    }
+
+    #[test]
+    fn empty_actions_between_commas_are_skipped() {
+        let (_, found) = actions("ALTER TABLE t ADD COLUMN a int,, , DROP COLUMN b,;");
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|a| a.span.start < a.span.end));
     }
 
     #[test]

@@ -431,7 +431,11 @@ pub fn apply_fixes<'f>(text: &str, findings: &'f [Finding]) -> (String, Vec<&'f 
     let mut chosen: Vec<&Finding> = Vec::new();
     let mut candidates: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.fix.as_ref().is_some_and(|fix| fix.safe))
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|fix| fix.safe && text.get(fix.span.clone()).is_some())
+        })
         .collect();
     // Fixes that replace the same statement (several constraints moved out of one ALTER TABLE):
     // the last action first, so that the moved-out parts end up in their original order.
