@@ -165,6 +165,9 @@ pub enum Guard {
         absent: Option<bool>,
         /// The string literals of the condition, lower-cased, each dotted part on its own too.
         names: Vec<String>,
+        /// The literals compared with a table column (`table_name = '...'`, `conrelid =
+        /// '...'::regclass`): the table the checked object belongs to, when the guard says.
+        tables: Vec<String>,
         /// Unique within a file: actions under the same branch share it.
         id: usize,
     },

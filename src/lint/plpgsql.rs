@@ -118,6 +118,57 @@ fn literal_names(toks: &[Tok]) -> Vec<String> {
     names
 }
 
+/// What a catalog query looks up: its string literals, and those compared with a table column.
+#[derive(Debug, Clone)]
+struct Lookup {
+    names: Vec<String>,
+    tables: Vec<String>,
+}
+
+/// Catalog columns that hold (or point at) the table an object belongs to.
+const TABLE_COLUMNS: &[&str] = &[
+    "table_name",
+    "tablename",
+    "event_object_table",
+    "conrelid",
+    "attrelid",
+    "tgrelid",
+    "indrelid",
+    "polrelid",
+];
+
+/// The literals compared with a table column (`table_name = 'deals'`,
+/// `conrelid = 'public.deals'::regclass`), lower-cased, without schema.
+fn table_literals(toks: &[Tok]) -> Vec<String> {
+    let is_table_column = |t: &Tok| {
+        t.word()
+            .is_some_and(|w| TABLE_COLUMNS.iter().any(|c| w.eq_ignore_ascii_case(c)))
+    };
+    let mut tables = Vec::new();
+    // There `table_name` is the table of a column the constraint uses: for a foreign key, the
+    // referenced table.
+    if toks.iter().any(|t| t.is("constraint_column_usage")) {
+        return tables;
+    }
+    for (k, t) in toks.iter().enumerate() {
+        if !t.is_punct(&Token::Eq) || k == 0 {
+            continue;
+        }
+        let (left, right) = (&toks[k - 1], toks.get(k + 1));
+        let literal = match right {
+            Some(r) if is_table_column(left) => r.string(),
+            Some(r) if is_table_column(r) => left.string(),
+            _ => None,
+        };
+        if let Some(value) = literal {
+            let lower = value.to_lowercase();
+            let last = lower.rsplit('.').next().unwrap_or(&lower);
+            tables.push(last.trim_matches('"').to_string());
+        }
+    }
+    tables
+}
+
 struct Reader<'t, 'a, 's, 'f> {
     c: Cursor<'t, 'a>,
     tokens: &'a Tokens,
@@ -126,9 +177,9 @@ struct Reader<'t, 'a, 's, 'f> {
     guards: Vec<Guard>,
     problem: Option<String>,
     /// The names looked up by the last catalog query (`PERFORM ... FROM pg_...`), for `FOUND`.
-    found_names: Option<Vec<String>>,
+    found_names: Option<Lookup>,
     /// Variables assigned from catalog queries, and the names those queries looked up.
-    variables: HashMap<String, Vec<String>>,
+    variables: HashMap<String, Lookup>,
 }
 
 impl Reader<'_, '_, '_, '_> {
@@ -269,20 +320,19 @@ impl Reader<'_, '_, '_, '_> {
             "execute" => self.execute(),
             "perform" => {
                 let end = self.statement_end();
-                let names = self.catalog_names(self.c.i, end);
-                if names.is_some() {
-                    self.found_names = names;
+                let lookup = self.catalog_lookup(self.c.i, end);
+                if lookup.is_some() {
+                    self.found_names = lookup;
                 }
                 self.skip_statement();
             }
             "select" if self.has_into() => {
                 let end = self.statement_end();
-                let names = self.catalog_names(self.c.i, end);
-                if let Some(names) = names {
+                if let Some(lookup) = self.catalog_lookup(self.c.i, end) {
                     if let Some(var) = self.variable_after_into(end) {
-                        self.variables.insert(var, names.clone());
+                        self.variables.insert(var, lookup.clone());
                     }
-                    self.found_names = Some(names);
+                    self.found_names = Some(lookup);
                 }
                 self.skip_statement();
             }
@@ -292,9 +342,9 @@ impl Reader<'_, '_, '_, '_> {
             }
             _ if self.is_assignment() => {
                 let end = self.statement_end();
-                let names = self.catalog_names(self.c.i, end);
-                if let (Some(names), Some(var)) = (names, t.ident()) {
-                    self.variables.insert(var, names);
+                let lookup = self.catalog_lookup(self.c.i, end);
+                if let (Some(lookup), Some(var)) = (lookup, t.ident()) {
+                    self.variables.insert(var, lookup);
                 }
                 self.skip_statement();
             }
@@ -338,11 +388,14 @@ impl Reader<'_, '_, '_, '_> {
         toks.get(k).and_then(|t| t.ident())
     }
 
-    /// The literal names of tokens `from..to` if they look up the catalog.
-    fn catalog_names(&self, from: usize, to: usize) -> Option<Vec<String>> {
+    /// What tokens `from..to` look up, if they look up the catalog.
+    fn catalog_lookup(&self, from: usize, to: usize) -> Option<Lookup> {
         let toks = &self.c.toks[from..to];
         let catalog = toks.iter().any(|t| t.word().is_some_and(is_catalog_word));
-        catalog.then(|| literal_names(toks))
+        catalog.then(|| Lookup {
+            names: literal_names(toks),
+            tables: table_literals(toks),
+        })
     }
 
     fn new_guard_id(&mut self) -> usize {
@@ -353,18 +406,18 @@ impl Reader<'_, '_, '_, '_> {
     /// The guard an `IF` condition (tokens `from..to`) sets up.
     fn guard(&mut self, from: usize, to: usize) -> Guard {
         let toks = &self.c.toks[from..to];
-        let mut names = self.catalog_names(from, to);
-        if names.is_none() {
+        let mut lookup = self.catalog_lookup(from, to);
+        if lookup.is_none() {
             if toks.iter().any(|t| t.is("found")) {
-                names = self.found_names.clone();
+                lookup = self.found_names.clone();
             } else {
-                names = toks
+                lookup = toks
                     .iter()
                     .filter_map(|t| t.ident())
                     .find_map(|w| self.variables.get(&w).cloned());
             }
         }
-        let Some(names) = names else {
+        let Some(Lookup { names, tables }) = lookup else {
             // `IF [NOT] EXISTS (SELECT ... FROM <a table>)`: a lookup of rows, not of objects.
             let negated = toks.first().is_some_and(|t| t.is("not"));
             let exists = toks
@@ -405,6 +458,7 @@ impl Reader<'_, '_, '_, '_> {
         Guard::Catalog {
             absent,
             names,
+            tables,
             id: self.new_guard_id(),
         }
     }
@@ -438,9 +492,15 @@ impl Reader<'_, '_, '_, '_> {
             } else if self.c.eat("else") {
                 // The ELSE branch runs when the first condition did not hold.
                 let flipped = match &previous[0] {
-                    Guard::Catalog { absent, names, .. } => Guard::Catalog {
+                    Guard::Catalog {
+                        absent,
+                        names,
+                        tables,
+                        ..
+                    } => Guard::Catalog {
                         absent: absent.map(|a| !a),
                         names: names.clone(),
+                        tables: tables.clone(),
                         id: self.new_guard_id(),
                     },
                     Guard::Rows { absent } => Guard::Rows { absent: !absent },

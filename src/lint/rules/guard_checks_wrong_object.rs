@@ -57,6 +57,31 @@ mod tests {
     }
 
     #[test]
+    fn guard_on_the_right_name_in_another_table() {
+        let found = lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'tenders' AND column_name = 'region') THEN ALTER TABLE offers ADD COLUMN region text; END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard checks tenders.region, body adds region"
+        );
+        lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_a' AND conrelid = 'public.orders'::regclass) THEN ALTER TABLE invoices ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES u (id); END IF; END $$;",
+            RULE,
+        );
+        // constraint_column_usage.table_name of a foreign key is the referenced table.
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT * FROM information_schema.constraint_column_usage WHERE table_schema = 'auth' AND table_name = 'sessions' AND constraint_name = 'fk_s') THEN ALTER TABLE auth.tokens ADD CONSTRAINT fk_s FOREIGN KEY (s) REFERENCES auth.sessions (id); END IF; END $$;",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_a' AND conrelid = 'public.invoices'::regclass) THEN ALTER TABLE invoices ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES u (id); END IF; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
     fn guard_on_the_right_object() {
         lint_ok(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'announced_date') THEN ALTER TABLE deals ADD COLUMN announced_date date; END IF; END $$;",

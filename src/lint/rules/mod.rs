@@ -484,10 +484,26 @@ impl Ctx<'_> {
                         return Protection::Protected;
                     }
                 }
-                Guard::Catalog { absent, names, id } => {
+                Guard::Catalog {
+                    absent,
+                    names,
+                    tables,
+                    id,
+                } => {
                     let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
                     if subjects.iter().any(mentions) {
-                        return Protection::Protected;
+                        // The right name, but maybe on another table.
+                        let right_table = tables.is_empty()
+                            || table.is_empty()
+                            || !named_per_table(&action.kind)
+                            || tables.contains(&table);
+                        if right_table {
+                            return Protection::Protected;
+                        }
+                        if wrong.is_none() {
+                            wrong = Some(format!("{}.{}", tables.join(", "), action.name_str()));
+                        }
+                        continue;
                     }
                     let table_made_here = self
                         .facts
@@ -526,6 +542,21 @@ impl Ctx<'_> {
     pub fn statement_text(&self, action: &Action) -> &str {
         self.text.get(action.statement.clone()).unwrap_or("")
     }
+}
+
+/// Whether the action's object is named within its table (so a guard must check that table).
+fn named_per_table(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AddColumn { .. }
+            | Kind::AddConstraint(_)
+            | Kind::DropColumn
+            | Kind::DropConstraint
+            | Kind::Rename(RenameKind::Column | RenameKind::Constraint)
+            | Kind::CreateTrigger
+            | Kind::CreatePolicy
+            | Kind::CreateIndex
+    )
 }
 
 /// Whether the action creates or adds something (so an `IF NOT EXISTS` guard must name it).
