@@ -115,6 +115,10 @@ pub enum Kind {
     },
     AlterColumnType,
     SetNotNull,
+    /// `REINDEX INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
+    Reindex(ObjectKind),
+    /// `ALTER TABLE ... DETACH PARTITION name [CONCURRENTLY]`: `name` is the partition.
+    DetachPartition,
     /// `EXCEPTION WHEN others` in a DO block.
     HandlerOthers,
     /// A statement that was not fully parsed; `how` says how far it got.
@@ -349,6 +353,24 @@ impl<'t, 'a> Cursor<'t, 'a> {
         })
     }
 
+    /// Inside parentheses: advance past the `)` that closes them.
+    pub fn seek_close(&mut self) {
+        let mut depth = 1usize;
+        while let Some(t) = self.peek() {
+            self.i += 1;
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Advance to the first depth-0 token equal to `keyword` (not consuming it).
     pub fn seek(&mut self, keyword: &str) -> bool {
         let mut depth = 0usize;
@@ -520,6 +542,7 @@ impl Reader<'_, '_, '_> {
             "alter" => self.alter(),
             "drop" => self.drop(),
             "insert" => self.insert(),
+            "reindex" => self.reindex(),
             "do" => return self.do_block(),
             "begin" | "start" => return Shape::Begin,
             "commit" | "end" | "rollback" | "abort" => {
@@ -841,6 +864,11 @@ impl Reader<'_, '_, '_> {
             let mut action = make(kind);
             action.name = column;
             self.out.push(action);
+        } else if c.eat_seq(&["detach", "partition"]) {
+            let mut action = make(Kind::DetachPartition);
+            action.name = c.name();
+            action.flags.concurrently = c.eat("concurrently");
+            self.out.push(action);
         } else if c.eat("rename") {
             let (kind, name) = if c.eat("to") {
                 (RenameKind::Table, Some(table.clone()))
@@ -922,6 +950,36 @@ impl Reader<'_, '_, '_> {
         {
             action.table = c.name();
         }
+        if kind == ObjectKind::Table {
+            action.table = action.name.clone();
+        }
+        self.out.push(action);
+    }
+
+    fn reindex(&mut self) {
+        let c = &mut self.c;
+        if c.peek().is_some_and(|t| t.is_punct(&Token::LParen)) {
+            // `REINDEX (VERBOSE, TABLESPACE x) ...`
+            c.i += 1;
+            c.seek_close();
+        }
+        let kind = if c.eat("index") {
+            ObjectKind::Index
+        } else if c.eat("table") {
+            ObjectKind::Table
+        } else if c.eat("schema") {
+            ObjectKind::Schema
+        } else if c.eat("database") {
+            ObjectKind::Other("DATABASE")
+        } else if c.eat("system") {
+            ObjectKind::Other("SYSTEM")
+        } else {
+            return;
+        };
+        let mut action = self.action(Kind::Reindex(kind));
+        let c = &mut self.c;
+        action.flags.concurrently = c.eat("concurrently");
+        action.name = c.name();
         if kind == ObjectKind::Table {
             action.table = action.name.clone();
         }

@@ -1,6 +1,7 @@
-//! `concurrently-in-transaction`: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY`
-//! cannot run inside a transaction block (BEGIN ... COMMIT, or a DO block): PostgreSQL rejects
-//! them, so the migration fails every time.
+//! `concurrently-in-transaction`: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`,
+//! `REINDEX ... CONCURRENTLY` and `ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY` cannot run
+//! inside a transaction block (BEGIN ... COMMIT) nor in a DO block or function, which always runs
+//! inside one: PostgreSQL rejects them, so the migration fails every time.
 
 use super::{shown, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
@@ -9,15 +10,23 @@ pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
     let what = match action.kind {
         Kind::CreateIndex => "CREATE INDEX",
         Kind::Drop(ObjectKind::Index) => "DROP INDEX",
+        Kind::Reindex(_) => "REINDEX",
+        Kind::DetachPartition => "DETACH PARTITION",
         _ => return None,
     };
     if !action.flags.concurrently || !action.in_transaction {
         return None;
     }
-    let place = if action.nested {
-        "a DO block"
+    let (place, help) = if action.nested {
+        (
+            "a DO block",
+            "run it as a statement of its own at the top level of the file: a DO block always runs inside a transaction",
+        )
     } else {
-        "a transaction block"
+        (
+            "a transaction block",
+            "run it on its own, outside BEGIN ... COMMIT (and tell the migration tool not to wrap the file in a transaction)",
+        )
     };
     Some(Hit::new(
         action,
@@ -25,7 +34,7 @@ pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
             "{what} CONCURRENTLY {} cannot run inside {place}",
             shown(&action.name)
         ),
-        "run it on its own, outside BEGIN ... COMMIT (and tell the migration tool not to wrap the file in a transaction)",
+        help,
     ))
 }
 
@@ -48,6 +57,48 @@ mod tests {
         );
         lint_errors(
             "DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON t (a)'; END $$;",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn reindex_and_detach_partition_inside_begin_commit_or_do() {
+        let found = lint_errors("BEGIN;\nREINDEX INDEX CONCURRENTLY ix;\nCOMMIT;", RULE);
+        assert_eq!(
+            found[0].message,
+            "REINDEX CONCURRENTLY ix cannot run inside a transaction block"
+        );
+        lint_errors(
+            "BEGIN;\nREINDEX (VERBOSE) TABLE CONCURRENTLY public.t;\nCOMMIT;",
+            RULE,
+        );
+        let found = lint_errors(
+            "BEGIN;\nALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY;\nCOMMIT;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "DETACH PARTITION CONCURRENTLY m_2020 cannot run inside a transaction block"
+        );
+        let found = lint_errors(
+            "DO $$ BEGIN ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY; END $$;",
+            RULE,
+        );
+        assert!(found[0].message.ends_with("cannot run inside a DO block"));
+        lint_errors("DO $$ BEGIN REINDEX INDEX CONCURRENTLY ix; END $$;", RULE);
+    }
+
+    #[test]
+    fn reindex_and_detach_without_concurrently_or_outside() {
+        lint_ok("BEGIN;\nREINDEX INDEX ix;\nCOMMIT;", RULE);
+        lint_ok(
+            "BEGIN;\nALTER TABLE m DETACH PARTITION m_2020;\nCOMMIT;",
+            RULE,
+        );
+        lint_ok("REINDEX INDEX CONCURRENTLY ix;", RULE);
+        lint_ok("ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY;", RULE);
+        lint_ok(
+            "BEGIN;\nALTER TABLE m DETACH PARTITION m_2020 FINALIZE;\nCOMMIT;",
             RULE,
         );
     }

@@ -182,7 +182,7 @@ impl Rule {
             Rule::SetNotNull => ("set-not-null", Locking, Warning, "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE"),
             Rule::AlterColumnType => ("alter-column-type", Locking, Warning, "ALTER COLUMN ... TYPE may rewrite the table under ACCESS EXCLUSIVE"),
             Rule::AddColumnWithVolatileDefault => ("add-column-with-volatile-default", Locking, Warning, "ADD COLUMN with a volatile default (random(), gen_random_uuid(), serial) rewrites the table"),
-            Rule::ConcurrentlyInTransaction => ("concurrently-in-transaction", Locking, Error, "CREATE/DROP INDEX CONCURRENTLY inside a transaction or DO block fails"),
+            Rule::ConcurrentlyInTransaction => ("concurrently-in-transaction", Locking, Error, "CREATE/DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction or DO block fails"),
             Rule::DropColumn => ("drop-column", Destructive, Warning, "DROP COLUMN loses data and breaks running code"),
             Rule::DropTable => ("drop-table", Destructive, Warning, "DROP TABLE loses data"),
             Rule::ExceptionWhenOthers => ("exception-when-others", Style, Warning, "EXCEPTION WHEN others hides real errors"),
