@@ -77,10 +77,148 @@ impl ConstraintKind {
 /// What a `RENAME` renames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenameKind {
+    /// A column of a table or view (`table` is the relation).
     Column,
+    /// A column of a materialized view (not listed in `information_schema.columns`).
+    MaterializedViewColumn,
+    /// A table or foreign table.
     Table,
     Index,
     Constraint,
+    View,
+    MaterializedView,
+    Sequence,
+    Type,
+    Domain,
+    /// `ALTER TYPE t RENAME VALUE 'a' TO 'b'`: `name` is the value, `table` the type.
+    EnumValue,
+    Schema,
+    Function,
+    Procedure,
+    /// `ALTER TRIGGER name ON table RENAME TO`: `table` is the table.
+    Trigger,
+}
+
+impl RenameKind {
+    /// The object kind, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RenameKind::Column | RenameKind::MaterializedViewColumn => "column",
+            RenameKind::Table => "table",
+            RenameKind::Index => "index",
+            RenameKind::Constraint => "constraint",
+            RenameKind::View => "view",
+            RenameKind::MaterializedView => "materialized view",
+            RenameKind::Sequence => "sequence",
+            RenameKind::Type => "type",
+            RenameKind::Domain => "domain",
+            RenameKind::EnumValue => "enum value",
+            RenameKind::Schema => "schema",
+            RenameKind::Function => "function",
+            RenameKind::Procedure => "procedure",
+            RenameKind::Trigger => "trigger",
+        }
+    }
+}
+
+/// PostgreSQL's reserved key words: an identifier spelled like one must be quoted.
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "lateral",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+/// An identifier as SQL: plain when PostgreSQL would read it back unchanged without quotes,
+/// otherwise in double quotes with inner quotes doubled (`x"y` -> `"x""y"`).
+pub fn quote_ident(ident: &str) -> String {
+    let plain = ident
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !RESERVED.contains(&ident);
+    if plain {
+        ident.to_string()
+    } else {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,7 +481,12 @@ impl<'t, 'a> Cursor<'t, 'a> {
         let idents: Vec<String> = parts.iter().filter_map(|t| t.ident()).collect();
         let written = parts
             .iter()
-            .map(|t| t.token.to_string())
+            .map(|t| match t.token {
+                Token::Word(w) if w.quote_style.is_some() => {
+                    format!("\"{}\"", w.value.replace('"', "\"\""))
+                }
+                other => other.to_string(),
+            })
             .collect::<Vec<_>>()
             .join(".");
         Some(Name {
@@ -384,6 +527,32 @@ impl<'t, 'a> Cursor<'t, 'a> {
             self.i += 1;
         }
         false
+    }
+}
+
+/// After ALTER: a relation kind other than TABLE whose statement may rename it or its columns.
+fn relation_kind(c: &mut Cursor) -> Option<RenameKind> {
+    if c.eat("index") {
+        Some(RenameKind::Index)
+    } else if c.eat("sequence") {
+        Some(RenameKind::Sequence)
+    } else if c.eat("view") {
+        Some(RenameKind::View)
+    } else if c.eat_seq(&["materialized", "view"]) {
+        Some(RenameKind::MaterializedView)
+    } else if c.eat_seq(&["foreign", "table"]) {
+        Some(RenameKind::Table)
+    } else {
+        None
+    }
+}
+
+/// A string literal's value as the name of an enum value.
+fn value_name(value: &str) -> Name {
+    Name {
+        name: value.to_string(),
+        schema: None,
+        written: format!("'{}'", value.replace('\'', "''")),
     }
 }
 
@@ -704,32 +873,33 @@ impl Reader<'_, '_, '_> {
                 action.siblings = count;
                 action.head_end = head_end;
             }
-        } else if c.eat("index")
-            || c.eat("sequence")
-            || c.eat("view")
-            || c.eat_seq(&["materialized", "view"])
-            || c.eat_seq(&["foreign", "table"])
-        {
-            let is_index = c.toks[c.i - 1].is("index");
+        } else if let Some(kind) = relation_kind(c) {
             let if_exists = c.eat_seq(&["if", "exists"]);
             let Some(name) = c.name() else { return };
-            if c.eat_seq(&["rename", "to"]) {
-                let new_name = c.peek().and_then(|t| t.ident());
-                let kind = if is_index {
-                    RenameKind::Index
+            if !c.eat("rename") {
+                return;
+            }
+            let column = !c.at("to") && kind != RenameKind::Index && kind != RenameKind::Sequence;
+            let mut action = self.action(Kind::Rename(kind));
+            let c = &mut self.c;
+            if column {
+                c.eat("column");
+                action.kind = Kind::Rename(if kind == RenameKind::MaterializedView {
+                    RenameKind::MaterializedViewColumn
                 } else {
-                    RenameKind::Table
-                };
-                let mut action = Action::new(
-                    Kind::Rename(kind),
-                    self.statement.clone(),
-                    self.statement.clone(),
-                );
+                    RenameKind::Column
+                });
+                action.table = Some(name);
+                action.name = c.name();
+            } else {
                 action.flags.if_exists = if_exists;
                 action.name = Some(name);
-                action.new_name = new_name;
-                self.out.push(action);
             }
+            if !c.eat("to") {
+                return;
+            }
+            action.new_name = c.peek().and_then(|t| t.ident());
+            self.out.push(action);
         } else if c.eat("type") {
             let Some(name) = c.name() else { return };
             if c.eat_seq(&["add", "value"]) {
@@ -741,14 +911,67 @@ impl Reader<'_, '_, '_> {
                 action.insert_at = Some(c.here());
                 action.flags.if_not_exists = c.eat_seq(&["if", "not", "exists"]);
                 action.table = Some(name);
-                action.name = c.peek().and_then(|t| t.string()).map(|v| Name {
-                    name: v.to_string(),
-                    schema: None,
-                    written: format!("'{}'", v.replace('\'', "''")),
-                });
+                action.name = c.peek().and_then(|t| t.string()).map(value_name);
                 self.out.push(action);
+            } else if c.eat_seq(&["rename", "value"]) {
+                let old = c.peek().and_then(|t| t.string()).map(value_name);
+                c.i += 1;
+                if !c.eat("to") {
+                    return;
+                }
+                let mut action = self.action(Kind::Rename(RenameKind::EnumValue));
+                action.new_name = self.c.peek().and_then(|t| t.string()).map(str::to_string);
+                action.table = Some(name);
+                action.name = old;
+                self.out.push(action);
+            } else if c.eat_seq(&["rename", "to"]) {
+                self.rename_to(RenameKind::Type, name);
+            }
+        } else if c.eat("domain") || c.eat("schema") {
+            let kind = if c.toks[c.i - 1].is("domain") {
+                RenameKind::Domain
+            } else {
+                RenameKind::Schema
+            };
+            let Some(name) = c.name() else { return };
+            if c.eat_seq(&["rename", "to"]) {
+                self.rename_to(kind, name);
+            }
+        } else if c.eat("function") || c.eat("procedure") {
+            let kind = if c.toks[c.i - 1].is("function") {
+                RenameKind::Function
+            } else {
+                RenameKind::Procedure
+            };
+            let Some(name) = c.name() else { return };
+            if c.peek().is_some_and(|t| t.is_punct(&Token::LParen)) {
+                c.i += 1;
+                c.seek_close();
+            }
+            if c.eat_seq(&["rename", "to"]) {
+                self.rename_to(kind, name);
+            }
+        } else if c.eat("trigger") {
+            let Some(name) = c.name() else { return };
+            if !c.eat("on") {
+                return;
+            }
+            let table = c.name();
+            if c.eat_seq(&["rename", "to"]) {
+                self.rename_to(RenameKind::Trigger, name);
+                if let Some(action) = self.out.last_mut() {
+                    action.table = table;
+                }
             }
         }
+    }
+
+    /// A `... RENAME TO <new>` of `name` (the cursor is after `TO`).
+    fn rename_to(&mut self, kind: RenameKind, name: Name) {
+        let mut action = self.action(Kind::Rename(kind));
+        action.name = Some(name);
+        action.new_name = self.c.peek().and_then(|t| t.ident());
+        self.out.push(action);
     }
 
     fn alter_table_action(&mut self, table: &Name, table_if_exists: bool, from: usize, to: usize) {
@@ -799,8 +1022,7 @@ impl Reader<'_, '_, '_> {
             c.eat("column");
             let insert_at = c.here();
             let if_not_exists = c.eat_seq(&["if", "not", "exists"]);
-            let name = c.peek().and_then(|t| t.ident());
-            c.i += 1;
+            let name = c.name();
             let mut volatile = c
                 .peek()
                 .and_then(|t| t.word())
@@ -828,11 +1050,7 @@ impl Reader<'_, '_, '_> {
             let mut action = make(Kind::AddColumn { volatile });
             action.flags.if_not_exists = if_not_exists;
             action.insert_at = Some(insert_at);
-            action.name = name.map(|n| Name {
-                written: n.clone(),
-                name: n,
-                schema: None,
-            });
+            action.name = name;
             self.out.push(action);
         } else if c.eat("drop") {
             let constraint = c.eat("constraint");

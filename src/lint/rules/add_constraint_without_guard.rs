@@ -20,7 +20,7 @@ pub fn add_constraint_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
             format!(
                 "unnamed {} constraint on {} is added again on every run",
                 kind.sql(),
-                table.written
+                shown(&action.table)
             ),
             "name the constraint (ADD CONSTRAINT <name> ...) and guard it with a pg_constraint lookup",
         ));
@@ -36,7 +36,7 @@ pub fn add_constraint_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
             format!(
                 "ADD CONSTRAINT {} fails when {} already has the constraint",
                 shown(&action.name),
-                table.written
+                shown(&action.table)
             ),
             "run it only when pg_constraint has no such constraint (a guarded DO block), or drop it with DROP CONSTRAINT IF EXISTS first",
         )
@@ -50,6 +50,25 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::AddConstraintWithoutGuard;
+
+    #[test]
+    fn names_with_quotes_are_shown_as_sql_identifiers() {
+        let found = lint_errors(
+            r#"ALTER TABLE app."Line""Item" ADD CONSTRAINT "ck""a" CHECK (a > 0);"#,
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            r#"ADD CONSTRAINT "ck""a" fails when app."Line""Item" already has the constraint"#
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.replacement
+                .contains(r#"conname = 'ck"a' AND conrelid = 'app."Line""Item"'::regclass"#),
+            "{}",
+            fix.replacement
+        );
+    }
 
     #[test]
     fn every_constraint_kind() {

@@ -34,6 +34,20 @@ mod tests {
     const RULE: Rule = Rule::CreateTableWithoutIfNotExists;
 
     #[test]
+    fn names_with_quotes_are_shown_as_sql_identifiers() {
+        let found = lint_errors(r#"CREATE TABLE "x""y" (id int);"#, RULE);
+        assert_eq!(
+            found[0].message,
+            r#"CREATE TABLE "x""y" fails when the table already exists"#
+        );
+        let found = lint_errors(r#"CREATE TABLE Public."Order" (id int);"#, RULE);
+        assert_eq!(
+            found[0].message,
+            r#"CREATE TABLE public."Order" fails when the table already exists"#
+        );
+    }
+
+    #[test]
     fn plain_create_table() {
         lint_errors(r#"CREATE TABLE users (id bigint PRIMARY KEY);"#, RULE);
     }

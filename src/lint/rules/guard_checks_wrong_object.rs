@@ -2,7 +2,7 @@
 //! while its body creates another. It looks idempotent, but the guard passes on the second run
 //! and the body fails (or the guard blocks the body forever).
 
-use super::{shown, Ctx, Hit, Protection};
+use super::{shown_name, Ctx, Hit, Protection};
 use crate::lint::action::{Action, Kind};
 
 pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
@@ -21,10 +21,10 @@ pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
     };
     Some(Hit::new(
         action,
-        format!("guard checks {checks}, body {verb} {}", shown(&action.name)),
+        format!("guard checks {checks}, body {verb} {}", shown_name(action)),
         format!(
             "make the guard look up {} (the object the body {verb})",
-            shown(&action.name)
+            shown_name(action)
         ),
     ))
 }

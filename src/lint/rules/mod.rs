@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::action::{Action, Guard, Kind, ObjectKind, RenameKind};
+use super::action::{quote_ident, Action, Guard, Kind, ObjectKind, RenameKind};
 use super::{Category, Fix, Severity};
 
 mod add_check_without_not_valid;
@@ -173,7 +173,7 @@ impl Rule {
             Rule::CreateViewWithoutOrReplace => ("create-view-without-or-replace", Idempotency, Error, "CREATE VIEW without OR REPLACE"),
             Rule::CreateTriggerWithoutOrReplace => ("create-trigger-without-or-replace", Idempotency, Error, "CREATE TRIGGER without OR REPLACE or a preceding DROP TRIGGER IF EXISTS"),
             Rule::CreatePolicyWithoutGuard => ("create-policy-without-guard", Idempotency, Error, "CREATE POLICY without a guard or a preceding DROP POLICY IF EXISTS"),
-            Rule::RenameWithoutGuard => ("rename-without-guard", Idempotency, Error, "RENAME of a column, table, index or constraint without a guard"),
+            Rule::RenameWithoutGuard => ("rename-without-guard", Idempotency, Error, "RENAME of a column, table, index, constraint, view, sequence, type, enum value, schema, function or trigger without a guard"),
             Rule::InsertWithoutOnConflict => ("insert-without-on-conflict", Idempotency, Warning, "INSERT without ON CONFLICT (seed rows are duplicated on a re-run)"),
             Rule::GuardChecksWrongObject => ("guard-checks-wrong-object", Idempotency, Error, "a DO-block guard that checks a different object than its body creates"),
             Rule::CreateIndexWithoutConcurrently => ("create-index-without-concurrently", Locking, Warning, "CREATE INDEX on an existing table without CONCURRENTLY (blocks writes)"),
@@ -501,7 +501,13 @@ impl Ctx<'_> {
                             return Protection::Protected;
                         }
                         if wrong.is_none() {
-                            wrong = Some(format!("{}.{}", tables.join(", "), action.name_str()));
+                            let tables: Vec<String> =
+                                tables.iter().map(|t| quote_ident(t)).collect();
+                            wrong = Some(format!(
+                                "{}.{}",
+                                tables.join(", "),
+                                quote_ident(action.name_str())
+                            ));
                         }
                         continue;
                     }
@@ -552,7 +558,12 @@ fn named_per_table(kind: &Kind) -> bool {
             | Kind::AddConstraint(_)
             | Kind::DropColumn
             | Kind::DropConstraint
-            | Kind::Rename(RenameKind::Column | RenameKind::Constraint)
+            | Kind::Rename(
+                RenameKind::Column
+                    | RenameKind::MaterializedViewColumn
+                    | RenameKind::Constraint
+                    | RenameKind::Trigger
+            )
             | Kind::CreateTrigger
             | Kind::CreatePolicy
             | Kind::CreateIndex
@@ -604,7 +615,11 @@ fn checked_names(names: &[String], action: &Action) -> String {
     if shown.is_empty() {
         "nothing by name".to_string()
     } else {
-        shown.join(", ")
+        shown
+            .iter()
+            .map(|name| quote_ident(name))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -756,20 +771,27 @@ fn split_out(action: &Action, statement: &str) -> Option<(String, String)> {
     Some((format!("{rest};\n"), format!("{head}\n    {text}")))
 }
 
-/// The object kind a rename renames, for messages.
-pub fn rename_noun(kind: RenameKind) -> &'static str {
-    match kind {
-        RenameKind::Column => "column",
-        RenameKind::Table => "table",
-        RenameKind::Index => "index",
-        RenameKind::Constraint => "constraint",
+/// The object's name for messages: `schema.name` as SQL identifiers (quoted where PostgreSQL
+/// needs quotes), or a placeholder.
+/// The name of the object an action acts on, for messages: an enum value as a string literal,
+/// anything else as [`shown`] renders it.
+pub fn shown_name(action: &Action) -> String {
+    match (&action.kind, &action.name) {
+        (Kind::AddEnumValue | Kind::Rename(RenameKind::EnumValue), Some(value)) => {
+            literal(&value.name)
+        }
+        _ => shown(&action.name),
     }
 }
 
-/// The object's name for messages: `schema.name` as written, or a placeholder.
 pub fn shown(name: &Option<super::action::Name>) -> String {
-    name.as_ref()
-        .map_or_else(|| "(unnamed)".to_string(), |n| n.written.clone())
+    let Some(name) = name else {
+        return "(unnamed)".to_string();
+    };
+    match &name.schema {
+        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&name.name)),
+        None => quote_ident(&name.name),
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! `rename-without-guard`: a `RENAME` of a column, table, index or constraint fails on a second
-//! run (the old name is gone) unless a DO block checks that the old name still exists.
+//! `rename-without-guard`: a `RENAME` fails on a second run (the old name is gone) unless a DO
+//! block checks that the old name still exists. Covers columns (of tables, views and
+//! materialized views), tables, indexes, constraints, views, materialized views, sequences,
+//! types, domains, enum values, schemas, functions, procedures and triggers.
 
-use super::{literal, rename_noun, schema_condition, shown, unprotected, wrap_fix, Ctx, Hit};
-use crate::lint::action::{Action, Kind, RenameKind};
+use super::{literal, schema_condition, shown, shown_name, unprotected, wrap_fix, Ctx, Hit};
+use crate::lint::action::{quote_ident, Action, Kind, RenameKind};
 
 pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Rename(kind) = action.kind else {
@@ -11,15 +13,25 @@ pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if action.flags.if_exists || !unprotected(action, ctx) {
         return None;
     }
-    let noun = rename_noun(kind);
-    let new_name = action.new_name.as_deref().unwrap_or("?");
+    let noun = kind.noun();
+    let new_name = match (&action.new_name, kind) {
+        (None, _) => "?".to_string(),
+        (Some(value), RenameKind::EnumValue) => literal(value),
+        (Some(name), _) => quote_ident(name),
+    };
+    let old = shown_name(action);
+    let object = match kind {
+        RenameKind::Column | RenameKind::MaterializedViewColumn | RenameKind::Constraint => {
+            format!("{noun} {old} of {}", shown(&action.table))
+        }
+        RenameKind::EnumValue => format!("{noun} {old} of type {}", shown(&action.table)),
+        RenameKind::Trigger => format!("{noun} {old} on {}", shown(&action.table)),
+        _ => format!("{noun} {old}"),
+    };
     Some(
         Hit::new(
             action,
-            format!(
-                "renaming {noun} {} to {new_name} fails when it was already renamed",
-                shown(&action.name)
-            ),
+            format!("renaming {object} to {new_name} fails when it was already renamed"),
             format!(
                 "run the rename only when the {noun} still has its old name (a guarded DO block)"
             ),
@@ -31,6 +43,13 @@ pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
 fn guard_fix(action: &Action, ctx: &Ctx, kind: RenameKind) -> Option<crate::lint::Fix> {
     let name = action.name.as_ref()?;
     let table = action.table.as_ref();
+    let relation = |relkind: &str| {
+        format!(
+            "EXISTS (\n        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n        WHERE c.relname = {} AND {}{relkind}\n    )",
+            literal(&name.name),
+            schema_condition("n.nspname", name.schema.as_ref())
+        )
+    };
     let condition = match kind {
         RenameKind::Column => {
             let table = table?;
@@ -41,13 +60,45 @@ fn guard_fix(action: &Action, ctx: &Ctx, kind: RenameKind) -> Option<crate::lint
                 literal(&name.name)
             )
         }
-        RenameKind::Table | RenameKind::Index => format!(
-            "EXISTS (\n        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n        WHERE c.relname = {} AND {}\n    )",
+        RenameKind::MaterializedViewColumn => format!(
+            "EXISTS (\n        SELECT 1 FROM pg_attribute\n        WHERE attrelid = to_regclass({}) AND attname = {} AND NOT attisdropped\n    )",
+            literal(&table?.written),
+            literal(&name.name)
+        ),
+        RenameKind::Table | RenameKind::Index => relation(""),
+        RenameKind::View => relation(" AND c.relkind = 'v'"),
+        RenameKind::MaterializedView => relation(" AND c.relkind = 'm'"),
+        RenameKind::Sequence => relation(" AND c.relkind = 'S'"),
+        RenameKind::Constraint => format!(
+            "EXISTS (\n        SELECT 1 FROM pg_constraint\n        WHERE conname = {} AND conrelid = {}::regclass\n    )",
+            literal(&name.name),
+            literal(&table?.written)
+        ),
+        RenameKind::Type | RenameKind::Domain => format!(
+            "EXISTS (\n        SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace\n        WHERE t.typname = {} AND {}\n    )",
             literal(&name.name),
             schema_condition("n.nspname", name.schema.as_ref())
         ),
-        RenameKind::Constraint => format!(
-            "EXISTS (\n        SELECT 1 FROM pg_constraint\n        WHERE conname = {} AND conrelid = {}::regclass\n    )",
+        RenameKind::EnumValue => {
+            let table = table?;
+            format!(
+                "EXISTS (\n        SELECT 1 FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid\n        JOIN pg_namespace n ON n.oid = t.typnamespace\n        WHERE t.typname = {} AND {} AND e.enumlabel = {}\n    )",
+                literal(&table.name),
+                schema_condition("n.nspname", table.schema.as_ref()),
+                literal(&name.name)
+            )
+        }
+        RenameKind::Schema => format!(
+            "EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {})",
+            literal(&name.name)
+        ),
+        RenameKind::Function | RenameKind::Procedure => format!(
+            "EXISTS (\n        SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace\n        WHERE p.proname = {} AND {}\n    )",
+            literal(&name.name),
+            schema_condition("n.nspname", name.schema.as_ref())
+        ),
+        RenameKind::Trigger => format!(
+            "EXISTS (\n        SELECT 1 FROM pg_trigger\n        WHERE tgname = {} AND tgrelid = to_regclass({})\n    )",
             literal(&name.name),
             literal(&table?.written)
         ),
@@ -63,7 +114,7 @@ fn guard_fix(action: &Action, ctx: &Ctx, kind: RenameKind) -> Option<crate::lint
 #[cfg(test)]
 mod tests {
     use crate::lint::rules::test::{lint_errors, lint_ok};
-    use crate::lint::Rule;
+    use crate::lint::{Rule, Selection};
 
     const RULE: Rule = Rule::RenameWithoutGuard;
 
@@ -80,6 +131,111 @@ mod tests {
             let fix = found[0].fix.as_ref().expect("a fix");
             lint_ok(&fix.replacement, RULE);
         }
+    }
+
+    #[test]
+    fn every_renamable_object_kind_is_named_in_the_message() {
+        for (sql, message) in [
+            (
+                "ALTER TYPE mood RENAME TO feeling;",
+                "renaming type mood to feeling",
+            ),
+            (
+                "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';",
+                "renaming enum value 'sad' of type mood to 'blue'",
+            ),
+            (
+                "ALTER SCHEMA billing RENAME TO invoicing;",
+                "renaming schema billing to invoicing",
+            ),
+            (
+                "ALTER FUNCTION app.total(int, text) RENAME TO grand_total;",
+                "renaming function app.total to grand_total",
+            ),
+            (
+                "ALTER PROCEDURE purge() RENAME TO purge_all;",
+                "renaming procedure purge to purge_all",
+            ),
+            (
+                "ALTER VIEW v_open RENAME TO v_pending;",
+                "renaming view v_open to v_pending",
+            ),
+            (
+                "ALTER MATERIALIZED VIEW mv_totals RENAME TO mv_sums;",
+                "renaming materialized view mv_totals to mv_sums",
+            ),
+            (
+                "ALTER SEQUENCE orders_id_seq RENAME TO purchases_id_seq;",
+                "renaming sequence orders_id_seq to purchases_id_seq",
+            ),
+            (
+                "ALTER VIEW v_open RENAME COLUMN total TO amount;",
+                "renaming column total of v_open to amount",
+            ),
+            (
+                "ALTER MATERIALIZED VIEW mv_totals RENAME total TO amount;",
+                "renaming column total of mv_totals to amount",
+            ),
+            (
+                "ALTER TRIGGER trg_a ON orders RENAME TO trg_b;",
+                "renaming trigger trg_a on orders to trg_b",
+            ),
+            (
+                "ALTER DOMAIN email RENAME TO email_address;",
+                "renaming domain email to email_address",
+            ),
+        ] {
+            let found = lint_errors(sql, RULE);
+            assert!(
+                found[0].message.starts_with(message),
+                "{sql}: {}",
+                found[0].message
+            );
+            let fix = found[0].fix.as_ref().expect("a fix");
+            lint_ok(&fix.replacement, RULE);
+            // The guarded block is read as far as the statement alone was.
+            let stats = |sql: &str| crate::lint::lint_text("t.sql", sql, &Selection::all()).stats;
+            assert_eq!(
+                stats(&fix.replacement).parsed,
+                stats(sql).parsed,
+                "{}",
+                fix.replacement
+            );
+        }
+    }
+
+    #[test]
+    fn names_with_quotes_are_shown_as_sql_identifiers() {
+        let found = lint_errors(r#"ALTER TABLE "x""y" RENAME COLUMN "A" TO "b""c";"#, RULE);
+        assert_eq!(
+            found[0].message,
+            r#"renaming column "A" of "x""y" to "b""c" fails when it was already renamed"#
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.replacement.contains("table_name = 'x\"y'"),
+            "{}",
+            fix.replacement
+        );
+    }
+
+    #[test]
+    fn guarded_renames_of_other_kinds() {
+        lint_ok(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN ALTER TYPE mood RENAME TO feeling; END IF; END $$;",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_enum WHERE enumlabel = 'sad') THEN ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'; END IF; END $$;",
+            RULE,
+        );
+        lint_ok("ALTER VIEW IF EXISTS v_open RENAME TO v_pending;", RULE);
+        lint_ok("ALTER SEQUENCE IF EXISTS s RENAME TO t;", RULE);
+        lint_ok("ALTER MATERIALIZED VIEW IF EXISTS mv RENAME TO mv2;", RULE);
+        // Not a rename.
+        lint_ok("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';", RULE);
+        lint_ok("ALTER FUNCTION f(int) OWNER TO app;", RULE);
+        lint_ok("ALTER SCHEMA billing OWNER TO app;", RULE);
     }
 
     #[test]
