@@ -3,30 +3,59 @@
 //! and the body fails (or the guard blocks the body forever).
 
 use super::{shown_name, Ctx, Hit, Protection};
-use crate::lint::action::{Action, Kind};
+use crate::lint::action::{quote_ident, Action, Kind};
 
 pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let flags = action.flags;
     if flags.if_not_exists || flags.if_exists || flags.or_replace || action.name.is_none() {
         return None;
     }
-    let Protection::WrongGuard { checks } = ctx.protection(action) else {
-        return None;
-    };
     let verb = match action.kind {
         Kind::AddColumn { .. } | Kind::AddConstraint(_) | Kind::AddEnumValue => "adds",
         Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => "drops",
         Kind::Rename(_) => "renames",
         _ => "creates",
     };
-    Some(Hit::new(
-        action,
-        format!("guard checks {checks}, body {verb} {}", shown_name(action)),
-        format!(
-            "make the guard look up {} (the object the body {verb})",
-            shown_name(action)
-        ),
-    ))
+    let name = shown_name(action);
+    match ctx.protection(action) {
+        Protection::WrongSense { checked, present } => {
+            let what = match (&action.new_name, &action.kind) {
+                (Some(new_name), Kind::Rename(_)) if checked != name => {
+                    format!("{name} to {}", quote_ident(new_name))
+                }
+                _ => name.clone(),
+            };
+            let state = if present {
+                "already exists"
+            } else {
+                "does not exist"
+            };
+            let wanted = if present { "NOT EXISTS" } else { "EXISTS" };
+            Some(Hit::new(
+                action,
+                format!("guard has the wrong sense: the body {verb} {what} only when {checked} {state}"),
+                format!("turn the guard around (IF {wanted} ...) so that the body runs when it can succeed"),
+            ))
+        }
+        Protection::WrongGuard {
+            checks,
+            sentinel: true,
+        } => Some(Hit::new(
+            action,
+            format!(
+                "guard checks only {checks}, which this block also creates, not {name}: the block fails when {name} exists without {checks} (a half-applied hotfix), and never creates {name} when {checks} exists without it"
+            ),
+            format!(
+                "guard each object with its own lookup: put {name} under an IF NOT EXISTS of its own (or use IF NOT EXISTS on the statement where PostgreSQL has it)"
+            ),
+        )),
+        Protection::WrongGuard { checks, .. } => Some(Hit::new(
+            action,
+            format!("guard checks {checks}, body {verb} {name}"),
+            format!("make the guard look up {name} (the object the body {verb})"),
+        )),
+        Protection::None | Protection::Protected => None,
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +147,78 @@ mod tests {
         assert_eq!(
             found[0].message,
             "guard checks budget, body renames closing_date"
+        );
+    }
+
+    #[test]
+    fn a_guard_with_the_wrong_sense() {
+        let found = lint_errors(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'e') THEN ALTER TABLE deals ADD COLUMN e int; END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard has the wrong sense: the body adds e only when e already exists"
+        );
+        let found = lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_a') THEN ALTER TABLE t DROP CONSTRAINT ck_a; END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard has the wrong sense: the body drops ck_a only when ck_a does not exist"
+        );
+        lint_errors(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN CREATE TYPE mood AS ENUM ('a'); END IF; END $$;",
+            RULE,
+        );
+        lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'a') THEN ALTER TABLE t RENAME COLUMN a TO b; END IF; END $$;",
+            RULE,
+        );
+        let found = lint_errors(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'b') THEN ALTER TABLE t RENAME COLUMN a TO b; END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "guard has the wrong sense: the body renames a to b only when b already exists"
+        );
+    }
+
+    #[test]
+    fn a_guard_with_the_right_sense() {
+        for sql in [
+            // The ELSE branch runs when the column is absent.
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'e') THEN NULL; ELSE ALTER TABLE deals ADD COLUMN e int; END IF; END $$;",
+            // Rename guarded by the new name's absence.
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'b') THEN ALTER TABLE t RENAME COLUMN a TO b; END IF; END $$;",
+            // Re-create when present: dropped first in the same branch.
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_a') THEN ALTER TABLE t DROP CONSTRAINT ck_a; ALTER TABLE t ADD CONSTRAINT ck_a CHECK (a > 0); END IF; END $$;",
+        ] {
+            lint_ok(sql, RULE);
+        }
+    }
+
+    #[test]
+    fn the_base_rule_is_silent_under_a_guard_with_the_wrong_sense() {
+        // The body never runs twice; the guard is the problem, and this rule says so.
+        lint_ok(
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'e') THEN ALTER TABLE deals ADD COLUMN e int; END IF; END $$;",
+            Rule::AddColumnWithoutIfNotExists,
+        );
+    }
+
+    #[test]
+    fn a_sentinel_guard_checks_one_object_before_creating_several() {
+        let found = lint_errors(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_type WHERE typname = 'a') THEN CREATE TYPE a AS ENUM ('x'); CREATE TABLE b (id int); END IF; END $$;",
+            RULE,
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "guard checks only a, which this block also creates, not b: the block fails when b exists without a (a half-applied hotfix), and never creates b when a exists without it"
         );
     }
 

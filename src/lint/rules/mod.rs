@@ -175,7 +175,7 @@ impl Rule {
             Rule::CreatePolicyWithoutGuard => ("create-policy-without-guard", Idempotency, Error, "CREATE POLICY without a guard or a preceding DROP POLICY IF EXISTS"),
             Rule::RenameWithoutGuard => ("rename-without-guard", Idempotency, Error, "RENAME of a column, table, index, constraint, view, sequence, type, enum value, schema, function or trigger without a guard"),
             Rule::InsertWithoutOnConflict => ("insert-without-on-conflict", Idempotency, Warning, "INSERT without ON CONFLICT (seed rows are duplicated on a re-run)"),
-            Rule::GuardChecksWrongObject => ("guard-checks-wrong-object", Idempotency, Error, "a DO-block guard that checks a different object than its body creates"),
+            Rule::GuardChecksWrongObject => ("guard-checks-wrong-object", Idempotency, Error, "a DO-block guard that checks another object than its body changes, a sentinel for several, or the right one with the wrong sense"),
             Rule::CreateIndexWithoutConcurrently => ("create-index-without-concurrently", Locking, Warning, "CREATE INDEX on an existing table without CONCURRENTLY (blocks writes)"),
             Rule::AddForeignKeyWithoutNotValid => ("add-foreign-key-without-not-valid", Locking, Warning, "ADD FOREIGN KEY without NOT VALID (scans both tables under lock)"),
             Rule::AddCheckWithoutNotValid => ("add-check-without-not-valid", Locking, Warning, "ADD CHECK without NOT VALID (scans the table under lock)"),
@@ -427,8 +427,12 @@ pub enum Protection {
     None,
     /// A guard, handler or earlier drop makes it safe to run twice.
     Protected,
-    /// An `IF NOT EXISTS` guard surrounds it but checks other objects (listed).
-    WrongGuard { checks: String },
+    /// An `IF NOT EXISTS` guard surrounds it but checks other objects (listed). `sentinel`: one
+    /// of them is created in the same guarded branch (the guard checks it for all of them).
+    WrongGuard { checks: String, sentinel: bool },
+    /// A guard checks the right object with the wrong sense: the body creates it only when it
+    /// already exists (`present`), or drops or renames it only when it is absent.
+    WrongSense { checked: String, present: bool },
 }
 
 /// The file context a rule sees.
@@ -491,22 +495,35 @@ impl Ctx<'_> {
                     id,
                 } => {
                     let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
-                    if subjects.iter().any(mentions) {
+                    let old_named = mentions(&subjects[0]);
+                    let new_named = subjects.get(1).is_some_and(mentions);
+                    if old_named || new_named {
                         // The right name, but maybe on another table.
                         let right_table = tables.is_empty()
                             || table.is_empty()
                             || !named_per_table(&action.kind)
                             || tables.contains(&table);
                         if right_table {
-                            return Protection::Protected;
+                            return match self
+                                .wrong_sense(action, *absent, old_named, new_named, *id)
+                            {
+                                Some(present) => Protection::WrongSense {
+                                    checked: quote_ident(if old_named {
+                                        &subjects[0]
+                                    } else {
+                                        &subjects[1]
+                                    }),
+                                    present,
+                                },
+                                None => Protection::Protected,
+                            };
                         }
                         if wrong.is_none() {
                             let tables: Vec<String> =
                                 tables.iter().map(|t| quote_ident(t)).collect();
-                            wrong = Some(format!(
-                                "{}.{}",
-                                tables.join(", "),
-                                quote_ident(action.name_str())
+                            wrong = Some((
+                                format!("{}.{}", tables.join(", "), quote_ident(action.name_str())),
+                                false,
                             ));
                         }
                         continue;
@@ -529,7 +546,10 @@ impl Ctx<'_> {
                         None => false,
                     };
                     if misguided && wrong.is_none() {
-                        wrong = Some(checked_names(names, action));
+                        wrong = Some((
+                            checked_names(names, action),
+                            self.sentinel(action, names, *id),
+                        ));
                     }
                 }
                 Guard::Rows { absent: true } if matches!(action.kind, Kind::Insert { .. }) => {
@@ -539,9 +559,67 @@ impl Ctx<'_> {
             }
         }
         match wrong {
-            Some(checks) => Protection::WrongGuard { checks },
+            Some((checks, sentinel)) => Protection::WrongGuard { checks, sentinel },
             None => Protection::None,
         }
+    }
+
+    /// Whether a guard that names the action's object has the wrong sense for it: `Some(true)`
+    /// when the body creates the object only when it exists, `Some(false)` when it drops or
+    /// renames it only when it is absent (or renames onto a new name only when that exists).
+    fn wrong_sense(
+        &self,
+        action: &Action,
+        absent: Option<bool>,
+        old_named: bool,
+        new_named: bool,
+        id: usize,
+    ) -> Option<bool> {
+        let absent = absent?;
+        let kind = &action.kind;
+        if creates(kind) {
+            // `IF EXISTS (x) THEN DROP x; CREATE x; END IF` re-creates x: fine.
+            return (!absent && !self.dropped_in_branch(action, id)).then_some(true);
+        }
+        match kind {
+            Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => absent.then_some(false),
+            Kind::Rename(_) if old_named && new_named => None,
+            Kind::Rename(_) if old_named => absent.then_some(false),
+            Kind::Rename(_) => (!absent).then_some(true),
+            _ => None,
+        }
+    }
+
+    /// Whether an earlier action under the same guarded branch drops the action's object.
+    fn dropped_in_branch(&self, action: &Action, id: usize) -> bool {
+        self.actions[..self.index.min(self.actions.len())]
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint
+                )
+            })
+            .filter(|a| a.name_str().eq_ignore_ascii_case(action.name_str()))
+            .any(|a| {
+                a.guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::Catalog { id: other, .. } if *other == id))
+            })
+    }
+
+    /// Whether the guard checks an object that another action of the same guarded branch
+    /// creates: a sentinel standing for the whole branch.
+    fn sentinel(&self, action: &Action, names: &[String], id: usize) -> bool {
+        self.actions.iter().any(|other| {
+            !std::ptr::eq(other, action)
+                && creates(&other.kind)
+                && names.iter().any(|n| n == &other.name_str().to_lowercase())
+                && other
+                    .guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::Catalog { id: o, .. } if *o == id))
+        })
     }
 
     /// The text of the statement an action is in.
@@ -657,9 +735,13 @@ pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
 
 /// Whether nothing around the action (a guard that checks it, a handler) makes it safe. A guard
 /// that checks another object protects nothing: the rule reports, and so does
-/// `guard-checks-wrong-object`.
+/// `guard-checks-wrong-object`. A guard on the object with the wrong sense keeps the body from
+/// ever running twice: only `guard-checks-wrong-object` reports it.
 pub fn unprotected(action: &Action, ctx: &Ctx) -> bool {
-    ctx.protection(action) != Protection::Protected
+    !matches!(
+        ctx.protection(action),
+        Protection::Protected | Protection::WrongSense { .. }
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
