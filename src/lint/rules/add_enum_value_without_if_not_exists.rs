@@ -1,6 +1,6 @@
 //! `add-enum-value-without-if-not-exists`: `ALTER TYPE ... ADD VALUE` fails when the enum already has the value.
 
-use super::{insert_fix, shown_name, unprotected, Ctx, Hit};
+use super::{insert_fix, shown, shown_name, unprotected, Ctx, Hit};
 use crate::lint::action::{Action, Kind};
 
 pub fn add_enum_value_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
@@ -14,8 +14,9 @@ pub fn add_enum_value_without_if_not_exists(action: &Action, ctx: &Ctx) -> Optio
         Hit::new(
             action,
             format!(
-                "ADD VALUE {} fails when the enum already has it",
-                shown_name(action)
+                "ADD VALUE {} fails when the enum {} already has it",
+                shown_name(action),
+                shown(&action.table)
             ),
             "add IF NOT EXISTS after ADD VALUE",
         )

@@ -508,11 +508,13 @@ impl Ctx<'_> {
                                 .wrong_sense(action, *absent, old_named, new_named, *id)
                             {
                                 Some(present) => Protection::WrongSense {
-                                    checked: quote_ident(if old_named {
-                                        &subjects[0]
+                                    checked: if !new_named || old_named {
+                                        shown_name(action)
+                                    } else if action.kind == Kind::Rename(RenameKind::EnumValue) {
+                                        literal(&subjects[1])
                                     } else {
-                                        &subjects[1]
-                                    }),
+                                        quote_ident(&subjects[1])
+                                    },
                                     present,
                                 },
                                 None => Protection::Protected,
@@ -908,5 +910,85 @@ pub mod test {
             "{rule} reported for:\n{sql}\n{:#?}",
             found.iter().map(|f| &f.message).collect::<Vec<_>>()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{lint_text, Selection};
+
+    /// Every rule that names an object names it as an SQL identifier: `x"y` is `"x""y"`.
+    #[test]
+    fn names_with_quotes_are_sql_identifiers_in_every_message() {
+        let sql = r#"
+CREATE TABLE "x""y" (id int);
+CREATE INDEX "x""y_ix" ON "x""z" (id);
+CREATE SCHEMA "x""y";
+CREATE EXTENSION "x""y";
+CREATE SEQUENCE "x""y_seq";
+CREATE MATERIALIZED VIEW "x""y_mv" AS SELECT 1;
+CREATE VIEW "x""y_v" AS SELECT 1;
+CREATE FUNCTION "x""y_f"() RETURNS int LANGUAGE sql AS 'select 1';
+CREATE TRIGGER "x""y_t" BEFORE INSERT ON "x""y" FOR EACH ROW EXECUTE FUNCTION f();
+CREATE POLICY "x""y_p" ON "x""y" USING (true);
+CREATE TYPE "x""y_e" AS ENUM ('a');
+CREATE DOMAIN "x""y_d" AS int;
+ALTER TYPE "x""y_e" ADD VALUE 'b';
+ALTER TABLE "x""z" ADD COLUMN "x""y_c" int DEFAULT random(), DROP COLUMN "x""y_old",
+    DROP CONSTRAINT "x""y_ck", ADD CONSTRAINT "x""y_fk" FOREIGN KEY (id) REFERENCES "x""y" (id),
+    ADD CONSTRAINT "x""y_ck2" CHECK (id > 0), ALTER COLUMN "x""y_c" TYPE bigint,
+    ALTER COLUMN "x""y_c" SET NOT NULL;
+ALTER TABLE "x""y" RENAME COLUMN "x""y_c" TO "x""y_n";
+DROP VIEW "x""y_v";
+DROP TABLE "x""z2";
+INSERT INTO "x""y" VALUES (1);
+BEGIN;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "x""y_ix2" ON "x""y" (id);
+COMMIT;
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x"y_z') THEN CREATE TYPE "x""y_w" AS ENUM ('a'); END IF; END $$;
+"#;
+        let report = lint_text("quotes.sql", sql, &Selection::all());
+        let mut rules = std::collections::BTreeSet::new();
+        for finding in &report.findings {
+            let message = &finding.message;
+            assert!(!message.contains(r#""x"y"#), "{}: {message}", finding.rule);
+            if message.contains("x\"") {
+                rules.insert(finding.rule.name());
+            }
+        }
+        // Every rule that names an object was exercised.
+        let expected = [
+            "add-check-without-not-valid",
+            "add-column-with-volatile-default",
+            "add-column-without-if-not-exists",
+            "add-constraint-without-guard",
+            "add-enum-value-without-if-not-exists",
+            "add-foreign-key-without-not-valid",
+            "alter-column-type",
+            "concurrently-in-transaction",
+            "create-domain-without-guard",
+            "create-extension-without-if-not-exists",
+            "create-function-without-or-replace",
+            "create-index-without-concurrently",
+            "create-index-without-if-not-exists",
+            "create-materialized-view-without-if-not-exists",
+            "create-policy-without-guard",
+            "create-schema-without-if-not-exists",
+            "create-sequence-without-if-not-exists",
+            "create-table-without-if-not-exists",
+            "create-trigger-without-or-replace",
+            "create-type-without-guard",
+            "create-view-without-or-replace",
+            "drop-column",
+            "drop-column-without-if-exists",
+            "drop-constraint-without-if-exists",
+            "drop-table",
+            "drop-without-if-exists",
+            "guard-checks-wrong-object",
+            "insert-without-on-conflict",
+            "rename-without-guard",
+            "set-not-null",
+        ];
+        assert_eq!(rules.into_iter().collect::<Vec<_>>(), expected);
     }
 }
