@@ -233,6 +233,8 @@ pub enum Kind {
     CreateFunction,
     CreateProcedure,
     CreateTrigger,
+    /// `CREATE EVENT TRIGGER`: no `OR REPLACE`, no `IF NOT EXISTS`.
+    CreateEventTrigger,
     CreatePolicy,
     CreateType,
     CreateDomain,
@@ -295,6 +297,8 @@ pub struct Flags {
     pub concurrently: bool,
     pub not_valid: bool,
     pub temporary: bool,
+    /// The name is the one PostgreSQL gives an unnamed object (`<table>_pkey`).
+    pub implicit_name: bool,
 }
 
 /// What a DO block wraps around an action.
@@ -792,6 +796,7 @@ impl Reader<'_, '_, '_> {
             "function" => Kind::CreateFunction,
             "procedure" => Kind::CreateProcedure,
             "trigger" => Kind::CreateTrigger,
+            "event" if c.eat("trigger") => Kind::CreateEventTrigger,
             "policy" => Kind::CreatePolicy,
             "type" => Kind::CreateType,
             "domain" => Kind::CreateDomain,
@@ -1012,7 +1017,19 @@ impl Reader<'_, '_, '_> {
                     return;
                 };
                 let mut action = make(Kind::AddConstraint(kind));
-                action.name = name;
+                // PostgreSQL names an unnamed primary key `<table>_pkey` (when that fits in 63
+                // bytes; a longer name is cut, which is not modelled).
+                let implicit = format!("{}_pkey", table.name);
+                if name.is_none() && kind == ConstraintKind::PrimaryKey && implicit.len() <= 63 {
+                    action.flags.implicit_name = true;
+                    action.name = Some(Name {
+                        written: quote_ident(&implicit),
+                        name: implicit,
+                        schema: None,
+                    });
+                } else {
+                    action.name = name;
+                }
                 let n = to - from;
                 action.flags.not_valid =
                     n >= 2 && toks[to - 2].is("not") && toks[to - 1].is("valid");

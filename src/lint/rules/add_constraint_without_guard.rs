@@ -30,14 +30,24 @@ pub fn add_constraint_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
         literal(&name.name),
         literal(&table.written)
     );
+    let message = if action.flags.implicit_name {
+        format!(
+            "ADD {} (named {}) fails when {} already has a primary key",
+            kind.sql(),
+            shown(&action.name),
+            shown(&action.table)
+        )
+    } else {
+        format!(
+            "ADD CONSTRAINT {} fails when {} already has the constraint",
+            shown(&action.name),
+            shown(&action.table)
+        )
+    };
     Some(
         Hit::new(
             action,
-            format!(
-                "ADD CONSTRAINT {} fails when {} already has the constraint",
-                shown(&action.name),
-                shown(&action.table)
-            ),
+            message,
             "run it only when pg_constraint has no such constraint (a guarded DO block), or drop it with DROP CONSTRAINT IF EXISTS first",
         )
         .with_fix(wrap_fix(action, ctx, &condition, "Guard with a pg_constraint lookup")),
@@ -106,6 +116,40 @@ mod tests {
         // A drop on another table does not count.
         lint_errors(
             "ALTER TABLE other DROP CONSTRAINT IF EXISTS uq_t_a;\nALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a);",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn an_unnamed_primary_key_is_named_table_pkey() {
+        // PostgreSQL names it `<table>_pkey`: dropping that first makes the pair re-runnable.
+        lint_ok(
+            "ALTER TABLE iceberg_catalogs DROP CONSTRAINT IF EXISTS iceberg_catalogs_pkey;\nALTER TABLE iceberg_catalogs ADD PRIMARY KEY (id);",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'orders_pkey') THEN ALTER TABLE app.orders ADD PRIMARY KEY (id); END IF; END $$;",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'orders_pkey') THEN ALTER TABLE app.orders ADD PRIMARY KEY (id); END IF; END $$;",
+            Rule::GuardChecksWrongObject,
+        );
+        let found = lint_errors("ALTER TABLE app.orders ADD PRIMARY KEY (id);", RULE);
+        assert_eq!(
+            found[0].message,
+            "ADD PRIMARY KEY (named orders_pkey) fails when app.orders already has a primary key"
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.replacement.contains("conname = 'orders_pkey'"),
+            "{}",
+            fix.replacement
+        );
+        lint_ok(&fix.replacement, RULE);
+        // Another constraint's drop does not count.
+        lint_errors(
+            "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_id_key;\nALTER TABLE orders ADD PRIMARY KEY (id);",
             RULE,
         );
     }

@@ -1,13 +1,20 @@
 //! `create-trigger-without-or-replace`: `CREATE TRIGGER` fails when the trigger exists, unless
 //! written `CREATE OR REPLACE TRIGGER` (PostgreSQL 14+) or preceded by `DROP TRIGGER IF EXISTS`.
+//! `CREATE EVENT TRIGGER` has no `OR REPLACE`: it needs `DROP EVENT TRIGGER IF EXISTS` first or
+//! a `pg_event_trigger` guard.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::{insert_fix, literal, shown, unprotected, wrap_fix, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
 
 pub fn create_trigger_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    let Kind::CreateTrigger = action.kind else {
-        return None;
-    };
+    match action.kind {
+        Kind::CreateTrigger => create_trigger(action, ctx),
+        Kind::CreateEventTrigger => create_event_trigger(action, ctx),
+        _ => None,
+    }
+}
+
+fn create_trigger(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if action.flags.or_replace
         || !unprotected(action, ctx)
         || ctx.object_dropped_earlier(ObjectKind::Trigger, action)
@@ -25,6 +32,35 @@ pub fn create_trigger_without_or_replace(action: &Action, ctx: &Ctx) -> Option<H
             "write CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS ... ON ... first",
         )
         .with_fix(insert_fix(action, "OR REPLACE ", "Add OR REPLACE")),
+    )
+}
+
+fn create_event_trigger(action: &Action, ctx: &Ctx) -> Option<Hit> {
+    if !unprotected(action, ctx)
+        || ctx.object_dropped_earlier(ObjectKind::Other("EVENT TRIGGER"), action)
+    {
+        return None;
+    }
+    let name = action.name.as_ref()?;
+    let condition = format!(
+        "NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = {})",
+        literal(&name.name)
+    );
+    Some(
+        Hit::new(
+            action,
+            format!(
+                "CREATE EVENT TRIGGER {} fails when the event trigger already exists",
+                shown(&action.name)
+            ),
+            "guard it with a pg_event_trigger lookup, or DROP EVENT TRIGGER IF EXISTS first (there is no OR REPLACE)",
+        )
+        .with_fix(wrap_fix(
+            action,
+            ctx,
+            &condition,
+            "Guard with a pg_event_trigger lookup",
+        )),
     )
 }
 
@@ -51,6 +87,37 @@ mod tests {
         );
         lint_errors(
             "DROP TRIGGER IF EXISTS trg ON other;\nCREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn event_triggers() {
+        let found = lint_errors(
+            "CREATE EVENT TRIGGER issue_pg_net_access ON ddl_command_end WHEN TAG IN ('CREATE EXTENSION') EXECUTE FUNCTION extensions.grant_pg_net_access();",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "CREATE EVENT TRIGGER issue_pg_net_access fails when the event trigger already exists"
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(
+            fix.replacement.contains("pg_event_trigger"),
+            "{}",
+            fix.replacement
+        );
+        lint_ok(&fix.replacement, RULE);
+        lint_ok(
+            "DROP EVENT TRIGGER IF EXISTS watch;\nCREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION f();",
+            RULE,
+        );
+        lint_ok(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'watch') THEN CREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION f(); END IF; END $$;",
+            RULE,
+        );
+        lint_errors(
+            "DROP TRIGGER IF EXISTS watch ON t;\nCREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION f();",
             RULE,
         );
     }

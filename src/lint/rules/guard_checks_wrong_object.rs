@@ -43,7 +43,7 @@ pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
         } => Some(Hit::new(
             action,
             format!(
-                "guard checks only {checks}, which this block also creates, not {name}: the block fails when {name} exists without {checks} (a half-applied hotfix), and never creates {name} when {checks} exists without it"
+                "guard checks only {checks}, which this block also creates, not {name}: the block fails when {name} exists without {checks} (a half-applied hotfix), and never {verb} {name} when {checks} exists without it"
             ),
             format!(
                 "guard each object with its own lookup: put {name} under an IF NOT EXISTS of its own (or use IF NOT EXISTS on the statement where PostgreSQL has it)"

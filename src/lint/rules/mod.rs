@@ -663,6 +663,7 @@ pub fn creates(kind: &Kind) -> bool {
             | Kind::CreateType
             | Kind::CreateDomain
             | Kind::CreateTrigger
+            | Kind::CreateEventTrigger
             | Kind::CreatePolicy
             | Kind::AddColumn { .. }
             | Kind::AddConstraint(_)
@@ -722,6 +723,7 @@ pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
         Kind::CreateType
         | Kind::CreateDomain
         | Kind::CreateTrigger
+        | Kind::CreateEventTrigger
         | Kind::CreatePolicy
         | Kind::CreateExtension
         | Kind::AddEnumValue => c == "duplicate_object",
