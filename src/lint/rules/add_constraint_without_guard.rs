@@ -113,6 +113,15 @@ mod tests {
             "ALTER TABLE t DROP CONSTRAINT IF EXISTS uq_t_a, ADD CONSTRAINT uq_t_a UNIQUE (a);",
             RULE,
         );
+        // A plain DROP first: it is flagged itself, and once it ran the ADD cannot fail.
+        lint_ok(
+            "ALTER TABLE t DROP CONSTRAINT \"t_u_fkey\";\nALTER TABLE t ADD CONSTRAINT \"t_u_fkey\" FOREIGN KEY (u) REFERENCES u (id);",
+            RULE,
+        );
+        lint_errors(
+            "ALTER TABLE t DROP CONSTRAINT \"t_u_fkey\";\nALTER TABLE t ADD CONSTRAINT \"t_u_fkey\" FOREIGN KEY (u) REFERENCES u (id);",
+            Rule::DropConstraintWithoutIfExists,
+        );
         // A drop on another table does not count.
         lint_errors(
             "ALTER TABLE other DROP CONSTRAINT IF EXISTS uq_t_a;\nALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a);",

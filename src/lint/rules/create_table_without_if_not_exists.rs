@@ -48,6 +48,14 @@ mod tests {
     }
 
     #[test]
+    fn recreated_after_a_drop() {
+        lint_ok("DROP TABLE IF EXISTS t;\nCREATE TABLE t (id int);", RULE);
+        // The plain DROP is flagged on its own; after it ran, CREATE cannot fail.
+        lint_ok("DROP TABLE t;\nCREATE TABLE t (id int);", RULE);
+        lint_errors("CREATE TABLE t (id int);\nDROP TABLE t;", RULE);
+    }
+
+    #[test]
     fn plain_create_table() {
         lint_errors(r#"CREATE TABLE users (id bigint PRIMARY KEY);"#, RULE);
     }

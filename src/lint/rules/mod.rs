@@ -358,8 +358,8 @@ impl Hit {
 pub struct Facts {
     /// Table name -> index of the first action creating it.
     created_tables: HashMap<String, usize>,
-    /// (kind, name, table) -> index of the first `DROP ... IF EXISTS` of it.
-    drops_if_exists: HashMap<(DropKey, String, String), usize>,
+    /// (kind, name, table) -> index of the first `DROP` of it (with or without `IF EXISTS`).
+    drops: HashMap<(DropKey, String, String), usize>,
     /// Guard id -> tables created under that guard.
     guard_tables: HashMap<usize, HashSet<String>>,
 }
@@ -388,21 +388,23 @@ impl Facts {
                     }
                     facts.created_tables.entry(table).or_insert(i);
                 }
-                Kind::Drop(kind) if action.flags.if_exists => {
+                // A plain DROP counts too: it is flagged on its own, and once it ran, the object
+                // is gone, so re-creating it cannot fail.
+                Kind::Drop(kind) => {
                     let key = (
                         DropKey::Object(*kind),
                         action.name_str().to_string(),
                         table_of_drop(*kind, action).to_string(),
                     );
-                    facts.drops_if_exists.entry(key).or_insert(i);
+                    facts.drops.entry(key).or_insert(i);
                 }
-                Kind::DropConstraint if action.flags.if_exists => {
+                Kind::DropConstraint => {
                     let key = (
                         DropKey::Constraint,
                         action.name_str().to_string(),
                         action.table_str().to_string(),
                     );
-                    facts.drops_if_exists.entry(key).or_insert(i);
+                    facts.drops.entry(key).or_insert(i);
                 }
                 _ => {}
             }
@@ -454,12 +456,12 @@ impl Ctx<'_> {
 
     fn dropped_earlier(&self, key: DropKey, name: &str, table: &str) -> bool {
         self.facts
-            .drops_if_exists
+            .drops
             .get(&(key, name.to_string(), table.to_string()))
             .is_some_and(|&i| i < self.index)
     }
 
-    /// Whether a `DROP <kind> IF EXISTS` of the same object comes earlier in the file.
+    /// Whether a `DROP <kind>` of the same object comes earlier in the file.
     pub fn object_dropped_earlier(&self, kind: ObjectKind, action: &Action) -> bool {
         self.dropped_earlier(
             DropKey::Object(kind),
@@ -468,7 +470,7 @@ impl Ctx<'_> {
         )
     }
 
-    /// Whether `DROP CONSTRAINT IF EXISTS` of the same constraint on the same table comes earlier.
+    /// Whether `DROP CONSTRAINT` of the same constraint on the same table comes earlier.
     pub fn constraint_dropped_earlier(&self, action: &Action) -> bool {
         self.dropped_earlier(DropKey::Constraint, action.name_str(), action.table_str())
     }
