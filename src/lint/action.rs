@@ -340,6 +340,8 @@ pub struct Action {
     pub name: Option<Name>,
     /// The new name of a rename.
     pub new_name: Option<String>,
+    /// The other objects of a multi-name `DROP a, b, c` (`name` is the first).
+    pub more_names: Vec<Name>,
     /// The table a column, constraint, index, trigger or policy belongs to.
     pub table: Option<Name>,
     pub flags: Flags,
@@ -371,6 +373,7 @@ impl Action {
             piece_start: 0,
             name: None,
             new_name: None,
+            more_names: Vec::new(),
             table: None,
             flags: Flags::default(),
             insert_at: None,
@@ -1178,6 +1181,13 @@ impl Reader<'_, '_, '_> {
         action.insert_at = Some(c.here());
         action.flags.if_exists = c.eat_seq(&["if", "exists"]);
         action.name = c.name();
+        if !matches!(kind, ObjectKind::Function | ObjectKind::Procedure) {
+            while c.peek().is_some_and(|t| t.is_punct(&Token::Comma)) {
+                c.i += 1;
+                let Some(name) = c.name() else { break };
+                action.more_names.push(name);
+            }
+        }
         if matches!(
             kind,
             ObjectKind::Trigger | ObjectKind::Policy | ObjectKind::Other("RULE")
@@ -1300,6 +1310,19 @@ mod tests {
         let (_, found) = actions("create index on t (a)");
         assert_eq!(found[0].name, None);
         assert_eq!(found[0].insert_at, None);
+    }
+
+    #[test]
+    fn a_drop_of_several_objects_names_them_all() {
+        let (_, found) = actions("DROP TABLE IF EXISTS a, s.\"B\" CASCADE;");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name_str(), "a");
+        let more: Vec<&str> = found[0]
+            .more_names
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(more, ["B"]);
     }
 
     #[test]

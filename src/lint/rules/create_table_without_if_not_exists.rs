@@ -52,6 +52,7 @@ mod tests {
         lint_ok("DROP TABLE IF EXISTS t;\nCREATE TABLE t (id int);", RULE);
         // The plain DROP is flagged on its own; after it ran, CREATE cannot fail.
         lint_ok("DROP TABLE t;\nCREATE TABLE t (id int);", RULE);
+        lint_ok("DROP TABLE a, t CASCADE;\nCREATE TABLE t (id int);", RULE);
         lint_errors("CREATE TABLE t (id int);\nDROP TABLE t;", RULE);
     }
 

@@ -1,7 +1,7 @@
 //! `drop-table`: dropping a table loses its data. Tables created earlier in the same file (a
 //! staging table) are not flagged.
 
-use super::{shown, Ctx, Hit};
+use super::{shown, shown_all, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
 
 pub fn drop_table(action: &Action, ctx: &Ctx) -> Option<Hit> {
@@ -11,9 +11,14 @@ pub fn drop_table(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if ctx.table_created_earlier(action.name_str()) {
         return None;
     }
+    let message = if action.more_names.is_empty() {
+        format!("dropping table {} loses its data", shown(&action.name))
+    } else {
+        format!("dropping tables {} loses their data", shown_all(action))
+    };
     Some(Hit::new(
         action,
-        format!("dropping table {} loses its data", shown(&action.name)),
+        message,
         "make sure nothing uses the table any more and that its data is backed up",
     ))
 }

@@ -1,7 +1,7 @@
 //! `drop-without-if-exists`: `DROP TABLE / INDEX / VIEW / TYPE / FUNCTION / ...` fails on a
 //! second run, when the object is already gone.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::{insert_fix, shown, shown_all, unprotected, Ctx, Hit};
 use crate::lint::action::{Action, Kind};
 
 pub fn drop_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
@@ -15,11 +15,18 @@ pub fn drop_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     Some(
         Hit::new(
             action,
-            format!(
-                "DROP {what} {} fails when the {} does not exist",
-                shown(&action.name),
-                what.to_lowercase()
-            ),
+            if action.more_names.is_empty() {
+                format!(
+                    "DROP {what} {} fails when the {} does not exist",
+                    shown(&action.name),
+                    what.to_lowercase()
+                )
+            } else {
+                format!(
+                    "DROP {what} {} fails when one of them does not exist",
+                    shown_all(action)
+                )
+            },
             format!("add IF EXISTS after DROP {what}"),
         )
         .with_fix(insert_fix(action, "IF EXISTS ", "Add IF EXISTS")),
@@ -32,6 +39,15 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::DropWithoutIfExists;
+
+    #[test]
+    fn every_name_of_a_multi_name_drop() {
+        let found = lint_errors("DROP TABLE a, s.\"B\" CASCADE;", RULE);
+        assert_eq!(
+            found[0].message,
+            "DROP TABLE a, s.\"B\" fails when one of them does not exist"
+        );
+    }
 
     #[test]
     fn every_object_kind() {

@@ -391,12 +391,12 @@ impl Facts {
                 // A plain DROP counts too: it is flagged on its own, and once it ran, the object
                 // is gone, so re-creating it cannot fail.
                 Kind::Drop(kind) => {
-                    let key = (
-                        DropKey::Object(*kind),
-                        action.name_str().to_string(),
-                        table_of_drop(*kind, action).to_string(),
-                    );
-                    facts.drops.entry(key).or_insert(i);
+                    let table = table_of_drop(*kind, action);
+                    let names = action.name.iter().chain(&action.more_names);
+                    for name in names {
+                        let key = (DropKey::Object(*kind), name.name.clone(), table.to_string());
+                        facts.drops.entry(key).or_insert(i);
+                    }
                 }
                 Kind::DropConstraint => {
                     let key = (
@@ -870,6 +870,13 @@ pub fn shown_name(action: &Action) -> String {
         }
         _ => shown(&action.name),
     }
+}
+
+/// Every object a multi-name `DROP a, b` names, as [`shown`] renders them, comma-separated.
+pub fn shown_all(action: &Action) -> String {
+    let mut all = vec![shown(&action.name)];
+    all.extend(action.more_names.iter().map(|n| shown(&Some(n.clone()))));
+    all.join(", ")
 }
 
 pub fn shown(name: &Option<super::action::Name>) -> String {
