@@ -8,7 +8,8 @@ pub fn add_column_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hi
     let Kind::AddColumn { .. } = action.kind else {
         return None;
     };
-    if action.flags.if_not_exists || !unprotected(action, ctx) {
+    if action.flags.if_not_exists || !unprotected(action, ctx) || ctx.column_dropped_earlier(action)
+    {
         return None;
     }
     Some(
@@ -31,6 +32,19 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::AddColumnWithoutIfNotExists;
+
+    #[test]
+    fn a_column_dropped_earlier_in_the_file() {
+        lint_ok(
+            "ALTER TABLE t DROP COLUMN IF EXISTS x;\nALTER TABLE t ADD COLUMN x int;",
+            RULE,
+        );
+        lint_ok("ALTER TABLE t DROP COLUMN x, ADD COLUMN x bigint;", RULE);
+        lint_errors(
+            "ALTER TABLE u DROP COLUMN IF EXISTS x;\nALTER TABLE t ADD COLUMN x int;",
+            RULE,
+        );
+    }
 
     #[test]
     fn plain_add_column() {

@@ -7,7 +7,7 @@ pub fn drop_column_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> 
     let Kind::DropColumn = action.kind else {
         return None;
     };
-    if action.flags.if_exists || !unprotected(action, ctx) {
+    if action.flags.if_exists || !unprotected(action, ctx) || ctx.created_earlier(action) {
         return None;
     }
     Some(
@@ -30,6 +30,18 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::DropColumnWithoutIfExists;
+
+    #[test]
+    fn a_column_added_earlier_in_the_file() {
+        lint_ok(
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS tmp int;\nALTER TABLE t DROP COLUMN tmp;",
+            RULE,
+        );
+        lint_errors(
+            "ALTER TABLE u ADD COLUMN IF NOT EXISTS tmp int;\nALTER TABLE t DROP COLUMN tmp;",
+            RULE,
+        );
+    }
 
     #[test]
     fn plain_drop_column() {

@@ -7,7 +7,7 @@ pub fn drop_constraint_without_if_exists(action: &Action, ctx: &Ctx) -> Option<H
     let Kind::DropConstraint = action.kind else {
         return None;
     };
-    if action.flags.if_exists || !unprotected(action, ctx) {
+    if action.flags.if_exists || !unprotected(action, ctx) || ctx.created_earlier(action) {
         return None;
     }
     Some(
@@ -30,6 +30,18 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::DropConstraintWithoutIfExists;
+
+    #[test]
+    fn a_constraint_added_earlier_in_the_file() {
+        lint_ok(
+            "ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);\nALTER TABLE t DROP CONSTRAINT ck;",
+            RULE,
+        );
+        lint_errors(
+            "ALTER TABLE t DROP CONSTRAINT ck;\nALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);",
+            RULE,
+        );
+    }
 
     #[test]
     fn plain_drop_constraint() {

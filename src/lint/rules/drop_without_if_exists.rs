@@ -8,7 +8,7 @@ pub fn drop_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Drop(kind) = action.kind else {
         return None;
     };
-    if action.flags.if_exists || !unprotected(action, ctx) {
+    if action.flags.if_exists || !unprotected(action, ctx) || ctx.created_earlier(action) {
         return None;
     }
     let what = kind.sql();
@@ -39,6 +39,31 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::DropWithoutIfExists;
+
+    #[test]
+    fn an_object_created_earlier_in_the_file() {
+        // A helper created and dropped by the same migration: a re-run creates it again first.
+        lint_ok(
+            "CREATE OR REPLACE FUNCTION convert_state(b boolean) RETURNS text LANGUAGE sql AS 'select 1';\nDROP FUNCTION convert_state;",
+            RULE,
+        );
+        lint_ok(
+            "CREATE TABLE IF NOT EXISTS tmp (id int);\nDROP TABLE tmp;",
+            RULE,
+        );
+        lint_ok(
+            "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nDROP TABLE a, b;",
+            RULE,
+        );
+        // Not all of them, or after the drop: the drop can fail.
+        lint_errors("CREATE TABLE a (id int);\nDROP TABLE a, b;", RULE);
+        lint_errors("DROP TABLE tmp;\nCREATE TABLE tmp (id int);", RULE);
+        // Created only under a condition that is not a catalog lookup: maybe not at all.
+        lint_errors(
+            "DO $$ BEGIN IF current_setting('app.x') = 'y' THEN CREATE TABLE tmp (id int); END IF; END $$;\nDROP TABLE tmp;",
+            RULE,
+        );
+    }
 
     #[test]
     fn every_name_of_a_multi_name_drop() {

@@ -360,14 +360,52 @@ pub struct Facts {
     created_tables: HashMap<String, usize>,
     /// (kind, name, table) -> index of the first `DROP` of it (with or without `IF EXISTS`).
     drops: HashMap<(DropKey, String, String), usize>,
+    /// (kind, name, table) -> index of the first action creating it for sure (not under a
+    /// condition other than a catalog lookup).
+    creates: HashMap<(DropKey, String, String), usize>,
     /// Guard id -> tables created under that guard.
     guard_tables: HashMap<usize, HashSet<String>>,
 }
 
+/// What a drop removes or a create makes, as a key shared by both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum DropKey {
     Object(ObjectKind),
     Constraint,
+    Column,
+}
+
+/// The object kind a create action makes, as its `DROP` names it.
+fn created_kind(kind: &Kind) -> Option<DropKey> {
+    let object = match kind {
+        Kind::CreateTable => ObjectKind::Table,
+        Kind::CreateIndex => ObjectKind::Index,
+        Kind::CreateView => ObjectKind::View,
+        Kind::CreateMaterializedView => ObjectKind::MaterializedView,
+        Kind::CreateSequence => ObjectKind::Sequence,
+        Kind::CreateType => ObjectKind::Type,
+        Kind::CreateDomain => ObjectKind::Domain,
+        Kind::CreateSchema => ObjectKind::Schema,
+        Kind::CreateFunction => ObjectKind::Function,
+        Kind::CreateProcedure => ObjectKind::Procedure,
+        Kind::CreateTrigger => ObjectKind::Trigger,
+        Kind::CreatePolicy => ObjectKind::Policy,
+        Kind::CreateExtension => ObjectKind::Extension,
+        Kind::CreateEventTrigger => ObjectKind::Other("EVENT TRIGGER"),
+        Kind::AddColumn { .. } => return Some(DropKey::Column),
+        Kind::AddConstraint(_) => return Some(DropKey::Constraint),
+        _ => return None,
+    };
+    Some(DropKey::Object(object))
+}
+
+/// The table part of a key: columns, constraints, triggers, policies and rules are named per
+/// table; other objects (an index too) per schema.
+fn key_table(key: DropKey, action: &Action) -> &str {
+    match key {
+        DropKey::Object(kind) => table_of_drop(kind, action),
+        DropKey::Constraint | DropKey::Column => action.table_str(),
+    }
 }
 
 impl Facts {
@@ -398,15 +436,34 @@ impl Facts {
                         facts.drops.entry(key).or_insert(i);
                     }
                 }
-                Kind::DropConstraint => {
+                Kind::DropConstraint | Kind::DropColumn => {
+                    let key = if action.kind == Kind::DropColumn {
+                        DropKey::Column
+                    } else {
+                        DropKey::Constraint
+                    };
                     let key = (
-                        DropKey::Constraint,
+                        key,
                         action.name_str().to_string(),
                         action.table_str().to_string(),
                     );
                     facts.drops.entry(key).or_insert(i);
                 }
                 _ => {}
+            }
+            // Created for sure: nothing but catalog lookups decides whether it runs.
+            let certain = action
+                .guards
+                .iter()
+                .all(|g| matches!(g, Guard::Catalog { .. }));
+            if let (Some(key), Some(name), true) =
+                (created_kind(&action.kind), &action.name, certain)
+            {
+                let table = key_table(key, action).to_string();
+                facts
+                    .creates
+                    .entry((key, name.name.clone(), table))
+                    .or_insert(i);
             }
         }
         facts
@@ -459,6 +516,31 @@ impl Ctx<'_> {
             .drops
             .get(&(key, name.to_string(), table.to_string()))
             .is_some_and(|&i| i < self.index)
+    }
+
+    /// Whether every object a drop removes is created earlier in the file: a re-run creates it
+    /// again before dropping it, so the drop cannot fail.
+    pub fn created_earlier(&self, action: &Action) -> bool {
+        let key = match action.kind {
+            Kind::Drop(kind) => DropKey::Object(kind),
+            Kind::DropColumn => DropKey::Column,
+            Kind::DropConstraint => DropKey::Constraint,
+            _ => return false,
+        };
+        let table = key_table(key, action);
+        let mut names = action.name.iter().chain(&action.more_names).peekable();
+        names.peek().is_some()
+            && names.all(|name| {
+                self.facts
+                    .creates
+                    .get(&(key, name.name.clone(), table.to_string()))
+                    .is_some_and(|&i| i < self.index)
+            })
+    }
+
+    /// Whether `DROP COLUMN` of the same column of the same table comes earlier.
+    pub fn column_dropped_earlier(&self, action: &Action) -> bool {
+        self.dropped_earlier(DropKey::Column, action.name_str(), action.table_str())
     }
 
     /// Whether a `DROP <kind>` of the same object comes earlier in the file.
