@@ -7,6 +7,17 @@ use super::{shown, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
 
 pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
+    if let Kind::ConcurrentlyInBody { what, procedure } = action.kind {
+        let noun = if procedure { "procedure" } else { "function" };
+        return Some(Hit::new(
+            action,
+            format!(
+                "{what} CONCURRENTLY cannot run inside {noun} {}",
+                shown(&action.name)
+            ),
+            format!("run it as a statement of its own in a migration, outside any {noun}, DO block or transaction"),
+        ));
+    }
     let what = match action.kind {
         Kind::CreateIndex => "CREATE INDEX",
         Kind::Drop(ObjectKind::Index) => "DROP INDEX",
@@ -100,6 +111,50 @@ mod tests {
         lint_ok(
             "BEGIN;\nALTER TABLE m DETACH PARTITION m_2020 FINALIZE;\nCOMMIT;",
             RULE,
+        );
+    }
+
+    #[test]
+    fn inside_a_function_or_procedure_body() {
+        let sql = "CREATE OR REPLACE PROCEDURE build_indexes() LANGUAGE plpgsql AS $$\nBEGIN\n    CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON t (a);\nEND\n$$;";
+        let found = lint_errors(sql, RULE);
+        assert_eq!(
+            found[0].message,
+            "CREATE INDEX CONCURRENTLY cannot run inside procedure build_indexes"
+        );
+        assert_eq!(
+            &sql[found[0].span.clone()],
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON t (a)"
+        );
+        let found = lint_errors(
+            "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $fn$ BEGIN EXECUTE 'REINDEX TABLE CONCURRENTLY t'; END $fn$;",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "REINDEX CONCURRENTLY cannot run inside function f"
+        );
+        lint_errors(
+            "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS 'BEGIN DROP INDEX CONCURRENTLY ix; END';",
+            RULE,
+        );
+        lint_errors(
+            "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE m DETACH PARTITION public.m_1 CONCURRENTLY; END $$;",
+            RULE,
+        );
+        lint_errors(
+            "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE m DETACH PARTITION m_1 CONCURRENTLY; END $$;",
+            RULE,
+        );
+        // REFRESH MATERIALIZED VIEW CONCURRENTLY may run in a function.
+        lint_ok(
+            "CREATE OR REPLACE FUNCTION refresh() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY mv; RETURN NULL; END $$;",
+            RULE,
+        );
+        // A function body is not a migration statement: no other rule reads it.
+        lint_ok(
+            "CREATE OR REPLACE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE INDEX CONCURRENTLY ix ON t (a); END $$;",
+            Rule::CreateIndexWithoutIfNotExists,
         );
     }
 
