@@ -583,7 +583,11 @@ fn scan_literal(
     let Some(value) = literal.string() else {
         return;
     };
-    if nesting > 3 || !value.to_ascii_lowercase().contains("concurrently") {
+    let mentions = value
+        .as_bytes()
+        .windows(12)
+        .any(|w| w.eq_ignore_ascii_case(b"concurrently"));
+    if nesting > 3 || !mentions {
         return;
     }
     let (base, exact) = match literal.token {

@@ -193,6 +193,8 @@ mod tests {
             "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'deals' AND column_name = 'e') THEN NULL; ELSE ALTER TABLE deals ADD COLUMN e int; END IF; END $$;",
             // Rename guarded by the new name's absence.
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'b') THEN ALTER TABLE t RENAME COLUMN a TO b; END IF; END $$;",
+            // Replace an enum: the old type is renamed away first in the same branch.
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN ALTER TYPE mood RENAME TO mood_old; CREATE TYPE mood AS ENUM ('a', 'b'); END IF; END $$;",
             // Re-create when present: dropped first in the same branch.
             "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck_a') THEN ALTER TABLE t DROP CONSTRAINT ck_a; ALTER TABLE t ADD CONSTRAINT ck_a CHECK (a > 0); END IF; END $$;",
         ] {

@@ -676,14 +676,15 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether an earlier action under the same guarded branch drops the action's object.
+    /// Whether an earlier action under the same guarded branch drops the action's object or
+    /// renames it away.
     fn dropped_in_branch(&self, action: &Action, id: usize) -> bool {
         self.actions[..self.index.min(self.actions.len())]
             .iter()
             .filter(|a| {
                 matches!(
                     a.kind,
-                    Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint
+                    Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
                 )
             })
             .filter(|a| a.name_str().eq_ignore_ascii_case(action.name_str()))
