@@ -232,6 +232,8 @@ pub enum Kind {
     CreateView,
     CreateFunction,
     CreateProcedure,
+    /// `CREATE [OR REPLACE] AGGREGATE` (OR REPLACE since PostgreSQL 12).
+    CreateAggregate,
     CreateTrigger,
     /// `CREATE EVENT TRIGGER`: no `OR REPLACE`, no `IF NOT EXISTS`.
     CreateEventTrigger,
@@ -926,6 +928,7 @@ impl Reader<'_, '_, '_> {
             "view" => Kind::CreateView,
             "function" => Kind::CreateFunction,
             "procedure" => Kind::CreateProcedure,
+            "aggregate" => Kind::CreateAggregate,
             "trigger" => Kind::CreateTrigger,
             "event" if c.eat("trigger") => Kind::CreateEventTrigger,
             "policy" => Kind::CreatePolicy,
@@ -949,6 +952,7 @@ impl Reader<'_, '_, '_> {
         match kind {
             Kind::CreateFunction
             | Kind::CreateProcedure
+            | Kind::CreateAggregate
             | Kind::CreateView
             | Kind::CreateTrigger => action.insert_at = Some(or_replace_at),
             _ => action.insert_at = Some(if_at),

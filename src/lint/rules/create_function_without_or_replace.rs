@@ -1,5 +1,6 @@
-//! `create-function-without-or-replace`: `CREATE FUNCTION` / `CREATE PROCEDURE` fails when a
-//! routine with the same signature exists; `CREATE OR REPLACE` does not.
+//! `create-function-without-or-replace`: `CREATE FUNCTION` / `CREATE PROCEDURE` /
+//! `CREATE AGGREGATE` fails when a routine with the same signature exists; `CREATE OR REPLACE`
+//! does not.
 
 use super::{insert_fix, shown, unprotected, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
@@ -8,6 +9,7 @@ pub fn create_function_without_or_replace(action: &Action, ctx: &Ctx) -> Option<
     let (what, kind) = match action.kind {
         Kind::CreateFunction => ("FUNCTION", ObjectKind::Function),
         Kind::CreateProcedure => ("PROCEDURE", ObjectKind::Procedure),
+        Kind::CreateAggregate => ("AGGREGATE", ObjectKind::Other("AGGREGATE")),
         _ => return None,
     };
     if action.flags.or_replace
@@ -35,6 +37,30 @@ mod tests {
     use crate::lint::Rule;
 
     const RULE: Rule = Rule::CreateFunctionWithoutOrReplace;
+
+    #[test]
+    fn aggregates() {
+        let found = lint_errors(
+            "CREATE AGGREGATE public.group_concat(text) (SFUNC = public._group_concat, STYPE = text);",
+            RULE,
+        );
+        assert_eq!(
+            found[0].message,
+            "CREATE AGGREGATE public.group_concat fails when it already exists"
+        );
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert!(fix
+            .statement
+            .starts_with("CREATE OR REPLACE AGGREGATE public.group_concat"));
+        lint_ok(
+            "CREATE OR REPLACE AGGREGATE group_concat(text) (SFUNC = _group_concat, STYPE = text);",
+            RULE,
+        );
+        lint_ok(
+            "DROP AGGREGATE IF EXISTS group_concat(text);\nCREATE AGGREGATE group_concat(text) (SFUNC = _group_concat, STYPE = text);",
+            RULE,
+        );
+    }
 
     #[test]
     fn functions_and_procedures() {

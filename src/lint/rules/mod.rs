@@ -169,7 +169,7 @@ impl Rule {
             Rule::CreateTypeWithoutGuard => ("create-type-without-guard", Idempotency, Error, "CREATE TYPE (enum, composite, range) not guarded"),
             Rule::CreateDomainWithoutGuard => ("create-domain-without-guard", Idempotency, Error, "CREATE DOMAIN not guarded"),
             Rule::AddEnumValueWithoutIfNotExists => ("add-enum-value-without-if-not-exists", Idempotency, Error, "ALTER TYPE ... ADD VALUE without IF NOT EXISTS"),
-            Rule::CreateFunctionWithoutOrReplace => ("create-function-without-or-replace", Idempotency, Error, "CREATE FUNCTION/PROCEDURE without OR REPLACE"),
+            Rule::CreateFunctionWithoutOrReplace => ("create-function-without-or-replace", Idempotency, Error, "CREATE FUNCTION/PROCEDURE/AGGREGATE without OR REPLACE"),
             Rule::CreateViewWithoutOrReplace => ("create-view-without-or-replace", Idempotency, Error, "CREATE VIEW without OR REPLACE"),
             Rule::CreateTriggerWithoutOrReplace => ("create-trigger-without-or-replace", Idempotency, Error, "CREATE TRIGGER without OR REPLACE or a preceding DROP TRIGGER IF EXISTS"),
             Rule::CreatePolicyWithoutGuard => ("create-policy-without-guard", Idempotency, Error, "CREATE POLICY without a guard or a preceding DROP POLICY IF EXISTS"),
@@ -388,6 +388,7 @@ fn created_kind(kind: &Kind) -> Option<DropKey> {
         Kind::CreateSchema => ObjectKind::Schema,
         Kind::CreateFunction => ObjectKind::Function,
         Kind::CreateProcedure => ObjectKind::Procedure,
+        Kind::CreateAggregate => ObjectKind::Other("AGGREGATE"),
         Kind::CreateTrigger => ObjectKind::Trigger,
         Kind::CreatePolicy => ObjectKind::Policy,
         Kind::CreateExtension => ObjectKind::Extension,
@@ -813,7 +814,9 @@ pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
         | Kind::CreateExtension
         | Kind::AddEnumValue => c == "duplicate_object",
         Kind::CreateSchema => c == "duplicate_schema",
-        Kind::CreateFunction | Kind::CreateProcedure => c == "duplicate_function",
+        Kind::CreateFunction | Kind::CreateProcedure | Kind::CreateAggregate => {
+            c == "duplicate_function"
+        }
         Kind::AddColumn { .. } => c == "duplicate_column",
         Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
         Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
