@@ -365,6 +365,120 @@ pub struct Facts {
     creates: HashMap<(DropKey, String, String), usize>,
     /// Guard id -> tables created under that guard.
     guard_tables: HashMap<usize, HashSet<String>>,
+    /// Indices of actions that cannot fail once the statements before them ran, whatever the
+    /// database held before the file: a create of an object known to be absent there, a drop of
+    /// objects known to exist, a rename from a known-present to a known-absent name.
+    safe_after_earlier: HashSet<usize>,
+}
+
+/// One object's key: kind, name, table (for objects named per table).
+type ObjectKey = (DropKey, String, String);
+
+/// The key of a renamed object and of its new name.
+fn rename_keys(kind: RenameKind, action: &Action) -> Option<(ObjectKey, ObjectKey)> {
+    let key = match kind {
+        RenameKind::Column | RenameKind::MaterializedViewColumn => DropKey::Column,
+        RenameKind::Constraint => DropKey::Constraint,
+        RenameKind::Table => DropKey::Object(ObjectKind::Table),
+        RenameKind::Index => DropKey::Object(ObjectKind::Index),
+        RenameKind::View => DropKey::Object(ObjectKind::View),
+        RenameKind::MaterializedView => DropKey::Object(ObjectKind::MaterializedView),
+        RenameKind::Sequence => DropKey::Object(ObjectKind::Sequence),
+        RenameKind::Type => DropKey::Object(ObjectKind::Type),
+        RenameKind::Domain => DropKey::Object(ObjectKind::Domain),
+        RenameKind::Schema => DropKey::Object(ObjectKind::Schema),
+        RenameKind::Function => DropKey::Object(ObjectKind::Function),
+        RenameKind::Procedure => DropKey::Object(ObjectKind::Procedure),
+        RenameKind::Trigger => DropKey::Object(ObjectKind::Trigger),
+        RenameKind::EnumValue => return None,
+    };
+    let table = key_table(key, action).to_string();
+    let old = action.name.as_ref()?.name.clone();
+    let new = action.new_name.clone()?;
+    Some(((key, old, table.clone()), (key, new, table)))
+}
+
+/// Follow the file from an unknown database: which objects are known to exist (`true`) or to
+/// be absent (`false`) before each action, and which actions therefore cannot fail.
+fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
+    let mut state: HashMap<ObjectKey, bool> = HashMap::new();
+    let mut safe = HashSet::new();
+    for (i, action) in actions.iter().enumerate() {
+        // What the action needs (key, must exist) and what it leaves (key, exists after).
+        let mut needs: Vec<(ObjectKey, bool)> = Vec::new();
+        let mut leaves: Vec<(ObjectKey, bool)> = Vec::new();
+        match &action.kind {
+            Kind::Drop(kind) => {
+                let table = table_of_drop(*kind, action).to_string();
+                for name in action.name.iter().chain(&action.more_names) {
+                    let key = (DropKey::Object(*kind), name.name.clone(), table.clone());
+                    needs.push((key.clone(), true));
+                    leaves.push((key, false));
+                }
+            }
+            Kind::DropColumn | Kind::DropConstraint => {
+                let kind = if action.kind == Kind::DropColumn {
+                    DropKey::Column
+                } else {
+                    DropKey::Constraint
+                };
+                let key = (
+                    kind,
+                    action.name_str().to_string(),
+                    action.table_str().to_string(),
+                );
+                needs.push((key.clone(), true));
+                leaves.push((key, false));
+            }
+            Kind::Rename(kind) => {
+                if let Some((old, new)) = rename_keys(*kind, action) {
+                    needs.push((old.clone(), true));
+                    needs.push((new.clone(), false));
+                    leaves.push((old, false));
+                    leaves.push((new, true));
+                }
+            }
+            kind => {
+                if let (Some(key), Some(name)) = (created_kind(kind), &action.name) {
+                    let key = (key, name.name.clone(), key_table(key, action).to_string());
+                    needs.push((key.clone(), false));
+                    leaves.push((key, true));
+                }
+            }
+        }
+        if needs.is_empty() && leaves.is_empty() {
+            continue;
+        }
+        // A table created, dropped or renamed: what its columns and constraints are is unknown.
+        let relation = matches!(
+            action.kind,
+            Kind::CreateTable | Kind::Drop(ObjectKind::Table) | Kind::Rename(RenameKind::Table)
+        );
+        if relation {
+            let tables: Vec<String> = leaves.iter().map(|(k, _)| k.1.clone()).collect();
+            state.retain(|(kind, _, table), _| {
+                !matches!(kind, DropKey::Column | DropKey::Constraint) || !tables.contains(table)
+            });
+        }
+        if !action.guards.is_empty() {
+            // Under a condition: it may not have run.
+            for (key, _) in &leaves {
+                state.remove(key);
+            }
+            continue;
+        }
+        if !needs.is_empty()
+            && needs
+                .iter()
+                .all(|(key, exists)| state.get(key) == Some(exists))
+        {
+            safe.insert(i);
+        }
+        for (key, exists) in leaves {
+            state.insert(key, exists);
+        }
+    }
+    safe
 }
 
 /// What a drop removes or a create makes, as a key shared by both.
@@ -467,6 +581,7 @@ impl Facts {
                     .or_insert(i);
             }
         }
+        facts.safe_after_earlier = safe_after_earlier(actions);
         facts
     }
 }
@@ -513,15 +628,26 @@ impl Ctx<'_> {
     }
 
     fn dropped_earlier(&self, key: DropKey, name: &str, table: &str) -> bool {
-        self.facts
-            .drops
-            .get(&(key, name.to_string(), table.to_string()))
-            .is_some_and(|&i| i < self.index)
+        self.safe_after_earlier()
+            || self
+                .facts
+                .drops
+                .get(&(key, name.to_string(), table.to_string()))
+                .is_some_and(|&i| i < self.index)
+    }
+
+    /// Whether the statements before the action make it unable to fail, whatever the database
+    /// held before the file (a rename from a name just created to a name just dropped, ...).
+    pub fn safe_after_earlier(&self) -> bool {
+        self.facts.safe_after_earlier.contains(&self.index)
     }
 
     /// Whether every object a drop removes is created earlier in the file: a re-run creates it
     /// again before dropping it, so the drop cannot fail.
     pub fn created_earlier(&self, action: &Action) -> bool {
+        if self.safe_after_earlier() {
+            return true;
+        }
         let key = match action.kind {
             Kind::Drop(kind) => DropKey::Object(kind),
             Kind::DropColumn => DropKey::Column,

@@ -10,7 +10,7 @@ pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Rename(kind) = action.kind else {
         return None;
     };
-    if action.flags.if_exists || !unprotected(action, ctx) {
+    if action.flags.if_exists || !unprotected(action, ctx) || ctx.safe_after_earlier() {
         return None;
     }
     let noun = kind.noun();
@@ -117,6 +117,36 @@ mod tests {
     use crate::lint::{Rule, Selection};
 
     const RULE: Rule = Rule::RenameWithoutGuard;
+
+    #[test]
+    fn renames_that_cannot_fail_after_the_statements_before_them() {
+        // An enum swap: only the first rename can fail (when x is missing or x_old exists).
+        let sql = "CREATE TYPE x_new AS ENUM ('a');\nALTER TYPE x RENAME TO x_old;\nALTER TYPE x_new RENAME TO x;\nDROP TYPE x_old;";
+        let found = lint_errors(sql, RULE);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.starts_with("renaming type x to x_old"));
+        lint_ok(sql, Rule::DropWithoutIfExists);
+        lint_errors(sql, Rule::CreateTypeWithoutGuard);
+        lint_ok(
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;\nALTER TABLE t DROP COLUMN IF EXISTS b;\nALTER TABLE t RENAME COLUMN a TO b;",
+            RULE,
+        );
+        // The target may exist: not known to be absent.
+        lint_errors(
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;\nALTER TABLE t RENAME COLUMN a TO b;",
+            RULE,
+        );
+        // Created only under a condition: not known.
+        lint_errors(
+            "DO $$ BEGIN IF current_setting('x') = 'y' THEN CREATE TYPE x_new AS ENUM ('a'); END IF; END $$;\nDROP TYPE IF EXISTS x;\nALTER TYPE x_new RENAME TO x;",
+            RULE,
+        );
+        // Renamed away, then created again under the old name.
+        lint_ok(
+            "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (id int);",
+            Rule::CreateTableWithoutIfNotExists,
+        );
+    }
 
     #[test]
     fn column_table_index_and_constraint() {
