@@ -5,5 +5,6 @@ mod util;
 
 mod check;
 mod lint;
+mod pull;
 mod repair;
 mod verify;
