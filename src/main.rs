@@ -59,8 +59,14 @@ fn check(_args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // ---------------------------------------------------------------------------------------------
 // pull
 
-fn pull(_args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::pull::run(&driftlint::pull::PullOptions::default(), out)
+fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let options = driftlint::pull::PullOptions {
+        database_url: args.database_url,
+        output: args.output,
+        schema_names: args.schema_names,
+        timeout: std::time::Duration::ZERO,
+    };
+    driftlint::pull::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -343,3 +343,210 @@ fn pull_reports_connection_errors_with_exit_code_2_and_no_password() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// pull, and the pull -> check round-trip
+
+/// A second rich database: a partial GIN index, composite unique with a custom name, a
+/// self-reference, checks written in several styles, domains and arrays.
+const SHOP_SQL: &str = r#"
+CREATE SCHEMA "a b";
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+CREATE TABLE "a b"."user" (
+    id bigserial PRIMARY KEY,
+    email text NOT NULL,
+    parent_id bigint REFERENCES "a b"."user" (id) ON DELETE CASCADE,
+    nick varchar,
+    flags boolean[] DEFAULT ARRAY[true, false],
+    doc jsonb,
+    qty positive_int DEFAULT 1,
+    price numeric DEFAULT 0.5,
+    created date DEFAULT CURRENT_DATE,
+    CONSTRAINT "User Email" UNIQUE (email),
+    CHECK (char_length(email) BETWEEN 3 AND 320),
+    CHECK (nick IS NULL OR nick <> '')
+);
+CREATE INDEX ix_doc ON "a b"."user" USING gin (doc jsonb_path_ops) WHERE doc IS NOT NULL;
+CREATE INDEX "Ix Lower" ON "a b"."user" (lower(email) DESC, (email || nick) NULLS FIRST);
+CREATE UNIQUE INDEX ux_nick ON "a b"."user" (nick) NULLS NOT DISTINCT;
+CREATE TABLE public.line (
+    order_id int, n int, "user" bigint NOT NULL,
+    PRIMARY KEY (order_id, n),
+    CONSTRAINT line_user_fkey FOREIGN KEY ("user") REFERENCES "a b"."user" (id) DEFERRABLE
+);
+CREATE TABLE public.empty_table ();
+"#;
+
+fn round_trip_through_library(db: &TestDb) {
+    let mut client = introspect::connect(&db.url, &ConnectOptions::default()).unwrap();
+    let schemas = introspect::user_schemas(&mut client).unwrap();
+    let (live, _) = introspect::read(&mut client, &schemas).unwrap();
+    let yaml = driftlint::pull::to_yaml(&live, "public");
+    let mut declared = driftlint::declared::parse("pulled.yaml", &yaml)
+        .unwrap_or_else(|e| panic!("{:?}\n{yaml}", miette::Report::new(e)));
+    let report = driftlint::canon::canonicalize(&mut client, &mut declared.schema, &live).unwrap();
+    assert_eq!(report.fallback, None);
+    assert!(report.failed.is_empty(), "{:?}\n{yaml}", report.failed);
+    let drift = driftlint::diff::compare(&declared.schema, &live, true);
+    assert!(drift.is_empty(), "drift after pull:\n{drift:#?}\n{yaml}");
+
+    // The comparison is not vacuous: the pulled file holds every table and column, and
+    // removing one thing from it is noticed.
+    assert_eq!(declared.schema.tables.len(), live.tables.len());
+    let columns = |s: &Schema| s.tables.values().map(|t| t.columns.len()).sum::<usize>();
+    assert_eq!(columns(&declared.schema), columns(&live));
+    let mut tampered = declared.schema.clone();
+    let table = tampered
+        .tables
+        .values_mut()
+        .find(|t| !t.indexes.is_empty())
+        .unwrap();
+    table.indexes.pop();
+    table.columns.pop();
+    assert_eq!(driftlint::diff::compare(&tampered, &live, true).len(), 2);
+}
+
+fn round_trip_through_cli(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.yaml");
+    let pulled = driftlint()
+        .args(["pull", "--database-url", &db.url, "--output"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        pulled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    let checked = driftlint()
+        .args([
+            "check",
+            "--strict",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+            "--schema",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        checked.status.code(),
+        Some(0),
+        "check after pull: {stdout}\n{}\n{yaml}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["drift"], serde_json::json!([]), "{stdout}\n{yaml}");
+}
+
+#[test]
+fn pull_then_compare_reports_no_drift_on_the_rich_database() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    round_trip_through_library(&db);
+}
+
+#[test]
+fn pull_then_compare_reports_no_drift_on_hostile_names_domains_and_gin() {
+    let db = fresh_db();
+    db.exec(SHOP_SQL);
+    round_trip_through_library(&db);
+}
+
+#[test]
+fn pull_then_check_reports_no_drift_on_the_rich_database() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    round_trip_through_cli(&db);
+}
+
+#[test]
+fn pull_then_check_reports_no_drift_on_hostile_names_domains_and_gin() {
+    let db = fresh_db();
+    db.exec(SHOP_SQL);
+    round_trip_through_cli(&db);
+}
+
+#[test]
+fn pull_output_is_deterministic_minimal_and_flow_style() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    let run = || {
+        let output = driftlint()
+            .args(["pull", "--database-url", &db.url])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let yaml = run();
+    assert_eq!(yaml, run(), "same database, same text");
+    for restated in [
+        "nullable: true",
+        "unique: false",
+        "using: btree",
+        "no action",
+    ] {
+        assert!(
+            !yaml.contains(restated),
+            "`{restated}` restates a default:\n{yaml}"
+        );
+    }
+    let line = |needle: &str| {
+        yaml.lines()
+            .find(|l| l.trim_start().starts_with(needle))
+            .unwrap_or_else(|| panic!("no line starting with {needle}:\n{yaml}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        line("id:                 {"),
+        "id:                 { type: uuid, primary_key: true, default: gen_random_uuid() }"
+    );
+    assert_eq!(
+        line("discovery_query_id:"),
+        "discovery_query_id: { type: uuid, references: discovery_queries.id, on_delete: set null }"
+    );
+    assert_eq!(line("billing.Mood:"), "billing.Mood: [ok, bad]");
+    assert!(yaml.contains("      - { name: fk_order_account, columns: [acc_a, acc_b], references: { table: billing.accounts, columns: [a, b] }, on_delete: cascade, on_update: restrict, deferrable: true, initially_deferred: true }\n"), "{yaml}");
+    assert!(
+        yaml.contains("      id: { type: serial, nullable: false }\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("      \"a\\\"b\": { type: integer }\n"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn pull_reads_only_the_schemas_asked_for() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    let output = driftlint()
+        .args([
+            "pull",
+            "--schema-name",
+            "billing",
+            "--database-url",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let yaml = String::from_utf8(output.stdout).unwrap();
+    assert!(yaml.contains("schema: billing\n"), "{yaml}");
+    assert!(yaml.contains("  accounts:\n"), "{yaml}");
+    assert!(!yaml.contains("prospects"), "{yaml}");
+}
