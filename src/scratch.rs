@@ -177,7 +177,8 @@ impl Cluster {
         Ok(cluster)
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The cluster's data directory (`PGDATA`): postgresql.conf, pg_hba.conf, the server log.
+    pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
     }
 

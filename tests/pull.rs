@@ -550,3 +550,80 @@ fn pull_reads_only_the_schemas_asked_for() {
     assert!(yaml.contains("  accounts:\n"), "{yaml}");
     assert!(!yaml.contains("prospects"), "{yaml}");
 }
+
+#[test]
+fn wrong_or_missing_password_is_an_auth_error_that_never_shows_the_password() {
+    // A cluster of its own: its pg_hba.conf asks this role for a password.
+    let cluster = driftlint::scratch::Cluster::start().expect("scratch cluster");
+    let admin_url = cluster.url("postgres");
+    let mut admin: postgres::Client = admin_url
+        .parse::<postgres::Config>()
+        .unwrap()
+        .connect(postgres::NoTls)
+        .unwrap();
+    admin
+        .batch_execute(
+            "SET password_encryption = 'scram-sha-256';
+             CREATE ROLE pw_user LOGIN PASSWORD 'right-hunter2-pw';",
+        )
+        .unwrap();
+    let hba = cluster.data_dir().join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("local all pw_user scram-sha-256\n{rules}")).unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    let socket = cluster.url("postgres");
+    let with_user = |userinfo: &str| socket.replacen("postgres@", &format!("{userinfo}@"), 1);
+
+    // Right password: connects.
+    introspect::connect(
+        &with_user("pw_user:right-hunter2-pw"),
+        &ConnectOptions::default(),
+    )
+    .expect("the right password connects");
+
+    let wrong = connect_error(&with_user("pw_user:wrong-hunter2-pw"));
+    assert!(matches!(wrong, DbError::Auth { .. }), "{wrong:?}");
+    assert!(
+        wrong
+            .to_string()
+            .starts_with("authentication failed for user \"pw_user\""),
+        "{wrong}"
+    );
+    let missing = connect_error(&with_user("pw_user"));
+    assert!(
+        matches!(missing, DbError::PasswordRequired { .. }),
+        "{missing:?}"
+    );
+
+    let output = driftlint()
+        .args([
+            "pull",
+            "--database-url",
+            &with_user("pw_user:wrong-hunter2-pw"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("authentication failed for user \"pw_user\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    // The same through DATABASE_URL and a libpq key=value string.
+    let socket_dir = cluster.socket_dir().display().to_string();
+    let output = driftlint()
+        .arg("pull")
+        .env(
+            "DATABASE_URL",
+            format!("host={socket_dir} user=pw_user password='wrong-hunter2-pw' dbname=postgres"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
