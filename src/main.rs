@@ -72,8 +72,30 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // ---------------------------------------------------------------------------------------------
 // repair
 
-fn repair(_args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::repair::run(&driftlint::repair::RepairOptions::default(), out)
+fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::repair::{RepairFormat, RepairOptions, SourceOptions};
+    let source = args.source;
+    let options = RepairOptions {
+        schema: args.schema,
+        source: SourceOptions {
+            database_url: source.database_url.filter(|url| !url.is_empty()),
+            migrations: source.migrations,
+            dev_url: source.dev_url,
+            glob: source.glob,
+            schema_names: source.schema_names,
+            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+        },
+        output: args.output,
+        out_dir: args.out_dir,
+        format: match args.format {
+            cli::RepairFormat::Sql => RepairFormat::Sql,
+            cli::RepairFormat::Alembic => RepairFormat::Alembic,
+        },
+        alembic_dir: args.alembic_dir,
+        destructive: args.destructive,
+        lock_timeout: args.lock_timeout,
+    };
+    driftlint::repair::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------
