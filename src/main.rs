@@ -101,6 +101,18 @@ fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
 // ---------------------------------------------------------------------------------------------
 // verify
 
-fn verify(_args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::verify::run(&driftlint::verify::VerifyOptions::default(), out)
+fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::verify::{Format, VerifyOptions};
+    let options = VerifyOptions {
+        paths: args.paths,
+        dev_url: args.dev_url,
+        glob: args.glob,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        format: match args.format {
+            cli::CheckFormat::Human => Format::Human,
+            cli::CheckFormat::Json => Format::Json,
+            cli::CheckFormat::Github => Format::Github,
+        },
+    };
+    driftlint::verify::run(&options, out)
 }

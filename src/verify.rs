@@ -1,13 +1,855 @@
 //! `driftlint verify`: apply each migration twice on a scratch database; the second run must
 //! succeed and change nothing.
+//!
+//! For every file, in order: apply it, take a snapshot (the introspected schema model, the
+//! catalog objects the model does not cover, and the exact row count of every table), apply it
+//! again, take another snapshot. A second run that fails makes the file *not re-runnable*; one
+//! that succeeds but changes a snapshot (a second index, duplicated rows) *changes on re-run*.
+//! A file that fails on its first run is an error in the history and stops the run (exit 2).
+//!
+//! Finding and applying files is [`crate::migrations`]; this module judges the re-runs and
+//! reports them.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 
+use serde::Serialize;
+
+use crate::migrations::{
+    self, ApplyError, Failure, MigrationError, MigrationFile, Mode, Workspace,
+};
+use crate::model::Schema;
 use crate::{Error, Outcome};
 
-#[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {}
+/// Report formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    /// GitHub workflow annotations (`::error file=...`).
+    Github,
+}
 
-pub fn run(_options: &VerifyOptions, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("verify"))
+/// Options for [`run`], built by the binary from its flags.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Migration files or directories; empty means `./migrations`.
+    pub paths: Vec<PathBuf>,
+    /// Create the scratch database on this server instead of starting a cluster.
+    pub dev_url: Option<String>,
+    /// Which files are up migrations (overrides the defaults).
+    pub glob: Option<String>,
+    /// Bound on each run of each file.
+    pub timeout: Duration,
+    pub format: Format,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            dev_url: None,
+            glob: None,
+            timeout: Duration::from_secs(300),
+            format: Format::Human,
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    NotRerunnable,
+    ChangesOnRerun,
+    /// The first run failed: the history itself is broken at this file.
+    Failed,
+}
+
+/// The verdict for one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub status: Status,
+    /// `false` when the file ran statement by statement, outside a transaction.
+    pub transaction: bool,
+    /// The error of the failing run (second run for `not_rerunnable`, first for `failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    /// What the second run changed (`changes_on_rerun`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Statements that probably caused the changes (`file:line:col  statement`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspects: Vec<Suspect>,
+}
+
+/// A statement pointed at as the likely cause of a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspect {
+    pub line: usize,
+    pub column: usize,
+    pub statement: String,
+}
+
+/// One difference between the snapshots around a second run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Change {
+    /// `table`, `column`, `index`, `foreign key`, `function`, `rows`, ...
+    pub object_type: String,
+    pub object: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Change {
+    fn describe(&self) -> String {
+        match (self.change, &self.before, &self.after) {
+            ("changed", Some(before), Some(after)) if self.object_type == "rows" => {
+                format!("rows in {}: {before} -> {after}", self.object)
+            }
+            ("changed", Some(before), Some(after)) => format!(
+                "{} {} changed: {} -> {}",
+                self.object_type,
+                self.object,
+                short(before),
+                short(after)
+            ),
+            ("added", _, Some(after)) if !after.is_empty() => {
+                format!(
+                    "{} {} added: {}",
+                    self.object_type,
+                    self.object,
+                    short(after)
+                )
+            }
+            (change, _, _) => format!("{} {} {change}", self.object_type, self.object),
+        }
+    }
+}
+
+fn short(text: &str) -> String {
+    const MAX: usize = 120;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Runs `verify` and writes the report; the first-run failure of a file is returned as the
+/// error (after the report of the files before it).
+pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from("migrations")]
+    } else {
+        options.paths.clone()
+    };
+    let discovery = migrations::discover(&paths, options.glob.as_deref())?;
+    let mut notes: Vec<String> = migrations::skipped_note(&discovery.skipped)
+        .into_iter()
+        .collect();
+    let mut workspace = Workspace::open(options.dev_url.as_deref(), options.timeout)?;
+    let mut session = Session::open(&workspace)?;
+    let version = migrations::server_version(&mut session.client)?;
+    let progress = migrations::progress_bar(discovery.files.len(), "verifying");
+
+    let mut reports = Vec::new();
+    let mut history_error = None;
+    for file in &discovery.files {
+        progress.set_message(file.name.clone());
+        let mode = migrations::mode_for(file, version);
+        let outcome = verify_file(&mut workspace, &mut session, file, &mode, options.timeout)?;
+        match outcome {
+            FileOutcome::Verified { report, note } => {
+                reports.push(*report);
+                notes.extend(note);
+            }
+            FileOutcome::FirstRunFailed(failure) => {
+                reports.push(FileReport {
+                    file: file.name.clone(),
+                    status: Status::Failed,
+                    transaction: mode == Mode::Transaction,
+                    error: Some((*failure).clone()),
+                    changes: Vec::new(),
+                    suspects: Vec::new(),
+                });
+                history_error = Some(ApplyError::new(
+                    file,
+                    *failure,
+                    "driftlint::verify::first_run_failed",
+                    "the first run fails, so the history is broken here: ",
+                ));
+                break;
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    drop(session);
+    drop(workspace);
+
+    let summary = Summary::new(discovery.files.len(), &reports);
+    let by_name: BTreeMap<&str, &MigrationFile> = discovery
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f))
+        .collect();
+    match options.format {
+        Format::Human => write_human(out, &reports, &by_name, &summary, &notes),
+        Format::Json => write_json(out, &reports, &summary, &notes),
+        Format::Github => write_github(out, &reports, &summary),
+    }
+    .map_err(Error::Output)?;
+
+    if let Some(error) = history_error {
+        return Err(MigrationError::Apply(Box::new(error)).into());
+    }
+    Ok(if summary.ok == summary.verified {
+        Outcome::Clean
+    } else {
+        Outcome::Found
+    })
+}
+
+/// The connection to the replay database (reopened when the database is swapped for a copy).
+struct Session {
+    client: postgres::Client,
+}
+
+impl Session {
+    fn open(workspace: &Workspace) -> Result<Session, Error> {
+        Ok(Session {
+            client: workspace.connect()?,
+        })
+    }
+}
+
+enum FileOutcome {
+    Verified {
+        report: Box<FileReport>,
+        note: Option<String>,
+    },
+    FirstRunFailed(Box<Failure>),
+}
+
+fn verify_file(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    file: &MigrationFile,
+    mode: &Mode,
+    timeout: Duration,
+) -> Result<FileOutcome, Error> {
+    if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
+        return Ok(FileOutcome::FirstRunFailed(failure));
+    }
+    let after_first = Snapshot::take(&mut session.client, timeout)?;
+
+    // Without a transaction a failed second run can leave half its statements applied: keep a
+    // copy of the database to continue from.
+    let checkpoint = match mode {
+        Mode::Transaction => None,
+        Mode::NoTransaction(_) => Some(copy_database(workspace, session)?),
+    };
+
+    let mut report = FileReport {
+        file: file.name.clone(),
+        status: Status::Ok,
+        transaction: *mode == Mode::Transaction,
+        error: None,
+        changes: Vec::new(),
+        suspects: Vec::new(),
+    };
+    let mut note = None;
+    match migrations::apply(&mut session.client, file, mode, timeout) {
+        Ok(()) => {
+            let after_second = Snapshot::take(&mut session.client, timeout)?;
+            report.changes = after_first.changes_to(&after_second);
+            if !report.changes.is_empty() {
+                report.status = Status::ChangesOnRerun;
+                report.suspects = suspects(file, &report.changes);
+            }
+            if let Some(copy) = checkpoint {
+                workspace.drop_database(&copy)?;
+            }
+        }
+        Err(failure) => {
+            report.status = Status::NotRerunnable;
+            report.error = Some(*failure);
+            if let Some(copy) = checkpoint {
+                let now = Snapshot::take(&mut session.client, timeout)?;
+                if now.changes_to(&after_first).is_empty() {
+                    workspace.drop_database(&copy)?;
+                } else {
+                    reconnect_to_copy(workspace, session, copy)?;
+                    note = Some(format!(
+                        "{}: the failed second run (outside a transaction) left partial changes; \
+                         continued from a copy of the database taken after the first run",
+                        file.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(FileOutcome::Verified {
+        report: Box::new(report),
+        note,
+    })
+}
+
+/// Closes the session (a copy needs the source database to have no connections), copies the
+/// replay database, reconnects; returns the copy's name.
+fn copy_database(workspace: &Workspace, session: &mut Session) -> Result<String, Error> {
+    let Session { client } = std::mem::replace(session, Session::closed_placeholder(workspace)?);
+    drop(client);
+    let copy = workspace.snapshot_copy();
+    *session = Session::open(workspace)?;
+    copy
+}
+
+/// Makes the copy `copy` the replay database (dropping the current one) and reconnects.
+fn reconnect_to_copy(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    copy: String,
+) -> Result<(), Error> {
+    let Session { client } = std::mem::replace(session, Session::closed_placeholder(workspace)?);
+    drop(client);
+    workspace.switch_to(copy)?;
+    *session = Session::open(workspace)?;
+    Ok(())
+}
+
+impl Session {
+    /// A connection to the server's maintenance database, held while the replay database must
+    /// have no connections.
+    fn closed_placeholder(workspace: &Workspace) -> Result<Session, Error> {
+        Ok(Session {
+            client: workspace.connect_admin()?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+/// What a second run must not change: every catalog object (with a definition to compare) and
+/// every table's row count.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Snapshot {
+    /// (object type, name) -> definition.
+    objects: BTreeMap<(String, String), String>,
+    rows: BTreeMap<String, i64>,
+}
+
+impl Snapshot {
+    fn take(client: &mut postgres::Client, timeout: Duration) -> Result<Snapshot, Error> {
+        let schemas = crate::introspect::user_schemas(client)?;
+        let (schema, _) = crate::introspect::read_with_timeout(client, &schemas, timeout)?;
+        let mut snapshot = Snapshot::default();
+        snapshot.add_model(&schema);
+        for row in client
+            .query(include_str!("verify/catalog.sql"), &[])
+            .map_err(|e| snapshot_error(&e))?
+        {
+            let kind: String = row.get(0);
+            let name: String = row.get(1);
+            let definition: Option<String> = row.get(2);
+            snapshot
+                .objects
+                .insert((kind, name), definition.unwrap_or_default());
+        }
+        for row in client
+            .query(include_str!("verify/row_counts.sql"), &[])
+            .map_err(|e| snapshot_error(&e))?
+        {
+            let name: String = row.get(0);
+            let count: Option<i64> = row.get(1);
+            snapshot.rows.insert(name, count.unwrap_or(0));
+        }
+        Ok(snapshot)
+    }
+
+    fn add_model(&mut self, schema: &Schema) {
+        let mut add = |kind: &str, name: String, definition: String| {
+            self.objects.insert((kind.to_string(), name), definition);
+        };
+        for (name, table) in &schema.tables {
+            let partitioned = if table.partitioned { "partitioned" } else { "" };
+            add("table", name.to_string(), partitioned.to_string());
+            for column in &table.columns {
+                let mut definition = column.data_type.clone();
+                if !column.nullable {
+                    definition.push_str(" NOT NULL");
+                }
+                if let Some(default) = &column.default {
+                    definition.push_str(&format!(" DEFAULT {default}"));
+                }
+                if let Some(identity) = column.identity {
+                    definition.push_str(&format!(" IDENTITY {identity:?}"));
+                }
+                if let Some(generated) = &column.generated {
+                    definition.push_str(&format!(" GENERATED ({generated})"));
+                }
+                add("column", format!("{name}.{}", column.name), definition);
+            }
+            if let Some(pk) = &table.primary_key {
+                let key = pk.name.clone().unwrap_or_default();
+                add(
+                    "primary key",
+                    format!("{name}.{key}"),
+                    pk.columns.join(", "),
+                );
+            }
+            for (i, index) in table.indexes.iter().enumerate() {
+                let key = index.name.clone().unwrap_or_else(|| format!("#{i}"));
+                let mut definition = index
+                    .definition
+                    .clone()
+                    .unwrap_or_else(|| format!("{:?}", index.keys));
+                if !index.valid {
+                    definition.push_str(" (INVALID)");
+                }
+                add("index", format!("{name}.{key}"), definition);
+            }
+            for (i, fk) in table.foreign_keys.iter().enumerate() {
+                let key = fk.name.clone().unwrap_or_else(|| format!("#{i}"));
+                let definition = format!(
+                    "({}) REFERENCES {}({}) ON DELETE {} ON UPDATE {}{}{}",
+                    fk.columns.join(", "),
+                    fk.ref_table,
+                    fk.ref_columns.join(", "),
+                    fk.on_delete.to_sql(),
+                    fk.on_update.to_sql(),
+                    if fk.deferrable { " DEFERRABLE" } else { "" },
+                    if fk.valid { "" } else { " NOT VALID" },
+                );
+                add("foreign key", format!("{name}.{key}"), definition);
+            }
+            for (i, unique) in table.uniques.iter().enumerate() {
+                let key = unique.name.clone().unwrap_or_else(|| format!("#{i}"));
+                add(
+                    "unique constraint",
+                    format!("{name}.{key}"),
+                    unique.columns.join(", "),
+                );
+            }
+            for (i, check) in table.checks.iter().enumerate() {
+                let key = check.name.clone().unwrap_or_else(|| format!("#{i}"));
+                let valid = if check.valid { "" } else { " NOT VALID" };
+                add(
+                    "check constraint",
+                    format!("{name}.{key}"),
+                    format!("{}{valid}", check.expression),
+                );
+            }
+        }
+        for (name, en) in &schema.enums {
+            add("enum", name.to_string(), en.values.join(", "));
+        }
+    }
+
+    /// What changed from `self` to `after`.
+    fn changes_to(&self, after: &Snapshot) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for ((kind, name), before) in &self.objects {
+            match after.objects.get(&(kind.clone(), name.clone())) {
+                None => changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "removed",
+                    before: Some(before.clone()),
+                    after: None,
+                }),
+                Some(now) if now != before => changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "changed",
+                    before: Some(before.clone()),
+                    after: Some(now.clone()),
+                }),
+                Some(_) => {}
+            }
+        }
+        for ((kind, name), now) in &after.objects {
+            if !self.objects.contains_key(&(kind.clone(), name.clone())) {
+                changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "added",
+                    before: None,
+                    after: Some(now.clone()),
+                });
+            }
+        }
+        for (table, before) in &self.rows {
+            if let Some(now) = after.rows.get(table) {
+                if now != before {
+                    changes.push(Change {
+                        object_type: "rows".into(),
+                        object: table.clone(),
+                        change: "changed",
+                        before: Some(before.to_string()),
+                        after: Some(now.to_string()),
+                    });
+                }
+            }
+        }
+        changes.sort();
+        changes
+    }
+}
+
+fn snapshot_error(error: &postgres::Error) -> Error {
+    MigrationError::Server {
+        action: "reading the catalog between runs".into(),
+        message: error
+            .as_db_error()
+            .map_or_else(|| error.to_string(), |db| db.message().to_string()),
+    }
+    .into()
+}
+
+/// Statements of `file` that write to a table the changes name: the likely culprits.
+fn suspects(file: &MigrationFile, changes: &[Change]) -> Vec<Suspect> {
+    const MAX: usize = 3;
+    // Row changes come from data statements, object changes from DDL.
+    let targets: Vec<(bool, String)> = changes
+        .iter()
+        .map(|c| {
+            let table = table_part(&c.object_type, &c.object).to_ascii_uppercase();
+            (c.object_type == "rows", table)
+        })
+        .collect();
+    let sql = file.sql();
+    migrations::split_statements(sql)
+        .into_iter()
+        .filter(|statement| {
+            let first = statement.words.first().map(String::as_str).unwrap_or("");
+            let writes_rows = matches!(first, "INSERT" | "COPY" | "UPDATE" | "MERGE" | "WITH");
+            let ddl = matches!(first, "CREATE" | "ALTER" | "DO");
+            targets.iter().any(|(rows, table)| {
+                (if *rows { writes_rows } else { ddl })
+                    && (first == "DO" || statement.words.contains(table))
+            })
+        })
+        .take(MAX)
+        .map(|statement| {
+            let start = file.up.start + statement.span.start;
+            let (line, column) = migrations::line_column(&file.text, start);
+            Suspect {
+                line,
+                column,
+                statement: short(sql[statement.span].trim()),
+            }
+        })
+        .collect()
+}
+
+/// The bare table name in an object name: `public.t` for rows/tables, `public.t.x` otherwise.
+fn table_part<'a>(object_type: &str, object: &'a str) -> &'a str {
+    let mut parts = object.rsplitn(3, '.');
+    match object_type {
+        "rows" | "table" => parts.next().unwrap_or(object),
+        _ => {
+            parts.next();
+            parts.next().unwrap_or(object)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+#[derive(Debug, Clone, Serialize)]
+struct Summary {
+    /// Up migrations found.
+    files: usize,
+    /// Files applied twice (or whose first run failed).
+    verified: usize,
+    ok: usize,
+    not_rerunnable: usize,
+    changes_on_rerun: usize,
+    failed: usize,
+    /// Files never reached because an earlier file failed its first run.
+    not_run: usize,
+}
+
+impl Summary {
+    fn new(files: usize, reports: &[FileReport]) -> Summary {
+        let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+        Summary {
+            files,
+            verified: reports.len(),
+            ok: count(Status::Ok),
+            not_rerunnable: count(Status::NotRerunnable),
+            changes_on_rerun: count(Status::ChangesOnRerun),
+            failed: count(Status::Failed),
+            not_run: files - reports.len(),
+        }
+    }
+}
+
+fn write_human(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    files: &BTreeMap<&str, &MigrationFile>,
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let color = std::io::stdout().is_terminal();
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    for report in reports {
+        match report.status {
+            Status::Ok => {}
+            Status::NotRerunnable => {
+                let Some(failure) = &report.error else {
+                    continue;
+                };
+                let rendered = files.get(report.file.as_str()).and_then(|file| {
+                    let diagnostic = ApplyError::new(
+                        file,
+                        failure.clone(),
+                        "driftlint::verify::not_rerunnable",
+                        "the second run fails: ",
+                    );
+                    let mut rendered = String::new();
+                    handler.render_report(&mut rendered, &diagnostic).ok()?;
+                    Some(rendered)
+                });
+                match rendered {
+                    Some(rendered) => writeln!(out, "{rendered}")?,
+                    None => writeln!(out, "{}\n", failure.headline())?,
+                }
+            }
+            Status::ChangesOnRerun => {
+                writeln!(
+                    out,
+                    "changes on re-run: {} (the second run succeeded but changed the database)",
+                    report.file
+                )?;
+                for change in &report.changes {
+                    writeln!(out, "  - {}", change.describe())?;
+                }
+                for suspect in &report.suspects {
+                    writeln!(
+                        out,
+                        "  likely from {}:{}:{}: {}",
+                        report.file,
+                        suspect.line,
+                        suspect.column,
+                        one_line(&suspect.statement)
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            Status::Failed => {
+                if let Some(failure) = &report.error {
+                    writeln!(
+                        out,
+                        "failed on its first run: {} (the history stops here)\n",
+                        failure.headline()
+                    )?;
+                }
+            }
+        }
+    }
+    for note in notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let mut line = format!(
+        "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
+        summary.verified, summary.ok, summary.not_rerunnable, summary.changes_on_rerun
+    );
+    if summary.failed > 0 {
+        line.push_str(&format!(
+            "; stopped at a file that fails on its first run ({} file(s) not run)",
+            summary.not_run
+        ));
+    }
+    writeln!(out, "{line}")
+}
+
+fn one_line(text: &str) -> String {
+    short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let document = serde_json::json!({
+        "version": 1,
+        "files": reports,
+        "summary": summary,
+        "notes": notes,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+fn write_github(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+) -> std::io::Result<()> {
+    for report in reports {
+        let (title, message, line, column) = match (&report.status, &report.error) {
+            (Status::Ok, _) => continue,
+            (Status::NotRerunnable, Some(failure)) => (
+                "not re-runnable",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (Status::Failed, Some(failure)) => (
+                "fails on its first run",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (_, _) => (
+                "changes on re-run",
+                report
+                    .changes
+                    .iter()
+                    .map(Change::describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                report.suspects.first().map(|s| s.line),
+                report.suspects.first().map(|s| s.column),
+            ),
+        };
+        let mut properties = format!("file={},title={title}", escape_property(&report.file));
+        if let (Some(line), Some(column)) = (line, column) {
+            properties.push_str(&format!(",line={line},col={column}"));
+        }
+        writeln!(out, "::error {properties}::{}", escape_data(&message))?;
+    }
+    writeln!(
+        out,
+        "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
+        summary.verified,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun,
+        summary.failed
+    )
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(objects: &[(&str, &str, &str)], rows: &[(&str, i64)]) -> Snapshot {
+        Snapshot {
+            objects: objects
+                .iter()
+                .map(|(k, n, d)| ((k.to_string(), n.to_string()), d.to_string()))
+                .collect(),
+            rows: rows.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+        }
+    }
+
+    #[test]
+    fn identical_snapshots_have_no_changes() {
+        let a = snapshot(&[("table", "public.t", "")], &[("public.t", 3)]);
+        assert!(a.changes_to(&a.clone()).is_empty());
+    }
+
+    #[test]
+    fn changes_name_added_removed_changed_and_rows() {
+        let before = snapshot(
+            &[
+                (
+                    "index",
+                    "public.t.a_idx",
+                    "CREATE INDEX a_idx ON public.t USING btree (a)",
+                ),
+                ("column", "public.t.a", "integer"),
+                ("function", "public.f()", "x"),
+            ],
+            &[("public.t", 1)],
+        );
+        let after = snapshot(
+            &[
+                (
+                    "index",
+                    "public.t.a_idx",
+                    "CREATE INDEX a_idx ON public.t USING btree (a)",
+                ),
+                (
+                    "index",
+                    "public.t.a_idx1",
+                    "CREATE INDEX a_idx1 ON public.t USING btree (a)",
+                ),
+                ("column", "public.t.a", "bigint"),
+            ],
+            &[("public.t", 2)],
+        );
+        let described: Vec<String> = before
+            .changes_to(&after)
+            .iter()
+            .map(Change::describe)
+            .collect();
+        assert_eq!(
+            described,
+            vec![
+                "column public.t.a changed: integer -> bigint",
+                "function public.f() removed",
+                "index public.t.a_idx1 added: CREATE INDEX a_idx1 ON public.t USING btree (a)",
+                "rows in public.t: 1 -> 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn suspects_are_the_statements_writing_the_changed_table() {
+        let file = MigrationFile::from_text(
+            PathBuf::from("003_seed.sql"),
+            "003_seed.sql".into(),
+            "CREATE TABLE IF NOT EXISTS public.tags (name text);\n\nINSERT INTO tags (name) VALUES ('a');\nSELECT 1;\n".into(),
+        );
+        let changes = vec![Change {
+            object_type: "rows".into(),
+            object: "public.tags".into(),
+            change: "changed",
+            before: Some("1".into()),
+            after: Some("2".into()),
+        }];
+        let found = suspects(&file, &changes);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].column), (3, 1));
+        assert!(found[0].statement.starts_with("INSERT INTO tags"));
+    }
+
+    #[test]
+    fn table_part_of_object_names() {
+        assert_eq!(table_part("rows", "public.tags"), "tags");
+        assert_eq!(table_part("index", "public.tags.tags_name_idx"), "tags");
+    }
 }
