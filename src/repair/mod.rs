@@ -97,9 +97,16 @@ pub fn run(options: &RepairOptions, out: &mut dyn Write) -> Result<Outcome, Erro
     for note in &found.notes {
         eprintln!("note: {note}");
     }
+    let mut live = found.live.clone();
+    if options.source.migrations.is_some() {
+        // A replayed migration directory is empty; the databases the repair is for are not.
+        for table in live.tables.values_mut() {
+            table.row_estimate = None;
+        }
+    }
     let context = PlanContext {
         declared: &found.declared,
-        live: &found.live,
+        live: &live,
         destructive: options.destructive,
     };
     let migration = plan(&found.drift, &context);
@@ -148,7 +155,10 @@ pub fn run(options: &RepairOptions, out: &mut dyn Write) -> Result<Outcome, Erro
             let revision = alembic::Revision {
                 id: id.clone(),
                 down,
-                message: format!("repair schema drift: {}", slug.replace('_', " ")),
+                message: format!(
+                    "repair schema drift: {}",
+                    slug.trim_start_matches("repair_").replace('_', " ")
+                ),
             };
             let text = alembic::render(&migration, &render_options, &revision)?;
             (text, Some(format!("{id}_{slug}.py")))

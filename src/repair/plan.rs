@@ -75,6 +75,9 @@ pub struct Step {
     /// `Some(reason)`: written as a comment and never run (a destructive change without
     /// `--destructive`, or a step that needs a backfill first).
     pub commented_out: Option<String>,
+    /// A `driftlint lint` suppression for the statement, with its reason, when a rule cannot see
+    /// why the statement is safe (`SET NOT NULL` proven by a validated check).
+    pub lint_suppression: Option<String>,
     pub(crate) phase: Phase,
 }
 
@@ -250,6 +253,7 @@ impl<'a> Planner<'a> {
             reverse_outside_transaction: false,
             comment,
             commented_out: None,
+            lint_suppression: None,
             phase,
         });
         self.steps.last_mut().expect("just pushed")
@@ -320,7 +324,7 @@ impl<'a> Planner<'a> {
                 }
                 (DriftKind::MissingIndex, Some(Object::Index(i)), _) => {
                     self.repaired(d);
-                    self.create_index(&d.table, i, &format!("missing index on {}", d.table));
+                    self.create_index(&d.table, i, "");
                 }
                 (DriftKind::MissingForeignKey, Some(Object::ForeignKey(fk)), _) => {
                     self.repaired(d);
@@ -791,10 +795,17 @@ impl<'a> Planner<'a> {
             ),
         ];
         for (phase, sql, comment, hazards, reverse) in steps {
+            let set_not_null = sql.ends_with(" SET NOT NULL;");
             let step = self.push(phase, sql, comment);
             step.hazards = hazards;
             step.reverse = reverse;
             step.commented_out = held_back.clone();
+            if set_not_null {
+                step.lint_suppression = Some(
+                    "driftlint-ignore: set-not-null -- the validated check above proves it: no scan"
+                        .into(),
+                );
+            }
         }
     }
 
@@ -923,7 +934,11 @@ impl<'a> Planner<'a> {
         let step = self.push(
             Phase::Indexes,
             sql,
-            format!("build index {name} ({why}) without blocking writes"),
+            if why.is_empty() {
+                format!("build index {name} on {table} without blocking writes")
+            } else {
+                format!("build index {name} on {table} ({why}) without blocking writes")
+            },
         );
         step.hazards = vec![
             lock(table, LockLevel::ShareUpdateExclusive, false),

@@ -213,6 +213,9 @@ fn push_step(out: &mut String, step: &Step, prefix: &str, commented: bool) {
     if !step.sql.is_empty() {
         push_comment(out, &format!("hazards: {}", hazard_line(step)));
     }
+    if let Some(directive) = &step.lint_suppression {
+        push_comment(out, directive);
+    }
     if commented {
         for line in step.sql.lines() {
             push_comment(out, line);
