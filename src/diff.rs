@@ -487,12 +487,15 @@ fn describe_named(name: Option<&str>, definition: &str, show_name: bool) -> Stri
     }
 }
 
+/// One index key, normalized: expression or column, is-expression, opclass, DESC, NULLS FIRST.
+type KeyShape = (String, bool, Option<String>, bool, Option<bool>);
+
 /// The parts of an index that make it the same index, normalized.
 #[derive(PartialEq)]
 struct IndexShape {
     unique: bool,
     method: String,
-    keys: Vec<(String, bool, Option<String>, bool, Option<bool>)>,
+    keys: Vec<KeyShape>,
     include: Vec<String>,
     predicate: Option<String>,
     nulls_not_distinct: bool,

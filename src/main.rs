@@ -52,8 +52,27 @@ fn explain(_args: cli::ExplainArgs, _out: &mut dyn Write) -> Result<Outcome, Err
 // ---------------------------------------------------------------------------------------------
 // check
 
-fn check(_args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::check::run(&driftlint::check::CheckOptions::default(), out)
+fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::check::{CheckOptions, DriftFormat, SourceOptions};
+    let source = args.source;
+    let options = CheckOptions {
+        schema: args.schema,
+        source: SourceOptions {
+            database_url: source.database_url.filter(|url| !url.is_empty()),
+            migrations: source.migrations,
+            dev_url: source.dev_url,
+            glob: source.glob,
+            schema_names: source.schema_names,
+            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+        },
+        format: match args.format {
+            cli::CheckFormat::Human => DriftFormat::Human,
+            cli::CheckFormat::Json => DriftFormat::Json,
+            cli::CheckFormat::Github => DriftFormat::Github,
+        },
+        strict: args.strict,
+    };
+    driftlint::check::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------

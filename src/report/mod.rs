@@ -1,1 +1,3 @@
 //! Rendering of results: `findings` (lint) and `drift` (check) in each output format.
+
+pub mod drift;
