@@ -290,6 +290,13 @@ impl MigrationFile {
         &self.text[self.up.clone()]
     }
 
+    /// The file has its own `BEGIN` / `COMMIT` / `ROLLBACK` statements.
+    pub fn controls_transactions(&self) -> bool {
+        split_statements(self.sql())
+            .iter()
+            .any(Statement::is_transaction_control)
+    }
+
     /// Why this file must run outside a transaction on a server of `server_version_num`
     /// (e.g. 150004), or `None` when it runs in one.
     pub fn no_transaction_reason(&self, server_version_num: u32) -> Option<String> {
@@ -826,30 +833,15 @@ pub fn apply(
     mode: &Mode,
     timeout: Duration,
 ) -> Result<(), Box<Failure>> {
-    let millis = timeout.as_millis().max(1);
-    let setup = format!("SET statement_timeout = {millis}");
     match mode {
         Mode::Transaction => {
-            if let Err(error) = client.batch_execute(&format!("{setup}; BEGIN")) {
-                return Err(failure_at(file, None, &error, false));
-            }
-            let (result, fired) = guarded(client, timeout, |c| c.batch_execute(file.sql()));
-            match result {
-                Ok(()) => client
-                    .batch_execute("COMMIT")
-                    .map_err(|error| failure_at(file, None, &error, false)),
-                Err(error) => {
-                    let _ = client.batch_execute("ROLLBACK");
-                    let mut failure = failure_at(file, None, &error, fired);
-                    if failure.statement.is_none() && !failure.timed_out {
-                        locate_by_probing(client, file, &error, timeout, &mut failure);
-                    }
-                    Err(failure)
-                }
-            }
+            apply_held(client, file, timeout)?;
+            client
+                .batch_execute("COMMIT")
+                .map_err(|error| failure_at(file, None, &error, false))
         }
         Mode::NoTransaction(_) => {
-            if let Err(error) = client.batch_execute(&setup) {
+            if let Err(error) = client.batch_execute(&timeout_setting(timeout)) {
                 return Err(failure_at(file, None, &error, false));
             }
             let sql = file.sql();
@@ -870,6 +862,35 @@ pub fn apply(
             Ok(())
         }
     }
+}
+
+/// Runs the whole file inside a transaction and leaves that transaction open on success (the
+/// caller commits or rolls back); on error it is rolled back.
+pub fn apply_held(
+    client: &mut postgres::Client,
+    file: &MigrationFile,
+    timeout: Duration,
+) -> Result<(), Box<Failure>> {
+    let setup = format!("{}; BEGIN", timeout_setting(timeout));
+    if let Err(error) = client.batch_execute(&setup) {
+        return Err(failure_at(file, None, &error, false));
+    }
+    let (result, fired) = guarded(client, timeout, |c| c.batch_execute(file.sql()));
+    match result {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let _ = client.batch_execute("ROLLBACK");
+            let mut failure = failure_at(file, None, &error, fired);
+            if failure.statement.is_none() && !failure.timed_out {
+                locate_by_probing(client, file, &error, timeout, &mut failure);
+            }
+            Err(failure)
+        }
+    }
+}
+
+fn timeout_setting(timeout: Duration) -> String {
+    format!("SET statement_timeout = {}", timeout.as_millis().max(1))
 }
 
 /// For an error without a position, finds the failing statement by running the file again one
@@ -1104,6 +1125,18 @@ impl Workspace {
         connect(&self.url, self.timeout)
     }
 
+    /// A new connection to another database of this workspace (a copy).
+    pub fn connect_to(&self, database: &str) -> Result<postgres::Client, Error> {
+        connect(&self.url_for(database), self.timeout)
+    }
+
+    fn url_for(&self, database: &str) -> String {
+        match &self.host {
+            Host::Scratch(cluster) => cluster.url(database),
+            Host::Dev { admin_url } => with_database(admin_url, database),
+        }
+    }
+
     /// A new connection to the server's maintenance database (not the replay database).
     pub fn connect_admin(&self) -> Result<postgres::Client, Error> {
         connect(&self.admin_url(), self.timeout)
@@ -1130,16 +1163,6 @@ impl Workspace {
             register_dev_database(admin_url, &copy);
         }
         Ok(copy)
-    }
-
-    /// Makes the copy `name` the replay database and drops the current one.
-    pub fn switch_to(&mut self, name: String) -> Result<(), Error> {
-        let old = std::mem::replace(&mut self.database, name);
-        self.url = match &self.host {
-            Host::Scratch(cluster) => cluster.url(&self.database),
-            Host::Dev { admin_url } => with_database(admin_url, &self.database),
-        };
-        self.drop_database(&old)
     }
 
     /// Drops a database of this workspace (a copy, or the old replay database).

@@ -20,7 +20,6 @@ use serde::Serialize;
 use crate::migrations::{
     self, ApplyError, Failure, MigrationError, MigrationFile, Mode, Workspace,
 };
-use crate::model::Schema;
 use crate::{Error, Outcome};
 
 /// Report formats of `verify`.
@@ -250,13 +249,30 @@ fn verify_file(
     if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
         return Ok(FileOutcome::FirstRunFailed(failure));
     }
-    let after_first = Snapshot::take(&mut session.client, timeout)?;
+    let after_first = Snapshot::take(&mut session.client, false)?;
 
-    // Without a transaction a failed second run can leave half its statements applied: keep a
-    // copy of the database to continue from.
-    let checkpoint = match mode {
-        Mode::Transaction => None,
-        Mode::NoTransaction(_) => Some(copy_database(workspace, session)?),
+    // The second run must never leak into the history: the next file starts from the state
+    // after this file's first run. A file that runs in one transaction is run again in a
+    // transaction that is judged, then rolled back. A file that runs outside a transaction (or
+    // commits by itself) cannot be rolled back: its second run happens on a copy.
+    let held = *mode == Mode::Transaction && !file.controls_transactions();
+    let (second, after_second) = if held {
+        match migrations::apply_held(&mut session.client, file, timeout) {
+            Ok(()) => {
+                let snapshot = Snapshot::take(&mut session.client, true);
+                rollback(&mut session.client)?;
+                (Ok(()), Some(snapshot?))
+            }
+            Err(failure) => (Err(failure), None),
+        }
+    } else {
+        let copy = copy_database(workspace, session)?;
+        let mut client = workspace.connect_to(&copy)?;
+        let result = migrations::apply(&mut client, file, mode, timeout);
+        let snapshot = Snapshot::take(&mut client, false);
+        drop(client);
+        workspace.drop_database(&copy)?;
+        (result, Some(snapshot?))
     };
 
     let mut report = FileReport {
@@ -264,44 +280,32 @@ fn verify_file(
         status: Status::Ok,
         transaction: *mode == Mode::Transaction,
         error: None,
-        changes: Vec::new(),
+        changes: after_second
+            .map(|after| after_first.changes_to(&after))
+            .unwrap_or_default(),
         suspects: Vec::new(),
     };
-    let mut note = None;
-    match migrations::apply(&mut session.client, file, mode, timeout) {
-        Ok(()) => {
-            let after_second = Snapshot::take(&mut session.client, timeout)?;
-            report.changes = after_first.changes_to(&after_second);
-            if !report.changes.is_empty() {
-                report.status = Status::ChangesOnRerun;
-                report.suspects = suspects(file, &report.changes);
-            }
-            if let Some(copy) = checkpoint {
-                workspace.drop_database(&copy)?;
-            }
-        }
+    match second {
+        Ok(()) if report.changes.is_empty() => {}
+        Ok(()) => report.status = Status::ChangesOnRerun,
         Err(failure) => {
             report.status = Status::NotRerunnable;
             report.error = Some(*failure);
-            if let Some(copy) = checkpoint {
-                let now = Snapshot::take(&mut session.client, timeout)?;
-                if now.changes_to(&after_first).is_empty() {
-                    workspace.drop_database(&copy)?;
-                } else {
-                    reconnect_to_copy(workspace, session, copy)?;
-                    note = Some(format!(
-                        "{}: the failed second run (outside a transaction) left partial changes; \
-                         continued from a copy of the database taken after the first run",
-                        file.name
-                    ));
-                }
-            }
         }
+    }
+    if !report.changes.is_empty() {
+        report.suspects = suspects(file, &report.changes);
     }
     Ok(FileOutcome::Verified {
         report: Box::new(report),
-        note,
+        note: None,
     })
+}
+
+fn rollback(client: &mut postgres::Client) -> Result<(), Error> {
+    client
+        .batch_execute("ROLLBACK")
+        .map_err(|e| snapshot_error(&e))
 }
 
 /// Closes the session (a copy needs the source database to have no connections), copies the
@@ -312,19 +316,6 @@ fn copy_database(workspace: &Workspace, session: &mut Session) -> Result<String,
     let copy = workspace.snapshot_copy();
     *session = Session::open(workspace)?;
     copy
-}
-
-/// Makes the copy `copy` the replay database (dropping the current one) and reconnects.
-fn reconnect_to_copy(
-    workspace: &mut Workspace,
-    session: &mut Session,
-    copy: String,
-) -> Result<(), Error> {
-    let Session { client } = std::mem::replace(session, Session::closed_placeholder(workspace)?);
-    drop(client);
-    workspace.switch_to(copy)?;
-    *session = Session::open(workspace)?;
-    Ok(())
 }
 
 impl Session {
@@ -350,11 +341,18 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn take(client: &mut postgres::Client, timeout: Duration) -> Result<Snapshot, Error> {
-        let schemas = crate::introspect::user_schemas(client)?;
-        let (schema, _) = crate::introspect::read_with_timeout(client, &schemas, timeout)?;
+    /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
+    /// else in a transaction of its own.
+    fn take(client: &mut postgres::Client, held: bool) -> Result<Snapshot, Error> {
+        let setup = if held {
+            "SET LOCAL search_path = pg_catalog"
+        } else {
+            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog"
+        };
+        client
+            .batch_execute(setup)
+            .map_err(|e| snapshot_error(&e))?;
         let mut snapshot = Snapshot::default();
-        snapshot.add_model(&schema);
         for row in client
             .query(include_str!("verify/catalog.sql"), &[])
             .map_err(|e| snapshot_error(&e))?
@@ -374,86 +372,12 @@ impl Snapshot {
             let count: Option<i64> = row.get(1);
             snapshot.rows.insert(name, count.unwrap_or(0));
         }
+        if !held {
+            client
+                .batch_execute("COMMIT")
+                .map_err(|e| snapshot_error(&e))?;
+        }
         Ok(snapshot)
-    }
-
-    fn add_model(&mut self, schema: &Schema) {
-        let mut add = |kind: &str, name: String, definition: String| {
-            self.objects.insert((kind.to_string(), name), definition);
-        };
-        for (name, table) in &schema.tables {
-            let partitioned = if table.partitioned { "partitioned" } else { "" };
-            add("table", name.to_string(), partitioned.to_string());
-            for column in &table.columns {
-                let mut definition = column.data_type.clone();
-                if !column.nullable {
-                    definition.push_str(" NOT NULL");
-                }
-                if let Some(default) = &column.default {
-                    definition.push_str(&format!(" DEFAULT {default}"));
-                }
-                if let Some(identity) = column.identity {
-                    definition.push_str(&format!(" IDENTITY {identity:?}"));
-                }
-                if let Some(generated) = &column.generated {
-                    definition.push_str(&format!(" GENERATED ({generated})"));
-                }
-                add("column", format!("{name}.{}", column.name), definition);
-            }
-            if let Some(pk) = &table.primary_key {
-                let key = pk.name.clone().unwrap_or_default();
-                add(
-                    "primary key",
-                    format!("{name}.{key}"),
-                    pk.columns.join(", "),
-                );
-            }
-            for (i, index) in table.indexes.iter().enumerate() {
-                let key = index.name.clone().unwrap_or_else(|| format!("#{i}"));
-                let mut definition = index
-                    .definition
-                    .clone()
-                    .unwrap_or_else(|| format!("{:?}", index.keys));
-                if !index.valid {
-                    definition.push_str(" (INVALID)");
-                }
-                add("index", format!("{name}.{key}"), definition);
-            }
-            for (i, fk) in table.foreign_keys.iter().enumerate() {
-                let key = fk.name.clone().unwrap_or_else(|| format!("#{i}"));
-                let definition = format!(
-                    "({}) REFERENCES {}({}) ON DELETE {} ON UPDATE {}{}{}",
-                    fk.columns.join(", "),
-                    fk.ref_table,
-                    fk.ref_columns.join(", "),
-                    fk.on_delete.to_sql(),
-                    fk.on_update.to_sql(),
-                    if fk.deferrable { " DEFERRABLE" } else { "" },
-                    if fk.valid { "" } else { " NOT VALID" },
-                );
-                add("foreign key", format!("{name}.{key}"), definition);
-            }
-            for (i, unique) in table.uniques.iter().enumerate() {
-                let key = unique.name.clone().unwrap_or_else(|| format!("#{i}"));
-                add(
-                    "unique constraint",
-                    format!("{name}.{key}"),
-                    unique.columns.join(", "),
-                );
-            }
-            for (i, check) in table.checks.iter().enumerate() {
-                let key = check.name.clone().unwrap_or_else(|| format!("#{i}"));
-                let valid = if check.valid { "" } else { " NOT VALID" };
-                add(
-                    "check constraint",
-                    format!("{name}.{key}"),
-                    format!("{}{valid}", check.expression),
-                );
-            }
-        }
-        for (name, en) in &schema.enums {
-            add("enum", name.to_string(), en.values.join(", "));
-        }
     }
 
     /// What changed from `self` to `after`.
