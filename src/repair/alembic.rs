@@ -150,6 +150,9 @@ pub fn render(
             push_step(&mut out, step, indent, &format!("[{number}/{total}] "))?;
         }
     }
+    // The settings above are the session's: leave it as it was for later revisions.
+    out.push_str("\n    op.execute(\"RESET statement_timeout\")\n");
+    out.push_str("    op.execute(\"RESET lock_timeout\")\n");
     let held: Vec<&Step> = migration.held_back().collect();
     if !held.is_empty() {
         out.push_str(
@@ -173,6 +176,14 @@ pub fn render(
         .collect();
     if reverses.is_empty() {
         out.push_str("    pass\n");
+    } else {
+        out.push_str(&format!(
+            "    op.execute({})\n",
+            python_string(&format!(
+                "SET lock_timeout = {}",
+                quote_literal(&options.lock_timeout)
+            ))
+        ));
     }
     for step in reverses.iter().rev() {
         let Some(reverse) = &step.reverse else {
@@ -186,6 +197,9 @@ pub fn render(
         } else {
             out.push_str(&format!("    op.execute({sql})\n"));
         }
+    }
+    if !reverses.is_empty() {
+        out.push_str("    op.execute(\"RESET lock_timeout\")\n");
     }
     Ok(out)
 }
