@@ -1032,7 +1032,7 @@ fn describe_primary_key(pk: &PrimaryKey) -> String {
 /// the fallback comparison. It may call two different expressions equal when they differ only by
 /// casts or precedence-neutral grouping; it never calls a rewritten-by-PostgreSQL form different.
 pub fn normalize_expr(sql: &str) -> String {
-    let tokens = expr_tokens(sql);
+    let tokens = drop_literal_type_prefix(expr_tokens(sql));
     let tokens = rewrite_in_lists(tokens);
     let tokens = drop_casts(tokens);
     let tokens = drop_grouping(tokens);
@@ -1196,6 +1196,27 @@ fn rewrite_in_lists(tokens: Vec<Tok>) -> Vec<Tok> {
                 if negated {
                     out.pop();
                 }
+                let inner = &tokens[i + 2..close];
+                let mut depth = 0i32;
+                let single = inner.iter().all(|t| match t {
+                    Tok::Op(op) if op == "(" || op == "[" => {
+                        depth += 1;
+                        true
+                    }
+                    Tok::Op(op) if op == ")" || op == "]" => {
+                        depth -= 1;
+                        true
+                    }
+                    Tok::Op(op) if op == "," => depth != 0,
+                    _ => true,
+                });
+                if single {
+                    // PostgreSQL prints a one-element list as a plain comparison.
+                    out.push(Tok::Op(if negated { "<>" } else { "=" }.into()));
+                    out.extend(rewrite_in_lists(inner.to_vec()));
+                    i = close + 1;
+                    continue;
+                }
                 out.push(Tok::Op(if negated { "<>" } else { "=" }.into()));
                 out.push(Tok::Word(if negated { "all" } else { "any" }.into()));
                 out.push(Tok::Op("(".into()));
@@ -1210,6 +1231,52 @@ fn rewrite_in_lists(tokens: Vec<Tok>) -> Vec<Tok> {
         }
         out.push(tokens[i].clone());
         i += 1;
+    }
+    out
+}
+
+/// `interval '1 day'` -> `'1 day'`: a typed literal is a cast, which PostgreSQL prints as
+/// `'1 day'::interval` (and casts are dropped).
+fn drop_literal_type_prefix(tokens: Vec<Tok>) -> Vec<Tok> {
+    const TYPE_NAMES: &[&str] = &[
+        "interval",
+        "date",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "timetz",
+        "uuid",
+        "json",
+        "jsonb",
+        "text",
+        "numeric",
+        "boolean",
+        "bool",
+        "int",
+        "integer",
+        "bigint",
+        "smallint",
+        "inet",
+        "cidr",
+        "bytea",
+        "varchar",
+        "char",
+        "money",
+        "xml",
+        "real",
+        "float",
+    ];
+    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.iter().enumerate() {
+        if let Tok::Word(word) = token {
+            let literal_follows =
+                matches!(tokens.get(i + 1), Some(Tok::Str(_)) | Some(Tok::Num(_)));
+            let after_cast = i > 0 && tokens[i - 1] == Tok::Op("::".into());
+            if literal_follows && !after_cast && TYPE_NAMES.contains(&word.as_str()) {
+                continue;
+            }
+        }
+        out.push(token.clone());
     }
     out
 }
@@ -1492,6 +1559,8 @@ mod tests {
             ("'a'", "'a'::character varying"),
             ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
             ("public.gen_id()", "gen_id()"),
+            ("now() - interval '1 day'", "(now() - '1 day'::interval)"),
+            ("DATE '2020-01-01'", "'2020-01-01'::date"),
         ];
         for (declared, live) in pairs {
             assert_eq!(
@@ -1510,7 +1579,9 @@ mod tests {
             ("status IN ('a','b')", "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"),
             ("truck_count > 0", "(truck_count > 0)"),
             ("a > 0 AND b > 0", "((a > 0) AND (b > 0))"),
-            ("status NOT IN ('x')", "(status <> ALL (ARRAY['x'::text]))"),
+            ("status NOT IN ('x', 'y')", "(status <> ALL (ARRAY['x'::text, 'y'::text]))"),
+            ("status NOT IN ('x')", "((status)::text <> 'x'::text)"),
+            ("status IN (lower('X'))", "(status = lower('X'::text))"),
             ("lower(domain)", "lower((domain)::text)"),
             ("\"Total\" >= 0", "(\"Total\" >= (0)::numeric)"),
             ("\"user\" <> ''", "(\"user\" <> ''::text)"),
