@@ -1298,7 +1298,7 @@ pub struct Replayed {
     workspace: Workspace,
     /// The files applied, in order.
     pub files: Vec<String>,
-    /// Things the user should know (files skipped, files run outside a transaction).
+    /// Things the user should know (`.sql` files skipped as not being up migrations).
     pub notes: Vec<String>,
 }
 
@@ -1316,19 +1316,13 @@ pub fn replay(options: &ReplayOptions) -> Result<Replayed, Error> {
     let workspace = Workspace::open(options.dev_url.as_deref(), options.timeout)?;
     let mut client = workspace.connect()?;
     let version = server_version(&mut client)?;
-    let mut notes = skipped_note(&discovery.skipped)
+    let notes = skipped_note(&discovery.skipped)
         .into_iter()
         .collect::<Vec<_>>();
     let progress = progress_bar(discovery.files.len(), "replaying");
     for file in &discovery.files {
         progress.set_message(file.name.clone());
         let mode = mode_for(file, version);
-        if let Mode::NoTransaction(reason) = &mode {
-            notes.push(format!(
-                "{} ran outside a transaction ({reason})",
-                file.name
-            ));
-        }
         apply(&mut client, file, &mode, options.timeout).map_err(|failure| {
             MigrationError::Apply(Box::new(ApplyError::new(
                 file,
@@ -1364,7 +1358,8 @@ pub fn skipped_note(skipped: &[String]) -> Option<String> {
         list.push_str(&format!(" and {} more", skipped.len() - SHOWN));
     }
     Some(format!(
-        "skipped {} .sql file(s) not recognised as up migrations (use --glob to include them): {list}",
+        "not applied: {list} ({} .sql file(s) whose name does not look like an up migration; \
+         --glob chooses the files)",
         skipped.len()
     ))
 }

@@ -378,3 +378,84 @@ fn replay_failure_points_at_file_line_and_column() {
         .unwrap()
         .starts_with("UPDATE deals"));
 }
+
+#[test]
+fn check_with_migrations_finds_the_forgotten_column_of_the_example_history() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = driftlint()
+        .current_dir(root)
+        .args([
+            "check",
+            "--schema",
+            "schema.yaml",
+            "--migrations",
+            "fixtures/migrations",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON report");
+    let mut found: Vec<(String, String, String)> = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or_default().to_string(),
+                d["table"].as_str().unwrap_or_default().to_string(),
+                d["object"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "missing_column".into(),
+                "prospects".into(),
+                "discovery_query_id".into()
+            ),
+            (
+                "missing_foreign_key".into(),
+                "prospects".into(),
+                String::new()
+            ),
+            (
+                "missing_index".into(),
+                "prospects".into(),
+                "ix_prospects_discovery_query_id".into()
+            ),
+        ]
+    );
+    let foreign_key = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "missing_foreign_key")
+        .unwrap();
+    assert!(foreign_key["expected"]
+        .as_str()
+        .unwrap()
+        .contains("FOREIGN KEY (discovery_query_id)"));
+}
+
+#[test]
+fn the_example_history_reruns_cleanly() {
+    let (code, json, stderr) = verify_json(&fixture("migrations"), &[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(json["summary"]["ok"], 6);
+    // The hand-run hotfix is not part of the numbered history.
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("hotfix_add_discovery_query_id.sql")),
+        "{notes:?}"
+    );
+}
