@@ -156,6 +156,18 @@ pub fn do_block(condition: &str, body: &str) -> String {
     format!("DO {tag}\nBEGIN\n    IF {condition} THEN\n        {body};\n    END IF;\nEND\n{tag};")
 }
 
+/// A `DO` block running `body` unconditionally (a `PERFORM` that psql would otherwise print).
+pub fn do_statement(body: &str) -> String {
+    let mut tag = "$driftlint$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$driftlint{n}$");
+    }
+    let body = body.trim_end().trim_end_matches(';');
+    format!("DO {tag}\nBEGIN\n    {body};\nEND\n{tag};")
+}
+
 /// The names of the columns of `table` an expression refers to, among `columns`, deduplicated.
 /// A rough token scan, good enough to name a check constraint the way PostgreSQL does.
 pub fn columns_in_expression(expression: &str, columns: &[String]) -> Vec<String> {

@@ -330,8 +330,12 @@ impl<'a> Planner<'a> {
                     self.repaired(d);
                     self.add_foreign_key(&d.table, fk);
                 }
-                (DriftKind::MissingCheck, Some(Object::Check(check)), _) => {
+                (DriftKind::MissingCheck, Some(Object::Check(check)), live) => {
                     self.repaired(d);
+                    if let Some(Object::Check(live)) = live {
+                        // Same name, other expression: replace it in the same transaction.
+                        self.drop_changed_check(&d.table, live);
+                    }
                     self.add_check(&d.table, check);
                 }
                 (DriftKind::MissingUnique, Some(Object::Unique(u)), _) => {
@@ -671,6 +675,10 @@ impl<'a> Planner<'a> {
     }
 
     fn set_default(&mut self, table: &QualifiedName, column: &Column, before: Option<String>) {
+        if column.default.is_none() && crate::types::serial_base(&column.data_type).is_some() {
+            self.serial_default(table, column, before);
+            return;
+        }
         let alter = format!(
             "ALTER TABLE {} ALTER COLUMN {}",
             table.to_sql(),
@@ -693,6 +701,66 @@ impl<'a> Planner<'a> {
         let step = self.push(Phase::Alter, sql, comment);
         step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
         step.reverse = Some(reverse);
+    }
+
+    /// A `serial` column without its sequence: create the sequence, start it above the values
+    /// already there, and make it the default.
+    fn serial_default(&mut self, table: &QualifiedName, column: &Column, before: Option<String>) {
+        let base = crate::types::serial_base(&column.data_type).unwrap_or("integer");
+        let seq = QualifiedName::new(
+            table.schema.clone(),
+            super::names::object_name(&table.name, Some(&column.name), "seq"),
+        );
+        let t = table.to_sql();
+        let c = quote_ident(&column.name);
+        let s = seq.to_sql();
+        let seq_literal = quote_literal(&s);
+        let steps = [
+            (
+                format!("CREATE SEQUENCE IF NOT EXISTS {s} AS {base};"),
+                format!("create sequence {seq} for the serial column {table}.{}", column.name),
+                vec![],
+                Some(format!("DROP SEQUENCE IF EXISTS {s};")),
+            ),
+            (
+                format!("ALTER SEQUENCE {s} OWNED BY {t}.{c};"),
+                format!("tie sequence {seq} to {table}.{}", column.name),
+                vec![],
+                None,
+            ),
+            (
+                super::names::do_statement(&format!(
+                    "PERFORM pg_catalog.setval({seq_literal}, GREATEST(\
+                     (SELECT COALESCE(max({c}), 0) + 1 FROM {t}), \
+                     (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {s})), false)"
+                )),
+                format!(
+                    "start {seq} above the values already in {table}.{} (never moves it back)",
+                    column.name
+                ),
+                vec![Hazard::TableScan {
+                    table: table.clone(),
+                }],
+                None,
+            ),
+            (
+                format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT nextval({}::regclass);",
+                    seq_literal
+                ),
+                format!("make {seq} the default of {table}.{}", column.name),
+                vec![lock(table, LockLevel::AccessExclusive, true)],
+                Some(match &before {
+                    Some(default) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default};"),
+                    None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;"),
+                }),
+            ),
+        ];
+        for (sql, comment, hazards, reverse) in steps {
+            let step = self.push(Phase::Alter, sql, comment);
+            step.hazards = hazards;
+            step.reverse = reverse;
+        }
     }
 
     fn drop_not_null(&mut self, table: &QualifiedName, column: &Column) {
@@ -812,16 +880,14 @@ impl<'a> Planner<'a> {
     fn change_type(&mut self, table: &QualifiedName, column: &Column, before: Option<String>) {
         let t = table.to_sql();
         let c = quote_ident(&column.name);
-        let alter = format!(
-            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}",
-            ty = column.data_type
-        );
+        let ty = crate::types::serial_base(&column.data_type).unwrap_or(&column.data_type);
+        let alter = format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}");
         let condition = format!(
             "(SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute \
              WHERE attrelid = {} AND attname = {} AND NOT attisdropped) <> {}",
             regclass(table),
             quote_literal(&column.name),
-            quote_literal(&column.data_type)
+            quote_literal(ty)
         );
         let comment = format!(
             "change the type of {}.{} to {}",
@@ -1262,16 +1328,42 @@ impl<'a> Planner<'a> {
             quote_ident(live_name),
             foreign_key_definition(live)
         ));
-        let first = self.steps.len() - 1;
+        // Dropped and added NOT VALID in the same transaction: new rows are checked at once,
+        // existing ones by the VALIDATE outside it.
         self.add_foreign_key(table, declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out = Some(
-                    "replaces a foreign key: rows are unchecked in between (--destructive runs it)"
-                        .into(),
-                );
-            }
-        }
+    }
+
+    /// Drops the live check `live` while its definition is still the one found, so a second run
+    /// keeps the declared check added after it.
+    fn drop_changed_check(&mut self, table: &QualifiedName, live: &Check) {
+        let Some(name) = &live.name else { return };
+        let t = table.to_sql();
+        let definition = format!("CHECK ({})", live.expression);
+        let condition = format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} AND conrelid = {} \
+             AND contype = 'c' AND pg_catalog.pg_get_constraintdef(oid) IN ({}, {}))",
+            quote_literal(name),
+            regclass(table),
+            quote_literal(&definition),
+            quote_literal(&format!("{definition} NOT VALID"))
+        );
+        let drop = do_block(
+            &condition,
+            &format!(
+                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
+                quote_ident(name)
+            ),
+        );
+        let step = self.push(
+            Phase::Replace,
+            drop,
+            format!("drop check {name} on {table}, whose expression differs from schema.yaml"),
+        );
+        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        step.reverse = Some(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} {definition} NOT VALID;",
+            quote_ident(name)
+        ));
     }
 
     fn replace_primary_key(

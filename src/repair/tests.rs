@@ -1025,3 +1025,63 @@ fn slug_names_the_table_and_object() {
     assert_eq!(slug(&drift[..1]), "repair_prospects_discovery_query_id");
     assert_eq!(slug(&drift), "repair_prospects");
 }
+
+#[test]
+fn a_changed_check_is_dropped_only_while_it_is_the_old_one() {
+    let t = qn("public", "members");
+    let declared = Check {
+        name: Some("ck_role".into()),
+        expression: "(role = ANY (ARRAY['owner'::text]))".into(),
+        valid: true,
+        pos: None,
+    };
+    let live = Check {
+        expression: "(role = ANY (ARRAY['owner'::text, 'guest'::text]))".into(),
+        ..declared.clone()
+    };
+    let schema = schema(vec![table(t.clone(), vec![], Some(3))]);
+    let d = vec![drift(
+        DriftKind::MissingCheck,
+        &t,
+        Some("ck_role"),
+        Some(Object::Check(declared)),
+        Some(Object::Check(live)),
+    )];
+    let m = plan_of(&d, &schema, &schema, false);
+    let drop = position(&m, "DROP CONSTRAINT IF EXISTS ck_role");
+    let add = position(
+        &m,
+        "ADD CONSTRAINT ck_role CHECK ((role = ANY (ARRAY['owner'::text]))) NOT VALID",
+    );
+    assert!(drop < add);
+    assert!(!m.steps[drop].outside_transaction && !m.steps[add].outside_transaction);
+    assert!(m.steps[drop].sql.contains(
+        "pg_get_constraintdef(oid) IN ('CHECK ((role = ANY (ARRAY[''owner''::text, ''guest''::text])))', "
+    ), "{}", m.steps[drop].sql);
+    assert!(m.held_back().next().is_none());
+}
+
+#[test]
+fn a_serial_column_without_its_sequence_gets_one_started_above_the_data() {
+    let t = qn("public", "accounts");
+    let schema = schema(vec![table(t.clone(), vec![], Some(3))]);
+    let d = vec![drift(
+        DriftKind::ColumnDefaultMismatch,
+        &t,
+        Some("id"),
+        Some(Object::Column(column("id", "serial", false, None))),
+        Some(Object::Column(column("id", "integer", false, None))),
+    )];
+    let m = plan_of(&d, &schema, &schema, false);
+    let sql: Vec<&str> = m.steps.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql[0],
+        "CREATE SEQUENCE IF NOT EXISTS public.accounts_id_seq AS integer;"
+    );
+    assert_eq!(
+        sql[1],
+        "ALTER SEQUENCE public.accounts_id_seq OWNED BY public.accounts.id;"
+    );
+    assert!(sql[2].contains("setval('public.accounts_id_seq', GREATEST((SELECT COALESCE(max(id), 0) + 1 FROM public.accounts)"), "{}", sql[2]);
+    assert_eq!(sql[3], "ALTER TABLE public.accounts ALTER COLUMN id SET DEFAULT nextval('public.accounts_id_seq'::regclass);");
+}
