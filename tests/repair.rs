@@ -860,3 +860,40 @@ fn every_drift_fixture_is_repaired_and_reapplied() {
     }
     assert!(repaired >= 5, "the fixtures have drift to repair");
 }
+
+#[test]
+fn a_fix_applied_by_hand_after_the_repair_was_written_is_not_duplicated() {
+    let yaml = r#"
+version: 1
+tables:
+  discovery_queries:
+    columns:
+      id:      { type: uuid, primary_key: true, default: gen_random_uuid() }
+      keyword: { type: text, nullable: false }
+  prospects:
+    columns:
+      id:                 { type: uuid, primary_key: true, default: gen_random_uuid() }
+      domain:             { type: varchar(255), nullable: false, unique: true }
+      discovery_query_id: { type: uuid, references: discovery_queries.id, on_delete: set null }
+      created_at:         { type: timestamptz, nullable: false, default: now() }
+    indexes:
+      - { name: ix_prospects_discovery_query_id, columns: [discovery_query_id] }
+"#;
+    let case = Case::new(PROSPECTS_SETUP, yaml);
+    let sql = case.repair_sql(&[]);
+    // Meanwhile someone runs the hotfix by hand, with a foreign key name of their own.
+    case.db.exec(
+        "ALTER TABLE prospects ADD COLUMN discovery_query_id uuid \
+         CONSTRAINT fk_by_hand REFERENCES discovery_queries (id) ON DELETE SET NULL;",
+    );
+    case.psql(&sql)
+        .expect("the repair applies over the hand-made fix");
+    case.psql(&sql).expect("and again");
+    let foreign_keys = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'prospects'::regclass AND contype = 'f'";
+    assert_eq!(
+        case.db.query_one_i64(foreign_keys),
+        1,
+        "no second, equivalent foreign key"
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+}

@@ -717,16 +717,10 @@ impl<'a> Planner<'a> {
         let seq_literal = quote_literal(&s);
         let steps = [
             (
-                format!("CREATE SEQUENCE IF NOT EXISTS {s} AS {base};"),
+                format!("CREATE SEQUENCE IF NOT EXISTS {s} AS {base} OWNED BY {t}.{c};"),
                 format!("create sequence {seq} for the serial column {table}.{}", column.name),
                 vec![],
                 Some(format!("DROP SEQUENCE IF EXISTS {s};")),
-            ),
-            (
-                format!("ALTER SEQUENCE {s} OWNED BY {t}.{c};"),
-                format!("tie sequence {seq} to {table}.{}", column.name),
-                vec![],
-                None,
             ),
             (
                 super::names::do_statement(&format!(
@@ -1135,16 +1129,24 @@ impl<'a> Planner<'a> {
     fn add_not_valid(
         &mut self,
         table: &QualifiedName,
-        name: &str,
-        definition: &str,
+        constraint: NotValid<'_>,
         phases: (Phase, Phase),
         (add_hazards, validate_hazards): (Vec<Hazard>, Vec<Hazard>),
-        what: &str,
     ) {
+        let NotValid {
+            name,
+            definition,
+            equivalent,
+            what,
+        } = constraint;
         let t = table.to_sql();
         let n = quote_ident(name);
+        let mut condition = format!("NOT {}", constraint_exists(table, name));
+        if let Some(equivalent) = &equivalent {
+            condition.push_str(&format!("\n       AND NOT {equivalent}"));
+        }
         let add = do_block(
-            &format!("NOT {}", constraint_exists(table, name)),
+            &condition,
             &format!("ALTER TABLE {t} ADD CONSTRAINT {n} {definition} NOT VALID"),
         );
         let step = self.push(
@@ -1154,9 +1156,24 @@ impl<'a> Planner<'a> {
         );
         step.hazards = add_hazards;
         step.reverse = Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};"));
+        let validate = format!("ALTER TABLE {t} VALIDATE CONSTRAINT {n};");
+        // When an equivalent constraint under another name stops the ADD, there is nothing of
+        // this name to validate.
+        let validate = match equivalent {
+            Some(_) => do_block(
+                &format!(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} \
+                     AND conrelid = {} AND NOT convalidated)",
+                    quote_literal(name),
+                    regclass(table)
+                ),
+                &validate,
+            ),
+            None => validate,
+        };
         let step = self.push(
             phases.1,
-            format!("ALTER TABLE {t} VALIDATE CONSTRAINT {n};"),
+            validate,
             format!("validate {what} {name} without blocking writes"),
         );
         step.hazards = validate_hazards;
@@ -1185,13 +1202,32 @@ impl<'a> Planner<'a> {
                 table: fk.ref_table.clone(),
             });
         }
+        // A foreign key declared without a name matches any equivalent one (a hand-run hotfix
+        // may have added it under another name).
+        let equivalent = fk.name.is_none().then(|| {
+            format!(
+                "EXISTS (  -- the same foreign key under another name\n\
+                 \x20          SELECT 1 FROM pg_catalog.pg_constraint c\n\
+                 \x20          WHERE c.conrelid = {} AND c.contype = 'f'\n\
+                 \x20            AND c.conkey = {}\n\
+                 \x20            AND c.confrelid = {}\n\
+                 \x20            AND c.confkey = {})",
+                regclass(table),
+                key_attnums("c.conrelid", &fk.columns),
+                regclass(&fk.ref_table),
+                key_attnums("c.confrelid", &fk.ref_columns)
+            )
+        });
         self.add_not_valid(
             table,
-            &name,
-            &foreign_key_definition(fk),
+            NotValid {
+                name: &name,
+                definition: &foreign_key_definition(fk),
+                equivalent,
+                what: "foreign key",
+            },
             phases,
             (add_hazards, validate_hazards),
-            "foreign key",
         );
     }
 
@@ -1209,8 +1245,12 @@ impl<'a> Planner<'a> {
         let name = self.constraint_name(table, &check.name, &label_columns, "check");
         self.add_not_valid(
             table,
-            &name,
-            &format!("CHECK ({})", check.expression),
+            NotValid {
+                name: &name,
+                definition: &format!("CHECK ({})", check.expression),
+                equivalent: None,
+                what: "check",
+            },
             (Phase::Constraints, Phase::Validate),
             (
                 vec![lock(table, LockLevel::AccessExclusive, true)],
@@ -1221,7 +1261,6 @@ impl<'a> Planner<'a> {
                     },
                 ],
             ),
-            "check",
         );
     }
 
@@ -1452,6 +1491,17 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// A constraint added `NOT VALID` and validated afterwards.
+struct NotValid<'a> {
+    name: &'a str,
+    /// `FOREIGN KEY (..) REFERENCES ..`, `CHECK (..)`.
+    definition: &'a str,
+    /// A catalog condition true when an equivalent constraint exists under another name.
+    equivalent: Option<String>,
+    /// `foreign key`, `check`: for comments.
+    what: &'a str,
+}
+
 // ---------------------------------------------------------------------------------------------
 // SQL fragments
 
@@ -1472,6 +1522,21 @@ fn constraint_prefix(name: &Option<String>) -> String {
     name.as_ref()
         .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
         .unwrap_or_default()
+}
+
+/// The attribute numbers of `columns` of the relation `relation` (an SQL expression), in order,
+/// as an `int2[]` to compare with `conkey` / `confkey`.
+fn key_attnums(relation: &str, columns: &[String]) -> String {
+    let numbers: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "(SELECT attnum FROM pg_catalog.pg_attribute WHERE attrelid = {relation} AND attname = {})",
+                quote_literal(c)
+            )
+        })
+        .collect();
+    format!("ARRAY[{}]::int2[]", numbers.join(", "))
 }
 
 /// `"user" text DEFAULT 'x' NOT NULL` (NOT NULL only when `with_not_null`).
