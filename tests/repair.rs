@@ -897,3 +897,100 @@ tables:
     );
     assert!(case.drift().is_empty(), "{:#?}", case.drift());
 }
+
+/// Runs an Alembic revision's `upgrade()` (or `downgrade()`) with a stand-in `alembic.op` that
+/// records each statement, unescaping `\:` as SQLAlchemy's `text()` does; returns the SQL as one
+/// psql script.
+fn alembic_statements(revision: &Path, function: &str) -> String {
+    let harness = r#"
+import contextlib, importlib.util, json, sys, types
+calls = []
+class Context:
+    @contextlib.contextmanager
+    def autocommit_block(self):
+        yield
+op = types.SimpleNamespace(execute=lambda sql: calls.append(sql.replace("\\:", ":")),
+                           get_context=lambda: Context())
+alembic = types.ModuleType("alembic")
+alembic.op = op
+sys.modules["alembic"] = alembic
+spec = importlib.util.spec_from_file_location("revision", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+getattr(module, sys.argv[2])()
+print(json.dumps(calls))
+"#;
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(harness)
+        .arg(revision)
+        .arg(function)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let calls: Vec<String> = serde_json::from_slice(&output.stdout).expect("JSON list");
+    calls.iter().map(|sql| format!("{sql};\n")).collect()
+}
+
+#[test]
+fn alembic_revision_runs_the_same_repair_with_hostile_names() {
+    let setup = r#"
+CREATE SCHEMA "my schema";
+CREATE TYPE "my schema"."Mood" AS ENUM ('ok');
+CREATE TABLE "my schema"."a""b" (id int PRIMARY KEY, "we're" text);
+INSERT INTO "my schema"."a""b" VALUES (1, 'x');
+"#;
+    let yaml = r#"
+version: 1
+enums:
+  '"my schema"."Mood"': [ok, "it's \"fine\"", 'a:b \ c']
+tables:
+  '"my schema"."a""b"':
+    columns:
+      id:      { type: integer, primary_key: true }
+      "we're": { type: text, default: "'at :noon \\ \"\"\" '" }
+      "c d":   { type: integer }
+      mood:    { type: '"my schema"."Mood"', default: "'a:b \\ c'" }
+    indexes:
+      - { name: 'ix "q" we''re', columns: ["we're"], where: "\"c d\" > 0" }
+    checks:
+      - { name: "ck it's", expression: "\"c d\" > 0" }
+"#;
+    let case = Case::new(setup, yaml);
+    let revision = case.dir.path().join("revision.py");
+    let (code, _, stderr) = case.repair(&[
+        "--format",
+        "alembic",
+        "--output",
+        revision.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let compiled = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .arg(&revision)
+        .output()
+        .expect("python3");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let upgrade = alembic_statements(&revision, "upgrade");
+    case.psql(&upgrade)
+        .unwrap_or_else(|e| panic!("upgrade failed: {e}\n{upgrade}"));
+    assert!(case.drift().is_empty(), "{:#?}\n{upgrade}", case.drift());
+    let snapshot = case.snapshot();
+    case.psql(&upgrade).expect("the upgrade runs twice");
+    assert_eq!(snapshot, case.snapshot());
+    let downgrade = alembic_statements(&revision, "downgrade");
+    case.psql(&downgrade)
+        .unwrap_or_else(|e| panic!("downgrade failed: {e}\n{downgrade}"));
+    assert!(
+        case.drift().iter().any(|d| d.starts_with("missing_column")),
+        "the downgrade removed the added columns"
+    );
+}
