@@ -83,7 +83,7 @@ fn introspection_reads_tables_columns_constraints_indexes_and_enums() {
         ],
         "partition children are not tables of their own"
     );
-    assert_eq!(stats.queries, 5);
+    assert_eq!(stats.queries, 6);
     assert_eq!(stats.tables, 5);
 
     let prospects = table(&schema, "public", "prospects");
@@ -280,6 +280,72 @@ fn the_number_of_catalog_queries_does_not_grow_with_tables() {
     assert_eq!(large_schema.tables.len(), 200);
     assert_eq!(large_stats.indexes, 200);
     assert_eq!(small_stats.queries, large_stats.queries);
+}
+
+#[test]
+fn foreign_keys_to_schemas_not_read_still_name_their_columns() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    let mut client = introspect::connect(&db.url, &ConnectOptions::default()).unwrap();
+    let (schema, stats) = introspect::read(&mut client, &["public".to_string()]).unwrap();
+    assert_eq!(
+        stats.queries, 7,
+        "one more query for the columns of billing.accounts"
+    );
+    assert!(schema.tables.keys().all(|name| name.schema == "public"));
+    let fk = &table(&schema, "public", "Order").foreign_keys[0];
+    assert_eq!(fk.ref_table, QualifiedName::new("billing", "accounts"));
+    assert_eq!(fk.ref_columns, ["a", "b"]);
+}
+
+#[test]
+fn index_definitions_are_exactly_what_pg_get_indexdef_prints() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    db.exec(
+        SHOP_SQL
+            .replace(
+                "CREATE SCHEMA \"a b\";",
+                "CREATE SCHEMA \"a b\"; SET search_path = public;",
+            )
+            .as_str(),
+    );
+    db.exec(
+        r#"CREATE TABLE "Mixed" ("Key" text, "select" int, "a""q" int, n int);
+           CREATE INDEX "Ix Mixed" ON "Mixed" ("Key" DESC, "select" NULLS FIRST, "a""q" DESC NULLS LAST) INCLUDE (n);
+           CREATE INDEX ix_mixed_collate ON "Mixed" ("Key" COLLATE "C");
+           CREATE INDEX ix_mixed_hash ON "Mixed" USING hash ("Key");
+           CREATE INDEX ix_mixed_ff ON "Mixed" (n) WITH (fillfactor = 50);"#,
+    );
+    let (schema, stats) = read_all(&db);
+    assert_eq!(
+        stats.queries, 7,
+        "one more for the definition of the COLLATE index"
+    );
+    let mut expected: std::collections::BTreeMap<String, String> = db
+        .client()
+        .query(
+            "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid) \
+               AND NOT c.relispartition",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for table in schema.tables.values() {
+        for index in &table.indexes {
+            let name = index.name.clone().unwrap();
+            let want = expected
+                .remove(&name)
+                .unwrap_or_else(|| panic!("unexpected index {name}"));
+            assert_eq!(index.definition.as_deref(), Some(want.as_str()), "{name}");
+        }
+    }
+    assert!(expected.is_empty(), "indexes not read: {expected:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,19 +1,15 @@
--- Primary keys, unique, check and foreign-key constraints of the tables of tables.sql.
--- Constraints cloned onto partitions (conparentid <> 0) are left out; exclusion constraints and
--- constraint triggers are not modelled.
+-- Primary keys, unique, check and foreign-key constraints of the tables of the requested
+-- schemas. Column lists come as attribute numbers (named from columns.sql). Constraints cloned
+-- onto partitions (conparentid <> 0) are left out; exclusion constraints and constraint
+-- triggers are not modelled.
 SELECT con.conrelid,
        con.conname,
        con.contype::text AS contype,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS columns,
+       con.conkey,
+       con.confrelid,
+       con.confkey,
        fn.nspname AS ref_schema,
        fc.relname AS ref_table,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS ref_columns,
        con.confupdtype::text AS on_update,
        con.confdeltype::text AS on_delete,
        con.condeferrable,
@@ -32,4 +28,4 @@ WHERE n.nspname = ANY ($1)
   AND NOT c.relispartition
   AND con.contype IN ('p', 'u', 'c', 'f')
   AND con.conparentid = 0
-ORDER BY n.nspname, c.relname, con.contype, con.conname
+ORDER BY con.conrelid, con.contype, con.conname

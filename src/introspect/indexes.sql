@@ -1,29 +1,32 @@
--- Indexes of the tables of tables.sql, except those backing a PRIMARY KEY, UNIQUE or EXCLUDE
--- constraint (they are the constraint) and extension-owned ones.
--- Per key: the column name, or for an expression pg_get_indexdef(index, k, true); the operator
--- class only when it is not the default one for its type; indoption bits (1 = DESC,
--- 2 = NULLS FIRST). Keys after indnkeyatts are INCLUDE columns.
-SELECT i.indrelid,
+-- Indexes of the tables of the requested schemas, except those backing a PRIMARY KEY, UNIQUE
+-- or EXCLUDE constraint (they are the constraint) and extension-owned ones.
+-- Keys come as attribute numbers (0 = an expression), operator class oids and indoption bits
+-- (1 = DESC, 2 = NULLS FIRST); keys after indnkeyatts are INCLUDE columns. Only indexes with
+-- expressions, a predicate or storage options are deparsed here (pg_get_indexdef, pg_get_expr):
+-- deparsing costs a relation-cache build per table, so plain indexes get their definition
+-- written from these columns instead.
+SELECT i.indexrelid,
+       i.indrelid,
        ic.relname AS index_name,
        i.indisunique,
        i.indisvalid,
        am.amname::text AS method,
        i.indnkeyatts::int4 AS key_count,
-       ARRAY(SELECT CASE WHEN k.attnum <> 0 THEN a.attname::text
-                         ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true) END
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS keys,
-       ARRAY(SELECT k.attnum <> 0
-             FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-             ORDER BY k.ord) AS key_is_column,
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
-             FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opcoid, ord)
-             JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opcoid
-             ORDER BY k.ord) AS opclasses,
+       i.indkey::int2[] AS attnums,
+       i.indclass::oid[] AS opclasses,
        i.indoption::int2[] AS options,
+       i.indcollation::oid[] AS collations,
+       CASE WHEN i.indexprs IS NOT NULL THEN
+           ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+                 FROM pg_catalog.generate_series(1, i.indnkeyatts::int4) AS k
+                 WHERE i.indkey[k - 1] = 0
+                 ORDER BY k)
+       END AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
-       pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+       CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL
+            THEN pg_catalog.pg_get_indexdef(i.indexrelid)
+       END AS definition,
+       c.relkind = 'p' AS on_partitioned,
        /*NULLS_NOT_DISTINCT*/false AS nulls_not_distinct
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -43,4 +46,4 @@ WHERE n.nspname = ANY ($1)
         WHERE d.classid = 'pg_catalog.pg_class'::regclass
           AND d.objid = i.indexrelid
           AND d.deptype = 'e')
-ORDER BY n.nspname, c.relname, ic.relname
+ORDER BY i.indrelid, ic.relname

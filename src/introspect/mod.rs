@@ -197,6 +197,9 @@ const COLUMNS_SQL: &str = include_str!("columns.sql");
 const CONSTRAINTS_SQL: &str = include_str!("constraints.sql");
 const INDEXES_SQL: &str = include_str!("indexes.sql");
 const ENUMS_SQL: &str = include_str!("enums.sql");
+const LOOKUPS_SQL: &str = include_str!("lookups.sql");
+const INDEX_DEFINITIONS_SQL: &str = include_str!("index_definitions.sql");
+const COLUMN_NAMES_SQL: &str = include_str!("column_names.sql");
 const SCHEMAS_SQL: &str = include_str!("schemas.sql");
 
 /// The `statement_timeout` / `lock_timeout` of [`read`] unless the caller sets its own
@@ -220,7 +223,30 @@ pub fn read(
     read_with_timeout(client, schemas, DEFAULT_READ_TIMEOUT)
 }
 
+/// Adapts a query to the server version: features a version lacks read as constants.
+fn for_version(sql: &str, version: i32) -> String {
+    let mut sql = sql.to_string();
+    if version >= 150000 {
+        sql = sql.replace(
+            "/*NULLS_NOT_DISTINCT*/false",
+            "coalesce(i.indnullsnotdistinct, false)",
+        );
+    }
+    if version < 120000 {
+        sql = sql.replace("a.attgenerated", "''::\"char\"");
+    }
+    sql
+}
+
+/// Column names by (table oid, attribute number).
+type ColumnNames = HashMap<(u32, i16), String>;
+
 /// [`read`] with an explicit `statement_timeout` and `lock_timeout`.
+///
+/// Queries: tables, columns, constraints, indexes, enums, lookups (keywords and operator
+/// classes); plus, only when needed, the column names of tables outside `schemas` that foreign
+/// keys refer to, and the definitions of plain indexes with a non-default collation. At most 8,
+/// whatever the number of tables.
 pub fn read_with_timeout(
     client: &mut postgres::Client,
     schemas: &[String],
@@ -236,7 +262,7 @@ pub fn read_with_timeout(
     let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
     tx.batch_execute(&format!(
         "SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}; \
-         SET LOCAL search_path = public"
+         SET LOCAL search_path = public; SET LOCAL work_mem = '64MB'"
     ))
     .map_err(|e| connect::query_error(&e, "the catalog (settings)"))?;
     let version: i32 = tx
@@ -244,32 +270,18 @@ pub fn read_with_timeout(
         .map_err(|e| connect::query_error(&e, "the server version"))?
         .get(0);
     stats.server_version = version;
-    let nulls_not_distinct = |sql: &str, column: &str| {
-        if version >= 150000 {
-            sql.replace("/*NULLS_NOT_DISTINCT*/false", column)
-        } else {
-            sql.to_string()
-        }
-    };
 
-    let mut query = |sql: &str, what: &str| {
+    let mut query = |sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)], what: &str| {
         stats.queries += 1;
-        tx.query(sql, &[&schemas])
+        tx.query(&for_version(sql, version), params)
             .map_err(|e| connect::query_error(&e, what))
     };
-    let table_rows = query(TABLES_SQL, "tables")?;
-    let column_rows = query(COLUMNS_SQL, "columns")?;
-    let constraint_rows = query(
-        &nulls_not_distinct(CONSTRAINTS_SQL, "coalesce(i.indnullsnotdistinct, false)"),
-        "constraints",
-    )?;
-    let index_rows = query(
-        &nulls_not_distinct(INDEXES_SQL, "i.indnullsnotdistinct"),
-        "indexes",
-    )?;
-    let enum_rows = query(ENUMS_SQL, "enums")?;
-    tx.commit()
-        .map_err(|e| connect::query_error(&e, "the catalog (COMMIT)"))?;
+    let table_rows = query(TABLES_SQL, &[&schemas], "tables")?;
+    let column_rows = query(COLUMNS_SQL, &[&schemas], "columns")?;
+    let constraint_rows = query(CONSTRAINTS_SQL, &[&schemas], "constraints")?;
+    let index_rows = query(INDEXES_SQL, &[&schemas], "indexes")?;
+    let enum_rows = query(ENUMS_SQL, &[&schemas], "enums")?;
+    let lookup_rows = query(LOOKUPS_SQL, &[], "keywords and operator classes")?;
 
     let mut schema = Schema::default();
     let mut by_oid: HashMap<u32, QualifiedName> = HashMap::with_capacity(table_rows.len());
@@ -300,10 +312,17 @@ pub fn read_with_timeout(
     }
     stats.tables = schema.tables.len();
 
+    let mut names: ColumnNames = HashMap::with_capacity(column_rows.len());
+    let mut collations: HashMap<(u32, i16), u32> = HashMap::with_capacity(column_rows.len());
     for row in &column_rows {
-        let Some(table) = table_for(&mut schema, &by_oid, row.get("attrelid")) else {
+        let oid: u32 = row.get("attrelid");
+        let Some(table) = table_for(&mut schema, &by_oid, oid) else {
             continue;
         };
+        let attnum: i16 = row.get("attnum");
+        let name: String = row.get("attname");
+        names.insert((oid, attnum), name.clone());
+        collations.insert((oid, attnum), row.get("attcollation"));
         let identity: String = row.get("identity");
         let generated: String = row.get("generated");
         let default: Option<String> = row.get("default_expr");
@@ -313,7 +332,7 @@ pub fn read_with_timeout(
             (default, None)
         };
         table.columns.push(Column {
-            name: row.get("attname"),
+            name,
             data_type: row.get("data_type"),
             nullable: !row.get::<_, bool>("attnotnull"),
             default,
@@ -328,13 +347,84 @@ pub fn read_with_timeout(
         stats.columns += 1;
     }
 
+    // Foreign keys to tables outside `schemas`: their column names, in one more query.
+    let outside: Vec<u32> = {
+        let mut oids: Vec<u32> = constraint_rows
+            .iter()
+            .filter_map(|row| row.get::<_, Option<u32>>("confrelid"))
+            .filter(|oid| *oid != 0 && !by_oid.contains_key(oid))
+            .collect();
+        oids.sort_unstable();
+        oids.dedup();
+        oids
+    };
+    if !outside.is_empty() {
+        for row in query(COLUMN_NAMES_SQL, &[&outside], "referenced columns")? {
+            names.insert((row.get("attrelid"), row.get("attnum")), row.get("attname"));
+        }
+    }
+
+    let lookups = Lookups::new(&lookup_rows);
+    let mut missing_definitions: Vec<u32> = Vec::new();
+    let mut index_oids: HashMap<u32, (QualifiedName, usize)> = HashMap::new();
+    for row in &index_rows {
+        let table_oid: u32 = row.get("indrelid");
+        let Some(table) = table_for(&mut schema, &by_oid, table_oid) else {
+            continue;
+        };
+        stats.indexes += 1;
+        let (index, needs_definition) =
+            index_from_row(row, table_oid, &table.name, &names, &collations, &lookups)?;
+        if needs_definition {
+            let oid: u32 = row.get("indexrelid");
+            missing_definitions.push(oid);
+            index_oids.insert(oid, (table.name.clone(), table.indexes.len()));
+        }
+        table.indexes.push(index);
+    }
+    if !missing_definitions.is_empty() {
+        for row in query(
+            INDEX_DEFINITIONS_SQL,
+            &[&missing_definitions],
+            "index definitions",
+        )? {
+            let oid: u32 = row.get("indexrelid");
+            if let Some((table, i)) = index_oids.get(&oid) {
+                if let Some(index) = schema
+                    .tables
+                    .get_mut(table)
+                    .and_then(|t| t.indexes.get_mut(*i))
+                {
+                    index.definition = Some(row.get("definition"));
+                }
+            }
+        }
+    }
+    tx.commit()
+        .map_err(|e| connect::query_error(&e, "the catalog (COMMIT)"))?;
+
     for row in &constraint_rows {
-        let Some(table) = table_for(&mut schema, &by_oid, row.get("conrelid")) else {
+        let table_oid: u32 = row.get("conrelid");
+        let Some(table) = table_for(&mut schema, &by_oid, table_oid) else {
             continue;
         };
         stats.constraints += 1;
         let name: String = row.get("conname");
-        let columns: Vec<String> = row.get("columns");
+        let column_names = |keys: Option<Vec<i16>>, oid: u32| -> Result<Vec<String>, DbError> {
+            keys.unwrap_or_default()
+                .iter()
+                .map(|attnum| {
+                    names
+                        .get(&(oid, *attnum))
+                        .cloned()
+                        .ok_or_else(|| DbError::Catalog {
+                            what: format!("constraint {name}"),
+                            detail: format!("no column number {attnum} in table oid {oid}"),
+                        })
+                })
+                .collect()
+        };
+        let columns = column_names(row.get("conkey"), table_oid)?;
         let contype: String = row.get("contype");
         match contype.as_str() {
             "p" => {
@@ -369,6 +459,7 @@ pub fn read_with_timeout(
                         detail: format!("unknown {column} action `{code}`"),
                     })
                 };
+                let ref_oid: u32 = row.get::<_, Option<u32>>("confrelid").unwrap_or(0);
                 table.foreign_keys.push(ForeignKey {
                     columns,
                     ref_table: QualifiedName::new(
@@ -377,7 +468,7 @@ pub fn read_with_timeout(
                         row.get::<_, Option<String>>("ref_table")
                             .unwrap_or_default(),
                     ),
-                    ref_columns: row.get("ref_columns"),
+                    ref_columns: column_names(row.get("confkey"), ref_oid)?,
                     on_delete: fk_action("on_delete")?,
                     on_update: fk_action("on_update")?,
                     deferrable: row.get("condeferrable"),
@@ -394,48 +485,6 @@ pub fn read_with_timeout(
                 })
             }
         }
-    }
-
-    for row in &index_rows {
-        let Some(table) = table_for(&mut schema, &by_oid, row.get("indrelid")) else {
-            continue;
-        };
-        stats.indexes += 1;
-        let keys: Vec<Option<String>> = row.get("keys");
-        let is_column: Vec<bool> = row.get("key_is_column");
-        let opclasses: Vec<Option<String>> = row.get("opclasses");
-        let options: Vec<i16> = row.get("options");
-        let key_count = usize::try_from(row.get::<_, i32>("key_count")).unwrap_or(0);
-        let mut index = Index {
-            name: Some(row.get("index_name")),
-            unique: row.get("indisunique"),
-            method: row.get("method"),
-            keys: Vec::with_capacity(key_count),
-            include: Vec::new(),
-            predicate: row.get("predicate"),
-            nulls_not_distinct: row.get("nulls_not_distinct"),
-            valid: row.get("indisvalid"),
-            definition: Some(row.get("definition")),
-            pos: None,
-        };
-        for (k, key) in keys.into_iter().enumerate() {
-            let key = key.unwrap_or_default();
-            if k >= key_count {
-                index.include.push(key);
-                continue;
-            }
-            let option = options.get(k).copied().unwrap_or(0);
-            let descending = option & 1 != 0;
-            let nulls_first = option & 2 != 0;
-            index.keys.push(IndexKey {
-                expr: key,
-                expression: !is_column.get(k).copied().unwrap_or(true),
-                opclass: opclasses.get(k).cloned().flatten(),
-                descending,
-                nulls_first: (nulls_first != descending).then_some(nulls_first),
-            });
-        }
-        table.indexes.push(index);
     }
 
     for row in &enum_rows {
@@ -455,6 +504,180 @@ pub fn read_with_timeout(
     stats.enums = schema.enums.len();
     stats.elapsed = started.elapsed();
     Ok((schema, stats))
+}
+
+/// Keywords and operator classes, to write index definitions as `pg_get_indexdef` does.
+struct Lookups {
+    keywords: std::collections::HashSet<String>,
+    /// Operator class oid -> (name as SQL, is the default for its type).
+    opclasses: HashMap<u32, (String, bool)>,
+}
+
+impl Lookups {
+    fn new(rows: &[postgres::Row]) -> Self {
+        let mut lookups = Lookups {
+            keywords: Default::default(),
+            opclasses: HashMap::new(),
+        };
+        for row in rows {
+            let kind: String = row.get("kind");
+            let name: String = row.get("name");
+            if kind == "k" {
+                lookups.keywords.insert(name);
+            } else {
+                lookups
+                    .opclasses
+                    .insert(row.get("oid"), (name, row.get("is_default")));
+            }
+        }
+        lookups
+    }
+
+    /// PostgreSQL's `quote_identifier`: quoted unless lower-case letters, digits and `_` (not
+    /// starting with a digit) and not a keyword that needs quoting.
+    fn quote(&self, ident: &str) -> String {
+        let safe = ident
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && ident
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !self.keywords.contains(ident);
+        if safe {
+            ident.to_string()
+        } else {
+            format!("\"{}\"", ident.replace('"', "\"\""))
+        }
+    }
+}
+
+/// One row of indexes.sql as an [`Index`]; `true` when its definition must still be fetched.
+fn index_from_row(
+    row: &postgres::Row,
+    table_oid: u32,
+    table: &QualifiedName,
+    names: &ColumnNames,
+    collations: &HashMap<(u32, i16), u32>,
+    lookups: &Lookups,
+) -> Result<(Index, bool), DbError> {
+    let index_name: String = row.get("index_name");
+    let attnums: Vec<i16> = row.get("attnums");
+    let opclasses: Vec<u32> = row.get("opclasses");
+    let options: Vec<i16> = row.get("options");
+    let index_collations: Vec<u32> = row.get("collations");
+    let mut expressions = row
+        .get::<_, Option<Vec<String>>>("expressions")
+        .unwrap_or_default()
+        .into_iter();
+    let key_count = usize::try_from(row.get::<_, i32>("key_count")).unwrap_or(0);
+    let column_name = |attnum: i16| {
+        names
+            .get(&(table_oid, attnum))
+            .cloned()
+            .ok_or_else(|| DbError::Catalog {
+                what: format!("index {index_name}"),
+                detail: format!("no column number {attnum} in {table}"),
+            })
+    };
+    let mut index = Index {
+        name: Some(index_name.clone()),
+        unique: row.get("indisunique"),
+        method: row.get("method"),
+        keys: Vec::with_capacity(key_count),
+        include: Vec::new(),
+        predicate: row.get("predicate"),
+        nulls_not_distinct: row.get("nulls_not_distinct"),
+        valid: row.get("indisvalid"),
+        definition: row.get("definition"),
+        pos: None,
+    };
+    let mut odd_collation = false;
+    let mut written_keys = Vec::with_capacity(attnums.len());
+    for (k, attnum) in attnums.iter().copied().enumerate() {
+        if k >= key_count {
+            let name = column_name(attnum)?;
+            written_keys.push(lookups.quote(&name));
+            index.include.push(name);
+            continue;
+        }
+        let option = options.get(k).copied().unwrap_or(0);
+        let descending = option & 1 != 0;
+        let nulls_first = option & 2 != 0;
+        let opclass = opclasses
+            .get(k)
+            .and_then(|oid| lookups.opclasses.get(oid))
+            .filter(|(_, is_default)| !is_default)
+            .map(|(name, _)| name.clone());
+        let (expr, expression) = if attnum == 0 {
+            let text = expressions.next().ok_or_else(|| DbError::Catalog {
+                what: format!("index {index_name}"),
+                detail: "fewer expressions than expression keys".into(),
+            })?;
+            (text, true)
+        } else {
+            let name = column_name(attnum)?;
+            let collation = index_collations.get(k).copied().unwrap_or(0);
+            if collation != 0 && Some(&collation) != collations.get(&(table_oid, attnum)) {
+                odd_collation = true;
+            }
+            let mut written = lookups.quote(&name);
+            if let Some(opclass) = &opclass {
+                written.push(' ');
+                written.push_str(opclass);
+            }
+            if index.method == "btree" {
+                match (descending, nulls_first) {
+                    (true, true) => written.push_str(" DESC"),
+                    (true, false) => written.push_str(" DESC NULLS LAST"),
+                    (false, true) => written.push_str(" NULLS FIRST"),
+                    (false, false) => {}
+                }
+            }
+            written_keys.push(written);
+            (name, false)
+        };
+        index.keys.push(IndexKey {
+            expr,
+            expression,
+            opclass,
+            descending,
+            nulls_first: (nulls_first != descending).then_some(nulls_first),
+        });
+    }
+    if index.definition.is_some() {
+        return Ok((index, false));
+    }
+    if odd_collation {
+        return Ok((index, true));
+    }
+    // What pg_get_indexdef prints for an index without expressions, predicate or options.
+    let key_count = index.keys.len();
+    let mut definition = format!(
+        "CREATE {}INDEX {} ON {}{}.{} USING {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        lookups.quote(&index_name),
+        if row.get::<_, bool>("on_partitioned") {
+            "ONLY "
+        } else {
+            ""
+        },
+        lookups.quote(&table.schema),
+        lookups.quote(&table.name),
+        lookups.quote(&index.method),
+        written_keys[..key_count].join(", ")
+    );
+    if written_keys.len() > key_count {
+        definition.push_str(&format!(
+            " INCLUDE ({})",
+            written_keys[key_count..].join(", ")
+        ));
+    }
+    if index.nulls_not_distinct {
+        definition.push_str(" NULLS NOT DISTINCT");
+    }
+    index.definition = Some(definition);
+    Ok((index, false))
 }
 
 fn table_for<'a>(
