@@ -994,3 +994,47 @@ tables:
         "the downgrade removed the added columns"
     );
 }
+
+#[test]
+fn partitioned_tables_get_plain_index_builds_and_direct_keys() {
+    let setup = r#"
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO events VALUES (1, '2024-02-02', 'a');
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  events:
+    columns:
+      id:   { type: bigint, nullable: false }
+      at:   { type: date, nullable: false }
+      kind: { type: text }
+      note: { type: text }
+    primary_key: [id, at]
+    indexes:
+      - { name: ix_events_kind, columns: [kind] }
+    unique:
+      - { name: uq_events_kind_at, columns: [kind, at] }
+"#;
+    let case = Case::new(setup, yaml);
+    let sql = case.round_trip(
+        &[
+            "missing_column public.events.note",
+            "missing_index public.events.ix_events_kind",
+            "missing_unique public.events.uq_events_kind_at",
+            "missing_primary_key public.events",
+        ],
+        &[],
+    );
+    // PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table: the plain build is
+    // written with its SHARE lock.
+    assert!(
+        sql.contains("CREATE INDEX IF NOT EXISTS ix_events_kind ON public.events"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("SHARE lock on public.events (blocks writes)"),
+        "{sql}"
+    );
+}

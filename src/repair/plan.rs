@@ -86,6 +86,7 @@ pub struct Step {
 pub enum LockLevel {
     AccessExclusive,
     ShareRowExclusive,
+    Share,
     ShareUpdateExclusive,
 }
 
@@ -94,6 +95,7 @@ impl LockLevel {
         match self {
             LockLevel::AccessExclusive => "ACCESS EXCLUSIVE",
             LockLevel::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockLevel::Share => "SHARE",
             LockLevel::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
         }
     }
@@ -101,7 +103,7 @@ impl LockLevel {
     pub fn blocks(self) -> &'static str {
         match self {
             LockLevel::AccessExclusive => "blocks reads and writes",
-            LockLevel::ShareRowExclusive => "blocks writes",
+            LockLevel::ShareRowExclusive | LockLevel::Share => "blocks writes",
             LockLevel::ShareUpdateExclusive => "blocks DDL and VACUUM, not reads or writes",
         }
     }
@@ -566,7 +568,10 @@ impl<'a> Planner<'a> {
             let table = &tables[&name];
             self.create_table(&name, table);
         }
-        // Indexes and foreign keys after every table exists.
+        // Indexes and foreign keys after every table exists (a partitioned table is left to the
+        // reader, whole).
+        let tables: BTreeMap<QualifiedName, Table> =
+            tables.into_iter().filter(|(_, t)| !t.partitioned).collect();
         for (name, table) in &tables {
             for index in &table.indexes {
                 self.create_index(name, index, &format!("index of new table {name}"));
@@ -987,8 +992,36 @@ impl<'a> Planner<'a> {
 
     /// Builds `index` concurrently, first dropping an INVALID index of the same name left by a
     /// failed concurrent build (`IF NOT EXISTS` would otherwise skip it and "succeed").
+    /// `true` for a partitioned table: PostgreSQL builds no index on one concurrently.
+    fn partitioned(&self, table: &QualifiedName) -> bool {
+        self.live_table(table)
+            .or_else(|| self.context.declared.tables.get(table))
+            .is_some_and(|t| t.partitioned)
+    }
+
     fn create_index(&mut self, table: &QualifiedName, index: &Index, why: &str) -> String {
         let name = self.index_name(table, index);
+        if self.partitioned(table) {
+            let sql = index_sql(table, &name, index).replacen(" CONCURRENTLY", "", 1);
+            let step = self.push(
+                Phase::Constraints,
+                sql,
+                format!(
+                    "build index {name} on the partitioned table {table} (partitioned tables cannot build concurrently)"
+                ),
+            );
+            step.hazards = vec![
+                lock(table, LockLevel::Share, false),
+                Hazard::TableScan {
+                    table: table.clone(),
+                },
+            ];
+            step.reverse = Some(format!(
+                "DROP INDEX IF EXISTS {};",
+                qualified(&table.schema, &name)
+            ));
+            return name;
+        }
         self.rebuild_invalid(table, &name);
         let sql = index_sql(table, &name, index);
         let step = self.push(
@@ -1265,8 +1298,51 @@ impl<'a> Planner<'a> {
     }
 
     /// A unique index built concurrently, then attached as a constraint (`USING INDEX`).
+    /// A unique key or primary key added directly (a partitioned table has no `USING INDEX`).
+    fn add_key_directly(
+        &mut self,
+        table: &QualifiedName,
+        name: &str,
+        definition: &str,
+        what: &str,
+    ) {
+        let t = table.to_sql();
+        let n = quote_ident(name);
+        let sql = do_block(
+            &format!("NOT {}", constraint_exists(table, name)),
+            &format!("ALTER TABLE {t} ADD CONSTRAINT {n} {definition}"),
+        );
+        let step = self.push(
+            Phase::Constraints,
+            sql,
+            format!(
+                "add {what} {name} on the partitioned table {table} (no concurrent build possible)"
+            ),
+        );
+        step.hazards = vec![
+            lock(table, LockLevel::AccessExclusive, false),
+            Hazard::TableScan {
+                table: table.clone(),
+            },
+        ];
+        step.reverse = Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};"));
+    }
+
     fn add_unique(&mut self, table: &QualifiedName, unique: &Unique) {
         let name = self.constraint_name(table, &unique.name, &unique.columns, "key");
+        if self.partitioned(table) {
+            let definition = format!(
+                "UNIQUE{} ({})",
+                if unique.nulls_not_distinct {
+                    " NULLS NOT DISTINCT"
+                } else {
+                    ""
+                },
+                column_list(&unique.columns)
+            );
+            self.add_key_directly(table, &name, &definition, "unique constraint");
+            return;
+        }
         let index = key_index(&unique.columns, unique.nulls_not_distinct);
         let index_name = Some(name.clone());
         self.create_index(
@@ -1282,6 +1358,11 @@ impl<'a> Planner<'a> {
 
     fn add_primary_key(&mut self, table: &QualifiedName, pk: &PrimaryKey) {
         let name = self.constraint_name(table, &pk.name, &[], "pkey");
+        if self.partitioned(table) {
+            let definition = format!("PRIMARY KEY ({})", column_list(&pk.columns));
+            self.add_key_directly(table, &name, &definition, "primary key");
+            return;
+        }
         // PRIMARY KEY USING INDEX would SET NOT NULL with a scan under ACCESS EXCLUSIVE:
         // prove NOT NULL first, the safe way.
         if let Some(live) = self.live_table(table) {
