@@ -136,10 +136,14 @@ pub fn render(
     ));
     let total = migration.applied().count();
     let mut number = 0;
+    let mut timeout_off = false;
     for part in parts(migration) {
         let indent = if part.outside_transaction {
             out.push_str("\n    with op.get_context().autocommit_block():\n");
-            out.push_str("        op.execute(\"SET statement_timeout = 0\")\n");
+            if !timeout_off {
+                out.push_str("        op.execute(\"SET statement_timeout = 0\")\n");
+                timeout_off = true;
+            }
             "        "
         } else {
             "    "

@@ -118,23 +118,25 @@ pub fn render(migration: &Migration, options: &RenderOptions) -> String {
     let parts = parts(migration);
     let total = migration.applied().count();
     let mut number = 0;
+    let mut timeout_off = false;
     for (i, part) in parts.iter().enumerate() {
         out.push('\n');
-        banner(
-            &mut out,
-            &if part.outside_transaction {
-                format!(
-                    "Part {} of {}: OUTSIDE A TRANSACTION (each statement commits on its own)",
-                    i + 1,
-                    parts.len()
-                )
-            } else {
-                format!("Part {} of {}: in one transaction", i + 1, parts.len())
-            },
-        );
+        let title = if part.outside_transaction {
+            format!(
+                "Part {} of {}: OUTSIDE A TRANSACTION (each statement commits on its own)",
+                i + 1,
+                parts.len()
+            )
+        } else {
+            format!("Part {} of {}: in one transaction", i + 1, parts.len())
+        };
+        banner_with(&mut out, &title, &part_summary(part));
         if part.outside_transaction {
-            // Concurrent index builds and validations can run long: no statement timeout.
-            out.push_str("SET statement_timeout = 0;\n");
+            if !timeout_off {
+                // Concurrent index builds and validations can run long: no statement timeout.
+                out.push_str("SET statement_timeout = 0;\n");
+                timeout_off = true;
+            }
         } else {
             out.push_str("BEGIN;\n");
         }
@@ -202,6 +204,46 @@ fn banner(out: &mut String, title: &str) {
     let rule = "=".repeat(94);
     push_comment(out, &rule);
     push_comment(out, title);
+    push_comment(out, &rule);
+}
+
+/// What a part holds, in a line: `enum values`, `index builds, validations`, ...
+pub(crate) fn part_summary(part: &Part) -> String {
+    use super::plan::Phase;
+    let mut kinds: Vec<&str> = Vec::new();
+    for step in &part.steps {
+        let kind = match step.phase {
+            Phase::EnumValues => {
+                "new enum values, first: a value is usable once its transaction commits"
+            }
+            Phase::Types => "types",
+            Phase::Tables => "tables",
+            Phase::Columns => "columns",
+            Phase::Alter => "defaults and nullability",
+            Phase::Replace | Phase::Constraints => "constraints added NOT VALID (no scan)",
+            Phase::Destructive => "destructive changes",
+            Phase::Indexes => "index builds (CONCURRENTLY cannot run in a transaction)",
+            Phase::Validate | Phase::LateValidate => {
+                "validations (scan without blocking writes, apart from the transaction's locks)"
+            }
+            Phase::NotNull => "SET NOT NULL",
+            Phase::KeyConstraints | Phase::LateForeignKeys => "constraints on the new indexes",
+            Phase::DropIndexes => "index drops",
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.join("; ")
+}
+
+fn banner_with(out: &mut String, title: &str, summary: &str) {
+    let rule = "=".repeat(94);
+    push_comment(out, &rule);
+    push_comment(out, title);
+    if !summary.is_empty() {
+        push_comment(out, &format!("  {summary}"));
+    }
     push_comment(out, &rule);
 }
 
