@@ -10,7 +10,15 @@ use std::process::Command;
 
 use crate::util::{driftlint, fresh_db, TestDb};
 
-const PSQL: &str = "/usr/bin/psql";
+/// psql from the scratch cluster's binaries (the server package ships it), else from PATH.
+fn psql_binary() -> PathBuf {
+    let bundled = crate::util::cluster().bindir().join("psql");
+    if bundled.is_file() {
+        bundled
+    } else {
+        PathBuf::from("psql")
+    }
+}
 
 struct Case {
     db: TestDb,
@@ -123,7 +131,7 @@ impl Case {
 }
 
 fn psql_file(url: &str, file: &Path) -> Result<String, String> {
-    let output = Command::new(PSQL)
+    let output = Command::new(psql_binary())
         .arg("-X")
         .arg("-q")
         .arg("-v")

@@ -652,8 +652,10 @@ impl<'a> Planner<'a> {
                 " (nullable for now: it is NOT NULL without a default on a table with rows)",
             );
         }
-        let mut hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
-        if has_rows && rewrites_on_add(column) {
+        let rewrites = has_rows && rewrites_on_add(column);
+        // A rewrite holds the lock for as long as it takes.
+        let mut hazards = vec![lock(table, LockLevel::AccessExclusive, !rewrites)];
+        if rewrites {
             hazards.push(Hazard::TableRewrite {
                 table: table.clone(),
             });

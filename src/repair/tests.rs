@@ -1081,3 +1081,30 @@ fn a_serial_column_without_its_sequence_gets_one_started_above_the_data() {
     assert!(sql[1].contains("setval('public.accounts_id_seq', GREATEST((SELECT COALESCE(max(id), 0) + 1 FROM public.accounts)"), "{}", sql[1]);
     assert_eq!(sql[2], "ALTER TABLE public.accounts ALTER COLUMN id SET DEFAULT nextval('public.accounts_id_seq'::regclass);");
 }
+
+#[test]
+fn a_volatile_default_on_a_table_with_rows_is_a_rewrite_under_the_lock() {
+    let t = qn("public", "t");
+    let live = schema(vec![table(t.clone(), vec![], Some(10))]);
+    let col = column("token", "uuid", false, Some("gen_random_uuid()"));
+    let d = vec![drift(
+        DriftKind::MissingColumn,
+        &t,
+        Some("token"),
+        Some(Object::Column(col)),
+        None,
+    )];
+    let m = plan_of(&d, &live, &live, false);
+    assert_eq!(m.steps[0].sql, "ALTER TABLE public.t ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid() NOT NULL;");
+    assert_eq!(
+        m.steps[0].hazards,
+        vec![
+            Hazard::Lock {
+                table: t.clone(),
+                level: LockLevel::AccessExclusive,
+                brief: false
+            },
+            Hazard::TableRewrite { table: t.clone() },
+        ]
+    );
+}
