@@ -856,7 +856,9 @@ pub fn apply(
                 if let Err(error) = result {
                     // A statement inside the file's own BEGIN block leaves it aborted.
                     let _ = client.batch_execute("ROLLBACK");
-                    return Err(failure_at(file, Some(statement), &error, fired));
+                    let mut failure = failure_at(file, Some(statement), &error, fired);
+                    point_inside(file, &mut failure, &error);
+                    return Err(failure);
                 }
             }
             Ok(())
@@ -884,6 +886,7 @@ pub fn apply_held(
             if failure.statement.is_none() && !failure.timed_out {
                 locate_by_probing(client, file, &error, timeout, &mut failure);
             }
+            point_inside(file, &mut failure, &error);
             Err(failure)
         }
     }
@@ -999,6 +1002,54 @@ fn failure_at(
         failure.span = Some(absolute..absolute + width);
     }
     failure
+}
+
+/// An error raised inside a DO block or function body: narrows the span from the whole
+/// statement to the inner statement PostgreSQL names (its internal query or the `SQL statement
+/// "..."` of the context), when that text appears in the statement.
+fn point_inside(file: &MigrationFile, failure: &mut Failure, error: &postgres::Error) {
+    let Some(db) = error.as_db_error() else {
+        return;
+    };
+    let Some(window) = failure.span.clone() else {
+        return;
+    };
+    let (inner, position) = match db.position() {
+        Some(postgres::error::ErrorPosition::Internal { position, query }) => {
+            (query.clone(), Some(*position))
+        }
+        Some(postgres::error::ErrorPosition::Original(_)) => return,
+        None => match db.where_().and_then(context_statement) {
+            Some(query) => (query, None),
+            None => return,
+        },
+    };
+    if inner.trim().is_empty() || window.len() <= inner.len() {
+        return;
+    }
+    let Some(found) = file.text[window.clone()].find(inner.as_str()) else {
+        return;
+    };
+    let start = window.start + found;
+    let (at, end) = match position {
+        Some(position) => {
+            let at = start + char_position_to_byte(&inner, position);
+            let width = file.text[at..].chars().next().map_or(1, char::len_utf8);
+            (at, at + width)
+        }
+        None => (start, start + inner.len()),
+    };
+    let (line, column) = line_column(&file.text, at);
+    failure.line = Some(line);
+    failure.column = Some(column);
+    failure.span = Some(at..end);
+}
+
+/// The statement text of a PL/pgSQL context (`SQL statement "ALTER TABLE ..."`).
+fn context_statement(context: &str) -> Option<String> {
+    let rest = context.split_once("SQL statement \"")?.1;
+    let end = rest.find("\"\n").or_else(|| rest.rfind('"'))?;
+    Some(rest[..end].to_string())
 }
 
 /// Runs `work` with a client-side deadline: past `timeout`, the running query is canceled
@@ -1519,6 +1570,19 @@ mod tests {
             "CREATE TABLE t (a int);\n".into(),
         );
         assert_eq!(plain.no_transaction_reason(150000), None);
+    }
+
+    #[test]
+    fn context_statement_reads_plpgsql_context() {
+        let context = "SQL statement \"ALTER TABLE t\n  ADD COLUMN b int\"\nPL/pgSQL function inline_code_block line 3 at SQL statement";
+        assert_eq!(
+            context_statement(context).as_deref(),
+            Some("ALTER TABLE t\n  ADD COLUMN b int")
+        );
+        assert_eq!(
+            context_statement("PL/pgSQL function f() line 3 at RAISE"),
+            None
+        );
     }
 
     #[test]

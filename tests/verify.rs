@@ -459,3 +459,23 @@ fn the_example_history_reruns_cleanly() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn verify_points_inside_a_do_block_at_the_failing_statement() {
+    let dir = write_files(&[(
+        "001_t.sql",
+        "CREATE TABLE IF NOT EXISTS t (a int);\nDO $$\nBEGIN\n    ALTER TABLE t ADD COLUMN b int;\nEND\n$$;\n",
+    )]);
+    let (code, json, stderr) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let error = &file_report(&json, "001_t.sql")["error"];
+    assert_eq!(
+        error["message"],
+        "column \"b\" of relation \"t\" already exists"
+    );
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(4), Some(5))
+    );
+    assert!(error["statement"].as_str().unwrap().starts_with("DO $$"));
+}
