@@ -287,7 +287,16 @@ pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
 /// Validates YAML text; `name` is how diagnostics call the file.
 pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
-    let doc: FileDoc = match serde_yaml_ng::from_str(source) {
+    // Both passes read the same text; on a large file they run side by side.
+    let (doc, located) = std::thread::scope(|scope| {
+        let locating = scope.spawn(|| Locator::build(source, &lines));
+        let doc = serde_yaml_ng::from_str::<FileDoc>(source);
+        let located = locating
+            .join()
+            .unwrap_or_else(|_| Err(("the YAML could not be read".to_string(), 0)));
+        (doc, located)
+    });
+    let doc: FileDoc = match doc {
         Ok(doc) => doc,
         Err(error) => {
             let offset = error
@@ -316,7 +325,7 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
             ));
         }
     };
-    let locator = Locator::build(source, &lines).map_err(|(message, offset)| {
+    let locator = located.map_err(|(message, offset)| {
         DeclaredError::invalid(
             InvalidKind::Yaml,
             message,
@@ -329,14 +338,12 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
         name,
         source,
         locator: &locator,
+        line_starts: &lines.starts,
     };
-    if let Some((path, span)) = locator.duplicates.first() {
+    if let Some((key, span)) = locator.duplicates.first() {
         return Err(builder.error(
             InvalidKind::Duplicate,
-            format!(
-                "the key `{}` is written twice",
-                path.last().map_or("", |s| s)
-            ),
+            format!("the key `{key}` is written twice"),
             Some("each key may appear once per mapping".into()),
             *span,
         ));
@@ -590,25 +597,51 @@ impl<'a> LineIndex<'a> {
 /// A span in the source: byte offset and length.
 type Span = (usize, usize);
 
+/// A key path, hashed: the root is [`ROOT`], a child is [`child`] of its parent's hash and its
+/// key (a sequence item's key is its index). Hashing keeps the locator small and fast on a
+/// 10,000-table file; a 64-bit collision between two paths of one file is not a practical concern.
+type PathHash = u64;
+
+const ROOT: PathHash = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over the parent's hash, a separator and the key.
+fn child(parent: PathHash, key: &str) -> PathHash {
+    let mut hash = ROOT;
+    let mut feed = |byte: u8| {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    parent.to_le_bytes().into_iter().for_each(&mut feed);
+    feed(0xff);
+    key.bytes().for_each(&mut feed);
+    hash
+}
+
+fn path_hash(path: &[String]) -> PathHash {
+    path.iter().fold(ROOT, |hash, key| child(hash, key))
+}
+
 /// Key path -> where the key and its value are written. Paths are the raw key strings, with
 /// sequence items as their index (`["tables", "prospects", "indexes", "0", "where"]`).
 #[derive(Debug, Default)]
 struct Locator {
-    keys: HashMap<Vec<String>, Span>,
-    values: HashMap<Vec<String>, Span>,
-    duplicates: Vec<(Vec<String>, Span)>,
+    keys: HashMap<PathHash, Span>,
+    values: HashMap<PathHash, Span>,
+    /// Keys written twice in one mapping: the key and where it is written the second time.
+    duplicates: Vec<(String, Span)>,
 }
 
 enum Frame {
     Map {
-        path: Vec<String>,
-        key: Option<String>,
-        seen: HashSet<String>,
+        path: PathHash,
+        /// The current key's path, between a key and the end of its value.
+        key: Option<PathHash>,
+        seen: HashSet<PathHash>,
         /// A block mapping's start mark is unreliable: its position is taken from its first key.
         placed: bool,
     },
     Seq {
-        path: Vec<String>,
+        path: PathHash,
         index: usize,
     },
 }
@@ -625,22 +658,14 @@ impl LocatorBuilder<'_, '_> {
     }
 
     /// The path of the node that starts now, and whether it is a mapping key.
-    fn next_path(&self) -> (Vec<String>, bool) {
+    fn next_path(&self) -> (PathHash, bool) {
         match self.stack.last() {
-            None => (Vec::new(), false),
+            None => (ROOT, false),
             Some(Frame::Map { path, key, .. }) => match key {
-                None => (path.clone(), true),
-                Some(key) => {
-                    let mut path = path.clone();
-                    path.push(key.clone());
-                    (path, false)
-                }
+                None => (*path, true),
+                Some(key) => (*key, false),
             },
-            Some(Frame::Seq { path, index }) => {
-                let mut path = path.clone();
-                path.push(index.to_string());
-                (path, false)
-            }
+            Some(Frame::Seq { path, index }) => (child(*path, &index.to_string()), false),
         }
     }
 
@@ -666,22 +691,19 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
                 let len = value.len().max(1) + if quoted { 2 } else { 0 };
                 let (path, is_key) = self.next_path();
                 if is_key {
-                    let mut key_path = path.clone();
-                    key_path.push(value.clone());
+                    let key_path = child(path, &value);
                     if let Some(Frame::Map {
                         key, seen, placed, ..
                     }) = self.stack.last_mut()
                     {
-                        if !seen.insert(value.clone()) {
-                            self.locator
-                                .duplicates
-                                .push((key_path.clone(), (offset, len)));
+                        if !seen.insert(key_path) {
+                            self.locator.duplicates.push((value, (offset, len)));
                         }
                         if !*placed {
                             *placed = true;
                             self.locator.values.insert(path, (offset, len));
                         }
-                        *key = Some(value);
+                        *key = Some(key_path);
                     }
                     self.locator.keys.entry(key_path).or_insert((offset, len));
                 } else {
@@ -700,10 +722,7 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
                 let (path, _) = self.next_path();
                 let flow = self.lines.text[offset..].starts_with('{');
                 if flow {
-                    self.locator
-                        .values
-                        .entry(path.clone())
-                        .or_insert((offset, 1));
+                    self.locator.values.entry(path).or_insert((offset, 1));
                 }
                 self.stack.push(Frame::Map {
                     path,
@@ -714,10 +733,7 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
             }
             Event::SequenceStart(..) => {
                 let (path, _) = self.next_path();
-                self.locator
-                    .values
-                    .entry(path.clone())
-                    .or_insert((offset, 1));
+                self.locator.values.entry(path).or_insert((offset, 1));
                 self.stack.push(Frame::Seq { path, index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -746,22 +762,28 @@ impl Locator {
 
     /// The key at `path`, else its value, else the closest enclosing node.
     fn key(&self, path: &[String]) -> Span {
-        let mut path = path.to_vec();
+        let mut path = path;
         while !path.is_empty() {
-            if let Some(span) = self.keys.get(&path).or_else(|| self.values.get(&path)) {
+            let hash = path_hash(path);
+            if let Some(span) = self.keys.get(&hash).or_else(|| self.values.get(&hash)) {
                 return *span;
             }
-            path.pop();
+            path = &path[..path.len() - 1];
         }
         (0, 1)
     }
 
     /// The value at `path`, else its key, else the closest enclosing node.
     fn value(&self, path: &[String]) -> Span {
-        match self.values.get(path) {
+        match self.values.get(&path_hash(path)) {
             Some(span) => *span,
             None => self.key(path),
         }
+    }
+
+    /// `true` when the key at `path` is written.
+    fn has_key(&self, path: &[String]) -> bool {
+        self.keys.contains_key(&path_hash(path))
     }
 }
 
@@ -772,6 +794,8 @@ struct Builder<'a> {
     name: &'a str,
     source: &'a str,
     locator: &'a Locator,
+    /// Byte offsets of line starts, for positions.
+    line_starts: &'a [usize],
 }
 
 fn path(parts: &[&str]) -> Vec<String> {
@@ -791,12 +815,12 @@ impl Builder<'_> {
     }
 
     fn pos(&self, span: Span) -> Pos {
-        let before = &self.source[..span.0.min(self.source.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let offset = span.0.min(self.source.len());
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let line_start = self.line_starts[line.saturating_sub(1)];
         Pos {
             line,
-            column: before[line_start..].chars().count() + 1,
+            column: self.source[line_start..offset].chars().count() + 1,
         }
     }
 
@@ -933,7 +957,7 @@ impl Builder<'_> {
             schema.tables.insert(name, table);
         }
 
-        self.check_names(&schema, &doc)?;
+        self.check_names(&doc, &default_schema)?;
         self.check_foreign_keys(&schema, &doc, &default_schema)?;
 
         Ok(Declared {
@@ -1155,7 +1179,7 @@ impl Builder<'_> {
             }
             if column.references.is_none() {
                 for k in ["on_delete", "on_update"] {
-                    if self.locator.keys.contains_key(&sub(k)) {
+                    if self.locator.has_key(&sub(k)) {
                         return Err(self.error(
                             InvalidKind::Value,
                             format!("`{k}` without `references` on column {column_name}"),
@@ -1523,120 +1547,68 @@ impl Builder<'_> {
 
     /// Index names are unique per schema (shared with primary key and unique constraints);
     /// constraint names are unique per table.
-    fn check_names(&self, schema: &Schema, doc: &FileDoc) -> Result<(), DeclaredError> {
-        let mut relation_names: HashMap<(String, String), ()> = HashMap::new();
-        for (key, _) in &doc.tables.0 {
-            let at = path(&["tables", key]);
-            let Ok(name) = self.qualified(key, &schema_default(schema, doc), &at, "table") else {
+    fn check_names(&self, doc: &FileDoc, default_schema: &str) -> Result<(), DeclaredError> {
+        let mut relation_names: HashSet<(String, String)> = HashSet::new();
+        for (key, table) in &doc.tables.0 {
+            let Ok(name) = self.qualified(key, default_schema, &path(&["tables", key]), "table")
+            else {
                 continue;
             };
-            let Some(table) = schema.tables.get(&name) else {
-                continue;
-            };
+            // (name, where it is written, whether it also names an index)
+            let mut named: Vec<(&str, Vec<String>, bool)> = Vec::new();
+            if let Some(PrimaryKeyDoc::Named(NamedColumnsDoc {
+                name: Some(pk_name),
+                ..
+            })) = &table.primary_key
+            {
+                named.push((pk_name, path(&["tables", key, "primary_key", "name"]), true));
+            }
+            let lists: [(&str, Vec<Option<&String>>, bool); 4] = [
+                (
+                    "indexes",
+                    table.indexes.iter().map(|i| i.name.as_ref()).collect(),
+                    true,
+                ),
+                (
+                    "unique",
+                    table.unique.iter().map(|u| u.name.as_ref()).collect(),
+                    true,
+                ),
+                (
+                    "foreign_keys",
+                    table.foreign_keys.iter().map(|f| f.name.as_ref()).collect(),
+                    false,
+                ),
+                (
+                    "checks",
+                    table.checks.iter().map(|c| c.name.as_ref()).collect(),
+                    false,
+                ),
+            ];
             let mut constraint_names: HashSet<&str> = HashSet::new();
-            for (i, index) in table.indexes.iter().enumerate() {
-                if let Some(n) = &index.name {
-                    let at = path(&["tables", key, "indexes", &i.to_string(), "name"]);
-                    if relation_names
-                        .insert((table.name.schema.clone(), n.clone()), ())
-                        .is_some()
-                    {
-                        return Err(self.error(
-                            InvalidKind::Duplicate,
-                            format!(
-                                "the index name `{n}` is used twice in schema {}",
-                                table.name.schema
-                            ),
-                            Some("index names are unique per schema in PostgreSQL".into()),
-                            self.locator.value(&at),
-                        ));
+            for (list, names, makes_index) in &lists {
+                for (i, item) in names.iter().enumerate() {
+                    if let Some(item) = item {
+                        let at = path(&["tables", key, list, &i.to_string(), "name"]);
+                        named.push((item.as_str(), at, *makes_index));
                     }
                 }
             }
-            let constraint_list: Vec<(Option<&str>, Vec<String>, bool)> = table
-                .primary_key
-                .iter()
-                .map(|pk| {
-                    (
-                        pk.name.as_deref(),
-                        path(&["tables", key, "primary_key", "name"]),
-                        true,
-                    )
-                })
-                .chain(
-                    table
-                        .uniques
-                        .iter()
-                        .filter(|u| u.name.is_some())
-                        .enumerate()
-                        .map(|(i, u)| {
-                            let position = doc_index_of_named_unique(doc, key, i);
-                            (
-                                u.name.as_deref(),
-                                path(&["tables", key, "unique", &position.to_string(), "name"]),
-                                true,
-                            )
-                        }),
-                )
-                .chain(
-                    table
-                        .foreign_keys
-                        .iter()
-                        .filter(|f| f.name.is_some())
-                        .enumerate()
-                        .map(|(i, f)| {
-                            let position = doc_index_of_named(doc, key, "foreign_keys", i);
-                            (
-                                f.name.as_deref(),
-                                path(&[
-                                    "tables",
-                                    key,
-                                    "foreign_keys",
-                                    &position.to_string(),
-                                    "name",
-                                ]),
-                                false,
-                            )
-                        }),
-                )
-                .chain(
-                    table
-                        .checks
-                        .iter()
-                        .filter(|c| c.name.is_some())
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let position = doc_index_of_named(doc, key, "checks", i);
-                            (
-                                c.name.as_deref(),
-                                path(&["tables", key, "checks", &position.to_string(), "name"]),
-                                false,
-                            )
-                        }),
-                )
-                .collect();
-            for (n, at, makes_index) in constraint_list {
-                let Some(n) = n else { continue };
-                if !constraint_names.insert(n) {
+            for (item, at, makes_index) in named {
+                let is_index = at.get(2).map(String::as_str) == Some("indexes");
+                if !is_index && !constraint_names.insert(item) {
                     return Err(self.error(
                         InvalidKind::Duplicate,
-                        format!(
-                            "the constraint name `{n}` is used twice on table {}",
-                            table.name
-                        ),
-                        None,
+                        format!("the constraint name `{item}` is used twice on table {name}"),
+                        Some("constraint names are unique per table in PostgreSQL".into()),
                         self.locator.value(&at),
                     ));
                 }
-                if makes_index
-                    && relation_names
-                        .insert((table.name.schema.clone(), n.to_string()), ())
-                        .is_some()
-                {
+                if makes_index && !relation_names.insert((name.schema.clone(), item.to_string())) {
                     return Err(self.error(
                         InvalidKind::Duplicate,
-                        format!("the name `{n}` is used twice in schema {} (primary key and unique constraints create an index of that name)", table.name.schema),
-                        Some("index names are unique per schema in PostgreSQL".into()),
+                        format!("the name `{item}` is used twice in schema {}", name.schema),
+                        Some("index names are unique per schema in PostgreSQL, and primary key and unique constraints create an index of their name".into()),
                         self.locator.value(&at),
                     ));
                 }
@@ -1755,49 +1727,6 @@ impl Builder<'_> {
         }
         Ok(())
     }
-}
-
-/// The default schema as the file declares it.
-fn schema_default(_schema: &Schema, doc: &FileDoc) -> String {
-    doc.schema.clone().unwrap_or_else(|| "public".into())
-}
-
-/// The position in the YAML `unique:` list of the `n`-th named unique constraint.
-fn doc_index_of_named_unique(doc: &FileDoc, key: &str, n: usize) -> usize {
-    doc.tables
-        .0
-        .iter()
-        .find(|(k, _)| k == key)
-        .and_then(|(_, t)| {
-            t.unique
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| u.name.is_some())
-                .nth(n)
-                .map(|(i, _)| i)
-        })
-        .unwrap_or(0)
-}
-
-/// The position in a YAML `foreign_keys:` or `checks:` list of its `n`-th named item.
-fn doc_index_of_named(doc: &FileDoc, key: &str, list: &str, n: usize) -> usize {
-    doc.tables
-        .0
-        .iter()
-        .find(|(k, _)| k == key)
-        .and_then(|(_, t)| {
-            let names: Vec<bool> = match list {
-                "foreign_keys" => t.foreign_keys.iter().map(|f| f.name.is_some()).collect(),
-                _ => t.checks.iter().map(|c| c.name.is_some()).collect(),
-            };
-            names
-                .iter()
-                .enumerate()
-                .filter(|(_, named)| **named)
-                .nth(n)
-                .map(|(i, _)| i)
-        })
-        .unwrap_or(0)
 }
 
 /// `true` when `columns` (in any order) are the table's primary key, a unique constraint, or a
