@@ -158,10 +158,7 @@ impl Diagnostic for ApplyError {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let span = self.failure.span.clone()?;
-        let label = match &self.failure.sqlstate {
-            Some(state) => format!("SQLSTATE {state}"),
-            None => "here".to_string(),
-        };
+        let label = "fails here".to_string();
         Some(Box::new(std::iter::once(
             miette::LabeledSpan::new_with_span(Some(label), SourceSpan::from(span)),
         )))

@@ -595,11 +595,14 @@ fn write_human(
     }
     let mut line = format!(
         "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
-        summary.verified, summary.ok, summary.not_rerunnable, summary.changes_on_rerun
+        summary.verified - summary.failed,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun
     );
     if summary.failed > 0 {
         line.push_str(&format!(
-            "; stopped at a file that fails on its first run ({} file(s) not run)",
+            "; stopped at a file that fails on its first run ({} later file(s) not run)",
             summary.not_run
         ));
     }
