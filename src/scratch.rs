@@ -120,17 +120,26 @@ impl Watchdog {
     }
 }
 
-/// Stops the postmaster of `$1` (its data directory is `$1/data`) once stdin closes, then
-/// removes `$1`. Runs as the invoking user (root may signal the `postgres`-owned server).
+/// Once stdin closes: stops initdb (its pid is in `$1/initdb.pid` while it runs) and the server
+/// (`$1/data/postmaster.pid`; negative while initdb's bootstrap backend runs), then removes `$1`,
+/// again until it stays gone. Runs as the invoking user (root may signal `postgres` processes).
 const WATCHDOG_SCRIPT: &str = r#"trap '' INT TERM HUP
 cat >/dev/null
-pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null)
-if [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null; then
-  i=0
-  while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 200 ]; do sleep 0.05; i=$((i+1)); done
-  kill -KILL "$pid" 2>/dev/null
-fi
-rm -rf "$1"
+n=0
+while [ -e "$1" ] && [ "$n" -lt 100 ]; do
+  for pidfile in "$1/initdb.pid" "$1/data/postmaster.pid"; do
+    pid=$(head -n 1 "$pidfile" 2>/dev/null)
+    pid=${pid#-}
+    case "$pid" in ''|*[!0-9]*) continue ;; esac
+    kill -QUIT "$pid" 2>/dev/null || continue
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  rm -rf "$1" 2>/dev/null
+  n=$((n+1))
+  if [ -e "$1" ]; then sleep 0.1; fi
+done
 "#;
 
 impl Cluster {
@@ -204,7 +213,7 @@ impl Cluster {
     }
 
     fn init(&self, run_as: Option<(u32, u32)>) -> Result<(), ScratchError> {
-        let output = self
+        let child = self
             .command("initdb", run_as)
             .arg("-D")
             .arg(self.data_dir())
@@ -218,8 +227,17 @@ impl Cluster {
                 "--locale=C",
                 "--no-sync",
             ])
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| ScratchError::io("run initdb", e))?;
+        // For the watchdog: initdb outlives a killed parent and must be stopped too.
+        let pidfile = self.dir.join("initdb.pid");
+        let _ = fs::write(&pidfile, child.id().to_string());
+        let output = child
+            .wait_with_output()
+            .map_err(|e| ScratchError::io("run initdb", e))?;
+        let _ = fs::remove_file(&pidfile);
         if !output.status.success() {
             return Err(ScratchError::Start {
                 program: "initdb".into(),
@@ -332,8 +350,11 @@ pub fn install_interrupt_handler() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
+            // Holding stderr keeps the main thread, whose queries fail as the servers stop,
+            // from printing that failure and exiting with code 2 first.
+            let mut stderr = std::io::stderr().lock();
             stop_all();
-            eprintln!("interrupted");
+            let _ = writeln!(stderr, "interrupted");
             std::process::exit(130);
         });
     });
@@ -527,11 +548,18 @@ fn remove_stale_clusters(base: &Path) {
         if !dir.is_dir() || !is_stale(&dir) {
             continue;
         }
-        let pid = fs::read_to_string(dir.join("data").join("postmaster.pid"))
-            .ok()
-            .and_then(|text| text.lines().next().map(str::trim).map(str::to_string));
-        if let Some(pid) = pid.filter(|p| p.chars().all(|c| c.is_ascii_digit())) {
-            signal_and_wait(&pid);
+        for pidfile in [
+            dir.join("initdb.pid"),
+            dir.join("data").join("postmaster.pid"),
+        ] {
+            let pid = fs::read_to_string(pidfile).ok().and_then(|text| {
+                let first = text.lines().next()?.trim().trim_start_matches('-');
+                (!first.is_empty() && first.chars().all(|c| c.is_ascii_digit()))
+                    .then(|| first.to_string())
+            });
+            if let Some(pid) = pid {
+                signal_and_wait(&pid);
+            }
         }
         let _ = fs::remove_dir_all(&dir);
     }

@@ -693,3 +693,143 @@ fn wrong_or_missing_password_is_an_auth_error_that_never_shows_the_password() {
     assert!(stderr.contains("authentication failed"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The scratch cluster of a `driftlint` process is removed however that process ends
+
+/// Kills the child if a test fails before it does.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `driftlint check --migrations DIR` on the given migration, running in the background.
+fn driftlint_replaying(dir: &std::path::Path, migration: &str) -> KillOnDrop {
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(migrations.join("001_migration.sql"), migration).unwrap();
+    let schema = dir.join("schema.yaml");
+    std::fs::write(&schema, "version: 1\ntables: {}\n").unwrap();
+    KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("driftlint"))
+            .args(["check", "--schema"])
+            .arg(&schema)
+            .arg("--migrations")
+            .arg(&migrations)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Waits (bounded, not a timing assertion) for a cluster directory of process `pid` holding
+/// `file`.
+fn cluster_dir_of(pid: u32, file: &str) -> std::path::PathBuf {
+    let prefix = format!("{pid}-");
+    for _ in 0..6000 {
+        let found = std::fs::read_dir("/tmp/driftlint-scratch")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+                    && p.join(file).exists()
+            });
+        if let Some(dir) = found {
+            return dir;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("no scratch cluster of driftlint {pid} with {file}");
+}
+
+/// The postmaster's pid once the server runs (the first line of postmaster.pid is positive;
+/// it is negative while initdb's bootstrap backend runs).
+fn postmaster_pid(cluster_dir: &std::path::Path) -> String {
+    for _ in 0..1200 {
+        let text =
+            std::fs::read_to_string(cluster_dir.join("data/postmaster.pid")).unwrap_or_default();
+        let first = text.lines().next().unwrap_or("").trim().to_string();
+        if !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {
+            return first;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no postmaster in {}", cluster_dir.display());
+}
+
+fn gone_eventually(path: &std::path::Path) -> bool {
+    for _ in 0..600 {
+        if !path.exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_stops_the_scratch_cluster_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = driftlint_replaying(dir.path(), "SELECT pg_sleep(600);\n");
+    let cluster_dir = cluster_dir_of(child.0.id(), ".s.PGSQL.5432");
+    let postmaster = postmaster_pid(&cluster_dir);
+    signal(child.0.id(), "-INT");
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        !cluster_dir.exists(),
+        "cluster directory removed before exit"
+    );
+    assert!(
+        !std::path::Path::new("/proc").join(&postmaster).exists(),
+        "postmaster stopped"
+    );
+}
+
+#[test]
+fn a_killed_process_leaves_no_cluster_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = driftlint_replaying(dir.path(), "SELECT pg_sleep(600);\n");
+    let cluster_dir = cluster_dir_of(child.0.id(), ".s.PGSQL.5432");
+    let postmaster = postmaster_pid(&cluster_dir);
+    signal(child.0.id(), "-KILL");
+    child.0.wait().unwrap();
+    // No handler runs on SIGKILL: the watchdog notices the closed pipe and cleans up.
+    assert!(
+        gone_eventually(&cluster_dir),
+        "cluster directory removed by the watchdog"
+    );
+    assert!(
+        gone_eventually(&std::path::Path::new("/proc").join(&postmaster)),
+        "postmaster stopped"
+    );
+}
+
+#[test]
+fn a_process_killed_during_initdb_leaves_no_cluster_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = driftlint_replaying(dir.path(), "SELECT 1;\n");
+    let cluster_dir = cluster_dir_of(child.0.id(), "initdb.pid");
+    signal(child.0.id(), "-KILL");
+    child.0.wait().unwrap();
+    assert!(
+        gone_eventually(&cluster_dir),
+        "cluster directory removed by the watchdog"
+    );
+}
