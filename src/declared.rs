@@ -1097,7 +1097,13 @@ impl Builder<'_> {
                             self.locator.value(&sub("default")),
                         ));
                     }
-                    Some(sql)
+                    // PostgreSQL does not store `DEFAULT NULL`: it is no default.
+                    let null = sql.split("::").next().is_some_and(|head| {
+                        head.trim()
+                            .trim_matches(|c| c == '(' || c == ')')
+                            .eq_ignore_ascii_case("null")
+                    });
+                    (!null).then_some(sql)
                 }
                 None => None,
             };
@@ -2289,6 +2295,25 @@ tables:
         assert!(!ignore.skips_undeclared(&QualifiedName::new("public", "migrations")));
         assert!(!ignore.is_listed(&QualifiedName::new("public", "alembic_version")));
         err_at("version: 1\nignore: [ok, \"bad[\"]\n", 2, "\"bad");
+    }
+
+    #[test]
+    fn a_comma_inside_a_flow_mapping_gets_a_quoting_hint() {
+        let yaml = "version: 1\ntables:\n  t:\n    columns:\n      a: { type: numeric(12,2) }\n";
+        let error = err_at(yaml, 5, "2)");
+        assert_eq!(error.kind(), Some(InvalidKind::Yaml));
+        let help = error.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(help.contains("\"numeric(12,2)\""), "{help}");
+    }
+
+    #[test]
+    fn default_null_is_no_default() {
+        for written in ["NULL", "null", "NULL::text", "(NULL)"] {
+            let yaml = format!("version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: \"{written}\" }}\n");
+            let declared = ok(&yaml);
+            let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+            assert_eq!(t.columns[0].default, None, "{written}");
+        }
     }
 
     #[test]

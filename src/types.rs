@@ -57,11 +57,15 @@ pub fn serial_base(canonical: &str) -> Option<&'static str> {
 /// assert_eq!(canonical("int[][]").unwrap(), "integer[]");
 /// ```
 pub fn canonical(spelling: &str) -> Result<String, TypeError> {
-    let tokens = tokenize(spelling)?;
+    let (tokens, raw) = tokenize(spelling)?;
     if tokens.is_empty() {
         return Err(error("the type is empty"));
     }
-    let mut parser = TypeParser { tokens, pos: 0 };
+    let mut parser = TypeParser {
+        tokens,
+        raw,
+        pos: 0,
+    };
     let base = parser.base()?;
     let mut array = false;
     loop {
@@ -124,8 +128,10 @@ impl Token {
     }
 }
 
-fn tokenize(input: &str) -> Result<Vec<Token>, TypeError> {
+/// The tokens of a type spelling, with each token's text as written.
+fn tokenize(input: &str) -> Result<(Vec<Token>, Vec<String>), TypeError> {
     let mut tokens = Vec::new();
+    let mut raw = Vec::new();
     let mut chars = input.chars().peekable();
     while let Some(&c) = chars.peek() {
         if c.is_whitespace() {
@@ -147,6 +153,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, TypeError> {
             if ident.is_empty() {
                 return Err(error("a quoted type name is empty"));
             }
+            raw.push(format!("\"{}\"", ident.replace('"', "\"\"")));
             tokens.push(Token::Quoted(ident));
         } else if c.is_ascii_digit() || (c == '-' && tokens.last() == Some(&Token::Punct(','))) {
             let mut number = String::new();
@@ -160,34 +167,45 @@ fn tokenize(input: &str) -> Result<Vec<Token>, TypeError> {
                     break;
                 }
             }
+            raw.push(number.clone());
             tokens.push(Token::Number(number));
         } else if c.is_alphabetic() || c == '_' {
             let mut word = String::new();
             while let Some(&d) = chars.peek() {
                 if d.is_alphanumeric() || d == '_' || d == '$' {
-                    word.extend(d.to_lowercase());
+                    word.push(d);
                     chars.next();
                 } else {
                     break;
                 }
             }
-            tokens.push(Token::Word(word));
+            raw.push(word.clone());
+            tokens.push(Token::Word(word.to_lowercase()));
+            continue;
         } else if matches!(c, '(' | ')' | '[' | ']' | ',' | '.') {
+            raw.push(c.to_string());
             tokens.push(Token::Punct(c));
             chars.next();
         } else {
             return Err(error(format!("unexpected `{c}` in a type name")));
         }
     }
-    Ok(tokens)
+    Ok((tokens, raw))
 }
 
 struct TypeParser {
     tokens: Vec<Token>,
+    /// The text of each token as written.
+    raw: Vec<String>,
     pos: usize,
 }
 
 impl TypeParser {
+    /// The current token as written (`Point`, not `point`).
+    fn raw_word(&self) -> String {
+        self.raw.get(self.pos).cloned().unwrap_or_default()
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -476,13 +494,31 @@ impl TypeParser {
         if parts.len() > 2 {
             return Err(error("a type name has at most two parts: schema.type"));
         }
-        if self.peek() == Some(&Token::Punct('(')) {
-            // Extension types may take modifiers (`vector(3)`, `geometry(Point,4326)` is not
-            // supported); keep numeric ones as written.
-            let modifiers = self.modifiers()?.unwrap_or_default();
+        if self.eat_punct('(') {
+            // Extension types take modifiers of their own (`vector(3)`, `geometry(Point,4326)`):
+            // kept as written, without spaces.
+            let mut modifiers = Vec::new();
+            loop {
+                match self.tokens.get(self.pos).cloned() {
+                    Some(Token::Punct(')')) => {
+                        self.pos += 1;
+                        break;
+                    }
+                    Some(Token::Punct(',')) => self.pos += 1,
+                    Some(Token::Number(n)) => {
+                        modifiers.push(n);
+                        self.pos += 1;
+                    }
+                    Some(Token::Word(_)) | Some(Token::Quoted(_)) => {
+                        // Words keep the case they were written in (PostGIS prints `Point`).
+                        modifiers.push(self.raw_word());
+                        self.pos += 1;
+                    }
+                    _ => return Err(error("a type modifier list `(` is not closed with `)`")),
+                }
+            }
             let name = qualified_type(parts);
-            let list: Vec<String> = modifiers.iter().map(|m| m.to_string()).collect();
-            return Ok(format!("{name}({})", list.join(",")));
+            return Ok(format!("{name}({})", modifiers.join(",")));
         }
         Ok(qualified_type(parts))
     }
@@ -699,6 +735,11 @@ mod tests {
             "billing.currency_code",
         );
         all_equal(&["citext"], "citext");
+        all_equal(&["vector(3)", "VECTOR( 3 )"], "vector(3)");
+        all_equal(
+            &["geometry(Point,4326)", "geometry(Point, 4326)"],
+            "geometry(Point,4326)",
+        );
         // A user type named like a keyword must stay quoted.
         assert_eq!(canon("\"user\""), "\"user\"");
         assert_eq!(canon("\"a b\""), "\"a b\"");
