@@ -117,17 +117,6 @@ pub fn column_nullable(table: &QualifiedName, column: &str) -> String {
     )
 }
 
-/// `conkey`-style array of the attribute numbers of `columns` in `table`, in order.
-pub fn attnums(table: &QualifiedName, columns: &[String]) -> String {
-    let names: Vec<String> = columns.iter().map(|c| quote_literal(c)).collect();
-    format!(
-        "ARRAY(SELECT a.attnum FROM unnest(ARRAY[{}]::text[]) WITH ORDINALITY AS k(name, ord) \
-         JOIN pg_catalog.pg_attribute a ON a.attrelid = {} AND a.attname = k.name ORDER BY k.ord)",
-        names.join(", "),
-        regclass(table)
-    )
-}
-
 /// `a, "user", "a b"`: a column list.
 pub fn column_list(columns: &[String]) -> String {
     columns

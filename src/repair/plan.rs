@@ -19,8 +19,8 @@ use crate::model::{
 };
 
 use super::names::{
-    attnums, choose_name, column_list, column_nullable, columns_in_expression, constraint_exists,
-    do_block, invalid_index_exists, qualified, regclass, type_exists,
+    choose_name, column_list, column_nullable, columns_in_expression, constraint_exists, do_block,
+    invalid_index_exists, qualified, regclass, type_exists,
 };
 
 /// What the planner knows besides the drift list.
@@ -36,8 +36,10 @@ pub struct PlanContext<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Migration {
     pub steps: Vec<Step>,
-    /// One line per drift item the migration addresses, for the file header.
+    /// One line per drift item the migration repairs, for the file header.
     pub repairs: Vec<String>,
+    /// One line per drift item whose statements are all held back (commented out).
+    pub held: Vec<String>,
 }
 
 impl Migration {
@@ -195,6 +197,7 @@ struct Planner<'a> {
     context: &'a PlanContext<'a>,
     steps: Vec<Step>,
     repairs: Vec<String>,
+    held: Vec<String>,
     /// (schema, name) of relations and constraints that exist or will: new names avoid them.
     taken: BTreeSet<(String, String)>,
     new_tables: BTreeSet<QualifiedName>,
@@ -230,6 +233,7 @@ impl<'a> Planner<'a> {
             context,
             steps: Vec::new(),
             repairs: Vec::new(),
+            held: Vec::new(),
             taken,
             new_tables: BTreeSet::new(),
             new_enums: BTreeSet::new(),
@@ -243,6 +247,7 @@ impl<'a> Planner<'a> {
         Migration {
             steps: self.steps,
             repairs: self.repairs,
+            held: self.held,
         }
     }
 
@@ -317,115 +322,123 @@ impl<'a> Planner<'a> {
             if on_new_table {
                 continue;
             }
-            match (d.kind, &d.declared, &d.live) {
-                (DriftKind::MissingTable | DriftKind::MissingEnum, ..)
-                | (DriftKind::MissingEnumValue, ..) => {}
-                (DriftKind::MissingColumn, Some(Object::Column(c)), _) => {
-                    self.repaired(d);
-                    self.missing_column(&d.table, c);
+            let (steps_before, lines_before) = (self.steps.len(), self.repairs.len());
+            self.repair_one(d);
+            let new_steps = &self.steps[steps_before..];
+            if !new_steps.is_empty() && new_steps.iter().all(|s| s.commented_out.is_some()) {
+                let lines: Vec<String> = self.repairs.drain(lines_before..).collect();
+                self.held.extend(lines);
+            }
+        }
+    }
+
+    /// Plans the repair of one drift item (not a new table or enum, planned together above).
+    fn repair_one(&mut self, d: &Drift) {
+        match (d.kind, &d.declared, &d.live) {
+            (DriftKind::MissingTable | DriftKind::MissingEnum, ..)
+            | (DriftKind::MissingEnumValue, ..) => {}
+            (DriftKind::MissingColumn, Some(Object::Column(c)), _) => {
+                self.repaired(d);
+                self.missing_column(&d.table, c);
+            }
+            (DriftKind::MissingIndex, Some(Object::Index(i)), _) => {
+                self.repaired(d);
+                self.create_index(&d.table, i, "");
+            }
+            (DriftKind::MissingForeignKey, Some(Object::ForeignKey(fk)), _) => {
+                self.repaired(d);
+                self.add_foreign_key(&d.table, fk);
+            }
+            (DriftKind::MissingCheck, Some(Object::Check(check)), live) => {
+                self.repaired(d);
+                if let Some(Object::Check(live)) = live {
+                    // Same name, other expression: replace it in the same transaction.
+                    self.drop_changed_check(&d.table, live);
                 }
-                (DriftKind::MissingIndex, Some(Object::Index(i)), _) => {
-                    self.repaired(d);
-                    self.create_index(&d.table, i, "");
+                self.add_check(&d.table, check);
+            }
+            (DriftKind::MissingUnique, Some(Object::Unique(u)), _) => {
+                self.repaired(d);
+                self.add_unique(&d.table, u);
+            }
+            (DriftKind::MissingPrimaryKey, Some(Object::PrimaryKey(pk)), _) => {
+                self.repaired(d);
+                self.add_primary_key(&d.table, pk);
+            }
+            (DriftKind::ColumnDefaultMismatch, Some(Object::Column(c)), live) => {
+                self.repaired(d);
+                let before = match live {
+                    Some(Object::Column(l)) => l.default.clone(),
+                    _ => None,
+                };
+                self.set_default(&d.table, c, before);
+            }
+            (DriftKind::ColumnNullabilityMismatch, Some(Object::Column(c)), _) => {
+                self.repaired(d);
+                if c.nullable {
+                    self.drop_not_null(&d.table, c);
+                } else {
+                    self.set_not_null(&d.table, &c.name, None);
                 }
-                (DriftKind::MissingForeignKey, Some(Object::ForeignKey(fk)), _) => {
-                    self.repaired(d);
-                    self.add_foreign_key(&d.table, fk);
-                }
-                (DriftKind::MissingCheck, Some(Object::Check(check)), live) => {
-                    self.repaired(d);
-                    if let Some(Object::Check(live)) = live {
-                        // Same name, other expression: replace it in the same transaction.
-                        self.drop_changed_check(&d.table, live);
-                    }
-                    self.add_check(&d.table, check);
-                }
-                (DriftKind::MissingUnique, Some(Object::Unique(u)), _) => {
-                    self.repaired(d);
-                    self.add_unique(&d.table, u);
-                }
-                (DriftKind::MissingPrimaryKey, Some(Object::PrimaryKey(pk)), _) => {
-                    self.repaired(d);
-                    self.add_primary_key(&d.table, pk);
-                }
-                (DriftKind::ColumnDefaultMismatch, Some(Object::Column(c)), live) => {
-                    self.repaired(d);
-                    let before = match live {
-                        Some(Object::Column(l)) => l.default.clone(),
-                        _ => None,
-                    };
-                    self.set_default(&d.table, c, before);
-                }
-                (DriftKind::ColumnNullabilityMismatch, Some(Object::Column(c)), _) => {
-                    self.repaired(d);
-                    if c.nullable {
-                        self.drop_not_null(&d.table, c);
-                    } else {
-                        self.set_not_null(&d.table, &c.name, None);
-                    }
-                }
-                (DriftKind::ColumnTypeMismatch, Some(Object::Column(c)), live) => {
-                    self.repaired(d);
-                    let before = match live {
-                        Some(Object::Column(l)) => Some(l.data_type.clone()),
-                        _ => None,
-                    };
-                    self.change_type(&d.table, c, before);
-                }
-                (DriftKind::IndexMismatch, Some(Object::Index(i)), Some(Object::Index(l))) => {
-                    self.repaired(d);
-                    self.replace_index(&d.table, i, l);
-                }
-                (
-                    DriftKind::ForeignKeyMismatch,
-                    Some(Object::ForeignKey(fk)),
-                    Some(Object::ForeignKey(l)),
-                ) => {
-                    self.repaired(d);
-                    self.replace_foreign_key(&d.table, fk, l);
-                }
-                (
-                    DriftKind::PrimaryKeyMismatch,
-                    Some(Object::PrimaryKey(pk)),
-                    Some(Object::PrimaryKey(l)),
-                ) => {
-                    self.repaired(d);
-                    self.replace_primary_key(&d.table, pk, l);
-                }
-                (DriftKind::ExtraTable, ..) => {
-                    self.repaired(d);
-                    self.drop_table(&d.table);
-                }
-                (DriftKind::ExtraColumn, _, Some(Object::Column(c))) => {
-                    self.repaired(d);
-                    self.drop_column(&d.table, c);
-                }
-                (DriftKind::ExtraIndex, _, Some(Object::Index(i))) => {
-                    self.repaired(d);
-                    self.drop_index(&d.table, i);
-                }
-                (
-                    DriftKind::ExtraForeignKey | DriftKind::ExtraUnique | DriftKind::ExtraCheck,
-                    ..,
-                ) => {
-                    self.repaired(d);
-                    self.drop_constraint(d);
-                }
-                (DriftKind::ExtraEnumValue, ..) => {
-                    self.repaired(d);
-                    self.extra_enum_value(d);
-                }
-                _ => {
-                    // A drift item without the object repair needs: say so in the file.
-                    self.repaired(d);
-                    let comment = format!(
-                        "{} on {}: not enough information to repair it; fix by hand",
-                        d.kind.as_str(),
-                        d.table
-                    );
-                    let step = self.push(Phase::Destructive, String::new(), comment);
-                    step.commented_out = Some("cannot be repaired automatically".into());
-                }
+            }
+            (DriftKind::ColumnTypeMismatch, Some(Object::Column(c)), live) => {
+                self.repaired(d);
+                let before = match live {
+                    Some(Object::Column(l)) => Some(l.data_type.clone()),
+                    _ => None,
+                };
+                self.change_type(&d.table, c, before);
+            }
+            (DriftKind::IndexMismatch, Some(Object::Index(i)), Some(Object::Index(l))) => {
+                self.repaired(d);
+                self.replace_index(&d.table, i, l);
+            }
+            (
+                DriftKind::ForeignKeyMismatch,
+                Some(Object::ForeignKey(fk)),
+                Some(Object::ForeignKey(l)),
+            ) => {
+                self.repaired(d);
+                self.replace_foreign_key(&d.table, fk, l);
+            }
+            (
+                DriftKind::PrimaryKeyMismatch,
+                Some(Object::PrimaryKey(pk)),
+                Some(Object::PrimaryKey(l)),
+            ) => {
+                self.repaired(d);
+                self.replace_primary_key(&d.table, pk, l);
+            }
+            (DriftKind::ExtraTable, ..) => {
+                self.repaired(d);
+                self.drop_table(&d.table);
+            }
+            (DriftKind::ExtraColumn, _, Some(Object::Column(c))) => {
+                self.repaired(d);
+                self.drop_column(&d.table, c);
+            }
+            (DriftKind::ExtraIndex, _, Some(Object::Index(i))) => {
+                self.repaired(d);
+                self.drop_index(&d.table, i);
+            }
+            (DriftKind::ExtraForeignKey | DriftKind::ExtraUnique | DriftKind::ExtraCheck, ..) => {
+                self.repaired(d);
+                self.drop_constraint(d);
+            }
+            (DriftKind::ExtraEnumValue, ..) => {
+                self.repaired(d);
+                self.extra_enum_value(d);
+            }
+            _ => {
+                // A drift item without the object repair needs: say so in the file.
+                self.repaired(d);
+                let comment = format!(
+                    "{} on {}: not enough information to repair it; fix by hand",
+                    d.kind.as_str(),
+                    d.table
+                );
+                let step = self.push(Phase::Destructive, String::new(), comment);
+                step.commented_out = Some("cannot be repaired automatically".into());
             }
         }
     }
@@ -1413,19 +1426,24 @@ impl<'a> Planner<'a> {
         // Drop the live constraint only while it still differs from the declared one, so a
         // second run keeps the new constraint.
         let same = format!(
-            "confrelid = {} AND conkey = {} AND confkey = {} AND confdeltype = {} \
-             AND confupdtype = {} AND condeferrable = {} AND condeferred = {}",
+            "c.confrelid = {}\n\
+             \x20            AND c.conkey = {}\n\
+             \x20            AND c.confkey = {}\n\
+             \x20            AND c.confdeltype = {} AND c.confupdtype = {}\n\
+             \x20            AND c.condeferrable = {} AND c.condeferred = {}",
             regclass(&declared.ref_table),
-            attnums(table, &declared.columns),
-            attnums(&declared.ref_table, &declared.ref_columns),
+            key_attnums("c.conrelid", &declared.columns),
+            key_attnums("c.confrelid", &declared.ref_columns),
             quote_literal(action_code(declared.on_delete)),
             quote_literal(action_code(declared.on_update)),
             declared.deferrable,
             declared.initially_deferred
         );
         let condition = format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} AND conrelid = {} \
-             AND NOT ({same}))",
+            "EXISTS (  -- still the old definition\n\
+             \x20          SELECT 1 FROM pg_catalog.pg_constraint c\n\
+             \x20          WHERE c.conname = {} AND c.conrelid = {}\n\
+             \x20            AND NOT ({same}))",
             quote_literal(live_name),
             regclass(table)
         );
@@ -1501,11 +1519,11 @@ impl<'a> Planner<'a> {
         };
         let t = table.to_sql();
         let condition = format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} AND conrelid = {} \
-             AND contype = 'p' AND conkey <> {})",
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conname = {} \
+             AND c.conrelid = {} AND c.contype = 'p' AND c.conkey <> {})",
             quote_literal(live_name),
             regclass(table),
-            attnums(table, &declared.columns)
+            key_attnums("c.conrelid", &declared.columns)
         );
         let drop = do_block(
             &condition,

@@ -77,6 +77,16 @@ pub(crate) fn header_lines(migration: &Migration) -> Vec<String> {
     for repair in &migration.repairs {
         lines.push(format!("  {}", comment_text(repair)));
     }
+    if !migration.held.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "{} more need a decision: their statements are under NOT APPLIED, as comments:",
+            migration.held.len()
+        ));
+        for held in &migration.held {
+            lines.push(format!("  {}", comment_text(held)));
+        }
+    }
     lines.push(String::new());
     lines.push(
         "Every statement is idempotent: after a failure (a lock_timeout, an INVALID index left by"
