@@ -1108,3 +1108,45 @@ fn a_volatile_default_on_a_table_with_rows_is_a_rewrite_under_the_lock() {
         ]
     );
 }
+
+#[test]
+fn the_header_separates_repaired_drift_from_drift_left_for_a_decision() {
+    let t = qn("public", "t");
+    let live = schema(vec![table(t.clone(), vec![], Some(1))]);
+    let d = vec![
+        drift(
+            DriftKind::MissingColumn,
+            &t,
+            Some("a"),
+            Some(Object::Column(column("a", "text", true, None))),
+            None,
+        ),
+        drift(
+            DriftKind::ExtraColumn,
+            &t,
+            Some("legacy"),
+            None,
+            Some(Object::Column(column("legacy", "text", true, None))),
+        ),
+        // Nothing to build the repair from: said so, never guessed.
+        drift(DriftKind::MissingIndex, &t, Some("ix"), None, None),
+    ];
+    let m = plan_of(&d, &live, &live, false);
+    assert_eq!(m.repairs, vec!["missing_column public.t.a".to_string()]);
+    assert_eq!(
+        m.held,
+        vec![
+            "extra_column public.t.legacy".to_string(),
+            "missing_index public.t.ix".to_string()
+        ]
+    );
+    let sql = sql::render(&m, &options());
+    assert!(sql.contains("-- It repairs 1 drift item between schema.yaml and the database:\n--   missing_column public.t.a\n"), "{sql}");
+    assert!(sql.contains("-- 2 more need a decision: their statements are under NOT APPLIED, as comments:\n--   extra_column public.t.legacy\n--   missing_index public.t.ix\n"), "{sql}");
+    assert!(
+        sql.contains(
+            "-- missing_index on public.t: not enough information to repair it; fix by hand\n"
+        ),
+        "{sql}"
+    );
+}
