@@ -14,7 +14,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::declared::{self, Declared};
-use crate::diff::{self, Drift, Severity};
+use crate::diff::{self, Drift, DriftKind, Severity};
 use crate::introspect::{self, ConnectOptions};
 use crate::migrations::{self, ReplayOptions};
 use crate::model::Schema;
@@ -177,7 +177,8 @@ pub fn drift_for(
     normalize_types(&mut declared_schema);
     normalize_types(&mut live);
 
-    let drift = diff::compare(&declared_schema, &live, strict);
+    let mut drift = diff::compare(&declared_schema, &live, strict);
+    as_written(&mut drift, &file.schema);
     Ok(DriftResult {
         drift,
         declared: declared_schema,
@@ -205,6 +206,41 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error
     } else {
         Outcome::Clean
     })
+}
+
+/// A missing object is shown as the YAML wrote it, not in the canonical form it was compared
+/// in (mismatches keep both sides canonical, so that their difference is the real one).
+fn as_written(drift: &mut [Drift], written: &Schema) {
+    for item in drift.iter_mut() {
+        let Some(table) = written.tables.get(&item.table) else {
+            continue;
+        };
+        let Some(pos) = item.pos else {
+            continue;
+        };
+        match item.kind {
+            DriftKind::MissingColumn => {
+                if let Some(column) = table.columns.iter().find(|c| c.pos == Some(pos)) {
+                    let mut column = column.clone();
+                    if let Ok(canonical) = types::canonical(&column.data_type) {
+                        column.data_type = canonical;
+                    }
+                    item.expected = Some(diff::describe_column(&column));
+                }
+            }
+            DriftKind::MissingIndex => {
+                if let Some(index) = table.indexes.iter().find(|i| i.pos == Some(pos)) {
+                    item.expected = Some(diff::describe_index(index));
+                }
+            }
+            DriftKind::MissingCheck if item.actual.is_none() => {
+                if let Some(check) = table.checks.iter().find(|c| c.pos == Some(pos)) {
+                    item.expected = Some(check.expression.clone());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Puts every column type in canonical spelling (both sides go through the same function, so

@@ -282,7 +282,7 @@ fn prospects_missing_discovery_query_id_in_human_format() {
         "{text}"
     );
     assert!(
-        text.contains("3 errors, 0 warnings in 1 table (2 declared, 2 in the database)."),
+        text.contains("3 errors, 0 warnings in 1 table (2 tables declared, 2 in the database)."),
         "{text}"
     );
 }

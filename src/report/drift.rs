@@ -119,6 +119,7 @@ struct Counts {
     errors: usize,
     warnings: usize,
     tables: usize,
+    enums: usize,
 }
 
 fn counts(result: &DriftResult) -> Counts {
@@ -127,12 +128,20 @@ fn counts(result: &DriftResult) -> Counts {
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let mut tables: Vec<&QualifiedName> = result.drift.iter().map(|d| &d.table).collect();
-    tables.dedup();
+    let mut names: Vec<&QualifiedName> = result.drift.iter().map(|d| &d.table).collect();
+    names.dedup();
+    let enums = names
+        .iter()
+        .filter(|name| {
+            !result.declared.tables.contains_key(**name)
+                && result.declared.enums.contains_key(**name)
+        })
+        .count();
     Counts {
         errors,
         warnings: result.drift.len() - errors,
-        tables: tables.len(),
+        tables: names.len() - enums,
+        enums,
     }
 }
 
@@ -205,13 +214,20 @@ pub fn human(result: &DriftResult, file: &str, out: &mut dyn Write) -> io::Resul
             result.schemas.join(", ")
         )?;
     } else {
+        let mut places = Vec::new();
+        if c.tables > 0 {
+            places.push(plural(c.tables, "table"));
+        }
+        if c.enums > 0 {
+            places.push(plural(c.enums, "enum"));
+        }
         writeln!(
             out,
             "{}, {} in {} ({} declared, {} in the database).",
             plural(c.errors, "error"),
             plural(c.warnings, "warning"),
-            plural(c.tables, "table"),
-            declared,
+            places.join(" and "),
+            plural(declared, "table"),
             live
         )?;
     }
