@@ -91,6 +91,7 @@ pub struct Cluster {
     id: u64,
     dir: PathBuf,
     bindir: PathBuf,
+    port: u16,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -145,7 +146,19 @@ done
 impl Cluster {
     /// Starts a new cluster: finds the binaries, runs initdb and starts the server.
     pub fn start() -> Result<Cluster, ScratchError> {
+        Cluster::start_with(&[])
+    }
+
+    /// [`Cluster::start`] with extra `postgresql.conf` settings (values as SQL literals or
+    /// numbers, e.g. `("listen_addresses", "'127.0.0.1'")`, `("ssl", "on")`). A `port`
+    /// setting also changes the port of [`Cluster::url`].
+    pub fn start_with(settings: &[(&str, &str)]) -> Result<Cluster, ScratchError> {
         install_interrupt_handler();
+        let port = settings
+            .iter()
+            .find(|(name, _)| *name == "port")
+            .and_then(|(_, value)| value.parse().ok())
+            .unwrap_or(PORT);
         let bindir = find_bindir()?;
         let run_as = run_as_user()?;
         let base = base_dir()?;
@@ -172,7 +185,12 @@ impl Cluster {
             .map_err(|e| ScratchError::io("start the cleanup watchdog (sh)", e))?;
         let pipe = child.stdin.take().expect("stdin is piped");
         lock_live().insert(id, Watchdog { pipe, child });
-        let cluster = Cluster { id, dir, bindir };
+        let cluster = Cluster {
+            id,
+            dir,
+            bindir,
+            port,
+        };
 
         fs::write(cluster.dir.join("owner"), owner_stamp(std::process::id()))
             .map_err(|e| ScratchError::io("write the cluster owner file", e))?;
@@ -181,7 +199,7 @@ impl Cluster {
                 ScratchError::io("hand the cluster directory to the postgres user", e)
             })?;
         }
-        cluster.init(run_as)?;
+        cluster.init(run_as, settings)?;
         cluster.launch(run_as)?;
         Ok(cluster)
     }
@@ -212,7 +230,7 @@ impl Cluster {
         cmd
     }
 
-    fn init(&self, run_as: Option<(u32, u32)>) -> Result<(), ScratchError> {
+    fn init(&self, run_as: Option<(u32, u32)>, extra: &[(&str, &str)]) -> Result<(), ScratchError> {
         let child = self
             .command("initdb", run_as)
             .arg("-D")
@@ -244,7 +262,7 @@ impl Cluster {
                 output: lossy(&output.stdout, &output.stderr),
             });
         }
-        let settings = format!(
+        let mut settings = format!(
             "\n# driftlint scratch cluster\nlisten_addresses = ''\nport = {PORT}\n\
              unix_socket_directories = '{}'\nfsync = off\nsynchronous_commit = off\n\
              full_page_writes = off\nshared_buffers = 16MB\nmax_connections = 40\n\
@@ -252,6 +270,9 @@ impl Cluster {
              max_locks_per_transaction = 1024\nlog_min_messages = warning\n",
             self.dir.display().to_string().replace('\'', "''")
         );
+        for (name, value) in extra {
+            settings.push_str(&format!("{name} = {value}\n"));
+        }
         fs::OpenOptions::new()
             .append(true)
             .open(self.data_dir().join("postgresql.conf"))
@@ -285,8 +306,9 @@ impl Cluster {
     /// A `postgresql://` URL for `database` on this cluster (user `postgres`, no password).
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgresql://{SUPERUSER}@{}:{PORT}/{}",
+            "postgresql://{SUPERUSER}@{}:{}/{}",
             percent_encode(&self.dir.display().to_string()),
+            self.port,
             percent_encode(database)
         )
     }
@@ -318,7 +340,7 @@ impl Cluster {
         };
         let mut client = postgres::Config::new()
             .host_path(&self.dir)
-            .port(PORT)
+            .port(self.port)
             .user(SUPERUSER)
             .dbname("postgres")
             .connect_timeout(Duration::from_secs(30))
@@ -404,16 +426,20 @@ fn has_server_binaries(dir: &Path) -> bool {
         .all(|program| dir.join(program).is_file())
 }
 
-/// Finds the directory of initdb / pg_ctl / postgres: `DRIFTLINT_PG_BINDIR`, PATH,
-/// `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`.
+/// Finds the directory of initdb / pg_ctl / postgres: `DRIFTLINT_PG_BINDIR` (when set, the
+/// only place looked at), else PATH, `pg_config --bindir`, then the newest
+/// `/usr/lib/postgresql/*/bin`.
 pub fn find_bindir() -> Result<PathBuf, ScratchError> {
     let mut searched = Vec::new();
     if let Some(dir) = std::env::var_os("DRIFTLINT_PG_BINDIR") {
         let dir = PathBuf::from(dir);
+        // An explicit choice is never second-guessed.
         if has_server_binaries(&dir) {
             return Ok(dir);
         }
-        searched.push(format!("DRIFTLINT_PG_BINDIR={}", dir.display()));
+        return Err(ScratchError::NoBinaries {
+            searched: format!("DRIFTLINT_PG_BINDIR={}", dir.display()),
+        });
     }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {

@@ -833,3 +833,281 @@ fn a_process_killed_during_initdb_leaves_no_cluster_behind() {
         "cluster directory removed by the watchdog"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS (sslmode) against a scratch cluster that listens on 127.0.0.1 with a test CA
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A CA and a server certificate for `localhost` and 127.0.0.1, readable by the server.
+fn test_certificates() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("driftlint-tls")
+        .tempdir()
+        .unwrap();
+    let path = dir.path();
+    openssl(
+        path,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=driftlint test CA",
+        ],
+    );
+    openssl(
+        path,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    std::fs::write(
+        path.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        path,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        path.join("server.crt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        path.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    // The server refuses a key it does not own (when it runs as `postgres`, as root does here).
+    let _ = std::process::Command::new("chown")
+        .args(["postgres"])
+        .arg(path.join("server.key"))
+        .status();
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn sslmode_require_verify_ca_and_verify_full_through_rustls() {
+    let certs = test_certificates();
+    let port = free_port();
+    let literal = |name: &str| format!("'{}'", certs.path().join(name).display());
+    let cluster = driftlint::scratch::Cluster::start_with(&[
+        ("listen_addresses", "'127.0.0.1'"),
+        ("port", &port.to_string()),
+        ("ssl", "on"),
+        ("ssl_cert_file", &literal("server.crt")),
+        ("ssl_key_file", &literal("server.key")),
+    ])
+    .expect("a TLS scratch cluster");
+    let ca = certs.path().join("ca.crt").display().to_string();
+    let url =
+        |host: &str, query: &str| format!("postgres://postgres@{host}:{port}/postgres?{query}");
+
+    let uses_tls = |url: &str| -> bool {
+        let mut client = introspect::connect(url, &ConnectOptions::default())
+            .unwrap_or_else(|e| panic!("{url}: {:?}", miette::Report::new(e)));
+        client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(uses_tls(&url("127.0.0.1", "sslmode=require")));
+    assert!(uses_tls(&url("127.0.0.1", "sslmode=prefer")));
+    assert!(!uses_tls(&url("127.0.0.1", "sslmode=disable")));
+    assert!(uses_tls(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}")
+    )));
+    assert!(uses_tls(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}")
+    )));
+    assert!(uses_tls(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}")
+    )));
+    assert!(uses_tls(&format!(
+        "host=localhost port={port} user=postgres dbname=postgres sslmode=verify-full sslrootcert={ca}"
+    )));
+
+    // The public web roots do not know the test CA.
+    let unknown = connect_error(&url("127.0.0.1", "sslmode=verify-full"));
+    assert!(matches!(unknown, DbError::Tls { .. }), "{unknown:?}");
+    assert!(unknown.to_string().contains("127.0.0.1"), "{unknown}");
+
+    // A name the certificate does not hold: verify-ca accepts, verify-full refuses.
+    let other = certs.path().join("other.cnf");
+    std::fs::write(
+        &other,
+        "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        certs.path(),
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "other.cnf",
+        ],
+    );
+    let mut admin = introspect::connect(
+        &url("127.0.0.1", "sslmode=disable"),
+        &ConnectOptions::default(),
+    )
+    .unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(uses_tls(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}")
+    )));
+    let mismatch = connect_error(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(matches!(mismatch, DbError::Tls { .. }), "{mismatch:?}");
+
+    let missing = connect_error(&url(
+        "127.0.0.1",
+        "sslmode=verify-ca&sslrootcert=/nonexistent/ca.crt",
+    ));
+    assert!(
+        missing.to_string().contains("cannot read sslrootcert"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn sslmode_require_against_a_server_without_tls_is_a_tls_error() {
+    let port = free_port();
+    let _cluster = driftlint::scratch::Cluster::start_with(&[
+        ("listen_addresses", "'127.0.0.1'"),
+        ("port", &port.to_string()),
+    ])
+    .expect("a TCP scratch cluster");
+    let error = connect_error(&format!(
+        "postgresql+psycopg2://postgres:hunter2@127.0.0.1:{port}/postgres?sslmode=require"
+    ));
+    assert!(matches!(error, DbError::Tls { .. }), "{error:?}");
+    // prefer falls back to plain text.
+    introspect::connect(
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        &ConnectOptions::default(),
+    )
+    .expect("sslmode=prefer (the default) falls back to no TLS");
+}
+
+#[test]
+fn missing_postgresql_binaries_say_how_to_install_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    std::fs::write(dir.path().join("migrations/001.sql"), "SELECT 1;\n").unwrap();
+    std::fs::write(dir.path().join("schema.yaml"), "version: 1\ntables: {}\n").unwrap();
+    let output = driftlint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--schema",
+            "schema.yaml",
+            "--migrations",
+            "migrations",
+        ])
+        .env("DRIFTLINT_PG_BINDIR", dir.path().join("no-postgres-here"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no PostgreSQL server binaries"), "{stderr}");
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    assert!(stderr.contains("--dev-url"), "{stderr}");
+}
+
+#[test]
+fn permission_denied_on_the_catalog_is_named() {
+    let db = fresh_db();
+    let role = format!("reader_{}", db.name);
+    db.exec(&format!(
+        "CREATE ROLE {role} LOGIN; REVOKE SELECT ON pg_catalog.pg_attribute FROM PUBLIC;"
+    ));
+    let url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let mut client = introspect::connect(&url, &ConnectOptions::default()).expect("connects");
+    let error = introspect::read(&mut client, &["public".to_string()]).unwrap_err();
+    assert!(matches!(error, DbError::Permission { .. }), "{error:?}");
+    assert!(error.to_string().contains("pg_attribute"), "{error}");
+    db.exec(&format!(
+        "GRANT SELECT ON pg_catalog.pg_attribute TO PUBLIC; DROP OWNED BY {role}"
+    ));
+    db.exec(&format!("DROP ROLE {role}"));
+}
