@@ -948,7 +948,7 @@ fn sslmode_require_verify_ca_and_verify_full_through_rustls() {
     let certs = test_certificates();
     let port = free_port();
     let literal = |name: &str| format!("'{}'", certs.path().join(name).display());
-    let cluster = driftlint::scratch::Cluster::start_with(&[
+    let _cluster = driftlint::scratch::Cluster::start_with(&[
         ("listen_addresses", "'127.0.0.1'"),
         ("port", &port.to_string()),
         ("ssl", "on"),
