@@ -1173,11 +1173,6 @@ impl Workspace {
         connect(&self.url, self.timeout)
     }
 
-    /// A new connection to another database of this workspace (a copy).
-    pub fn connect_to(&self, database: &str) -> Result<postgres::Client, Error> {
-        connect(&self.url_for(database), self.timeout)
-    }
-
     fn url_for(&self, database: &str) -> String {
         match &self.host {
             Host::Scratch(cluster) => cluster.url(database),
@@ -1187,33 +1182,37 @@ impl Workspace {
 
     /// A new connection to the server's maintenance database (not the replay database).
     pub fn connect_admin(&self) -> Result<postgres::Client, Error> {
-        connect(&self.admin_url(), self.timeout)
-    }
-
-    fn admin_url(&self) -> String {
-        match &self.host {
+        let url = match &self.host {
             Host::Scratch(cluster) => cluster.url("postgres"),
             Host::Dev { admin_url } => admin_url.clone(),
-        }
+        };
+        connect(&url, self.timeout)
     }
 
-    /// Copies the replay database (`CREATE DATABASE ... TEMPLATE`); nobody may be connected to
-    /// it. Returns the copy's name.
-    pub fn snapshot_copy(&self) -> Result<String, Error> {
-        let copy = unique_name();
-        let sql = format!(
-            "CREATE DATABASE {} TEMPLATE {}",
-            quote_ident(&copy),
-            quote_ident(&self.database)
-        );
-        self.admin(&sql, "copying the database")?;
-        if let Host::Dev { admin_url } = &self.host {
-            register_dev_database(admin_url, &copy);
+    /// Replaces the replay database with a new, empty one (the old one is dropped); the
+    /// caller must have closed its connections to the old one.
+    pub fn start_over(&mut self) -> Result<(), Error> {
+        let name = unique_name();
+        match &self.host {
+            Host::Scratch(cluster) => {
+                cluster.create_database(&name)?;
+            }
+            Host::Dev { admin_url } => {
+                let mut admin = connect(admin_url, self.timeout)?;
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+                    .map_err(|e| MigrationError::DevDatabase {
+                        message: error_text(&e),
+                    })?;
+                register_dev_database(admin_url, &name);
+            }
         }
-        Ok(copy)
+        let old = std::mem::replace(&mut self.database, name);
+        self.url = self.url_for(&self.database);
+        self.drop_database(&old)
     }
 
-    /// Drops a database of this workspace (a copy, or the old replay database).
+    /// Drops a database of this workspace.
     pub fn drop_database(&self, name: &str) -> Result<(), Error> {
         match &self.host {
             Host::Scratch(cluster) => Ok(cluster.drop_database(name)?),
@@ -1228,13 +1227,6 @@ impl Workspace {
                 Ok(())
             }
         }
-    }
-
-    fn admin(&self, sql: &str, action: &str) -> Result<(), Error> {
-        let mut client = self.connect_admin()?;
-        client
-            .batch_execute(sql)
-            .map_err(|e| Error::from(MigrationError::server(action, &e)))
     }
 }
 

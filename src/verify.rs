@@ -162,10 +162,17 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
 
     let mut reports = Vec::new();
     let mut history_error = None;
-    for file in &discovery.files {
+    for (index, file) in discovery.files.iter().enumerate() {
         progress.set_message(file.name.clone());
         let mode = migrations::mode_for(file, version);
-        let outcome = verify_file(&mut workspace, &mut session, file, &mode, options.timeout)?;
+        let outcome = verify_file(
+            &mut workspace,
+            &mut session,
+            &discovery.files,
+            index,
+            version,
+            options.timeout,
+        )?;
         match outcome {
             FileOutcome::Verified { report, note } => {
                 reports.push(*report);
@@ -239,40 +246,61 @@ enum FileOutcome {
     FirstRunFailed(Box<Failure>),
 }
 
+/// Verifies `files[index]`; the files before it have been applied once.
 fn verify_file(
     workspace: &mut Workspace,
     session: &mut Session,
-    file: &MigrationFile,
-    mode: &Mode,
+    files: &[MigrationFile],
+    index: usize,
+    version: u32,
     timeout: Duration,
 ) -> Result<FileOutcome, Error> {
+    let file = &files[index];
+    let history = &files[..=index];
+    let mode = &migrations::mode_for(file, version);
     if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
         return Ok(FileOutcome::FirstRunFailed(failure));
     }
-    let after_first = Snapshot::take(&mut session.client, false)?;
 
     // The second run must never leak into the history: the next file starts from the state
     // after this file's first run. A file that runs in one transaction is run again in a
-    // transaction that is judged, then rolled back. A file that runs outside a transaction (or
-    // commits by itself) cannot be rolled back: its second run happens on a copy.
+    // transaction that is judged, then rolled back. Snapshots are taken only when they can
+    // differ: a held second run that fails, or that never wrote anything (no transaction id
+    // was assigned), changed nothing.
+    //
+    // A file that runs outside a transaction (or commits by itself) cannot be rolled back: it
+    // is run again in place between two snapshots, and if that changed anything (a duplicate,
+    // or half a failed run) the database is rebuilt from the history applied once.
     let held = *mode == Mode::Transaction && !file.controls_transactions();
-    let (second, after_second) = if held {
+    let mut note = None;
+    let (second, changes) = if held {
         match migrations::apply_held(&mut session.client, file, timeout) {
-            Ok(()) => {
-                let snapshot = Snapshot::take(&mut session.client, true);
+            Err(failure) => (Err(failure), Vec::new()),
+            Ok(()) if !wrote_anything(&mut session.client)? => {
                 rollback(&mut session.client)?;
-                (Ok(()), Some(snapshot?))
+                (Ok(()), Vec::new())
             }
-            Err(failure) => (Err(failure), None),
+            Ok(()) => {
+                let after_second = Snapshot::take(&mut session.client, true);
+                rollback(&mut session.client)?;
+                let after_first = Snapshot::take(&mut session.client, false)?;
+                (Ok(()), after_first.changes_to(&after_second?))
+            }
         }
     } else {
-        let copy = copy_database(workspace, session)?;
-        let mut client = workspace.connect_to(&copy)?;
-        let result = migrations::apply(&mut client, file, mode, timeout);
-        let snapshot = Snapshot::take(&mut client, false);
-        drop(client);
-        workspace.drop_database(&copy)?;
-        (result, Some(snapshot?))
+        let after_first = Snapshot::take(&mut session.client, false)?;
+        let result = migrations::apply(&mut session.client, file, mode, timeout);
+        let after_second = Snapshot::take(&mut session.client, false)?;
+        let changes = after_first.changes_to(&after_second);
+        if !changes.is_empty() {
+            rebuild(workspace, session, history, version, timeout)?;
+            note = Some(format!(
+                "{}: its second run (outside a transaction) changed the database; the database \
+                 was rebuilt from the files so far, applied once",
+                file.name
+            ));
+        }
+        (result, changes)
     };
 
     let mut report = FileReport {
@@ -280,9 +308,7 @@ fn verify_file(
         status: Status::Ok,
         transaction: *mode == Mode::Transaction,
         error: None,
-        changes: after_second
-            .map(|after| after_first.changes_to(&after))
-            .unwrap_or_default(),
+        changes,
         suspects: Vec::new(),
     };
     match second {
@@ -298,8 +324,17 @@ fn verify_file(
     }
     Ok(FileOutcome::Verified {
         report: Box::new(report),
-        note: None,
+        note,
     })
+}
+
+/// Whether the open transaction wrote anything: catalog or table rows (PostgreSQL assigns a
+/// transaction id on the first write).
+fn wrote_anything(client: &mut postgres::Client) -> Result<bool, Error> {
+    let row = client
+        .query_one("SELECT txid_current_if_assigned() IS NOT NULL", &[])
+        .map_err(|e| snapshot_error(&e))?;
+    Ok(row.get(0))
 }
 
 fn rollback(client: &mut postgres::Client) -> Result<(), Error> {
@@ -308,24 +343,32 @@ fn rollback(client: &mut postgres::Client) -> Result<(), Error> {
         .map_err(|e| snapshot_error(&e))
 }
 
-/// Closes the session (a copy needs the source database to have no connections), copies the
-/// replay database, reconnects; returns the copy's name.
-fn copy_database(workspace: &Workspace, session: &mut Session) -> Result<String, Error> {
-    let Session { client } = std::mem::replace(session, Session::closed_placeholder(workspace)?);
-    drop(client);
-    let copy = workspace.snapshot_copy();
-    *session = Session::open(workspace)?;
-    copy
-}
-
-impl Session {
-    /// A connection to the server's maintenance database, held while the replay database must
-    /// have no connections.
-    fn closed_placeholder(workspace: &Workspace) -> Result<Session, Error> {
-        Ok(Session {
-            client: workspace.connect_admin()?,
-        })
+/// Replaces the replay database with a new one holding `history` applied once (first runs
+/// only), and reconnects.
+fn rebuild(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    history: &[MigrationFile],
+    version: u32,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let admin = workspace.connect_admin()?;
+    drop(std::mem::replace(&mut session.client, admin));
+    workspace.start_over()?;
+    session.client = workspace.connect()?;
+    for file in history {
+        let mode = migrations::mode_for(file, version);
+        migrations::apply(&mut session.client, file, &mode, timeout).map_err(|failure| {
+            MigrationError::Apply(Box::new(ApplyError::new(
+                file,
+                *failure,
+                "driftlint::verify::rebuild_failed",
+                "rebuilding the database from the history failed (the history does not replay \
+                 the same way twice): ",
+            )))
+        })?;
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

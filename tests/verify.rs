@@ -231,6 +231,15 @@ fn verify_reports_a_partial_rerun_outside_a_transaction_without_carrying_it_on()
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(changes[0]["object"], "public.audit_log");
     assert_eq!(changes[0]["after"], "2");
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("002_reindex.sql: its second run")
+            && n.as_str().unwrap().contains("rebuilt")),
+        "{notes:?}"
+    );
     assert_eq!(file_report(&json, "003_add_halted.sql")["status"], "ok");
 }
 
@@ -311,11 +320,15 @@ fn verify_with_dev_url_creates_and_drops_its_temporary_databases() {
     );
     assert_eq!(temp_databases(), 0, "the temporary database is dropped");
 
-    // The partial re-run swaps the database for a copy: both are dropped too.
+    // The partial re-run makes verify rebuild the database in a new one: both are dropped.
     let (code, json, stderr) =
         verify_json(&fixture("verify/partial_rerun"), &["--dev-url", &admin_url]);
     assert_eq!(code, 1, "{json:#}\n{stderr}");
-    assert_eq!(temp_databases(), 0, "copies are dropped as well");
+    assert_eq!(
+        temp_databases(),
+        0,
+        "the rebuilt database is dropped as well"
+    );
 }
 
 #[test]
