@@ -232,6 +232,7 @@ tables:
 #[test]
 fn prospects_missing_column_foreign_key_and_index_are_repaired_twice() {
     let case = Case::new(PROSPECTS_SETUP, PROSPECTS_YAML);
+    let original = case.snapshot();
     let before = case.drift();
     for kind in ["missing_column", "missing_foreign_key", "missing_index"] {
         assert!(
@@ -258,6 +259,40 @@ fn prospects_missing_column_foreign_key_and_index_are_repaired_twice() {
         bad.is_err_and(|e| e.contains("fk_prospects_discovery_query_id")),
         "the foreign key is enforced"
     );
+    // The commented down section, uncommented, gives back the catalog as it was.
+    assert!(
+        sql.contains("-- ALTER TABLE public.prospects DROP COLUMN IF EXISTS discovery_query_id;")
+    );
+    assert_down_restores(&case, &sql, &original);
+}
+
+/// Applies the down section of `sql` and checks that the catalog is `original` again.
+fn assert_down_restores(case: &Case, sql: &str, original: &driftlint::model::Schema) {
+    let down = uncommented_down(sql);
+    case.psql(&down)
+        .unwrap_or_else(|e| panic!("the down section fails: {e}\n{down}"));
+    assert_eq!(
+        &case.snapshot(),
+        original,
+        "the down section undoes the repair\n{down}"
+    );
+}
+
+/// The `-- down:` section of a repair file with its statements uncommented.
+fn uncommented_down(sql: &str) -> String {
+    let start = sql.find("-- down:").expect("a down section");
+    sql[start..]
+        .lines()
+        .skip(2) // the title and the closing rule of the banner
+        .map(|line| {
+            if line.starts_with("-- undo:") || line.starts_with("-- (outside") {
+                line.to_string()
+            } else {
+                line.strip_prefix("-- ").unwrap_or(line).to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -293,6 +328,7 @@ tables:
       total: { type: "numeric(12,2)", nullable: false, default: 0 }
 "#;
     let case = Case::new(setup, yaml);
+    let original = case.snapshot();
     let sql = case.round_trip(
         &[
             "missing_enum public.outreach_status",
@@ -310,6 +346,7 @@ tables:
         sql.contains("CREATE TYPE public.outreach_status AS ENUM"),
         "{sql}"
     );
+    assert_down_restores(&case, &sql, &original);
 }
 
 #[test]
@@ -436,6 +473,7 @@ tables:
       user_email: { type: text, references: users.email }
 "#;
     let case = Case::new(setup, yaml);
+    let original = case.snapshot();
     let sql = case.round_trip(
         &[
             "missing_primary_key public.users",
@@ -448,6 +486,7 @@ tables:
     );
     assert!(sql.contains("PRIMARY KEY USING INDEX users_pkey"), "{sql}");
     assert!(sql.contains("UNIQUE USING INDEX users_email_key"), "{sql}");
+    assert_down_restores(&case, &sql, &original);
 }
 
 #[test]
