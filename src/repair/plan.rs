@@ -587,7 +587,7 @@ impl<'a> Planner<'a> {
             tables.into_iter().filter(|(_, t)| !t.partitioned).collect();
         for (name, table) in &tables {
             for index in &table.indexes {
-                self.create_index(name, index, &format!("index of new table {name}"));
+                self.create_index(name, index, "new table");
             }
         }
         for (name, table) in &tables {
