@@ -74,7 +74,7 @@ EOF
     as_pg "$PG/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
     SOCK=$(printf '%s' "$WORK" | sed 's|/|%2F|g')
     URL="postgresql://postgres@$SOCK/bench"
-    EMPTY_URL="postgresql://postgres@/empty?host=$WORK"
+    EMPTY_URL="postgresql+psycopg2://postgres@/empty?host=$WORK"
     "$PG/psql" -X -q -h "$WORK" -U postgres -d postgres -c "CREATE DATABASE bench" -c "CREATE DATABASE empty"
     PSQL=("$PG/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -U postgres -d bench)
 fi
@@ -160,11 +160,12 @@ fi
 
 if command -v migra >/dev/null && [ -n "$EMPTY_URL" ]; then
     set +e
-    measure migra --unsafe "$EMPTY_URL" "postgresql://postgres@/bench?host=$WORK" >/dev/null 2>"$WORK/migra.err"
+    measure migra --unsafe "$EMPTY_URL" "postgresql+psycopg2://postgres@/bench?host=$WORK" >/dev/null 2>"$WORK/migra.err"
     migra_rc=$?
     set -e
     read -r migra_wall migra_rss < <(tail -n 1 "$WORK/time.log")
     # migra exits 2 when it found differences (which it does: empty vs 10,000 tables).
+    if [ "$migra_rc" != 0 ] && [ "$migra_rc" != 2 ]; then tail -n 3 "$WORK/migra.err" >&2; fi
     printf '  %-22s %s\n' "migra wall time:" "${migra_wall} s (exit $migra_rc)" \
         "migra peak RSS:" "$([ "$migra_rss" = "?" ] && echo "?" || echo "$((migra_rss / 1024)) MB")"
 else

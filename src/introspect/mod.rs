@@ -33,6 +33,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use miette::Diagnostic;
+use postgres::fallible_iterator::FallibleIterator;
 use thiserror::Error;
 
 pub use connect::{connect, ConnectOptions};
@@ -238,6 +239,20 @@ fn for_version(sql: &str, version: i32) -> String {
     sql
 }
 
+/// Runs one catalog query (adapted to the server version) and counts it.
+fn run_query(
+    tx: &mut postgres::Transaction<'_>,
+    queries: &mut usize,
+    version: i32,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+    what: &str,
+) -> Result<Vec<postgres::Row>, DbError> {
+    *queries += 1;
+    tx.query(&for_version(sql, version), params)
+        .map_err(|e| connect::query_error(&e, what))
+}
+
 /// Column names by (table oid, attribute number).
 type ColumnNames = HashMap<(u32, i16), String>;
 
@@ -262,7 +277,7 @@ pub fn read_with_timeout(
     let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
     tx.batch_execute(&format!(
         "SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}; \
-         SET LOCAL search_path = public; SET LOCAL work_mem = '64MB'"
+         SET LOCAL search_path = public; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
     ))
     .map_err(|e| connect::query_error(&e, "the catalog (settings)"))?;
     let version: i32 = tx
@@ -271,18 +286,38 @@ pub fn read_with_timeout(
         .get(0);
     stats.server_version = version;
 
-    let mut query = |sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)], what: &str| {
-        stats.queries += 1;
-        tx.query(&for_version(sql, version), params)
-            .map_err(|e| connect::query_error(&e, what))
-    };
-    let table_rows = query(TABLES_SQL, &[&schemas], "tables")?;
-    let column_rows = query(COLUMNS_SQL, &[&schemas], "columns")?;
-    let constraint_rows = query(CONSTRAINTS_SQL, &[&schemas], "constraints")?;
-    let index_rows = query(INDEXES_SQL, &[&schemas], "indexes")?;
-    let enum_rows = query(ENUMS_SQL, &[&schemas], "enums")?;
-    let lookup_rows = query(LOOKUPS_SQL, &[], "keywords and operator classes")?;
-
+    let table_rows = run_query(
+        &mut tx,
+        &mut stats.queries,
+        version,
+        TABLES_SQL,
+        &[&schemas],
+        "tables",
+    )?;
+    let constraint_rows = run_query(
+        &mut tx,
+        &mut stats.queries,
+        version,
+        CONSTRAINTS_SQL,
+        &[&schemas],
+        "constraints",
+    )?;
+    let enum_rows = run_query(
+        &mut tx,
+        &mut stats.queries,
+        version,
+        ENUMS_SQL,
+        &[&schemas],
+        "enums",
+    )?;
+    let lookup_rows = run_query(
+        &mut tx,
+        &mut stats.queries,
+        version,
+        LOOKUPS_SQL,
+        &[],
+        "keywords and operator classes",
+    )?;
     let mut schema = Schema::default();
     let mut by_oid: HashMap<u32, QualifiedName> = HashMap::with_capacity(table_rows.len());
     for row in &table_rows {
@@ -312,9 +347,17 @@ pub fn read_with_timeout(
     }
     stats.tables = schema.tables.len();
 
-    let mut names: ColumnNames = HashMap::with_capacity(column_rows.len());
-    let mut collations: HashMap<(u32, i16), u32> = HashMap::with_capacity(column_rows.len());
-    for row in &column_rows {
+    let mut names: ColumnNames = HashMap::new();
+    let mut collations: HashMap<(u32, i16), u32> = HashMap::new();
+    stats.queries += 1;
+    let mut column_rows = tx
+        .query_raw(&for_version(COLUMNS_SQL, version), [schemas])
+        .map_err(|e| connect::query_error(&e, "columns"))?;
+    while let Some(row) = column_rows
+        .next()
+        .map_err(|e| connect::query_error(&e, "columns"))?
+    {
+        let row = &row;
         let oid: u32 = row.get("attrelid");
         let Some(table) = table_for(&mut schema, &by_oid, oid) else {
             continue;
@@ -347,6 +390,8 @@ pub fn read_with_timeout(
         stats.columns += 1;
     }
 
+    drop(column_rows);
+
     // Foreign keys to tables outside `schemas`: their column names, in one more query.
     let outside: Vec<u32> = {
         let mut oids: Vec<u32> = constraint_rows
@@ -359,7 +404,14 @@ pub fn read_with_timeout(
         oids
     };
     if !outside.is_empty() {
-        for row in query(COLUMN_NAMES_SQL, &[&outside], "referenced columns")? {
+        for row in run_query(
+            &mut tx,
+            &mut stats.queries,
+            version,
+            COLUMN_NAMES_SQL,
+            &[&outside],
+            "referenced columns",
+        )? {
             names.insert((row.get("attrelid"), row.get("attnum")), row.get("attname"));
         }
     }
@@ -367,7 +419,15 @@ pub fn read_with_timeout(
     let lookups = Lookups::new(&lookup_rows);
     let mut missing_definitions: Vec<u32> = Vec::new();
     let mut index_oids: HashMap<u32, (QualifiedName, usize)> = HashMap::new();
-    for row in &index_rows {
+    stats.queries += 1;
+    let mut index_rows = tx
+        .query_raw(&for_version(INDEXES_SQL, version), [schemas])
+        .map_err(|e| connect::query_error(&e, "indexes"))?;
+    while let Some(row) = index_rows
+        .next()
+        .map_err(|e| connect::query_error(&e, "indexes"))?
+    {
+        let row = &row;
         let table_oid: u32 = row.get("indrelid");
         let Some(table) = table_for(&mut schema, &by_oid, table_oid) else {
             continue;
@@ -382,8 +442,12 @@ pub fn read_with_timeout(
         }
         table.indexes.push(index);
     }
+    drop(index_rows);
     if !missing_definitions.is_empty() {
-        for row in query(
+        for row in run_query(
+            &mut tx,
+            &mut stats.queries,
+            version,
             INDEX_DEFINITIONS_SQL,
             &[&missing_definitions],
             "index definitions",
