@@ -492,3 +492,24 @@ fn verify_points_inside_a_do_block_at_the_failing_statement() {
     );
     assert!(error["statement"].as_str().unwrap().starts_with("DO $$"));
 }
+
+#[test]
+fn verify_github_format_annotates_each_problem_file() {
+    let output = driftlint()
+        .arg("verify")
+        .arg(fixture("verify/not_idempotent"))
+        .arg(fixture("verify/duplicate_rows"))
+        .args(["--format", "github"])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 2, "{stdout}");
+    assert!(annotations[0].contains("002_add_halted.sql,title=not re-runnable,line=2,col=1::"));
+    assert!(annotations[1]
+        .contains("title=changes on re-run,line=6,col=1::rows in public.audit_log: 1 -> 2"));
+}
