@@ -9,10 +9,10 @@
 //! of the live table (`CREATE TEMP TABLE .. (LIKE live)`) and read back with the same catalog
 //! functions that introspection uses, so both sides come out in one form.
 //!
-//! Round trips are constant: the items go into a temporary table in one statement, one `DO`
-//! block applies them (each in its own exception block, so a bad item only keeps its declared
-//! text), one query reads the results; then the transaction is rolled back. The target is never
-//! changed. When the transaction cannot create temporary tables (a read-only replica,
+//! Round trips are few: per batch (up to 200 table copies and 1,000 defaults or types), the
+//! items go into a temporary table in one statement, one `DO` block applies them (each in its
+//! own exception block, so a bad item only keeps its declared text), one query reads the
+//! results; then the transaction is rolled back. The target is never changed. When the transaction cannot create temporary tables (a read-only replica,
 //! `default_transaction_read_only`, no TEMP privilege) nothing is rewritten and
 //! [`CanonReport::fallback`] says why; the comparison then falls back to normalized text.
 //!
@@ -83,6 +83,19 @@ struct Item {
 }
 
 /// Collapses whitespace runs: the cheap normalization that spares PostgreSQL identical texts.
+/// Equal texts, or equal after [`normalize_text`] (the common case needs no allocation).
+fn same(a: &str, b: &str) -> bool {
+    a == b || normalize_text(a) == normalize_text(b)
+}
+
+fn same_opt(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 pub fn normalize_text(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -104,35 +117,36 @@ pub fn canonicalize_with_timeout(
     live: &Schema,
     timeout: Duration,
 ) -> Result<CanonReport, DbError> {
-    let items = plan(declared, live);
+    let batches = plan(declared, live);
     let mut report = CanonReport {
-        items: items
+        items: batches
             .iter()
+            .flatten()
             .filter(|i| !matches!(i.target, Target::Setup))
             .count(),
         ..CanonReport::default()
     };
-    if report.items == 0 {
-        return Ok(report);
-    }
-    let results = match run(client, &items, timeout)? {
-        Ok(results) => results,
-        Err(reason) => {
-            report.fallback = Some(reason);
-            report.items = 0;
-            return Ok(report);
-        }
-    };
-    for (item, (output, error)) in items.iter().zip(results) {
-        if let Some(error) = error {
-            if !matches!(item.target, Target::Setup) {
-                report.failed.push((item.what.clone(), error));
+    for items in &batches {
+        let results = match run(client, items, timeout)? {
+            Ok(results) => results,
+            Err(reason) => {
+                // Only the first batch can meet a read-only or unprivileged session.
+                report.fallback = Some(reason);
+                report.items = 0;
+                return Ok(report);
             }
-            continue;
-        }
-        let Some(output) = output else { continue };
-        if apply(declared, &item.target, output) {
-            report.rewritten += 1;
+        };
+        for (item, (output, error)) in items.iter().zip(results) {
+            if let Some(error) = error {
+                if !matches!(item.target, Target::Setup) {
+                    report.failed.push((item.what.clone(), error));
+                }
+                continue;
+            }
+            let Some(output) = output else { continue };
+            if apply(declared, &item.target, output) {
+                report.rewritten += 1;
+            }
         }
     }
     Ok(report)
@@ -243,45 +257,87 @@ fn attribute_probe(temp: &str, column: &str, select: &str) -> String {
     )
 }
 
-fn plan(declared: &Schema, live: &Schema) -> Vec<Item> {
-    let mut items = Vec::new();
+/// The temporary table whose columns carry declared defaults and types.
+const SHARED: &str = "pg_temp.driftlint_columns";
+
+/// Per transaction: at most this many temporary table copies (each takes a few locks) and
+/// this many columns of [`SHARED`] (PostgreSQL allows 1,600).
+const TABLES_PER_BATCH: usize = 200;
+const COLUMNS_PER_BATCH: usize = 1000;
+
+/// The items, cut into batches that each run in one (rolled back) transaction.
+fn plan(declared: &Schema, live: &Schema) -> Vec<Vec<Item>> {
+    let mut shared = Vec::new();
+    let mut groups = Vec::new();
     for (n, (name, table)) in declared.tables.iter().enumerate() {
         let Some(live_table) = live.tables.get(name) else {
             continue;
         };
-        let before = items.len();
         let temp = temp_name(n);
-        plan_table(&mut items, &temp, n, table, live_table);
-        if items.len() > before {
-            items.insert(
-                before,
-                Item {
-                    ddl: format!("CREATE TEMP TABLE {temp} (LIKE {})", name.to_sql()),
-                    probe: "SELECT 'ok'".into(),
-                    target: Target::Setup,
-                    what: format!("a copy of {name}"),
-                },
-            );
+        let mut table_items = Vec::new();
+        plan_table(&mut table_items, &mut shared, &temp, n, table, live_table);
+        if !table_items.is_empty() {
+            let mut group = vec![Item {
+                ddl: format!("CREATE TEMP TABLE {temp} (LIKE {})", name.to_sql()),
+                probe: "SELECT 'ok'".into(),
+                target: Target::Setup,
+                what: format!("a copy of {name}"),
+            }];
+            group.append(&mut table_items);
+            groups.push(group);
         }
     }
-    items
+    let mut batches = Vec::new();
+    let mut shared = shared.into_iter().peekable();
+    let mut groups = groups.into_iter().peekable();
+    while shared.peek().is_some() || groups.peek().is_some() {
+        let mut batch = Vec::new();
+        if shared.peek().is_some() {
+            batch.push(Item {
+                ddl: format!("CREATE TEMP TABLE {SHARED} ()"),
+                probe: "SELECT 'ok'".into(),
+                target: Target::Setup,
+                what: "a table for defaults and types".into(),
+            });
+            batch.extend(shared.by_ref().take(COLUMNS_PER_BATCH));
+        }
+        for group in groups.by_ref().take(TABLES_PER_BATCH) {
+            batch.extend(group);
+        }
+        batches.push(batch);
+    }
+    batches
 }
 
-fn plan_table(items: &mut Vec<Item>, temp: &str, n: usize, table: &Table, live: &Table) {
+/// Plans one table: defaults and types go to `shared` (columns of one temporary table, since
+/// their canonical form depends on the column type only); checks, index expressions and
+/// predicates and generated expressions, which name the table's columns, go to `items` (a
+/// temporary copy of the table).
+fn plan_table(
+    items: &mut Vec<Item>,
+    shared: &mut Vec<Item>,
+    temp: &str,
+    n: usize,
+    table: &Table,
+    live: &Table,
+) {
     let name = &table.name;
     for (c, column) in table.columns.iter().enumerate() {
         let Some(live_column) = live.column(&column.name) else {
             continue;
         };
-        let col = quote_ident(&column.name);
         if let Some(default) = &column.default {
-            if live_column.default.as_deref().map(normalize_text) != Some(normalize_text(default)) {
-                items.push(Item {
-                    ddl: format!("ALTER TABLE {temp} ALTER COLUMN {col} SET DEFAULT {default}"),
+            if !same_opt(live_column.default.as_deref(), Some(default)) {
+                let probe_column = format!("d{n}_{c}");
+                shared.push(Item {
+                    ddl: format!(
+                        "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {} DEFAULT {default}",
+                        live_column.data_type
+                    ),
                     probe: attribute_probe(
-                        temp,
-                        &column.name,
-                        "pg_catalog.pg_get_expr(d.adbin, d.adrelid)",
+                        SHARED,
+                        &probe_column,
+                        "pg_catalog.pg_get_expr(d.adbin, 0)",
                     ),
                     target: Target::Default {
                         table: name.clone(),
@@ -292,9 +348,7 @@ fn plan_table(items: &mut Vec<Item>, temp: &str, n: usize, table: &Table, live: 
             }
         }
         if let Some(generated) = &column.generated {
-            if live_column.generated.as_deref().map(normalize_text)
-                != Some(normalize_text(generated))
-            {
+            if !same_opt(live_column.generated.as_deref(), Some(generated)) {
                 let probe_column = format!("driftlint_g{n}_{c}");
                 items.push(Item {
                     ddl: format!(
@@ -309,16 +363,15 @@ fn plan_table(items: &mut Vec<Item>, temp: &str, n: usize, table: &Table, live: 
             }
         }
         let serial = crate::types::serial_base(&column.data_type).is_some();
-        if !serial && normalize_text(&column.data_type) != live_column.data_type {
-            let probe_column = format!("driftlint_t{n}_{c}");
-            items.push(Item {
+        if !serial && !same(&column.data_type, &live_column.data_type) {
+            let probe_column = format!("t{n}_{c}");
+            shared.push(Item {
                 ddl: format!(
-                    "ALTER TABLE {temp} ADD COLUMN {} {}",
-                    quote_ident(&probe_column),
+                    "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {}",
                     column.data_type
                 ),
                 probe: attribute_probe(
-                    temp,
+                    SHARED,
                     &probe_column,
                     "pg_catalog.format_type(a.atttypid, a.atttypmod)",
                 ),
@@ -334,7 +387,7 @@ fn plan_table(items: &mut Vec<Item>, temp: &str, n: usize, table: &Table, live: 
         let known = live
             .checks
             .iter()
-            .any(|l| normalize_text(&l.expression) == normalize_text(&check.expression));
+            .any(|l| same(&l.expression, &check.expression));
         if known {
             continue;
         }
@@ -400,11 +453,12 @@ const INDEX_PROBE: &str = "SELECT json_build_object(\
 
 fn same_text(declared: &Index, live: &Index) -> bool {
     declared.keys.len() == live.keys.len()
-        && declared.keys.iter().zip(&live.keys).all(|(d, l)| {
-            d.expression == l.expression && normalize_text(&d.expr) == normalize_text(&l.expr)
-        })
-        && declared.predicate.as_deref().map(normalize_text)
-            == live.predicate.as_deref().map(normalize_text)
+        && declared
+            .keys
+            .iter()
+            .zip(&live.keys)
+            .all(|(d, l)| d.expression == l.expression && same(&d.expr, &l.expr))
+        && same_opt(declared.predicate.as_deref(), live.predicate.as_deref())
 }
 
 fn index_ddl(temp: &str, name: &str, index: &Index) -> String {
@@ -693,5 +747,28 @@ mod tests {
         );
         assert!(report.note().is_some());
         assert_eq!(declared, untouched);
+    }
+
+    #[test]
+    fn many_tables_are_canonicalized_in_several_rolled_back_batches() {
+        let mut client = database(
+            "canon_many",
+            "CREATE TYPE mood AS ENUM ('ok', 'bad');
+             DO $$ BEGIN FOR i IN 1..450 LOOP
+               EXECUTE format('CREATE TABLE t%s (n int CHECK (n > 0), m mood DEFAULT ''ok'')', i);
+             END LOOP; END $$;",
+        );
+        let live = live(&mut client);
+        let mut declared = live.clone();
+        for table in declared.tables.values_mut() {
+            table.checks[0].expression = "n>0".into();
+            table.columns[1].default = Some("'ok'".into());
+        }
+        let report = canonicalize(&mut client, &mut declared, &live).unwrap();
+        assert!(report.failed.is_empty(), "{:?}", &report.failed[..3.min(report.failed.len())]);
+        assert_eq!(report.items, 900);
+        assert_eq!(report.rewritten, 900);
+        assert_eq!(declared, live);
+        assert_eq!(plan(&live, &live).len(), 0, "nothing to ask when the texts already match");
     }
 }
