@@ -281,16 +281,16 @@ fn verify_file(
                 (Ok(()), Vec::new())
             }
             Ok(()) => {
-                let after_second = Snapshot::take(&mut session.client, true);
+                let after_second = Snapshot::take(&mut session.client, true, version);
                 rollback(&mut session.client)?;
-                let after_first = Snapshot::take(&mut session.client, false)?;
+                let after_first = Snapshot::take(&mut session.client, false, version)?;
                 (Ok(()), after_first.changes_to(&after_second?))
             }
         }
     } else {
-        let after_first = Snapshot::take(&mut session.client, false)?;
+        let after_first = Snapshot::take(&mut session.client, false, version)?;
         let result = migrations::apply(&mut session.client, file, mode, timeout);
-        let after_second = Snapshot::take(&mut session.client, false)?;
+        let after_second = Snapshot::take(&mut session.client, false, version)?;
         let changes = after_first.changes_to(&after_second);
         if !changes.is_empty() {
             rebuild(workspace, session, history, version, timeout)?;
@@ -374,6 +374,8 @@ fn rebuild(
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
+const CATALOG_SQL: &str = include_str!("verify/catalog.sql");
+
 /// What a second run must not change: every catalog object (with a definition to compare) and
 /// every table's row count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -386,7 +388,7 @@ struct Snapshot {
 impl Snapshot {
     /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
     /// else in a transaction of its own.
-    fn take(client: &mut postgres::Client, held: bool) -> Result<Snapshot, Error> {
+    fn take(client: &mut postgres::Client, held: bool, version: u32) -> Result<Snapshot, Error> {
         let setup = if held {
             "SET LOCAL search_path = pg_catalog"
         } else {
@@ -396,8 +398,13 @@ impl Snapshot {
             .batch_execute(setup)
             .map_err(|e| snapshot_error(&e))?;
         let mut snapshot = Snapshot::default();
+        let catalog = if version < 120000 {
+            CATALOG_SQL.replace("a.attgenerated = 's'", "false")
+        } else {
+            CATALOG_SQL.to_string()
+        };
         for row in client
-            .query(include_str!("verify/catalog.sql"), &[])
+            .query(&catalog, &[])
             .map_err(|e| snapshot_error(&e))?
         {
             let kind: String = row.get(0);
