@@ -1575,6 +1575,22 @@ mod tests {
     }
 
     #[test]
+    fn with_database_names_the_temporary_database_last() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/app?sslmode=require", "tmp_1"),
+            "postgres://u:p@h:5432/app?sslmode=require&dbname=tmp_1"
+        );
+        assert_eq!(
+            with_database("postgresql+asyncpg://u@h/app", "tmp_1"),
+            "postgresql+asyncpg://u@h/app?dbname=tmp_1"
+        );
+        assert_eq!(
+            with_database("host=/tmp user=postgres dbname=postgres", "tmp_1"),
+            "host=/tmp user=postgres dbname=postgres dbname=tmp_1"
+        );
+    }
+
+    #[test]
     fn line_column_counts_characters() {
         let text = "SELECT 1;\nSELECT 'é', x;\n";
         let offset = text.find('x').unwrap();
