@@ -1111,3 +1111,31 @@ fn permission_denied_on_the_catalog_is_named() {
     ));
     db.exec(&format!("DROP ROLE {role}"));
 }
+
+#[test]
+fn a_server_that_accepts_and_never_answers_is_a_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept connections and hold them open without a word.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let options = ConnectOptions {
+        timeout: std::time::Duration::from_secs(1),
+    };
+    let error = match introspect::connect(
+        &format!("postgres://app:hunter2@127.0.0.1:{port}/app?sslmode=disable"),
+        &options,
+    ) {
+        Ok(_) => panic!("nothing answers there"),
+        Err(error) => error,
+    };
+    assert!(matches!(error, DbError::Timeout { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("timed out after 1s connecting to 127.0.0.1:{port}")
+    );
+}

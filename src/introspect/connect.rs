@@ -430,9 +430,39 @@ fn parse_key_values(input: &str) -> Result<Vec<(String, String)>, DbError> {
 }
 
 /// Connects, checks the server version, and returns a synchronous client.
+///
+/// The whole of it (TCP or socket connect, TLS handshake, authentication, the version query) is
+/// bounded by `options.timeout` (or a shorter `connect_timeout` in the URL): a server that
+/// accepts the connection and then never answers is a [`DbError::Timeout`], not a hang.
 pub fn connect(url: &str, options: &ConnectOptions) -> Result<postgres::Client, DbError> {
     let target = Target::parse(url)?.with_defaults();
-    let config = target.config(options.timeout);
+    let limit = target
+        .connect_timeout
+        .unwrap_or(options.timeout)
+        .min(options.timeout);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let worker_target = target.clone();
+    let timeout = options.timeout;
+    let spawned = std::thread::Builder::new()
+        .name("driftlint-connect".into())
+        .spawn(move || {
+            let _ = sender.send(connect_now(&worker_target, timeout));
+        });
+    if spawned.is_err() {
+        return connect_now(&target, timeout);
+    }
+    match receiver.recv_timeout(limit) {
+        Ok(result) => result,
+        // The worker stays blocked on its socket until the process ends; nothing else waits on it.
+        Err(_) => Err(DbError::Timeout {
+            endpoint: target.endpoint(),
+            seconds: limit.as_secs().max(1),
+        }),
+    }
+}
+
+fn connect_now(target: &Target, timeout: Duration) -> Result<postgres::Client, DbError> {
+    let config = target.config(timeout);
     let unix = target.is_unix_socket();
     let mode = if unix {
         SslMode::Disable
@@ -444,7 +474,7 @@ pub fn connect(url: &str, options: &ConnectOptions) -> Result<postgres::Client, 
         config.ssl_mode(postgres::config::SslMode::Disable);
         config.connect(postgres::NoTls)
     } else {
-        let tls = tls_connector(mode, target.sslrootcert.as_deref(), &target)?;
+        let tls = tls_connector(mode, target.sslrootcert.as_deref(), target)?;
         let mut config = config;
         config.ssl_mode(if mode == SslMode::Prefer {
             postgres::config::SslMode::Prefer
@@ -453,10 +483,10 @@ pub fn connect(url: &str, options: &ConnectOptions) -> Result<postgres::Client, 
         });
         config.connect(tls)
     };
-    let mut client = result.map_err(|e| classify(&e, &target, options.timeout))?;
+    let mut client = result.map_err(|e| classify(&e, target, timeout))?;
     let version = client
         .query_one("SELECT current_setting('server_version_num')::int4", &[])
-        .map_err(|e| classify(&e, &target, options.timeout))?;
+        .map_err(|e| classify(&e, target, timeout))?;
     let version: i32 = version.get(0);
     if version < MIN_SERVER_VERSION {
         return Err(DbError::ServerTooOld {
