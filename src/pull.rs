@@ -115,7 +115,9 @@ pub fn to_yaml(schema: &Schema, default_schema: &str) -> String {
     }
     y.push_str("tables:\n");
     for table in tables {
-        write_table(&mut y, table, default_schema);
+        let written =
+            |name: &QualifiedName| !is_tool_table(name) && schema.tables.contains_key(name);
+        write_table(&mut y, table, default_schema, &written);
     }
     y
 }
@@ -202,9 +204,29 @@ fn reference(fk: &ForeignKey, default_schema: &str) -> String {
     )
 }
 
-fn write_table(y: &mut String, table: &Table, default_schema: &str) {
+/// `written` tells whether a table is part of the file: a foreign key to any other table (in a
+/// schema that was not pulled) cannot be declared, and is left as a comment.
+fn write_table(
+    y: &mut String,
+    table: &Table,
+    default_schema: &str,
+    written: &dyn Fn(&QualifiedName) -> bool,
+) {
     let table_name = &table.name.name;
     let _ = writeln!(y, "  {}:", scalar(&table_key(&table.name, default_schema)));
+    for fk in table
+        .foreign_keys
+        .iter()
+        .filter(|fk| !written(&fk.ref_table))
+    {
+        let _ = writeln!(
+            y,
+            "    # not written: foreign key {} ({}) to {}, which was not pulled",
+            fk.name.as_deref().unwrap_or("(unnamed)"),
+            fk.columns.join(", "),
+            fk.ref_table
+        );
+    }
 
     // What goes inline on a column.
     let inline_pk = table.primary_key.as_ref().filter(|pk| {
@@ -222,6 +244,7 @@ fn write_table(y: &mut String, table: &Table, default_schema: &str) {
         table.foreign_keys.iter().position(|fk| {
             fk.columns.len() == 1
                 && fk.columns[0] == column
+                && written(&fk.ref_table)
                 && !fk.deferrable
                 && is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey")
         })
@@ -307,7 +330,7 @@ fn write_table(y: &mut String, table: &Table, default_schema: &str) {
         .foreign_keys
         .iter()
         .enumerate()
-        .filter(|(i, _)| !inlined_fks.contains(i))
+        .filter(|(i, fk)| !inlined_fks.contains(i) && written(&fk.ref_table))
         .map(|(_, fk)| fk)
         .collect();
     if !fks.is_empty() {

@@ -1139,3 +1139,60 @@ fn a_server_that_accepts_and_never_answers_is_a_timeout() {
         format!("timed out after 1s connecting to 127.0.0.1:{port}")
     );
 }
+
+#[test]
+fn pulling_one_schema_leaves_foreign_keys_to_others_as_comments() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.yaml");
+    let pulled = driftlint()
+        .args([
+            "pull",
+            "--schema-name",
+            "public",
+            "--database-url",
+            &db.url,
+            "--output",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(pulled.status.code(), Some(0));
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        yaml.contains("    # not written: foreign key fk_order_account (acc_a, acc_b) to billing.accounts, which was not pulled\n"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("billing.accounts, columns"), "{yaml}");
+    // The file loads, and the only difference is that undeclared foreign key (a warning).
+    let checked = driftlint()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--schema-name",
+            "public",
+            "--database-url",
+            &db.url,
+            "--schema",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(
+        checked.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let kinds: Vec<&str> = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["extra_foreign_key"], "{stdout}");
+}
