@@ -765,10 +765,18 @@ mod tests {
             table.columns[1].default = Some("'ok'".into());
         }
         let report = canonicalize(&mut client, &mut declared, &live).unwrap();
-        assert!(report.failed.is_empty(), "{:?}", &report.failed[..3.min(report.failed.len())]);
+        assert!(
+            report.failed.is_empty(),
+            "{:?}",
+            &report.failed[..3.min(report.failed.len())]
+        );
         assert_eq!(report.items, 900);
         assert_eq!(report.rewritten, 900);
         assert_eq!(declared, live);
-        assert_eq!(plan(&live, &live).len(), 0, "nothing to ask when the texts already match");
+        assert_eq!(
+            plan(&live, &live).len(),
+            0,
+            "nothing to ask when the texts already match"
+        );
     }
 }
