@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use rayon::prelude::*;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use thiserror::Error;
@@ -289,7 +290,7 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
     // Both passes read the same text; on a large file they run side by side.
     let (doc, located) = std::thread::scope(|scope| {
-        let locating = scope.spawn(|| Locator::build(source, &lines));
+        let locating = scope.spawn(|| Locator::build(source, &lines, false));
         let doc = serde_yaml_ng::from_str::<FileDoc>(source);
         let located = locating
             .join()
@@ -334,7 +335,7 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
             (offset, 1).into(),
         )
     })?;
-    let mut builder = Builder {
+    let builder = Builder {
         name,
         source,
         locator: &locator,
@@ -348,7 +349,21 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
             *span,
         ));
     }
-    builder.convert(doc)
+    match builder.convert(&doc) {
+        Ok(declared) => Ok(declared),
+        Err(_) => {
+            // The first pass located only what a valid file needs; locate everything to point
+            // the error at its exact key or value.
+            let full = Locator::build(source, &lines, true).unwrap_or_default();
+            let builder = Builder {
+                name,
+                source,
+                locator: &full,
+                line_starts: &lines.starts,
+            };
+            builder.convert(&doc)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -636,7 +651,10 @@ enum Frame {
         path: PathHash,
         /// The current key's path, between a key and the end of its value.
         key: Option<PathHash>,
-        seen: HashSet<PathHash>,
+        /// Whether the current key's value is recorded.
+        key_wanted: bool,
+        /// The keys so far (mappings are small: a list beats a set).
+        seen: Vec<PathHash>,
         /// A block mapping's start mark is unreliable: its position is taken from its first key.
         placed: bool,
     },
@@ -650,6 +668,15 @@ struct LocatorBuilder<'a, 'b> {
     lines: &'b LineIndex<'a>,
     locator: Locator,
     stack: Vec<Frame>,
+    /// Record every key and value; otherwise only what the model's positions use: keys down to
+    /// columns (`tables.t.columns.c`), list items (`tables.t.indexes.0`), and a column's
+    /// `unique`, `primary_key` and `references`.
+    full: bool,
+}
+
+/// Whether a key at this depth (path length) is recorded outside full mode.
+fn wanted(depth: usize, key: &str) -> bool {
+    depth <= 4 || (depth == 5 && matches!(key, "unique" | "primary_key" | "references"))
 }
 
 impl LocatorBuilder<'_, '_> {
@@ -657,15 +684,26 @@ impl LocatorBuilder<'_, '_> {
         self.lines.offset(mark.line(), mark.col())
     }
 
-    /// The path of the node that starts now, and whether it is a mapping key.
-    fn next_path(&self) -> (PathHash, bool) {
+    /// The path of the node that starts now, whether it is a mapping key, and whether it is
+    /// recorded.
+    fn next_path(&self) -> (PathHash, bool, bool) {
+        let depth = self.stack.len();
         match self.stack.last() {
-            None => (ROOT, false),
-            Some(Frame::Map { path, key, .. }) => match key {
-                None => (*path, true),
-                Some(key) => (*key, false),
+            None => (ROOT, false, true),
+            Some(Frame::Map {
+                path,
+                key,
+                key_wanted,
+                ..
+            }) => match key {
+                None => (*path, true, true),
+                Some(key) => (*key, false, self.full || *key_wanted),
             },
-            Some(Frame::Seq { path, index }) => (child(*path, &index.to_string()), false),
+            Some(Frame::Seq { path, index }) => (
+                child(*path, &index.to_string()),
+                false,
+                self.full || depth <= 4,
+            ),
         }
     }
 
@@ -689,51 +727,72 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
                     TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
                 );
                 let len = value.len().max(1) + if quoted { 2 } else { 0 };
-                let (path, is_key) = self.next_path();
+                let (path, is_key, record) = self.next_path();
                 if is_key {
                     let key_path = child(path, &value);
+                    let depth = self.stack.len();
+                    let record_key = self.full || wanted(depth, &value);
+                    let record_map = self.full || depth <= 5;
                     if let Some(Frame::Map {
-                        key, seen, placed, ..
+                        key,
+                        key_wanted,
+                        seen,
+                        placed,
+                        ..
                     }) = self.stack.last_mut()
                     {
-                        if !seen.insert(key_path) {
+                        if seen.contains(&key_path) {
                             self.locator.duplicates.push((value, (offset, len)));
+                        } else {
+                            seen.push(key_path);
                         }
                         if !*placed {
                             *placed = true;
-                            self.locator.values.insert(path, (offset, len));
+                            if record_map {
+                                self.locator.values.insert(path, (offset, len));
+                            }
                         }
                         *key = Some(key_path);
+                        *key_wanted = record_key;
                     }
-                    self.locator.keys.entry(key_path).or_insert((offset, len));
+                    if record_key {
+                        self.locator.keys.entry(key_path).or_insert((offset, len));
+                    }
                 } else {
-                    self.locator.values.entry(path).or_insert((offset, len));
+                    if record {
+                        self.locator.values.entry(path).or_insert((offset, len));
+                    }
                     self.advance();
                 }
             }
             Event::Alias(_) => {
-                let (path, is_key) = self.next_path();
+                let (path, is_key, record) = self.next_path();
                 if !is_key {
-                    self.locator.values.entry(path).or_insert((offset, 1));
+                    if record {
+                        self.locator.values.entry(path).or_insert((offset, 1));
+                    }
                     self.advance();
                 }
             }
             Event::MappingStart(..) => {
-                let (path, _) = self.next_path();
+                let (path, _, record) = self.next_path();
                 let flow = self.lines.text[offset..].starts_with('{');
-                if flow {
+                if flow && record {
                     self.locator.values.entry(path).or_insert((offset, 1));
                 }
                 self.stack.push(Frame::Map {
                     path,
                     key: None,
-                    seen: HashSet::new(),
-                    placed: flow,
+                    key_wanted: false,
+                    seen: Vec::new(),
+                    placed: flow || !record,
                 });
             }
             Event::SequenceStart(..) => {
-                let (path, _) = self.next_path();
-                self.locator.values.entry(path).or_insert((offset, 1));
+                let (path, _, record) = self.next_path();
+                if record {
+                    self.locator.values.entry(path).or_insert((offset, 1));
+                }
                 self.stack.push(Frame::Seq { path, index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -746,11 +805,12 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
 }
 
 impl Locator {
-    fn build(source: &str, lines: &LineIndex<'_>) -> Result<Locator, (String, usize)> {
+    fn build(source: &str, lines: &LineIndex<'_>, full: bool) -> Result<Locator, (String, usize)> {
         let mut builder = LocatorBuilder {
             lines,
             locator: Locator::default(),
             stack: Vec::new(),
+            full,
         };
         let mut parser = YamlParser::new_from_str(source);
         parser.load(&mut builder, false).map_err(|e| {
@@ -779,11 +839,6 @@ impl Locator {
             Some(span) => *span,
             None => self.key(path),
         }
-    }
-
-    /// `true` when the key at `path` is written.
-    fn has_key(&self, path: &[String]) -> bool {
-        self.keys.contains_key(&path_hash(path))
     }
 }
 
@@ -873,7 +928,7 @@ impl Builder<'_> {
         }
     }
 
-    fn convert(&mut self, doc: FileDoc) -> Result<Declared, DeclaredError> {
+    fn convert(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
         if doc.version != 1 {
             return Err(self.error(
                 InvalidKind::Value,
@@ -940,9 +995,21 @@ impl Builder<'_> {
             );
         }
 
-        for (key, table_doc) in &doc.tables.0 {
-            let at = path(&["tables", key]);
-            let name = self.qualified(key, &default_schema, &at, "table")?;
+        // Tables convert independently (they only need the enums): in parallel on a large
+        // file, then merged in file order so the first error is the first in the file.
+        let converted: Vec<Result<(QualifiedName, Table), DeclaredError>> = doc
+            .tables
+            .0
+            .par_iter()
+            .map(|(key, table_doc)| {
+                let at = path(&["tables", key]);
+                let name = self.qualified(key, &default_schema, &at, "table")?;
+                let table = self.table(name.clone(), key, table_doc, &schema, &default_schema)?;
+                Ok((name, table))
+            })
+            .collect();
+        for ((key, _), result) in doc.tables.0.iter().zip(converted) {
+            let (name, table) = result?;
             if schema.tables.contains_key(&name) {
                 return Err(self.error(
                     InvalidKind::Duplicate,
@@ -950,15 +1017,14 @@ impl Builder<'_> {
                     Some(
                         "`name` and `schema.name` in the default schema are the same table".into(),
                     ),
-                    self.locator.key(&at),
+                    self.locator.key(&path(&["tables", key])),
                 ));
             }
-            let table = self.table(name.clone(), key, table_doc, &schema, &default_schema)?;
             schema.tables.insert(name, table);
         }
 
-        self.check_names(&doc, &default_schema)?;
-        self.check_foreign_keys(&schema, &doc, &default_schema)?;
+        self.check_names(doc, &default_schema)?;
+        self.check_foreign_keys(&schema, doc, &default_schema)?;
 
         Ok(Declared {
             schema,
@@ -1184,8 +1250,12 @@ impl Builder<'_> {
                 });
             }
             if column.references.is_none() {
-                for k in ["on_delete", "on_update"] {
-                    if self.locator.has_key(&sub(k)) {
+                let actions = [
+                    ("on_delete", column.on_delete.is_some()),
+                    ("on_update", column.on_update.is_some()),
+                ];
+                for (k, _) in actions.iter().filter(|(_, set)| *set) {
+                    {
                         return Err(self.error(
                             InvalidKind::Value,
                             format!("`{k}` without `references` on column {column_name}"),
