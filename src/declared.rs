@@ -1254,15 +1254,13 @@ impl Builder<'_> {
                     ("on_delete", column.on_delete.is_some()),
                     ("on_update", column.on_update.is_some()),
                 ];
-                for (k, _) in actions.iter().filter(|(_, set)| *set) {
-                    {
-                        return Err(self.error(
-                            InvalidKind::Value,
-                            format!("`{k}` without `references` on column {column_name}"),
-                            Some("add `references: table.column`".into()),
-                            self.locator.key(&sub(k)),
-                        ));
-                    }
+                if let Some((k, _)) = actions.iter().find(|(_, set)| *set) {
+                    return Err(self.error(
+                        InvalidKind::Value,
+                        format!("`{k}` without `references` on column {column_name}"),
+                        Some("add `references: table.column`".into()),
+                        self.locator.key(&sub(k)),
+                    ));
                 }
             }
             if let Some(target) = &column.references {
