@@ -310,6 +310,10 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
                 Some(i) => message[..i].to_string(),
                 None => message,
             };
+            // An unknown key of a column is reported at its mapping: point at the key itself.
+            let offset = unknown_field(&message)
+                .and_then(|key| find_key(source, offset, key))
+                .unwrap_or(offset);
             let help = if message.contains("unknown field `") && message.contains(")`") {
                 Some("inside `{ }` a comma ends the value in YAML: quote values that contain one, e.g. type: \"numeric(12,2)\"".into())
             } else if message.contains("unknown field") {
@@ -400,29 +404,93 @@ struct TableDoc {
     checks: Vec<CheckDoc>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A column. Deserialized by hand for one YAML trap: inside `{ }` a comma ends a plain value,
+/// so `{ type: numeric(12,2) }` reaches us as `type: "numeric(12"` plus a key `2)`. Such a key
+/// right after an unclosed type modifier is put back; any other unknown key is an error.
+#[derive(Debug, Default)]
 struct ColumnDoc {
-    #[serde(rename = "type")]
     data_type: String,
-    #[serde(default)]
     nullable: Option<bool>,
-    #[serde(default)]
     default: Option<ScalarDoc>,
-    #[serde(default)]
     primary_key: bool,
-    #[serde(default)]
     unique: bool,
-    #[serde(default)]
     references: Option<String>,
-    #[serde(default)]
     on_delete: Option<String>,
-    #[serde(default)]
     on_update: Option<String>,
-    #[serde(default)]
     identity: Option<String>,
-    #[serde(default)]
     generated: Option<String>,
+}
+
+const COLUMN_FIELDS: &[&str] = &[
+    "type",
+    "nullable",
+    "default",
+    "primary_key",
+    "unique",
+    "references",
+    "on_delete",
+    "on_update",
+    "identity",
+    "generated",
+];
+
+impl<'de> Deserialize<'de> for ColumnDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ColumnVisitor)
+    }
+}
+
+struct ColumnVisitor;
+
+impl<'de> Visitor<'de> for ColumnVisitor {
+    type Value = ColumnDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a column mapping such as { type: uuid, nullable: false }")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ColumnDoc, A::Error> {
+        use serde::de::Error as _;
+        let mut doc = ColumnDoc::default();
+        let mut data_type: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => data_type = Some(map.next_value()?),
+                "nullable" => doc.nullable = map.next_value()?,
+                "default" => doc.default = map.next_value()?,
+                "primary_key" => doc.primary_key = map.next_value()?,
+                "unique" => doc.unique = map.next_value()?,
+                "references" => doc.references = map.next_value()?,
+                "on_delete" => doc.on_delete = map.next_value()?,
+                "on_update" => doc.on_update = map.next_value()?,
+                "identity" => doc.identity = map.next_value()?,
+                "generated" => doc.generated = map.next_value()?,
+                other => {
+                    let continues_type = data_type
+                        .as_deref()
+                        .is_some_and(|t| t.matches('(').count() > t.matches(')').count())
+                        && other
+                            .trim_end_matches("[]")
+                            .trim()
+                            .trim_end_matches(')')
+                            .trim()
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == '-')
+                        && other.contains(')');
+                    if !continues_type {
+                        return Err(A::Error::unknown_field(other, COLUMN_FIELDS));
+                    }
+                    let _: serde::de::IgnoredAny = map.next_value()?;
+                    if let Some(t) = data_type.as_mut() {
+                        t.push(',');
+                        t.push_str(other.trim());
+                    }
+                }
+            }
+        }
+        doc.data_type = data_type.ok_or_else(|| A::Error::missing_field("type"))?;
+        Ok(doc)
+    }
 }
 
 /// A default written as a YAML number or boolean is taken as its SQL text.
@@ -1945,6 +2013,31 @@ pub fn split_name(text: &str) -> Result<Vec<String>, String> {
     Ok(parts)
 }
 
+/// The key of an "unknown field `key`" message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
+    Some(&rest[..rest.find('`')?])
+}
+
+/// The first place at or after `from` where `key` is written as a mapping key.
+fn find_key(source: &str, from: usize, key: &str) -> Option<usize> {
+    let mut at = from.min(source.len());
+    while let Some(found) = source[at..].find(key) {
+        let start = at + found;
+        let before = source[..start].chars().next_back();
+        let after = source[start + key.len()..]
+            .trim_start_matches(' ')
+            .chars()
+            .next();
+        let starts_word = before.is_none_or(|c| matches!(c, ' ' | '{' | ',' | '\n' | '\t'));
+        if starts_word && matches!(after, Some(':' | ',' | '}') | None) {
+            return Some(start);
+        }
+        at = start + key.len().max(1);
+    }
+    None
+}
+
 /// Parses `sql` as exactly one PostgreSQL expression.
 pub fn check_expression(sql: &str) -> Result<(), String> {
     use sqlparser::dialect::PostgreSqlDialect;
@@ -2366,8 +2459,18 @@ tables:
     }
 
     #[test]
-    fn a_comma_inside_a_flow_mapping_gets_a_quoting_hint() {
-        let yaml = "version: 1\ntables:\n  t:\n    columns:\n      a: { type: numeric(12,2) }\n";
+    fn a_type_modifier_comma_inside_braces_is_put_back() {
+        let yaml = "version: 1\ntables:\n  t:\n    columns:\n      a: { type: numeric(12,2), nullable: false }\n      b: { type: decimal(10, 3) }\n      c: { type: \"numeric(5,1)\" }\n";
+        let declared = ok(yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        let types: Vec<&str> = t.columns.iter().map(|c| c.data_type.as_str()).collect();
+        assert_eq!(types, ["numeric(12,2)", "numeric(10,3)", "numeric(5,1)"]);
+        assert!(!t.columns[0].nullable);
+    }
+
+    #[test]
+    fn a_comma_inside_braces_elsewhere_gets_a_quoting_hint() {
+        let yaml = "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, default: greatest(1,2) }\n";
         let error = err_at(yaml, 5, "2)");
         assert_eq!(error.kind(), Some(InvalidKind::Yaml));
         let help = error.help().map(|h| h.to_string()).unwrap_or_default();
