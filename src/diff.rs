@@ -1037,6 +1037,7 @@ pub fn normalize_expr(sql: &str) -> String {
     let tokens = drop_casts(tokens);
     let tokens = drop_grouping(tokens);
     let tokens = drop_public(tokens);
+    let tokens = same_clock(tokens);
     render(&tokens)
 }
 
@@ -1374,6 +1375,36 @@ fn drop_grouping(tokens: Vec<Tok>) -> Vec<Tok> {
         .collect()
 }
 
+/// `CURRENT_TIMESTAMP` and `transaction_timestamp()` are `now()` (PostgreSQL keeps the spelling
+/// it was given, but they are the same function).
+fn same_clock(tokens: Vec<Tok>) -> Vec<Tok> {
+    let word = |t: Option<&Tok>, w: &str| t == Some(&Tok::Word(w.into()));
+    let op = |t: Option<&Tok>, o: &str| t == Some(&Tok::Op(o.into()));
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let now = [
+            Tok::Word("now".into()),
+            Tok::Op("(".into()),
+            Tok::Op(")".into()),
+        ];
+        if word(tokens.get(i), "current_timestamp") && !op(tokens.get(i + 1), "(") {
+            out.extend(now);
+            i += 1;
+        } else if word(tokens.get(i), "transaction_timestamp")
+            && op(tokens.get(i + 1), "(")
+            && op(tokens.get(i + 2), ")")
+        {
+            out.extend(now);
+            i += 3;
+        } else {
+            out.push(tokens[i].clone());
+            i += 1;
+        }
+    }
+    out
+}
+
 fn drop_public(tokens: Vec<Tok>) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -1571,6 +1602,15 @@ mod tests {
         }
         assert_ne!(normalize_expr("'a'"), normalize_expr("'b'"));
         assert_ne!(normalize_expr("now()"), normalize_expr("clock_timestamp()"));
+        assert_eq!(normalize_expr("CURRENT_TIMESTAMP"), normalize_expr("now()"));
+        assert_eq!(
+            normalize_expr("transaction_timestamp()"),
+            normalize_expr("now()")
+        );
+        assert_ne!(
+            normalize_expr("CURRENT_TIMESTAMP(3)"),
+            normalize_expr("now()")
+        );
     }
 
     #[test]
