@@ -456,3 +456,40 @@ fn an_unreachable_database_is_an_error_without_the_password() {
     assert!(!stderr.contains("hunter2secret"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn extra_objects_are_warning_annotations_and_exit_zero() {
+    let dir = fixtures().join("drift_extra_only");
+    let db = fresh_db();
+    db.exec(&read(&dir.join("database.sql")));
+    let output = driftlint()
+        .args([
+            "check",
+            "--format",
+            "github",
+            "--database-url",
+            &db.url,
+            "--schema",
+        ])
+        .arg(dir.join("schema.yaml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let annotations: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 4, "{text}");
+    assert!(
+        annotations.iter().all(|a| a.starts_with("::warning file=")),
+        "{text}"
+    );
+    assert!(
+        annotations.iter().any(|a| a.contains(
+            "title=driftlint extra_column::column public.users.nickname exists in the database but is not declared (text)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("0 errors, 4 warnings (1 table declared, 2 in the database)\n"),
+        "{text}"
+    );
+}

@@ -378,10 +378,10 @@ pub fn github(result: &DriftResult, file: &str, out: &mut dyn Write) -> io::Resu
     let c = counts(result);
     writeln!(
         out,
-        "{}, {} ({} declared tables, {} in the database)",
+        "{}, {} ({} declared, {} in the database)",
         plural(c.errors, "error"),
         plural(c.warnings, "warning"),
-        result.declared.tables.len(),
+        plural(result.declared.tables.len(), "table"),
         result.live.tables.len()
     )
 }
