@@ -493,3 +493,52 @@ fn extra_objects_are_warning_annotations_and_exit_zero() {
         "{text}"
     );
 }
+
+#[test]
+fn readme_walkthrough_migrations_forget_discovery_query_id() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = driftlint()
+        .args(["check", "--format", "json", "--schema"])
+        .arg(top_level_schema())
+        .arg("--migrations")
+        .arg(root.join("fixtures/migrations"))
+        .arg("--dev-url")
+        .arg(crate::util::cluster().url("postgres"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON report expected; stderr:\n{stderr}"));
+    let found: Vec<(&str, &str, &str)> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap(),
+                d["table"].as_str().unwrap(),
+                d["object"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("missing_column", "prospects", "discovery_query_id"),
+            (
+                "missing_index",
+                "prospects",
+                "ix_prospects_discovery_query_id"
+            ),
+            ("missing_foreign_key", "prospects", "-"),
+        ],
+        "{report}"
+    );
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("hotfix_add_discovery_query_id.sql"),
+        "{report}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
