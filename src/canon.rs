@@ -1,2 +1,782 @@
-//! Canonicalization of declared expressions (defaults, checks, index expressions and predicates)
-//! by PostgreSQL itself, inside a transaction that is always rolled back.
+//! Canonicalization of declared expressions (defaults, checks, index expressions and predicates,
+//! generated columns) and types by PostgreSQL itself, inside a transaction that is always
+//! rolled back.
+//!
+//! A person writes `status IN ('a','b')`, `'pending'`, `lower(domain)`; PostgreSQL stores
+//! `((status)::text = ANY ((ARRAY['a'::character varying, ...])::text[]))`,
+//! `'pending'::outreach_status`, `lower(domain::text)`. Rather than re-implement PostgreSQL's
+//! rewriting, each declared item that differs from the live text is applied to a temporary copy
+//! of the live table (`CREATE TEMP TABLE .. (LIKE live)`) and read back with the same catalog
+//! functions that introspection uses, so both sides come out in one form.
+//!
+//! Round trips are few: per batch (up to 200 table copies and 1,000 defaults or types), the
+//! items go into a temporary table in one statement, one `DO` block applies them (each in its
+//! own exception block, so a bad item only keeps its declared text), one query reads the
+//! results; then the transaction is rolled back. The target is never changed. When the transaction cannot create temporary tables (a read-only replica,
+//! `default_transaction_read_only`, no TEMP privilege) nothing is rewritten and
+//! [`CanonReport::fallback`] says why; the comparison then falls back to normalized text.
+//!
+//! This module rewrites the declared side only; it does not compare.
+
+use std::time::Duration;
+
+use crate::introspect::{self, DbError};
+use crate::model::{quote_ident, quote_literal, Index, QualifiedName, Schema, Table};
+
+/// What [`canonicalize`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CanonReport {
+    /// `Some(reason)` when PostgreSQL could not be asked (nothing was rewritten).
+    pub fallback: Option<String>,
+    /// Items sent to PostgreSQL.
+    pub items: usize,
+    /// Declared texts that were rewritten (their canonical form differed).
+    pub rewritten: usize,
+    /// Items PostgreSQL rejected, as `(what, error)`: they keep their declared text (and will
+    /// most likely show as drift).
+    pub failed: Vec<(String, String)>,
+}
+
+impl CanonReport {
+    /// A line for the report when the comparison fell back to text.
+    pub fn note(&self) -> Option<String> {
+        self.fallback.as_ref().map(|reason| {
+            format!(
+                "expressions compared as normalized text, not in PostgreSQL's canonical form: {reason}"
+            )
+        })
+    }
+}
+
+/// Where a result goes back into the declared schema.
+#[derive(Debug, Clone)]
+enum Target {
+    Default {
+        table: QualifiedName,
+        column: usize,
+    },
+    Generated {
+        table: QualifiedName,
+        column: usize,
+    },
+    Type {
+        table: QualifiedName,
+        column: usize,
+    },
+    Check {
+        table: QualifiedName,
+        check: usize,
+    },
+    Index {
+        table: QualifiedName,
+        index: usize,
+    },
+    /// Creating the temporary copy of a table; no result.
+    Setup,
+}
+
+struct Item {
+    ddl: String,
+    probe: String,
+    target: Target,
+    what: String,
+}
+
+/// Collapses whitespace runs: the cheap normalization that spares PostgreSQL identical texts.
+/// Equal texts, or equal after [`normalize_text`] (the common case needs no allocation).
+fn same(a: &str, b: &str) -> bool {
+    a == b || normalize_text(a) == normalize_text(b)
+}
+
+fn same_opt(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+pub fn normalize_text(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Rewrites the declared defaults, checks, index keys and predicates, generated expressions and
+/// types of tables that exist in `live` into PostgreSQL's canonical form.
+pub fn canonicalize(
+    client: &mut postgres::Client,
+    declared: &mut Schema,
+    live: &Schema,
+) -> Result<CanonReport, DbError> {
+    canonicalize_with_timeout(client, declared, live, introspect::DEFAULT_READ_TIMEOUT)
+}
+
+/// [`canonicalize`] with an explicit `statement_timeout` / `lock_timeout`.
+pub fn canonicalize_with_timeout(
+    client: &mut postgres::Client,
+    declared: &mut Schema,
+    live: &Schema,
+    timeout: Duration,
+) -> Result<CanonReport, DbError> {
+    let batches = plan(declared, live);
+    let mut report = CanonReport {
+        items: batches
+            .iter()
+            .flatten()
+            .filter(|i| !matches!(i.target, Target::Setup))
+            .count(),
+        ..CanonReport::default()
+    };
+    for items in &batches {
+        let results = match run(client, items, timeout)? {
+            Ok(results) => results,
+            Err(reason) => {
+                // Only the first batch can meet a read-only or unprivileged session.
+                report.fallback = Some(reason);
+                report.items = 0;
+                return Ok(report);
+            }
+        };
+        for (item, (output, error)) in items.iter().zip(results) {
+            if let Some(error) = error {
+                if !matches!(item.target, Target::Setup) {
+                    report.failed.push((item.what.clone(), error));
+                }
+                continue;
+            }
+            let Some(output) = output else { continue };
+            if apply(declared, &item.target, output) {
+                report.rewritten += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Runs the items; `Ok(Err(reason))` when canonicalization is impossible on this connection.
+#[allow(clippy::type_complexity)]
+fn run(
+    client: &mut postgres::Client,
+    items: &[Item],
+    timeout: Duration,
+) -> Result<Result<Vec<(Option<String>, Option<String>)>, String>, DbError> {
+    let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
+    let mut tx = client
+        .transaction()
+        .map_err(|e| introspect::connect::query_error(&e, "canonical forms (BEGIN)"))?;
+    let setup = format!(
+        "SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}; \
+         SET LOCAL search_path = public; \
+         CREATE TEMP TABLE driftlint_canon (id int4 PRIMARY KEY, ddl text NOT NULL, \
+         probe text NOT NULL, output text, error text) ON COMMIT DROP"
+    );
+    if let Err(error) = tx.batch_execute(&setup) {
+        let _ = tx.rollback();
+        return match error.as_db_error() {
+            Some(db) if matches!(db.code().code(), "25006" | "42501" | "0A000" | "25P02") => {
+                Ok(Err(format!(
+                    "cannot create temporary tables here ({})",
+                    db.message()
+                )))
+            }
+            _ => Err(introspect::connect::query_error(
+                &error,
+                "canonical forms (setup)",
+            )),
+        };
+    }
+    let ids: Vec<i32> = (0..items.len() as i32).collect();
+    let ddls: Vec<&str> = items.iter().map(|i| i.ddl.as_str()).collect();
+    let probes: Vec<&str> = items.iter().map(|i| i.probe.as_str()).collect();
+    let mut steps = || -> Result<Vec<postgres::Row>, postgres::Error> {
+        tx.execute(
+            "INSERT INTO driftlint_canon (id, ddl, probe) \
+             SELECT * FROM unnest($1::int4[], $2::text[], $3::text[])",
+            &[&ids, &ddls, &probes],
+        )?;
+        tx.batch_execute(APPLY_BLOCK)?;
+        tx.query("SELECT output, error FROM driftlint_canon ORDER BY id", &[])
+    };
+    let rows = steps();
+    // Always rolled back: the temporary tables, indexes and constraints vanish.
+    let rollback = tx.rollback();
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => {
+            return match error.as_db_error() {
+                Some(db) if db.code().code() == "42883" || db.code().code() == "42704" => {
+                    Ok(Err(format!("PL/pgSQL is not available ({})", db.message())))
+                }
+                _ => Err(introspect::connect::query_error(&error, "canonical forms")),
+            }
+        }
+    };
+    rollback.map_err(|e| introspect::connect::query_error(&e, "canonical forms (ROLLBACK)"))?;
+    Ok(Ok(rows
+        .iter()
+        .map(|row| {
+            (
+                row.get::<_, Option<String>>(0),
+                row.get::<_, Option<String>>(1),
+            )
+        })
+        .collect()))
+}
+
+/// Applies every item in its own subtransaction and stores the probe's answer or the error.
+const APPLY_BLOCK: &str = r#"
+DO $driftlint$
+DECLARE
+    item record;
+    answer text;
+BEGIN
+    FOR item IN SELECT id, ddl, probe FROM driftlint_canon ORDER BY id LOOP
+        BEGIN
+            EXECUTE item.ddl;
+            EXECUTE item.probe INTO answer;
+            UPDATE driftlint_canon SET output = answer WHERE id = item.id;
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE driftlint_canon SET error = SQLERRM WHERE id = item.id;
+        END;
+    END LOOP;
+END
+$driftlint$
+"#;
+
+/// The temporary copy of table number `n`.
+fn temp_name(n: usize) -> String {
+    format!("pg_temp.driftlint_canon_{n}")
+}
+
+fn attribute_probe(temp: &str, column: &str, select: &str) -> String {
+    format!(
+        "SELECT {select} FROM pg_catalog.pg_attribute a \
+         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid = {}::regclass AND a.attname = {}",
+        quote_literal(temp),
+        quote_literal(column)
+    )
+}
+
+/// The temporary table whose columns carry declared defaults and types.
+const SHARED: &str = "pg_temp.driftlint_columns";
+
+/// Per transaction: at most this many temporary table copies (each takes a few locks) and
+/// this many columns of [`SHARED`] (PostgreSQL allows 1,600).
+const TABLES_PER_BATCH: usize = 200;
+const COLUMNS_PER_BATCH: usize = 1000;
+
+/// The items, cut into batches that each run in one (rolled back) transaction.
+fn plan(declared: &Schema, live: &Schema) -> Vec<Vec<Item>> {
+    let mut shared = Vec::new();
+    let mut groups = Vec::new();
+    for (n, (name, table)) in declared.tables.iter().enumerate() {
+        let Some(live_table) = live.tables.get(name) else {
+            continue;
+        };
+        let temp = temp_name(n);
+        let mut table_items = Vec::new();
+        plan_table(&mut table_items, &mut shared, &temp, n, table, live_table);
+        if !table_items.is_empty() {
+            let mut group = vec![Item {
+                ddl: format!("CREATE TEMP TABLE {temp} (LIKE {})", name.to_sql()),
+                probe: "SELECT 'ok'".into(),
+                target: Target::Setup,
+                what: format!("a copy of {name}"),
+            }];
+            group.append(&mut table_items);
+            groups.push(group);
+        }
+    }
+    let mut batches = Vec::new();
+    let mut shared = shared.into_iter().peekable();
+    let mut groups = groups.into_iter().peekable();
+    while shared.peek().is_some() || groups.peek().is_some() {
+        let mut batch = Vec::new();
+        if shared.peek().is_some() {
+            batch.push(Item {
+                ddl: format!("CREATE TEMP TABLE {SHARED} ()"),
+                probe: "SELECT 'ok'".into(),
+                target: Target::Setup,
+                what: "a table for defaults and types".into(),
+            });
+            batch.extend(shared.by_ref().take(COLUMNS_PER_BATCH));
+        }
+        for group in groups.by_ref().take(TABLES_PER_BATCH) {
+            batch.extend(group);
+        }
+        batches.push(batch);
+    }
+    batches
+}
+
+/// Plans one table: defaults and types go to `shared` (columns of one temporary table, since
+/// their canonical form depends on the column type only); checks, index expressions and
+/// predicates and generated expressions, which name the table's columns, go to `items` (a
+/// temporary copy of the table).
+fn plan_table(
+    items: &mut Vec<Item>,
+    shared: &mut Vec<Item>,
+    temp: &str,
+    n: usize,
+    table: &Table,
+    live: &Table,
+) {
+    let name = &table.name;
+    for (c, column) in table.columns.iter().enumerate() {
+        let Some(live_column) = live.column(&column.name) else {
+            continue;
+        };
+        if let Some(default) = &column.default {
+            if !same_opt(live_column.default.as_deref(), Some(default)) {
+                let probe_column = format!("d{n}_{c}");
+                shared.push(Item {
+                    ddl: format!(
+                        "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {} DEFAULT {default}",
+                        live_column.data_type
+                    ),
+                    probe: attribute_probe(
+                        SHARED,
+                        &probe_column,
+                        "pg_catalog.pg_get_expr(d.adbin, 0)",
+                    ),
+                    target: Target::Default {
+                        table: name.clone(),
+                        column: c,
+                    },
+                    what: format!("default of {name}.{}", column.name),
+                });
+            }
+        }
+        if let Some(generated) = &column.generated {
+            if !same_opt(live_column.generated.as_deref(), Some(generated)) {
+                let probe_column = format!("driftlint_g{n}_{c}");
+                items.push(Item {
+                    ddl: format!(
+                        "ALTER TABLE {temp} ADD COLUMN {} {} GENERATED ALWAYS AS ({generated}) STORED",
+                        quote_ident(&probe_column),
+                        live_column.data_type
+                    ),
+                    probe: attribute_probe(temp, &probe_column, "pg_catalog.pg_get_expr(d.adbin, d.adrelid)"),
+                    target: Target::Generated { table: name.clone(), column: c },
+                    what: format!("generated expression of {name}.{}", column.name),
+                });
+            }
+        }
+        let serial = crate::types::serial_base(&column.data_type).is_some();
+        if !serial && !same(&column.data_type, &live_column.data_type) {
+            let probe_column = format!("t{n}_{c}");
+            shared.push(Item {
+                ddl: format!(
+                    "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {}",
+                    column.data_type
+                ),
+                probe: attribute_probe(
+                    SHARED,
+                    &probe_column,
+                    "pg_catalog.format_type(a.atttypid, a.atttypmod)",
+                ),
+                target: Target::Type {
+                    table: name.clone(),
+                    column: c,
+                },
+                what: format!("type of {name}.{}", column.name),
+            });
+        }
+    }
+    for (k, check) in table.checks.iter().enumerate() {
+        let known = live
+            .checks
+            .iter()
+            .any(|l| same(&l.expression, &check.expression));
+        if known {
+            continue;
+        }
+        let constraint = format!("driftlint_c{n}_{k}");
+        items.push(Item {
+            ddl: format!(
+                "ALTER TABLE {temp} ADD CONSTRAINT {constraint} CHECK ({}) NOT VALID",
+                check.expression
+            ),
+            probe: format!(
+                "SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint \
+                 WHERE conrelid = {}::regclass AND conname = '{constraint}'",
+                quote_literal(temp)
+            ),
+            target: Target::Check {
+                table: name.clone(),
+                check: k,
+            },
+            what: format!(
+                "check {} on {name}",
+                check.name.as_deref().unwrap_or(&check.expression)
+            ),
+        });
+    }
+    for (i, index) in table.indexes.iter().enumerate() {
+        let needs = index.predicate.is_some() || index.keys.iter().any(|k| k.expression);
+        if !needs || live.indexes.iter().any(|l| same_text(index, l)) {
+            continue;
+        }
+        let index_name = format!("driftlint_i{n}_{i}");
+        items.push(Item {
+            ddl: index_ddl(temp, &index_name, index),
+            probe: format!(
+                "{} WHERE i.indexrelid = {}::regclass",
+                INDEX_PROBE,
+                quote_literal(&format!("pg_temp.{index_name}"))
+            ),
+            target: Target::Index {
+                table: name.clone(),
+                index: i,
+            },
+            what: format!(
+                "index {} on {name}",
+                index.name.as_deref().unwrap_or("(unnamed)")
+            ),
+        });
+    }
+}
+
+/// The same structure as `introspect/indexes.sql` reads, as one JSON text.
+const INDEX_PROBE: &str = "SELECT json_build_object(\
+    'keys', ARRAY(SELECT CASE WHEN k.attnum <> 0 THEN a.attname::text \
+                  ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int4, true) END \
+                  FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+                  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                  ORDER BY k.ord), \
+    'is_column', ARRAY(SELECT k.attnum <> 0 FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ORDER BY k.ord), \
+    'opclasses', ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END \
+                  FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opcoid, ord) \
+                  JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opcoid ORDER BY k.ord), \
+    'predicate', pg_catalog.pg_get_expr(i.indpred, i.indrelid))::text \
+    FROM pg_catalog.pg_index i";
+
+fn same_text(declared: &Index, live: &Index) -> bool {
+    declared.keys.len() == live.keys.len()
+        && declared
+            .keys
+            .iter()
+            .zip(&live.keys)
+            .all(|(d, l)| d.expression == l.expression && same(&d.expr, &l.expr))
+        && same_opt(declared.predicate.as_deref(), live.predicate.as_deref())
+}
+
+fn index_ddl(temp: &str, name: &str, index: &Index) -> String {
+    let keys: Vec<String> = index
+        .keys
+        .iter()
+        .map(|key| {
+            let mut sql = if key.expression {
+                format!("({})", key.expr)
+            } else {
+                quote_ident(&key.expr)
+            };
+            if let Some(opclass) = &key.opclass {
+                sql.push(' ');
+                sql.push_str(opclass);
+            }
+            if key.descending {
+                sql.push_str(" DESC");
+            }
+            match key.nulls_first {
+                Some(true) => sql.push_str(" NULLS FIRST"),
+                Some(false) => sql.push_str(" NULLS LAST"),
+                None => {}
+            }
+            sql
+        })
+        .collect();
+    let mut ddl = format!(
+        "CREATE INDEX {name} ON {temp} USING {} ({})",
+        quote_ident(&index.method),
+        keys.join(", ")
+    );
+    if let Some(predicate) = &index.predicate {
+        ddl.push_str(&format!(" WHERE {predicate}"));
+    }
+    ddl
+}
+
+#[derive(serde::Deserialize)]
+struct IndexProbe {
+    keys: Vec<Option<String>>,
+    is_column: Vec<bool>,
+    opclasses: Vec<Option<String>>,
+    predicate: Option<String>,
+}
+
+/// Writes one result back; `true` when the declared text changed.
+fn apply(declared: &mut Schema, target: &Target, output: String) -> bool {
+    let replace = |slot: &mut String, value: String| {
+        let changed = *slot != value;
+        *slot = value;
+        changed
+    };
+    match target {
+        Target::Setup => false,
+        Target::Default { table, column } => declared
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(*column))
+            .and_then(|c| c.default.as_mut())
+            .is_some_and(|slot| replace(slot, output)),
+        Target::Generated { table, column } => declared
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(*column))
+            .and_then(|c| c.generated.as_mut())
+            .is_some_and(|slot| replace(slot, output)),
+        Target::Type { table, column } => declared
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(*column))
+            .is_some_and(|c| replace(&mut c.data_type, output)),
+        Target::Check { table, check } => declared
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.checks.get_mut(*check))
+            .is_some_and(|c| replace(&mut c.expression, introspect::check_expression(&output))),
+        Target::Index { table, index } => {
+            let Some(index) = declared
+                .tables
+                .get_mut(table)
+                .and_then(|t| t.indexes.get_mut(*index))
+            else {
+                return false;
+            };
+            let Ok(probe) = serde_json::from_str::<IndexProbe>(&output) else {
+                return false;
+            };
+            let before = index.clone();
+            for (k, key) in index.keys.iter_mut().enumerate() {
+                if let Some(Some(text)) = probe.keys.get(k) {
+                    key.expr = text.clone();
+                }
+                if let Some(is_column) = probe.is_column.get(k) {
+                    key.expression = !is_column;
+                }
+                if let Some(opclass) = probe.opclasses.get(k) {
+                    key.opclass = opclass.clone();
+                }
+            }
+            index.predicate = probe.predicate;
+            *index != before
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::model::{Check, Column, IndexKey};
+    use crate::scratch::Cluster;
+
+    fn cluster() -> &'static Cluster {
+        static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+        CLUSTER.get_or_init(|| Cluster::start().expect("scratch cluster"))
+    }
+
+    fn database(name: &str, sql: &str) -> postgres::Client {
+        let url = cluster().create_database(name).unwrap();
+        let mut client = introspect::connect(&url, &Default::default()).unwrap();
+        client.batch_execute(sql).unwrap();
+        client
+    }
+
+    fn live(client: &mut postgres::Client) -> Schema {
+        introspect::read(client, &["public".to_string()]).unwrap().0
+    }
+
+    fn column(name: &str, data_type: &str, default: Option<&str>) -> Column {
+        Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable: true,
+            default: default.map(str::to_string),
+            identity: None,
+            generated: None,
+            pos: None,
+        }
+    }
+
+    const PROSPECTS: &str = "
+        CREATE TYPE outreach_status AS ENUM ('pending', 'contacted', 'replied');
+        CREATE TABLE prospects (
+            id uuid, domain varchar(255), code varchar(10),
+            status outreach_status NOT NULL DEFAULT 'pending',
+            created_at timestamptz DEFAULT now(),
+            CONSTRAINT ck_code CHECK (code IN ('a', 'b'))
+        );
+        CREATE UNIQUE INDEX ux_domain ON prospects (lower(domain)) WHERE status <> 'replied';";
+
+    fn declared_prospects() -> Schema {
+        let name = QualifiedName::new("public", "prospects");
+        let table = Table {
+            name: name.clone(),
+            columns: vec![
+                column("id", "uuid", None),
+                column("domain", "varchar(255)", None),
+                column("code", "character varying(10)", None),
+                column("status", "outreach_status", Some("'pending'")),
+                column("created_at", "timestamp with time zone", Some("now()")),
+            ],
+            checks: vec![Check {
+                name: Some("ck_code".into()),
+                expression: "code IN ('a','b')".into(),
+                valid: true,
+                pos: None,
+            }],
+            indexes: vec![Index {
+                name: None,
+                unique: true,
+                method: "btree".into(),
+                keys: vec![IndexKey {
+                    expr: "lower(domain)".into(),
+                    expression: true,
+                    opclass: None,
+                    descending: false,
+                    nulls_first: None,
+                }],
+                include: vec![],
+                predicate: Some("status <> 'replied'".into()),
+                nulls_not_distinct: false,
+                valid: true,
+                definition: None,
+                pos: None,
+            }],
+            ..Table::default()
+        };
+        let mut schema = Schema::default();
+        schema.tables.insert(name, table);
+        schema
+    }
+
+    #[test]
+    fn declared_text_becomes_postgresql_canonical_form() {
+        let mut client = database("canon_forms", PROSPECTS);
+        let live = live(&mut client);
+        let mut declared = declared_prospects();
+        let report = canonicalize(&mut client, &mut declared, &live).unwrap();
+        assert_eq!(report.fallback, None);
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+
+        let table = &declared.tables[&QualifiedName::new("public", "prospects")];
+        assert_eq!(
+            table.checks[0].expression,
+            "((code)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"
+        );
+        assert_eq!(
+            table.column("status").unwrap().default.as_deref(),
+            Some("'pending'::outreach_status")
+        );
+        assert_eq!(
+            table.column("created_at").unwrap().default.as_deref(),
+            Some("now()")
+        );
+        assert_eq!(
+            table.column("domain").unwrap().data_type,
+            "character varying(255)"
+        );
+        assert_eq!(table.indexes[0].keys[0].expr, "lower(domain::text)");
+        assert_eq!(
+            table.indexes[0].predicate.as_deref(),
+            Some("(status <> 'replied'::outreach_status)")
+        );
+        // The declared side now equals the live text.
+        let live_table = &live.tables[&QualifiedName::new("public", "prospects")];
+        assert_eq!(table.checks[0].expression, live_table.checks[0].expression);
+        assert_eq!(table.indexes[0].keys, live_table.indexes[0].keys);
+        assert_eq!(table.indexes[0].predicate, live_table.indexes[0].predicate);
+        // now() and the varchar(10) type already matched the live text: not sent.
+        assert_eq!(report.items, 4);
+    }
+
+    #[test]
+    fn the_target_database_is_never_changed() {
+        let mut client = database("canon_untouched", PROSPECTS);
+        let before = live(&mut client);
+        let mut declared = declared_prospects();
+        canonicalize(&mut client, &mut declared, &before).unwrap();
+        assert_eq!(live(&mut client), before);
+        let temp: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname LIKE 'driftlint_%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(temp, 0);
+    }
+
+    #[test]
+    fn a_bad_item_keeps_its_text_and_the_others_still_canonicalize() {
+        let mut client = database("canon_bad_item", PROSPECTS);
+        let live = live(&mut client);
+        let mut declared = declared_prospects();
+        let table = declared.tables.values_mut().next().unwrap();
+        table.columns[1].default = Some("no_such_function()".into());
+        let report = canonicalize(&mut client, &mut declared, &live).unwrap();
+        assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+        assert!(report.failed[0].1.contains("no_such_function"));
+        let table = declared.tables.values().next().unwrap();
+        assert_eq!(
+            table.columns[1].default.as_deref(),
+            Some("no_such_function()")
+        );
+        assert_eq!(
+            table.column("status").unwrap().default.as_deref(),
+            Some("'pending'::outreach_status")
+        );
+    }
+
+    #[test]
+    fn read_only_sessions_fall_back_with_a_reason() {
+        let mut client = database("canon_read_only", PROSPECTS);
+        client
+            .batch_execute("SET default_transaction_read_only = on")
+            .unwrap();
+        let live = live(&mut client);
+        let mut declared = declared_prospects();
+        let untouched = declared.clone();
+        let report = canonicalize(&mut client, &mut declared, &live).unwrap();
+        assert!(
+            report.fallback.as_deref().unwrap().contains("read-only"),
+            "{report:?}"
+        );
+        assert!(report.note().is_some());
+        assert_eq!(declared, untouched);
+    }
+
+    #[test]
+    fn many_tables_are_canonicalized_in_several_rolled_back_batches() {
+        let mut client = database(
+            "canon_many",
+            "CREATE TYPE mood AS ENUM ('ok', 'bad');
+             DO $$ BEGIN FOR i IN 1..450 LOOP
+               EXECUTE format('CREATE TABLE t%s (n int CHECK (n > 0), m mood DEFAULT ''ok'')', i);
+             END LOOP; END $$;",
+        );
+        let live = live(&mut client);
+        let mut declared = live.clone();
+        for table in declared.tables.values_mut() {
+            table.checks[0].expression = "n>0".into();
+            table.columns[1].default = Some("'ok'".into());
+        }
+        let report = canonicalize(&mut client, &mut declared, &live).unwrap();
+        assert!(
+            report.failed.is_empty(),
+            "{:?}",
+            &report.failed[..3.min(report.failed.len())]
+        );
+        assert_eq!(report.items, 900);
+        assert_eq!(report.rewritten, 900);
+        assert_eq!(declared, live);
+        assert_eq!(
+            plan(&live, &live).len(),
+            0,
+            "nothing to ask when the texts already match"
+        );
+    }
+}

@@ -1,13 +1,274 @@
-//! `driftlint check`: load schema.yaml, read the actual schema, compare, report.
+//! `driftlint check`: load schema.yaml, read the actual schema (a live database or a replayed
+//! migration directory), canonicalize, compare, report.
+//!
+//! [`drift_for`] does everything but the report and is shared with `repair`. The comparison itself
+//! lives in [`crate::diff`], the rendering in [`crate::report::drift`]; this module wires the
+//! sources together and decides which tables take part (the `ignore:` list and migration-tool
+//! tables).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::{Error, Outcome};
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::declared::{self, Declared};
+use crate::diff::{self, Drift, DriftKind, Severity};
+use crate::introspect::{self, ConnectOptions};
+use crate::migrations::{self, ReplayOptions};
+use crate::model::Schema;
+use crate::report::drift as report;
+use crate::{canon, types, Error, Outcome};
+
+/// Where the actual schema comes from.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// A live database (`--database-url` / `DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// A migration directory replayed on a scratch database (`--migrations`).
+    pub migrations: Option<PathBuf>,
+    /// With `migrations`: an existing server for the scratch database.
+    pub dev_url: Option<String>,
+    /// With `migrations`: which files are up migrations.
+    pub glob: Option<String>,
+    /// Schemas to read; empty: the schemas schema.yaml declares.
+    pub schema_names: Vec<String>,
+    /// Bound on connecting, each catalog query and each migration file.
+    pub timeout: Duration,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        SourceOptions {
+            database_url: None,
+            migrations: None,
+            dev_url: None,
+            glob: None,
+            schema_names: Vec::new(),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DriftFormat {
+    #[default]
+    Human,
+    Json,
+    Github,
+}
 
 /// Options for [`run`], built by the binary from its flags.
-#[derive(Debug, Clone, Default)]
-pub struct CheckOptions {}
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub schema: PathBuf,
+    pub source: SourceOptions,
+    pub format: DriftFormat,
+    pub strict: bool,
+}
 
-pub fn run(_options: &CheckOptions, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("check"))
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            schema: PathBuf::from("schema.yaml"),
+            source: SourceOptions::default(),
+            format: DriftFormat::Human,
+            strict: false,
+        }
+    }
+}
+
+/// Errors of `check` itself (the sources' errors have their own types).
+#[derive(Debug, Error, Diagnostic)]
+pub enum CheckError {
+    #[error("no database to compare with")]
+    #[diagnostic(
+        code(driftlint::check::no_source),
+        help("pass --database-url URL (or set DATABASE_URL), or --migrations DIR to replay a migration directory")
+    )]
+    NoSource,
+}
+
+/// Everything found by [`drift_for`].
+#[derive(Debug, Clone)]
+pub struct DriftResult {
+    /// Sorted by table, kind, object.
+    pub drift: Vec<Drift>,
+    /// The declared schema as compared: canonicalized, ignored tables removed.
+    pub declared: Schema,
+    /// The actual schema as compared: ignored and migration-tool tables removed.
+    pub live: Schema,
+    /// Things the reader should know (text fallback, replay notes).
+    pub notes: Vec<String>,
+    /// The schemas that were read.
+    pub schemas: Vec<String>,
+    /// Catalog queries the read took (constant, whatever the number of tables).
+    pub catalog_queries: usize,
+    /// `alembic_version.version_num` when the database has that table (for repair's down_revision).
+    pub alembic_version: Option<String>,
+    /// The loaded schema.yaml (path, default schema, text).
+    pub file: Declared,
+}
+
+impl DriftResult {
+    /// `true` when any drift is an error (missing or mismatched, or extra under `--strict`).
+    pub fn has_errors(&self) -> bool {
+        self.drift.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Loads `schema_yaml`, reads the actual schema from `source`, and compares them.
+pub fn drift_for(
+    schema_yaml: &Path,
+    source: &SourceOptions,
+    strict: bool,
+) -> Result<DriftResult, Error> {
+    let file = declared::load(schema_yaml)?;
+    let schemas = if source.schema_names.is_empty() {
+        file.schemas()
+    } else {
+        source.schema_names.clone()
+    };
+    let mut notes = Vec::new();
+
+    // Keep the replayed database alive until the comparison is done.
+    let replayed;
+    let url: String = match (&source.migrations, &source.database_url) {
+        (Some(dir), _) => {
+            replayed = migrations::replay(&ReplayOptions {
+                dir: dir.clone(),
+                glob: source.glob.clone(),
+                dev_url: source.dev_url.clone(),
+                timeout: source.timeout,
+            })?;
+            notes.extend(replayed.notes.iter().cloned());
+            replayed.url().to_string()
+        }
+        (None, Some(url)) => url.clone(),
+        (None, None) => return Err(CheckError::NoSource.into()),
+    };
+
+    let mut client = introspect::connect(
+        &url,
+        &ConnectOptions {
+            timeout: source.timeout,
+        },
+    )?;
+    let (mut live, stats) = introspect::read_with_timeout(&mut client, &schemas, source.timeout)?;
+    let alembic_version = alembic_version(&mut client);
+
+    let mut declared_schema = file.schema.clone();
+    declared_schema
+        .tables
+        .retain(|name, _| !file.ignore.is_listed(name));
+    live.tables.retain(|name, _| {
+        !(file.ignore.is_listed(name)
+            || (!declared_schema.tables.contains_key(name) && file.ignore.skips_undeclared(name)))
+    });
+
+    let canon =
+        canon::canonicalize_with_timeout(&mut client, &mut declared_schema, &live, source.timeout)?;
+    notes.extend(canon.note());
+    for (what, reason) in &canon.failed {
+        notes.push(format!("PostgreSQL rejected the declared {what}: {reason}"));
+    }
+    normalize_types(&mut declared_schema);
+    normalize_types(&mut live);
+
+    let mut drift = diff::compare(&declared_schema, &live, strict);
+    as_written(&mut drift, &file.schema);
+    Ok(DriftResult {
+        drift,
+        declared: declared_schema,
+        live,
+        notes,
+        schemas,
+        catalog_queries: stats.queries,
+        alembic_version,
+        file,
+    })
+}
+
+/// Runs `check` and writes the report.
+pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let result = drift_for(&options.schema, &options.source, options.strict)?;
+    let label = options.schema.display().to_string();
+    match options.format {
+        DriftFormat::Human => report::human(&result, &label, out),
+        DriftFormat::Json => report::json(&result, out),
+        DriftFormat::Github => report::github(&result, &label, out),
+    }
+    .map_err(Error::Output)?;
+    Ok(if result.has_errors() {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// A missing object is shown as the YAML wrote it, not in the canonical form it was compared
+/// in (mismatches keep both sides canonical, so that their difference is the real one).
+fn as_written(drift: &mut [Drift], written: &Schema) {
+    for item in drift.iter_mut() {
+        let Some(table) = written.tables.get(&item.table) else {
+            continue;
+        };
+        let Some(pos) = item.pos else {
+            continue;
+        };
+        match item.kind {
+            DriftKind::MissingColumn => {
+                if let Some(column) = table.columns.iter().find(|c| c.pos == Some(pos)) {
+                    let mut column = column.clone();
+                    if let Ok(canonical) = types::canonical(&column.data_type) {
+                        column.data_type = canonical;
+                    }
+                    item.expected = Some(diff::describe_column(&column));
+                }
+            }
+            DriftKind::MissingIndex => {
+                if let Some(index) = table.indexes.iter().find(|i| i.pos == Some(pos)) {
+                    item.expected = Some(diff::describe_index(index));
+                }
+            }
+            DriftKind::MissingCheck if item.actual.is_none() => {
+                if let Some(check) = table.checks.iter().find(|c| c.pos == Some(pos)) {
+                    item.expected = Some(check.expression.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Puts every column type in canonical spelling (both sides go through the same function, so
+/// `format_type` output and a declared spelling meet in one form).
+fn normalize_types(schema: &mut Schema) {
+    for table in schema.tables.values_mut() {
+        for column in &mut table.columns {
+            if let Ok(canonical) = types::canonical(&column.data_type) {
+                column.data_type = canonical;
+            }
+        }
+    }
+}
+
+/// The Alembic revision the database is at, if it has an `alembic_version` table.
+fn alembic_version(client: &mut postgres::Client) -> Option<String> {
+    let exists: bool = client
+        .query_one(
+            "SELECT pg_catalog.to_regclass('alembic_version') IS NOT NULL",
+            &[],
+        )
+        .ok()?
+        .get(0);
+    if !exists {
+        return None;
+    }
+    client
+        .query_opt("SELECT version_num::text FROM alembic_version LIMIT 1", &[])
+        .ok()??
+        .get(0)
 }

@@ -22,6 +22,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Check(#[from] crate::check::CheckError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Scratch(#[from] crate::scratch::ScratchError),
 
     #[error(transparent)]

@@ -74,27 +74,86 @@ fn explain(args: cli::ExplainArgs, out: &mut dyn Write) -> Result<Outcome, Error
 // ---------------------------------------------------------------------------------------------
 // check
 
-fn check(_args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::check::run(&driftlint::check::CheckOptions::default(), out)
+fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::check::{CheckOptions, DriftFormat, SourceOptions};
+    let source = args.source;
+    let options = CheckOptions {
+        schema: args.schema,
+        source: SourceOptions {
+            database_url: source.database_url.filter(|url| !url.is_empty()),
+            migrations: source.migrations,
+            dev_url: source.dev_url,
+            glob: source.glob,
+            schema_names: source.schema_names,
+            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+        },
+        format: match args.format {
+            cli::CheckFormat::Human => DriftFormat::Human,
+            cli::CheckFormat::Json => DriftFormat::Json,
+            cli::CheckFormat::Github => DriftFormat::Github,
+        },
+        strict: args.strict,
+    };
+    driftlint::check::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------
 // pull
 
-fn pull(_args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::pull::run(&driftlint::pull::PullOptions::default(), out)
+fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let options = driftlint::pull::PullOptions {
+        database_url: args.database_url,
+        output: args.output,
+        schema_names: args.schema_names,
+        timeout: std::time::Duration::ZERO,
+    };
+    driftlint::pull::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------
 // repair
 
-fn repair(_args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::repair::run(&driftlint::repair::RepairOptions::default(), out)
+fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::repair::{RepairFormat, RepairOptions, SourceOptions};
+    let source = args.source;
+    let options = RepairOptions {
+        schema: args.schema,
+        source: SourceOptions {
+            database_url: source.database_url.filter(|url| !url.is_empty()),
+            migrations: source.migrations,
+            dev_url: source.dev_url,
+            glob: source.glob,
+            schema_names: source.schema_names,
+            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+        },
+        output: args.output,
+        out_dir: args.out_dir,
+        format: match args.format {
+            cli::RepairFormat::Sql => RepairFormat::Sql,
+            cli::RepairFormat::Alembic => RepairFormat::Alembic,
+        },
+        alembic_dir: args.alembic_dir,
+        destructive: args.destructive,
+        lock_timeout: args.lock_timeout,
+    };
+    driftlint::repair::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------
 // verify
 
-fn verify(_args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::verify::run(&driftlint::verify::VerifyOptions::default(), out)
+fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    use driftlint::verify::{Format, VerifyOptions};
+    let options = VerifyOptions {
+        paths: args.paths,
+        dev_url: args.dev_url,
+        glob: args.glob,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        format: match args.format {
+            cli::CheckFormat::Human => Format::Human,
+            cli::CheckFormat::Json => Format::Json,
+            cli::CheckFormat::Github => Format::Github,
+        },
+    };
+    driftlint::verify::run(&options, out)
 }

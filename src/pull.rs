@@ -1,12 +1,560 @@
 //! `driftlint pull`: the live database's schema written as schema.yaml (version 1).
+//!
+//! The output is deterministic (tables and enums sorted by name, columns in table order,
+//! indexes and constraints by name), minimal (no key that restates a default: `nullable: true`,
+//! `unique: false`, `using: btree`, `no action`) and reads like a hand-written file: one
+//! flow-style line per column. Round-trip contract: `check` of the pulled file against the same
+//! database reports no drift. Hence:
+//! - a constraint whose name is PostgreSQL's default (`t_pkey`, `t_col_key`, `t_col_fkey`) is
+//!   written inline on its column without a name (it matches by definition); any other name is
+//!   written, so that `check` matches it by name;
+//! - index names are always written;
+//! - an integer column whose default is `nextval('<table>_<column>_seq'::regclass)` is written as
+//!   `serial` (`bigserial`, `smallserial`);
+//! - defaults, checks, predicates and expressions are PostgreSQL's own text.
+//!
+//! Migration-tool tables (`alembic_version`, ...) are left out; `check` ignores them anyway.
 
+use std::fmt::Write as _;
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
 
+use crate::introspect::{self, ConnectOptions, DbError};
+use crate::model::{FkAction, ForeignKey, Identity, Index, IndexKey, QualifiedName, Schema, Table};
 use crate::{Error, Outcome};
 
+/// What `pull` reads and where it writes.
 #[derive(Debug, Clone, Default)]
-pub struct PullOptions {}
+pub struct PullOptions {
+    pub database_url: Option<String>,
+    /// `None` or `-`: the report writer (stdout).
+    pub output: Option<PathBuf>,
+    /// Schemas to read; empty: every non-system schema.
+    pub schema_names: Vec<String>,
+    /// Connect and statement timeout; zero means the default (30 s).
+    pub timeout: Duration,
+}
 
-pub fn run(_options: &PullOptions, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("pull"))
+/// Connects, reads the schema and writes it as YAML.
+pub fn run(options: &PullOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let url = options
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or(DbError::NoDatabaseUrl)?;
+    let timeout = if options.timeout.is_zero() {
+        ConnectOptions::default().timeout
+    } else {
+        options.timeout
+    };
+    let mut client = introspect::connect(url, &ConnectOptions { timeout })?;
+    let schemas = if options.schema_names.is_empty() {
+        introspect::user_schemas(&mut client)?
+    } else {
+        options.schema_names.clone()
+    };
+    let (schema, _stats) = introspect::read_with_timeout(&mut client, &schemas, timeout)?;
+    let default_schema = if schemas.iter().any(|s| s == "public") || schemas.is_empty() {
+        "public".to_string()
+    } else {
+        schemas[0].clone()
+    };
+    let yaml = to_yaml(&schema, &default_schema);
+    match options.output.as_ref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            std::fs::write(path, &yaml).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+            eprintln!(
+                "wrote {}: {} tables, {} enums",
+                path.display(),
+                count_tables(&schema),
+                schema.enums.len()
+            );
+        }
+        None => out.write_all(yaml.as_bytes()).map_err(Error::Output)?,
+    }
+    Ok(Outcome::Clean)
+}
+
+fn is_tool_table(name: &QualifiedName) -> bool {
+    crate::declared::MIGRATION_TOOL_TABLES.contains(&name.name.as_str())
+}
+
+fn count_tables(schema: &Schema) -> usize {
+    schema.tables.keys().filter(|n| !is_tool_table(n)).count()
+}
+
+/// The schema as schema.yaml version 1 text; unqualified names live in `default_schema`.
+pub fn to_yaml(schema: &Schema, default_schema: &str) -> String {
+    let mut y = String::new();
+    y.push_str("# Written by `driftlint pull`.\nversion: 1\n");
+    let _ = writeln!(y, "schema: {}", scalar(default_schema));
+    if !schema.enums.is_empty() {
+        y.push_str("enums:\n");
+        for e in schema.enums.values() {
+            let values: Vec<String> = e.values.iter().map(|v| scalar(v)).collect();
+            let _ = writeln!(
+                y,
+                "  {}: [{}]",
+                scalar(&table_key(&e.name, default_schema)),
+                values.join(", ")
+            );
+        }
+    }
+    let tables: Vec<&Table> = schema
+        .tables
+        .values()
+        .filter(|t| !is_tool_table(&t.name))
+        .collect();
+    if tables.is_empty() {
+        y.push_str("tables: {}\n");
+        return y;
+    }
+    y.push_str("tables:\n");
+    for table in tables {
+        let written =
+            |name: &QualifiedName| !is_tool_table(name) && schema.tables.contains_key(name);
+        write_table(&mut y, table, default_schema, &written);
+    }
+    y
+}
+
+/// `name` in the default schema, else `schema.name`; a part holding a dot (or starting with a
+/// double quote) is double-quoted SQL-style.
+fn table_key(name: &QualifiedName, default_schema: &str) -> String {
+    if name.schema == default_schema {
+        name_part(&name.name)
+    } else {
+        format!("{}.{}", name_part(&name.schema), name_part(&name.name))
+    }
+}
+
+fn name_part(part: &str) -> String {
+    if part.is_empty() || part.contains('.') || part.starts_with('"') {
+        format!("\"{}\"", part.replace('"', "\"\""))
+    } else {
+        part.to_string()
+    }
+}
+
+/// PostgreSQL's default constraint name for `table` and `columns` (untruncated: a longer name
+/// than 63 bytes is never taken for a default).
+fn default_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let mut name = table.to_string();
+    for column in columns {
+        name.push('_');
+        name.push_str(column);
+    }
+    name.push('_');
+    name.push_str(suffix);
+    name
+}
+
+fn is_default_name(name: Option<&str>, table: &str, columns: &[String], suffix: &str) -> bool {
+    let expected = default_name(table, columns, suffix);
+    expected.len() <= 63 && name == Some(expected.as_str())
+}
+
+/// `serial` / `bigserial` / `smallserial` when the column is what that shorthand creates.
+fn serial_type(table: &Table, column: &crate::model::Column) -> Option<&'static str> {
+    let shorthand = match column.data_type.as_str() {
+        "integer" => "serial",
+        "bigint" => "bigserial",
+        "smallint" => "smallserial",
+        _ => return None,
+    };
+    let sequence = format!("{}_{}_seq", table.name.name, column.name);
+    let plain = crate::model::quote_ident(&sequence) == sequence && sequence.len() <= 63;
+    let qualified = if table.name.schema == "public" {
+        sequence.clone()
+    } else {
+        format!(
+            "{}.{}",
+            crate::model::quote_ident(&table.name.schema),
+            sequence
+        )
+    };
+    let expected = format!("nextval('{qualified}'::regclass)");
+    (plain
+        && !column.nullable
+        && column.identity.is_none()
+        && column.default.as_deref() == Some(expected.as_str()))
+    .then_some(shorthand)
+}
+
+fn action(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "no action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+    }
+}
+
+/// `table.column` (or `schema.table.column`) for an inline `references:`.
+fn reference(fk: &ForeignKey, default_schema: &str) -> String {
+    format!(
+        "{}.{}",
+        table_key(&fk.ref_table, default_schema),
+        name_part(&fk.ref_columns[0])
+    )
+}
+
+/// `written` tells whether a table is part of the file: a foreign key to any other table (in a
+/// schema that was not pulled) cannot be declared, and is left as a comment.
+fn write_table(
+    y: &mut String,
+    table: &Table,
+    default_schema: &str,
+    written: &dyn Fn(&QualifiedName) -> bool,
+) {
+    let table_name = &table.name.name;
+    let _ = writeln!(y, "  {}:", scalar(&table_key(&table.name, default_schema)));
+    for fk in table
+        .foreign_keys
+        .iter()
+        .filter(|fk| !written(&fk.ref_table))
+    {
+        let _ = writeln!(
+            y,
+            "    # not written: foreign key {} ({}) to {}, which was not pulled",
+            fk.name.as_deref().unwrap_or("(unnamed)"),
+            fk.columns.join(", "),
+            fk.ref_table
+        );
+    }
+
+    // What goes inline on a column.
+    let inline_pk = table.primary_key.as_ref().filter(|pk| {
+        pk.columns.len() == 1 && is_default_name(pk.name.as_deref(), table_name, &[], "pkey")
+    });
+    let inline_unique = |column: &str| {
+        table.uniques.iter().position(|u| {
+            u.columns.len() == 1
+                && u.columns[0] == column
+                && !u.nulls_not_distinct
+                && is_default_name(u.name.as_deref(), table_name, &u.columns, "key")
+        })
+    };
+    let inline_fk = |column: &str| {
+        table.foreign_keys.iter().position(|fk| {
+            fk.columns.len() == 1
+                && fk.columns[0] == column
+                && written(&fk.ref_table)
+                && !fk.deferrable
+                && is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey")
+        })
+    };
+    let mut inlined_uniques = Vec::new();
+    let mut inlined_fks = Vec::new();
+
+    y.push_str("    columns:\n");
+    let keys: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("{}:", scalar(&c.name)))
+        .collect();
+    let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+    for (column, key) in table.columns.iter().zip(&keys) {
+        let mut fields: Vec<String> = Vec::new();
+        let serial = serial_type(table, column);
+        fields.push(format!(
+            "type: {}",
+            scalar(serial.unwrap_or(&column.data_type))
+        ));
+        let is_pk = inline_pk.is_some_and(|pk| pk.columns[0] == column.name);
+        if is_pk {
+            fields.push("primary_key: true".into());
+        } else if !column.nullable {
+            fields.push("nullable: false".into());
+        }
+        if let Some(i) = inline_unique(&column.name) {
+            inlined_uniques.push(i);
+            fields.push("unique: true".into());
+        }
+        if let (Some(default), None) = (&column.default, serial) {
+            fields.push(format!("default: {}", scalar(default)));
+        }
+        match column.identity {
+            Some(Identity::Always) => fields.push("identity: always".into()),
+            Some(Identity::ByDefault) => fields.push("identity: by_default".into()),
+            None => {}
+        }
+        if let Some(generated) = &column.generated {
+            fields.push(format!("generated: {}", scalar(generated)));
+        }
+        if let Some(i) = inline_fk(&column.name) {
+            inlined_fks.push(i);
+            let fk = &table.foreign_keys[i];
+            fields.push(format!(
+                "references: {}",
+                scalar(&reference(fk, default_schema))
+            ));
+            if fk.on_delete != FkAction::NoAction {
+                fields.push(format!("on_delete: {}", action(fk.on_delete)));
+            }
+            if fk.on_update != FkAction::NoAction {
+                fields.push(format!("on_update: {}", action(fk.on_update)));
+            }
+        }
+        let _ = writeln!(y, "      {key:width$} {{ {} }}", fields.join(", "));
+    }
+
+    if let Some(pk) = table.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
+        let columns = list(&pk.columns);
+        if is_default_name(pk.name.as_deref(), table_name, &[], "pkey") {
+            let _ = writeln!(y, "    primary_key: {columns}");
+        } else {
+            let _ = writeln!(
+                y,
+                "    primary_key: {{ name: {}, columns: {columns} }}",
+                scalar(pk.name.as_deref().unwrap_or_default())
+            );
+        }
+    }
+
+    if !table.indexes.is_empty() {
+        y.push_str("    indexes:\n");
+        let mut indexes: Vec<&Index> = table.indexes.iter().collect();
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        for index in indexes {
+            let _ = writeln!(y, "      - {}", index_line(index));
+        }
+    }
+
+    let fks: Vec<&ForeignKey> = table
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .filter(|(i, fk)| !inlined_fks.contains(i) && written(&fk.ref_table))
+        .map(|(_, fk)| fk)
+        .collect();
+    if !fks.is_empty() {
+        y.push_str("    foreign_keys:\n");
+        for fk in fks {
+            let mut fields = Vec::new();
+            if !is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey") {
+                if let Some(name) = &fk.name {
+                    fields.push(format!("name: {}", scalar(name)));
+                }
+            }
+            fields.push(format!("columns: {}", list(&fk.columns)));
+            fields.push(format!(
+                "references: {{ table: {}, columns: {} }}",
+                scalar(&table_key(&fk.ref_table, default_schema)),
+                list(&fk.ref_columns)
+            ));
+            if fk.on_delete != FkAction::NoAction {
+                fields.push(format!("on_delete: {}", action(fk.on_delete)));
+            }
+            if fk.on_update != FkAction::NoAction {
+                fields.push(format!("on_update: {}", action(fk.on_update)));
+            }
+            if fk.deferrable {
+                fields.push("deferrable: true".into());
+            }
+            if fk.initially_deferred {
+                fields.push("initially_deferred: true".into());
+            }
+            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
+        }
+    }
+
+    let uniques: Vec<_> = table
+        .uniques
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !inlined_uniques.contains(i))
+        .map(|(_, u)| u)
+        .collect();
+    if !uniques.is_empty() {
+        y.push_str("    unique:\n");
+        for unique in uniques {
+            let mut fields = Vec::new();
+            if !is_default_name(unique.name.as_deref(), table_name, &unique.columns, "key") {
+                if let Some(name) = &unique.name {
+                    fields.push(format!("name: {}", scalar(name)));
+                }
+            }
+            fields.push(format!("columns: {}", list(&unique.columns)));
+            if unique.nulls_not_distinct {
+                fields.push("nulls_not_distinct: true".into());
+            }
+            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
+        }
+    }
+
+    if !table.checks.is_empty() {
+        y.push_str("    checks:\n");
+        for check in &table.checks {
+            let mut fields = Vec::new();
+            let name = check.name.as_deref().unwrap_or_default();
+            let default_like =
+                name.starts_with(&format!("{table_name}_")) && name.ends_with("_check");
+            if !name.is_empty() && !default_like {
+                fields.push(format!("name: {}", scalar(name)));
+            }
+            fields.push(format!("expression: {}", scalar(&check.expression)));
+            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
+        }
+    }
+}
+
+fn index_line(index: &Index) -> String {
+    let mut fields = Vec::new();
+    if let Some(name) = &index.name {
+        fields.push(format!("name: {}", scalar(name)));
+    }
+    let single_expression = index.keys.len() == 1 && is_bare_expression(&index.keys[0]);
+    if single_expression {
+        fields.push(format!("expression: {}", scalar(&index.keys[0].expr)));
+    } else {
+        let keys: Vec<String> = index.keys.iter().map(key_item).collect();
+        fields.push(format!("columns: [{}]", keys.join(", ")));
+    }
+    if index.unique {
+        fields.push("unique: true".into());
+    }
+    if let Some(predicate) = &index.predicate {
+        fields.push(format!("where: {}", scalar(predicate)));
+    }
+    if index.method != "btree" {
+        fields.push(format!("using: {}", scalar(&index.method)));
+    }
+    if !index.include.is_empty() {
+        fields.push(format!("include: {}", list(&index.include)));
+    }
+    if index.nulls_not_distinct {
+        fields.push("nulls_not_distinct: true".into());
+    }
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn is_bare_expression(key: &IndexKey) -> bool {
+    key.expression && key.opclass.is_none() && !key.descending && key.nulls_first.is_none()
+}
+
+/// One entry of an index's `columns:` list: a plain column name, or the structured form.
+fn key_item(key: &IndexKey) -> String {
+    let simple_name = !key.expression
+        && key
+            .expr
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .expr
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    let plain = key.opclass.is_none() && !key.descending && key.nulls_first.is_none();
+    if simple_name && plain {
+        return scalar(&key.expr);
+    }
+    let mut fields = Vec::new();
+    if key.expression {
+        fields.push(format!("expression: {}", scalar(&key.expr)));
+    } else {
+        fields.push(format!("column: {}", scalar(&key.expr)));
+    }
+    if key.descending {
+        fields.push("order: desc".into());
+    }
+    match key.nulls_first {
+        Some(true) => fields.push("nulls: first".into()),
+        Some(false) => fields.push("nulls: last".into()),
+        None => {}
+    }
+    if let Some(opclass) = &key.opclass {
+        fields.push(format!("opclass: {}", scalar(opclass)));
+    }
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| scalar(i)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A YAML scalar usable inside flow collections: plain when that is unambiguous text, else
+/// double-quoted.
+pub fn scalar(text: &str) -> String {
+    if is_plain_safe(text) {
+        text.to_string()
+    } else {
+        let mut quoted = String::with_capacity(text.len() + 2);
+        quoted.push('"');
+        for c in text.chars() {
+            match c {
+                '"' => quoted.push_str("\\\""),
+                '\\' => quoted.push_str("\\\\"),
+                '\n' => quoted.push_str("\\n"),
+                '\t' => quoted.push_str("\\t"),
+                '\r' => quoted.push_str("\\r"),
+                c if c.is_control() => {
+                    let _ = write!(quoted, "\\u{:04x}", c as u32);
+                }
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('"');
+        quoted
+    }
+}
+
+fn is_plain_safe(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~", "nan", "inf", "infinity",
+    ];
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || first == '_' || first == '(') {
+        return false;
+    }
+    if WORDS.contains(&text.to_ascii_lowercase().as_str()) || text.ends_with(' ') {
+        return false;
+    }
+    text.chars().all(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '_' | '(' | ')' | ' ' | '.' | '$' | '<' | '=' | '+' | '-' | '*' | '/'
+            )
+    }) && !text.contains(" #")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_are_quoted_only_when_needed() {
+        assert_eq!(scalar("prospects"), "prospects");
+        assert_eq!(scalar("now()"), "now()");
+        assert_eq!(scalar("character varying(255)"), "character varying(255)");
+        assert_eq!(
+            scalar("'pending'::outreach_status"),
+            "\"'pending'::outreach_status\""
+        );
+        assert_eq!(scalar("integer[]"), "\"integer[]\"");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("Yes"), "\"Yes\"");
+        assert_eq!(scalar("1abc"), "\"1abc\"");
+        assert_eq!(scalar("a\"b"), "\"a\\\"b\"");
+        assert_eq!(scalar("numeric(12,2)"), "\"numeric(12,2)\"");
+        assert_eq!(scalar(""), "\"\"");
+    }
+
+    #[test]
+    fn table_keys_quote_dotted_parts() {
+        let key = |s: &str, n: &str| table_key(&QualifiedName::new(s, n), "public");
+        assert_eq!(key("public", "Order"), "Order");
+        assert_eq!(key("billing", "a b"), "billing.a b");
+        assert_eq!(key("public", "a.b"), "\"a.b\"");
+        assert_eq!(key("x.y", "t"), "\"x.y\".t");
+    }
 }

@@ -1,13 +1,832 @@
 //! `driftlint verify`: apply each migration twice on a scratch database; the second run must
 //! succeed and change nothing.
+//!
+//! For every file, in order: apply it, take a snapshot (the introspected schema model, the
+//! catalog objects the model does not cover, and the exact row count of every table), apply it
+//! again, take another snapshot. A second run that fails makes the file *not re-runnable*; one
+//! that succeeds but changes a snapshot (a second index, duplicated rows) *changes on re-run*.
+//! A file that fails on its first run is an error in the history and stops the run (exit 2).
+//!
+//! Finding and applying files is [`crate::migrations`]; this module judges the re-runs and
+//! reports them.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 
+use serde::Serialize;
+
+use crate::migrations::{
+    self, ApplyError, Failure, MigrationError, MigrationFile, Mode, Workspace,
+};
 use crate::{Error, Outcome};
 
-#[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {}
+/// Report formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    /// GitHub workflow annotations (`::error file=...`).
+    Github,
+}
 
-pub fn run(_options: &VerifyOptions, _out: &mut dyn Write) -> Result<Outcome, Error> {
-    Err(Error::NotImplemented("verify"))
+/// Options for [`run`], built by the binary from its flags.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Migration files or directories; empty means `./migrations`.
+    pub paths: Vec<PathBuf>,
+    /// Create the scratch database on this server instead of starting a cluster.
+    pub dev_url: Option<String>,
+    /// Which files are up migrations (overrides the defaults).
+    pub glob: Option<String>,
+    /// Bound on each run of each file.
+    pub timeout: Duration,
+    pub format: Format,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            dev_url: None,
+            glob: None,
+            timeout: Duration::from_secs(300),
+            format: Format::Human,
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    NotRerunnable,
+    ChangesOnRerun,
+    /// The first run failed: the history itself is broken at this file.
+    Failed,
+}
+
+/// The verdict for one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub status: Status,
+    /// `false` when the file ran statement by statement, outside a transaction.
+    pub transaction: bool,
+    /// The error of the failing run (second run for `not_rerunnable`, first for `failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    /// What the second run changed (`changes_on_rerun`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Statements that probably caused the changes (`file:line:col  statement`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspects: Vec<Suspect>,
+}
+
+/// A statement pointed at as the likely cause of a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspect {
+    pub line: usize,
+    pub column: usize,
+    pub statement: String,
+}
+
+/// One difference between the snapshots around a second run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Change {
+    /// `table`, `column`, `index`, `foreign key`, `function`, `rows`, ...
+    pub object_type: String,
+    pub object: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Change {
+    fn describe(&self) -> String {
+        match (self.change, &self.before, &self.after) {
+            ("changed", Some(before), Some(after)) if self.object_type == "rows" => {
+                format!("rows in {}: {before} -> {after}", self.object)
+            }
+            ("changed", Some(before), Some(after)) => format!(
+                "{} {} changed: {} -> {}",
+                self.object_type,
+                self.object,
+                short(before),
+                short(after)
+            ),
+            ("added", _, Some(after)) if !after.is_empty() => {
+                format!(
+                    "{} {} added: {}",
+                    self.object_type,
+                    self.object,
+                    short(after)
+                )
+            }
+            (change, _, _) => format!("{} {} {change}", self.object_type, self.object),
+        }
+    }
+}
+
+fn short(text: &str) -> String {
+    const MAX: usize = 120;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Runs `verify` and writes the report; the first-run failure of a file is returned as the
+/// error (after the report of the files before it).
+pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from("migrations")]
+    } else {
+        options.paths.clone()
+    };
+    let discovery = migrations::discover(&paths, options.glob.as_deref())?;
+    let mut notes: Vec<String> = migrations::skipped_note(&discovery.skipped)
+        .into_iter()
+        .collect();
+    let mut workspace = Workspace::open(options.dev_url.as_deref(), options.timeout)?;
+    let mut session = Session::open(&workspace)?;
+    let version = migrations::server_version(&mut session.client)?;
+    let progress = migrations::progress_bar(discovery.files.len(), "verifying");
+
+    let mut reports = Vec::new();
+    let mut history_error = None;
+    for (index, file) in discovery.files.iter().enumerate() {
+        progress.set_message(file.name.clone());
+        let mode = migrations::mode_for(file, version);
+        let outcome = verify_file(
+            &mut workspace,
+            &mut session,
+            &discovery.files,
+            index,
+            version,
+            options.timeout,
+        )?;
+        match outcome {
+            FileOutcome::Verified { report, note } => {
+                reports.push(*report);
+                notes.extend(note);
+            }
+            FileOutcome::FirstRunFailed(failure) => {
+                reports.push(FileReport {
+                    file: file.name.clone(),
+                    status: Status::Failed,
+                    transaction: mode == Mode::Transaction,
+                    error: Some((*failure).clone()),
+                    changes: Vec::new(),
+                    suspects: Vec::new(),
+                });
+                history_error = Some(ApplyError::new(
+                    file,
+                    *failure,
+                    "driftlint::verify::first_run_failed",
+                    "the first run fails, so the history is broken here: ",
+                ));
+                break;
+            }
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    drop(session);
+    drop(workspace);
+
+    let summary = Summary::new(discovery.files.len(), &reports);
+    let by_name: BTreeMap<&str, &MigrationFile> = discovery
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f))
+        .collect();
+    match options.format {
+        Format::Human => write_human(out, &reports, &by_name, &summary, &notes),
+        Format::Json => write_json(out, &reports, &summary, &notes),
+        Format::Github => write_github(out, &reports, &summary),
+    }
+    .map_err(Error::Output)?;
+
+    if let Some(error) = history_error {
+        return Err(MigrationError::Apply(Box::new(error)).into());
+    }
+    Ok(if summary.ok == summary.verified {
+        Outcome::Clean
+    } else {
+        Outcome::Found
+    })
+}
+
+/// The connection to the replay database (reopened when the database is swapped for a copy).
+struct Session {
+    client: postgres::Client,
+}
+
+impl Session {
+    fn open(workspace: &Workspace) -> Result<Session, Error> {
+        Ok(Session {
+            client: workspace.connect()?,
+        })
+    }
+}
+
+enum FileOutcome {
+    Verified {
+        report: Box<FileReport>,
+        note: Option<String>,
+    },
+    FirstRunFailed(Box<Failure>),
+}
+
+/// Verifies `files[index]`; the files before it have been applied once.
+fn verify_file(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    files: &[MigrationFile],
+    index: usize,
+    version: u32,
+    timeout: Duration,
+) -> Result<FileOutcome, Error> {
+    let file = &files[index];
+    let history = &files[..=index];
+    let mode = &migrations::mode_for(file, version);
+    if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
+        return Ok(FileOutcome::FirstRunFailed(failure));
+    }
+
+    // The second run must never leak into the history: the next file starts from the state
+    // after this file's first run. A file that runs in one transaction is run again in a
+    // transaction that is judged, then rolled back. Snapshots are taken only when they can
+    // differ: a held second run that fails, or that never wrote anything (no transaction id
+    // was assigned), changed nothing.
+    //
+    // A file that runs outside a transaction (or commits by itself) cannot be rolled back: it
+    // is run again in place between two snapshots, and if that changed anything (a duplicate,
+    // or half a failed run) the database is rebuilt from the history applied once.
+    let held = *mode == Mode::Transaction && !file.controls_transactions();
+    let mut note = None;
+    let (second, changes) = if held {
+        match migrations::apply_held(&mut session.client, file, timeout) {
+            Err(failure) => (Err(failure), Vec::new()),
+            Ok(()) if !wrote_anything(&mut session.client)? => {
+                rollback(&mut session.client)?;
+                (Ok(()), Vec::new())
+            }
+            Ok(()) => {
+                let after_second = Snapshot::take(&mut session.client, true, version);
+                rollback(&mut session.client)?;
+                let after_first = Snapshot::take(&mut session.client, false, version)?;
+                (Ok(()), after_first.changes_to(&after_second?))
+            }
+        }
+    } else {
+        let after_first = Snapshot::take(&mut session.client, false, version)?;
+        let result = migrations::apply(&mut session.client, file, mode, timeout);
+        let after_second = Snapshot::take(&mut session.client, false, version)?;
+        let changes = after_first.changes_to(&after_second);
+        if !changes.is_empty() {
+            rebuild(workspace, session, history, version, timeout)?;
+            note = Some(format!(
+                "{}: its second run (outside a transaction) changed the database; the database \
+                 was rebuilt from the files so far, applied once",
+                file.name
+            ));
+        }
+        (result, changes)
+    };
+
+    let mut report = FileReport {
+        file: file.name.clone(),
+        status: Status::Ok,
+        transaction: *mode == Mode::Transaction,
+        error: None,
+        changes,
+        suspects: Vec::new(),
+    };
+    match second {
+        Ok(()) if report.changes.is_empty() => {}
+        Ok(()) => report.status = Status::ChangesOnRerun,
+        Err(failure) => {
+            report.status = Status::NotRerunnable;
+            report.error = Some(*failure);
+        }
+    }
+    if !report.changes.is_empty() {
+        report.suspects = suspects(file, &report.changes);
+    }
+    Ok(FileOutcome::Verified {
+        report: Box::new(report),
+        note,
+    })
+}
+
+/// Whether the open transaction wrote anything: catalog or table rows (PostgreSQL assigns a
+/// transaction id on the first write).
+fn wrote_anything(client: &mut postgres::Client) -> Result<bool, Error> {
+    let row = client
+        .query_one("SELECT txid_current_if_assigned() IS NOT NULL", &[])
+        .map_err(|e| snapshot_error(&e))?;
+    Ok(row.get(0))
+}
+
+fn rollback(client: &mut postgres::Client) -> Result<(), Error> {
+    client
+        .batch_execute("ROLLBACK")
+        .map_err(|e| snapshot_error(&e))
+}
+
+/// Replaces the replay database with a new one holding `history` applied once (first runs
+/// only), and reconnects.
+fn rebuild(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    history: &[MigrationFile],
+    version: u32,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let admin = workspace.connect_admin()?;
+    drop(std::mem::replace(&mut session.client, admin));
+    workspace.start_over()?;
+    session.client = workspace.connect()?;
+    for file in history {
+        let mode = migrations::mode_for(file, version);
+        migrations::apply(&mut session.client, file, &mode, timeout).map_err(|failure| {
+            MigrationError::Apply(Box::new(ApplyError::new(
+                file,
+                *failure,
+                "driftlint::verify::rebuild_failed",
+                "rebuilding the database from the history failed (the history does not replay \
+                 the same way twice): ",
+            )))
+        })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+const CATALOG_SQL: &str = include_str!("verify/catalog.sql");
+
+/// What a second run must not change: every catalog object (with a definition to compare) and
+/// every table's row count.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Snapshot {
+    /// (object type, name) -> definition.
+    objects: BTreeMap<(String, String), String>,
+    rows: BTreeMap<String, i64>,
+}
+
+impl Snapshot {
+    /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
+    /// else in a transaction of its own.
+    fn take(client: &mut postgres::Client, held: bool, version: u32) -> Result<Snapshot, Error> {
+        let setup = if held {
+            "SET LOCAL search_path = pg_catalog"
+        } else {
+            "BEGIN READ ONLY; SET LOCAL search_path = pg_catalog"
+        };
+        client
+            .batch_execute(setup)
+            .map_err(|e| snapshot_error(&e))?;
+        let mut snapshot = Snapshot::default();
+        let catalog = if version < 120000 {
+            CATALOG_SQL.replace("a.attgenerated = 's'", "false")
+        } else {
+            CATALOG_SQL.to_string()
+        };
+        for row in client
+            .query(&catalog, &[])
+            .map_err(|e| snapshot_error(&e))?
+        {
+            let kind: String = row.get(0);
+            let name: String = row.get(1);
+            let definition: Option<String> = row.get(2);
+            snapshot
+                .objects
+                .insert((kind, name), definition.unwrap_or_default());
+        }
+        for row in client
+            .query(include_str!("verify/row_counts.sql"), &[])
+            .map_err(|e| snapshot_error(&e))?
+        {
+            let name: String = row.get(0);
+            let count: Option<i64> = row.get(1);
+            snapshot.rows.insert(name, count.unwrap_or(0));
+        }
+        if !held {
+            client
+                .batch_execute("COMMIT")
+                .map_err(|e| snapshot_error(&e))?;
+        }
+        Ok(snapshot)
+    }
+
+    /// What changed from `self` to `after`.
+    fn changes_to(&self, after: &Snapshot) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for ((kind, name), before) in &self.objects {
+            match after.objects.get(&(kind.clone(), name.clone())) {
+                None => changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "removed",
+                    before: Some(before.clone()),
+                    after: None,
+                }),
+                Some(now) if now != before => changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "changed",
+                    before: Some(before.clone()),
+                    after: Some(now.clone()),
+                }),
+                Some(_) => {}
+            }
+        }
+        for ((kind, name), now) in &after.objects {
+            if !self.objects.contains_key(&(kind.clone(), name.clone())) {
+                changes.push(Change {
+                    object_type: kind.clone(),
+                    object: name.clone(),
+                    change: "added",
+                    before: None,
+                    after: Some(now.clone()),
+                });
+            }
+        }
+        for (table, before) in &self.rows {
+            if let Some(now) = after.rows.get(table) {
+                if now != before {
+                    changes.push(Change {
+                        object_type: "rows".into(),
+                        object: table.clone(),
+                        change: "changed",
+                        before: Some(before.to_string()),
+                        after: Some(now.to_string()),
+                    });
+                }
+            }
+        }
+        changes.sort();
+        changes
+    }
+}
+
+fn snapshot_error(error: &postgres::Error) -> Error {
+    MigrationError::Server {
+        action: "reading the catalog between runs".into(),
+        message: error
+            .as_db_error()
+            .map_or_else(|| error.to_string(), |db| db.message().to_string()),
+    }
+    .into()
+}
+
+/// Statements of `file` that write to a table the changes name: the likely culprits.
+fn suspects(file: &MigrationFile, changes: &[Change]) -> Vec<Suspect> {
+    const MAX: usize = 3;
+    // Row changes come from data statements, object changes from DDL.
+    let targets: Vec<(bool, String)> = changes
+        .iter()
+        .map(|c| {
+            let table = table_part(&c.object_type, &c.object).to_ascii_uppercase();
+            (c.object_type == "rows", table)
+        })
+        .collect();
+    let sql = file.sql();
+    migrations::split_statements(sql)
+        .into_iter()
+        .filter(|statement| {
+            let first = statement.words.first().map(String::as_str).unwrap_or("");
+            let writes_rows = matches!(first, "INSERT" | "COPY" | "UPDATE" | "MERGE" | "WITH");
+            let ddl = matches!(first, "CREATE" | "ALTER" | "DO");
+            targets.iter().any(|(rows, table)| {
+                (if *rows { writes_rows } else { ddl })
+                    && (first == "DO" || statement.words.contains(table))
+            })
+        })
+        .take(MAX)
+        .map(|statement| {
+            let start = file.up.start + statement.span.start;
+            let (line, column) = migrations::line_column(&file.text, start);
+            Suspect {
+                line,
+                column,
+                statement: short(sql[statement.span].trim()),
+            }
+        })
+        .collect()
+}
+
+/// The bare table name in an object name: `public.t` for rows/tables, `public.t.x` otherwise.
+fn table_part<'a>(object_type: &str, object: &'a str) -> &'a str {
+    let mut parts = object.rsplitn(3, '.');
+    match object_type {
+        "rows" | "table" => parts.next().unwrap_or(object),
+        _ => {
+            parts.next();
+            parts.next().unwrap_or(object)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+#[derive(Debug, Clone, Serialize)]
+struct Summary {
+    /// Up migrations found.
+    files: usize,
+    /// Files applied twice (or whose first run failed).
+    verified: usize,
+    ok: usize,
+    not_rerunnable: usize,
+    changes_on_rerun: usize,
+    failed: usize,
+    /// Files never reached because an earlier file failed its first run.
+    not_run: usize,
+}
+
+impl Summary {
+    fn new(files: usize, reports: &[FileReport]) -> Summary {
+        let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+        Summary {
+            files,
+            verified: reports.len(),
+            ok: count(Status::Ok),
+            not_rerunnable: count(Status::NotRerunnable),
+            changes_on_rerun: count(Status::ChangesOnRerun),
+            failed: count(Status::Failed),
+            not_run: files - reports.len(),
+        }
+    }
+}
+
+fn write_human(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    files: &BTreeMap<&str, &MigrationFile>,
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let color = std::io::stdout().is_terminal();
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    for report in reports {
+        match report.status {
+            Status::Ok => {}
+            Status::NotRerunnable => {
+                let Some(failure) = &report.error else {
+                    continue;
+                };
+                let rendered = files.get(report.file.as_str()).and_then(|file| {
+                    let diagnostic = ApplyError::new(
+                        file,
+                        failure.clone(),
+                        "driftlint::verify::not_rerunnable",
+                        "the second run fails: ",
+                    );
+                    let mut rendered = String::new();
+                    handler.render_report(&mut rendered, &diagnostic).ok()?;
+                    Some(rendered)
+                });
+                match rendered {
+                    Some(rendered) => writeln!(out, "{rendered}")?,
+                    None => writeln!(out, "{}\n", failure.headline())?,
+                }
+            }
+            Status::ChangesOnRerun => {
+                writeln!(
+                    out,
+                    "changes on re-run: {} (the second run succeeded but changed the database)",
+                    report.file
+                )?;
+                for change in &report.changes {
+                    writeln!(out, "  - {}", change.describe())?;
+                }
+                for suspect in &report.suspects {
+                    writeln!(
+                        out,
+                        "  likely from {}:{}:{}: {}",
+                        report.file,
+                        suspect.line,
+                        suspect.column,
+                        one_line(&suspect.statement)
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            Status::Failed => {
+                if let Some(failure) = &report.error {
+                    writeln!(
+                        out,
+                        "failed on its first run: {} (the history stops here)\n",
+                        failure.headline()
+                    )?;
+                }
+            }
+        }
+    }
+    for note in notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let mut line = format!(
+        "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
+        summary.verified - summary.failed,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun
+    );
+    if summary.failed > 0 {
+        line.push_str(&format!(
+            "; stopped at a file that fails on its first run ({} later file(s) not run)",
+            summary.not_run
+        ));
+    }
+    writeln!(out, "{line}")
+}
+
+fn one_line(text: &str) -> String {
+    short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let document = serde_json::json!({
+        "version": 1,
+        "files": reports,
+        "summary": summary,
+        "notes": notes,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+fn write_github(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+) -> std::io::Result<()> {
+    for report in reports {
+        let (title, message, line, column) = match (&report.status, &report.error) {
+            (Status::Ok, _) => continue,
+            (Status::NotRerunnable, Some(failure)) => (
+                "not re-runnable",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (Status::Failed, Some(failure)) => (
+                "fails on its first run",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (_, _) => (
+                "changes on re-run",
+                report
+                    .changes
+                    .iter()
+                    .map(Change::describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                report.suspects.first().map(|s| s.line),
+                report.suspects.first().map(|s| s.column),
+            ),
+        };
+        let mut properties = format!("file={},title={title}", escape_property(&report.file));
+        if let (Some(line), Some(column)) = (line, column) {
+            properties.push_str(&format!(",line={line},col={column}"));
+        }
+        writeln!(out, "::error {properties}::{}", escape_data(&message))?;
+    }
+    writeln!(
+        out,
+        "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
+        summary.verified,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun,
+        summary.failed
+    )
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(objects: &[(&str, &str, &str)], rows: &[(&str, i64)]) -> Snapshot {
+        Snapshot {
+            objects: objects
+                .iter()
+                .map(|(k, n, d)| ((k.to_string(), n.to_string()), d.to_string()))
+                .collect(),
+            rows: rows.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+        }
+    }
+
+    #[test]
+    fn identical_snapshots_have_no_changes() {
+        let a = snapshot(&[("table", "public.t", "")], &[("public.t", 3)]);
+        assert!(a.changes_to(&a.clone()).is_empty());
+    }
+
+    #[test]
+    fn changes_name_added_removed_changed_and_rows() {
+        let before = snapshot(
+            &[
+                (
+                    "index",
+                    "public.t.a_idx",
+                    "CREATE INDEX a_idx ON public.t USING btree (a)",
+                ),
+                ("column", "public.t.a", "integer"),
+                ("function", "public.f()", "x"),
+            ],
+            &[("public.t", 1)],
+        );
+        let after = snapshot(
+            &[
+                (
+                    "index",
+                    "public.t.a_idx",
+                    "CREATE INDEX a_idx ON public.t USING btree (a)",
+                ),
+                (
+                    "index",
+                    "public.t.a_idx1",
+                    "CREATE INDEX a_idx1 ON public.t USING btree (a)",
+                ),
+                ("column", "public.t.a", "bigint"),
+            ],
+            &[("public.t", 2)],
+        );
+        let described: Vec<String> = before
+            .changes_to(&after)
+            .iter()
+            .map(Change::describe)
+            .collect();
+        assert_eq!(
+            described,
+            vec![
+                "column public.t.a changed: integer -> bigint",
+                "function public.f() removed",
+                "index public.t.a_idx1 added: CREATE INDEX a_idx1 ON public.t USING btree (a)",
+                "rows in public.t: 1 -> 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn suspects_are_the_statements_writing_the_changed_table() {
+        let file = MigrationFile::from_text(
+            PathBuf::from("003_seed.sql"),
+            "003_seed.sql".into(),
+            "CREATE TABLE IF NOT EXISTS public.tags (name text);\n\nINSERT INTO tags (name) VALUES ('a');\nSELECT 1;\n".into(),
+        );
+        let changes = vec![Change {
+            object_type: "rows".into(),
+            object: "public.tags".into(),
+            change: "changed",
+            before: Some("1".into()),
+            after: Some("2".into()),
+        }];
+        let found = suspects(&file, &changes);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].column), (3, 1));
+        assert!(found[0].statement.starts_with("INSERT INTO tags"));
+    }
+
+    #[test]
+    fn table_part_of_object_names() {
+        assert_eq!(table_part("rows", "public.tags"), "tags");
+        assert_eq!(table_part("index", "public.tags.tags_name_idx"), "tags");
+    }
 }

@@ -1,1 +1,1087 @@
 //! Integration tests: repair.
+//!
+//! Each scenario builds a database with drift against a `schema.yaml`, runs
+//! `driftlint repair --format sql`, applies the file with `psql -v ON_ERROR_STOP=1 -f`, checks that
+//! the drift is gone, applies it a second time and checks that nothing failed and the catalog did
+//! not change.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{driftlint, fresh_db, TestDb};
+
+/// psql from the scratch cluster's binaries (the server package ships it), else from PATH.
+fn psql_binary() -> PathBuf {
+    let bundled = crate::util::cluster().bindir().join("psql");
+    if bundled.is_file() {
+        bundled
+    } else {
+        PathBuf::from("psql")
+    }
+}
+
+struct Case {
+    db: TestDb,
+    dir: tempfile::TempDir,
+    schema: PathBuf,
+}
+
+impl Case {
+    fn new(setup: &str, yaml: &str) -> Case {
+        let db = fresh_db();
+        if !setup.trim().is_empty() {
+            db.exec(setup);
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let schema = dir.path().join("schema.yaml");
+        std::fs::write(&schema, yaml).expect("write schema.yaml");
+        Case { db, dir, schema }
+    }
+
+    /// `driftlint repair` with `args`; returns (exit code, stdout, stderr).
+    fn repair(&self, args: &[&str]) -> (i32, String, String) {
+        let output = driftlint()
+            .arg("repair")
+            .arg("--schema")
+            .arg(&self.schema)
+            .arg("--database-url")
+            .arg(&self.db.url)
+            .args(args)
+            .output()
+            .expect("run driftlint repair");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// The SQL repair; the run must report drift (exit 1) and print the file.
+    fn repair_sql(&self, args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.repair(args);
+        assert_eq!(code, 1, "repair exits 1 when it wrote a repair\n{stderr}");
+        assert!(stdout.contains("SET lock_timeout"), "{stdout}\n{stderr}");
+        stdout
+    }
+
+    /// Applies SQL with psql exactly as a user would.
+    fn psql(&self, sql: &str) -> Result<String, String> {
+        let file = self.dir.path().join("apply.sql");
+        std::fs::write(&file, sql).expect("write apply.sql");
+        psql_file(&self.db.url, &file)
+    }
+
+    /// The drift `check` still reports, as `kind table.object` lines.
+    fn drift(&self) -> Vec<String> {
+        drift_lines(&self.schema, &self.db.url)
+    }
+
+    /// The catalog as introspection reads it (row estimates left out: builds update them).
+    fn snapshot(&self) -> driftlint::model::Schema {
+        let mut client = self.db.client();
+        let schemas = driftlint::introspect::user_schemas(&mut client).expect("schemas");
+        let (mut schema, _) = driftlint::introspect::read(&mut client, &schemas).expect("read");
+        for table in schema.tables.values_mut() {
+            table.row_estimate = None;
+        }
+        schema
+    }
+
+    /// Repair, apply, check, apply again, compare: the whole proof for one scenario.
+    /// `expected` lists drift (line prefixes) the scenario must start with; `remaining` the drift
+    /// that is expected to stay (held back on purpose).
+    fn round_trip(&self, expected: &[&str], remaining: &[&str]) -> String {
+        self.round_trip_with(&[], expected, remaining)
+    }
+
+    /// [`Case::round_trip`] with extra `repair` flags.
+    fn round_trip_with(&self, args: &[&str], expected: &[&str], remaining: &[&str]) -> String {
+        let before = self.drift();
+        for line in expected {
+            assert!(
+                before.iter().any(|d| d.starts_with(line)),
+                "the scenario must start with {line}: {before:#?}"
+            );
+        }
+        let sql = self.repair_sql(args);
+        if let Err(error) = self.psql(&sql) {
+            panic!("first apply failed:\n{error}\n--- file ---\n{sql}");
+        }
+        let after = self.drift();
+        let unexpected: Vec<&String> = after
+            .iter()
+            .filter(|d| !remaining.iter().any(|r| d.starts_with(r)))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "drift left after the repair: {unexpected:#?}\n(before: {before:#?})\n--- file ---\n{sql}"
+        );
+        let snapshot = self.snapshot();
+        if let Err(error) = self.psql(&sql) {
+            panic!("second apply failed:\n{error}\n--- file ---\n{sql}");
+        }
+        assert_eq!(
+            snapshot,
+            self.snapshot(),
+            "the second apply changed the catalog\n--- file ---\n{sql}"
+        );
+        assert_eq!(self.drift(), after, "the second apply changed the drift");
+        sql
+    }
+}
+
+fn psql_file(url: &str, file: &Path) -> Result<String, String> {
+    let output = Command::new(psql_binary())
+        .arg("-X")
+        .arg("-q")
+        .arg("-v")
+        .arg("ON_ERROR_STOP=1")
+        .arg("-d")
+        .arg(url)
+        .arg("-f")
+        .arg(file)
+        .output()
+        .expect("run psql");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+/// `driftlint check --format json`, as `kind schema.table[.object]` lines.
+fn drift_lines(schema: &Path, url: &str) -> Vec<String> {
+    let output = driftlint()
+        .arg("check")
+        .arg("--schema")
+        .arg(schema)
+        .arg("--database-url")
+        .arg(url)
+        .arg("--format")
+        .arg("json")
+        .output()
+        .expect("run driftlint check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --format json is not JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let mut lines: Vec<String> = json["drift"]
+        .as_array()
+        .expect("a drift array")
+        .iter()
+        .map(|d| {
+            let mut line = format!(
+                "{} {}.{}",
+                d["kind"].as_str().unwrap_or("?"),
+                d["schema"].as_str().unwrap_or("?"),
+                d["table"].as_str().unwrap_or("?")
+            );
+            if let Some(object) = d["object"].as_str() {
+                line.push('.');
+                line.push_str(object);
+            }
+            line
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+const PROSPECTS_SETUP: &str = r#"
+CREATE TABLE discovery_queries (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), keyword text NOT NULL);
+CREATE TABLE prospects (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    domain varchar(255) NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO discovery_queries (keyword) SELECT 'k' || g FROM generate_series(1, 20) g;
+INSERT INTO prospects (domain) SELECT 'd' || g || '.com' FROM generate_series(1, 500) g;
+"#;
+
+const PROSPECTS_YAML: &str = r#"
+version: 1
+tables:
+  discovery_queries:
+    columns:
+      id:      { type: uuid, primary_key: true, default: gen_random_uuid() }
+      keyword: { type: text, nullable: false }
+  prospects:
+    columns:
+      id:                 { type: uuid, primary_key: true, default: gen_random_uuid() }
+      domain:             { type: varchar(255), nullable: false, unique: true }
+      discovery_query_id: { type: uuid }
+      created_at:         { type: timestamptz, nullable: false, default: now() }
+    indexes:
+      - { name: ix_prospects_discovery_query_id, columns: [discovery_query_id] }
+    foreign_keys:
+      - { name: fk_prospects_discovery_query_id, columns: [discovery_query_id],
+          references: { table: discovery_queries, columns: [id] }, on_delete: set null }
+"#;
+
+#[test]
+fn prospects_missing_column_foreign_key_and_index_are_repaired_twice() {
+    let case = Case::new(PROSPECTS_SETUP, PROSPECTS_YAML);
+    let original = case.snapshot();
+    let before = case.drift();
+    for kind in ["missing_column", "missing_foreign_key", "missing_index"] {
+        assert!(
+            before.iter().any(|d| d.starts_with(kind)),
+            "{kind} in {before:#?}"
+        );
+    }
+    let sql = case.round_trip(
+        &[
+            "missing_column public.prospects.discovery_query_id",
+            "missing_foreign_key public.prospects.fk_prospects_discovery_query_id",
+            "missing_index public.prospects.ix_prospects_discovery_query_id",
+        ],
+        &[],
+    );
+    assert!(sql.contains("ADD COLUMN IF NOT EXISTS discovery_query_id uuid;"));
+    assert!(sql.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_prospects_discovery_query_id"));
+    // The rows are still there, and the key is enforced.
+    assert_eq!(case.db.query_one_i64("SELECT count(*) FROM prospects"), 500);
+    let bad = case.psql(
+        "INSERT INTO prospects (domain, discovery_query_id) VALUES ('x.com', gen_random_uuid());",
+    );
+    assert!(
+        bad.is_err_and(|e| e.contains("fk_prospects_discovery_query_id")),
+        "the foreign key is enforced"
+    );
+    // The commented down section, uncommented, gives back the catalog as it was.
+    assert!(
+        sql.contains("-- ALTER TABLE public.prospects DROP COLUMN IF EXISTS discovery_query_id;")
+    );
+    assert_down_restores(&case, &sql, &original);
+}
+
+/// Applies the down section of `sql` and checks that the catalog is `original` again.
+fn assert_down_restores(case: &Case, sql: &str, original: &driftlint::model::Schema) {
+    let down = uncommented_down(sql);
+    case.psql(&down)
+        .unwrap_or_else(|e| panic!("the down section fails: {e}\n{down}"));
+    assert_eq!(
+        &case.snapshot(),
+        original,
+        "the down section undoes the repair\n{down}"
+    );
+}
+
+/// The `-- down:` section of a repair file with its statements uncommented.
+fn uncommented_down(sql: &str) -> String {
+    let start = sql.find("-- down:").expect("a down section");
+    sql[start..]
+        .lines()
+        .skip(2) // the title and the closing rule of the banner
+        .map(|line| {
+            if line.starts_with("-- undo:") || line.starts_with("-- (outside") {
+                line.to_string()
+            } else {
+                line.strip_prefix("-- ").unwrap_or(line).to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn missing_tables_with_enums_keys_and_hostile_names_are_created() {
+    let setup = "CREATE SCHEMA billing;";
+    let yaml = r#"
+version: 1
+enums:
+  outreach_status: [pending, contacted, replied]
+tables:
+  accounts:
+    columns:
+      id:     { type: bigint, primary_key: true, identity: by_default }
+      status: { type: outreach_status, nullable: false, default: "'pending'" }
+      parent: { type: bigint, references: accounts.id }
+    checks:
+      - { expression: "id > 0" }
+  "Order":
+    columns:
+      id:      { type: bigint, primary_key: true, identity: always }
+      user:    { type: text, nullable: false }
+      "a b":   { type: integer, default: 0 }
+      account: { type: bigint, nullable: false, references: accounts.id, on_delete: cascade }
+    unique:
+      - { name: 'uq "order" user', columns: [user, "a b"] }
+    indexes:
+      - { columns: ["a b"] }
+      - { name: "it's lower", expression: lower("user"), where: "\"a b\" > 0" }
+  billing.invoices:
+    columns:
+      id:    { type: bigint, primary_key: true }
+      order: { type: bigint, references: '"Order".id' }
+      total: { type: "numeric(12,2)", nullable: false, default: 0 }
+"#;
+    let case = Case::new(setup, yaml);
+    let original = case.snapshot();
+    let sql = case.round_trip(
+        &[
+            "missing_enum public.outreach_status",
+            "missing_table billing.invoices",
+            "missing_table public.Order",
+            "missing_table public.accounts",
+        ],
+        &[],
+    );
+    assert!(
+        sql.contains("CREATE TABLE IF NOT EXISTS public.\"Order\""),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("CREATE TYPE public.outreach_status AS ENUM"),
+        "{sql}"
+    );
+    assert_down_restores(&case, &sql, &original);
+}
+
+#[test]
+fn missing_enum_values_are_added_in_their_declared_place() {
+    let setup = r#"
+CREATE TYPE mood AS ENUM ('ok', 'bad');
+CREATE TABLE feelings (id int PRIMARY KEY, m mood);
+"#;
+    let yaml = r#"
+version: 1
+enums:
+  mood: [great, ok, "it's meh", bad]
+  color: [red, green]
+tables:
+  feelings:
+    columns:
+      id: { type: integer, primary_key: true }
+      m:  { type: mood, default: "'great'" }
+      c:  { type: color }
+"#;
+    let case = Case::new(setup, yaml);
+    case.round_trip(
+        &[
+            "missing_enum public.color",
+            "missing_enum_value public.mood.great",
+            "missing_enum_value public.mood.it's meh",
+            "missing_column public.feelings.c",
+        ],
+        &[],
+    );
+    let order: String = case
+        .db
+        .client()
+        .query_one(
+            "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'mood'::regtype",
+            &[],
+        )
+        .expect("labels")
+        .get(0);
+    assert_eq!(order, "great,ok,it's meh,bad");
+}
+
+#[test]
+fn columns_not_null_with_and_without_rows() {
+    let setup = r#"
+CREATE TABLE busy (id int PRIMARY KEY);
+INSERT INTO busy SELECT generate_series(1, 100);
+CREATE TABLE empty (id int PRIMARY KEY);
+ANALYZE busy; ANALYZE empty;
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  busy:
+    columns:
+      id:       { type: integer, primary_key: true }
+      plan:     { type: text, nullable: false, default: "'free'" }
+      required: { type: text, nullable: false }
+  empty:
+    columns:
+      id:       { type: integer, primary_key: true }
+      required: { type: text, nullable: false }
+"#;
+    let case = Case::new(setup, yaml);
+    // busy.required cannot be NOT NULL before a backfill: it stays nullable, held back.
+    let sql = case.round_trip(
+        &[
+            "missing_column public.busy.plan",
+            "missing_column public.busy.required",
+            "missing_column public.empty.required",
+        ],
+        &["column_nullability_mismatch public.busy.required"],
+    );
+    assert!(
+        sql.contains("ADD COLUMN IF NOT EXISTS plan text DEFAULT 'free' NOT NULL;"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TABLE public.busy ADD COLUMN IF NOT EXISTS required text;"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TABLE public.empty ADD COLUMN IF NOT EXISTS required text NOT NULL;"),
+        "{sql}"
+    );
+    assert!(sql.contains("-- not applied: backfill first"), "{sql}");
+    assert_eq!(
+        case.drift(),
+        vec!["column_nullability_mismatch public.busy.required".to_string()]
+    );
+    // After the backfill, the next repair finishes the job with the safe sequence.
+    case.db.exec("UPDATE busy SET required = 'x';");
+    let sql = case.round_trip(&["column_nullability_mismatch public.busy.required"], &[]);
+    assert!(
+        sql.contains("CHECK (required IS NOT NULL) NOT VALID"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn constraints_unique_primary_key_and_checks_are_added_without_long_locks() {
+    let setup = r#"
+CREATE TABLE users (id bigint, email text NOT NULL, age int);
+INSERT INTO users SELECT g, 'u' || g || '@x', 20 FROM generate_series(1, 200) g;
+CREATE TABLE sessions (id bigint PRIMARY KEY, user_email text);
+INSERT INTO sessions VALUES (1, 'u1@x');
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  users:
+    columns:
+      id:    { type: bigint, primary_key: true }
+      email: { type: text, nullable: false }
+      age:   { type: integer }
+    unique:
+      - { columns: [email] }
+    checks:
+      - { name: ck_age, expression: "age >= 0" }
+      - { expression: "email <> ''" }
+  sessions:
+    columns:
+      id:         { type: bigint, primary_key: true }
+      user_email: { type: text, references: users.email }
+"#;
+    let case = Case::new(setup, yaml);
+    let original = case.snapshot();
+    let sql = case.round_trip(
+        &[
+            "missing_primary_key public.users",
+            "missing_unique public.users",
+            "missing_check public.users.ck_age",
+            "missing_check public.users",
+            "missing_foreign_key public.sessions",
+        ],
+        &[],
+    );
+    assert!(sql.contains("PRIMARY KEY USING INDEX users_pkey"), "{sql}");
+    assert!(sql.contains("UNIQUE USING INDEX users_email_key"), "{sql}");
+    assert_down_restores(&case, &sql, &original);
+}
+
+#[test]
+fn default_and_nullability_mismatches_are_repaired_type_mismatch_is_held_back() {
+    let setup = r#"
+CREATE TABLE items (id int PRIMARY KEY, name text, note text NOT NULL, price int DEFAULT 1, qty int);
+INSERT INTO items VALUES (1, 'a', 'n', 2, 3);
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  items:
+    columns:
+      id:    { type: integer, primary_key: true }
+      name:  { type: text, nullable: false }
+      note:  { type: text }
+      price: { type: integer, default: 5 }
+      qty:   { type: bigint, default: 0 }
+"#;
+    let case = Case::new(setup, yaml);
+    let sql = case.round_trip(
+        &[
+            "column_default_mismatch public.items.price",
+            "column_default_mismatch public.items.qty",
+            "column_nullability_mismatch public.items.name",
+            "column_nullability_mismatch public.items.note",
+            "column_type_mismatch public.items.qty",
+        ],
+        &["column_type_mismatch public.items.qty"],
+    );
+    assert!(sql.contains("-- NOT APPLIED"), "{sql}");
+    assert!(sql.contains("TYPE bigint USING qty::bigint"), "{sql}");
+    // --destructive runs the type change, guarded so the second run does nothing.
+    let (code, destructive, stderr) = case.repair(&["--destructive"]);
+    assert_eq!(code, 1, "{stderr}");
+    case.psql(&destructive).expect("destructive repair applies");
+    case.psql(&destructive)
+        .expect("destructive repair applies twice");
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+}
+
+#[test]
+fn second_schema_and_quoted_names_are_repaired() {
+    let setup = r#"
+CREATE SCHEMA "my schema";
+CREATE TABLE "my schema"."a""b" (id int PRIMARY KEY, "we're" text);
+INSERT INTO "my schema"."a""b" VALUES (1, 'x');
+CREATE TABLE "my schema"."Order" (id int PRIMARY KEY);
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  '"my schema"."a""b"':
+    columns:
+      id:      { type: integer, primary_key: true }
+      "we're": { type: text, default: "'it''s'" }
+      "c d":   { type: integer }
+      user:    { type: text }
+    indexes:
+      - { name: 'ix "q" we''re', columns: ["we're"] }
+      - { columns: ["c d", user] }
+    checks:
+      - { name: "ck it's", expression: "\"c d\" > 0" }
+  '"my schema"."Order"':
+    columns:
+      id:   { type: integer, primary_key: true }
+      ab:   { type: integer, references: '"my schema"."a""b".id' }
+"#;
+    let case = Case::new(setup, yaml);
+    case.round_trip(
+        &[
+            "column_default_mismatch my schema.a\"b.we're",
+            "missing_check my schema.a\"b.ck it's",
+            "missing_column my schema.Order.ab",
+            "missing_column my schema.a\"b.c d",
+            "missing_column my schema.a\"b.user",
+            "missing_foreign_key my schema.Order",
+            "missing_index my schema.a\"b.ix \"q\" we're",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn an_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt() {
+    let case = Case::new(
+        r#"
+CREATE TABLE t (id int PRIMARY KEY, code text);
+INSERT INTO t VALUES (1, 'a'), (2, 'a'), (3, 'b');
+"#,
+        r#"
+version: 1
+tables:
+  t:
+    columns:
+      id:   { type: integer, primary_key: true }
+      code: { type: text }
+    indexes:
+      - { name: ux_t_code, columns: [code], unique: true }
+"#,
+    );
+    // A concurrent unique build on duplicates fails and leaves an INVALID index behind.
+    let failed = case.psql("CREATE UNIQUE INDEX CONCURRENTLY ux_t_code ON t (code);");
+    assert!(failed.is_err(), "the build must fail on duplicates");
+    let invalid =
+        "SELECT count(*) FROM pg_index WHERE indexrelid = 'ux_t_code'::regclass AND NOT indisvalid";
+    assert_eq!(case.db.query_one_i64(invalid), 1);
+    case.db.exec("DELETE FROM t WHERE id = 2;");
+    case.round_trip(&["index_mismatch public.t.ux_t_code"], &[]);
+    assert_eq!(case.db.query_one_i64(invalid), 0, "the index is valid now");
+    let bad = case.psql("INSERT INTO t VALUES (9, 'a');");
+    assert!(bad.is_err(), "the rebuilt unique index is enforced");
+}
+
+#[test]
+fn alembic_revision_compiles_and_follows_the_head() {
+    let case = Case::new(PROSPECTS_SETUP, PROSPECTS_YAML);
+    let versions = case.dir.path().join("alembic").join("versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        versions.join("4b9608290b5d_settings.py"),
+        "revision = \"4b9608290b5d\"\ndown_revision = None\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("556b79de2825_safe.py"),
+        "revision: str = '556b79de2825'\ndown_revision: Union[str, None] = '4b9608290b5d'\n",
+    )
+    .unwrap();
+    let alembic_dir = case.dir.path().join("alembic");
+    let (code, _, stderr) = case.repair(&[
+        "--format",
+        "alembic",
+        "--alembic-dir",
+        alembic_dir.to_str().unwrap(),
+        "--out-dir",
+        versions.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let written: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("_repair_prospects.py"))
+        })
+        .collect();
+    assert_eq!(written.len(), 1, "{stderr}");
+    let text = std::fs::read_to_string(&written[0]).unwrap();
+    let name = written[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let revision = &name[..12];
+    assert!(revision.chars().all(|c| c.is_ascii_hexdigit()), "{name}");
+    assert!(
+        text.contains(&format!("revision = \"{revision}\"")),
+        "{text}"
+    );
+    assert!(text.contains("down_revision = \"556b79de2825\""), "{text}");
+    assert!(
+        text.contains("with op.get_context().autocommit_block():"),
+        "{text}"
+    );
+    let compiled = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .arg(&written[0])
+        .output()
+        .expect("python3");
+    assert!(
+        compiled.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+}
+
+#[test]
+fn alembic_down_revision_comes_from_the_alembic_version_table() {
+    let setup = format!(
+        "{PROSPECTS_SETUP}\nCREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);\nINSERT INTO alembic_version VALUES ('abc123def456');"
+    );
+    let yaml = format!("{PROSPECTS_YAML}\nignore: [alembic_version]\n");
+    let case = Case::new(&setup, &yaml);
+    let (code, text, stderr) = case.repair(&["--format", "alembic"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(text.contains("down_revision = \"abc123def456\""), "{text}");
+    let file = case.dir.path().join("revision.py");
+    std::fs::write(&file, &text).unwrap();
+    let compiled = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .arg(&file)
+        .output()
+        .expect("python3");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+}
+
+#[test]
+fn out_dir_gets_the_next_numbered_file() {
+    let case = Case::new(PROSPECTS_SETUP, PROSPECTS_YAML);
+    let migrations = case.dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(migrations.join("009_deals.sql"), "").unwrap();
+    std::fs::write(migrations.join("010_halt_monitoring.sql"), "").unwrap();
+    let (code, stdout, stderr) = case.repair(&["--out-dir", migrations.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "the file goes to the directory, not stdout"
+    );
+    let file = migrations.join("011_repair_prospects.sql");
+    let sql = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{stderr}"));
+    psql_file(&case.db.url, &file).expect("the written file applies");
+    assert!(sql.contains("-- down:"));
+    assert!(case.drift().is_empty());
+}
+
+#[test]
+fn no_drift_writes_nothing_and_exits_zero() {
+    let case = Case::new(PROSPECTS_SETUP, PROSPECTS_YAML);
+    let sql = case.repair_sql(&[]);
+    case.psql(&sql).expect("applies");
+    let output = case.dir.path().join("none.sql");
+    let (code, stdout, stderr) = case.repair(&["--output", output.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("No drift"), "{stderr}");
+    assert!(!output.exists(), "nothing is written");
+}
+
+#[test]
+fn extra_objects_are_dropped_only_with_destructive() {
+    let case = Case::new(
+        r#"
+CREATE TABLE t (id int PRIMARY KEY, legacy text, CONSTRAINT ck_legacy CHECK (legacy <> ''));
+CREATE INDEX ix_t_legacy ON t (legacy);
+"#,
+        r#"
+version: 1
+tables:
+  t:
+    columns:
+      id: { type: integer, primary_key: true }
+"#,
+    );
+    let (code, _, stderr) = case.repair(&[]);
+    assert_eq!(
+        code, 0,
+        "extra objects alone are not repaired without --destructive\n{stderr}"
+    );
+    let (code, sql, stderr) = case.repair(&["--destructive"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(sql.contains("data loss"), "{sql}");
+    case.psql(&sql).expect("applies");
+    case.psql(&sql).expect("applies twice");
+    assert_eq!(
+        case.db.query_one_i64("SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'legacy'"),
+        0
+    );
+}
+
+#[test]
+fn a_bad_lock_timeout_is_a_usage_error() {
+    let case = Case::new("", "version: 1\ntables: {}\n");
+    let (code, _, stderr) = case.repair(&["--lock-timeout", "5 seconds; DROP"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("lock_timeout"), "{stderr}");
+}
+
+#[test]
+fn destructive_replaces_mismatched_keys_and_indexes_and_drops_extras() {
+    let setup = r#"
+CREATE TYPE mood AS ENUM ('ok', 'bad', 'legacy');
+CREATE TABLE parents (id int PRIMARY KEY, code text NOT NULL);
+INSERT INTO parents VALUES (1, 'a'), (2, 'b');
+CREATE TABLE children (
+    id int CONSTRAINT children_pkey PRIMARY KEY,
+    tenant int NOT NULL DEFAULT 1,
+    parent_id int CONSTRAINT fk_children_parent REFERENCES parents (id) ON DELETE CASCADE,
+    name text,
+    m mood,
+    CONSTRAINT uq_children_name UNIQUE (name)
+);
+INSERT INTO children VALUES (1, 1, 1, 'x', 'ok'), (2, 1, 2, 'y', 'bad');
+CREATE INDEX ix_children_name ON children (name);
+CREATE TABLE leftovers (id int);
+"#;
+    let yaml = r#"
+version: 1
+enums:
+  mood: [ok, bad]
+tables:
+  parents:
+    columns:
+      id:   { type: integer, primary_key: true }
+      code: { type: text, nullable: false }
+  children:
+    columns:
+      id:        { type: integer, nullable: false }
+      tenant:    { type: integer, nullable: false, default: 1 }
+      parent_id: { type: integer }
+      name:      { type: text }
+      m:         { type: mood }
+    primary_key: { name: children_pkey, columns: [tenant, id] }
+    foreign_keys:
+      - { name: fk_children_parent, columns: [parent_id], references: { table: parents, columns: [id] }, on_delete: set null }
+    indexes:
+      - { name: ix_children_name, columns: [name, id] }
+"#;
+    let case = Case::new(setup, yaml);
+    let (code, safe, stderr) = case.repair(&[]);
+    assert_eq!(
+        code, 1,
+        "mismatches are drift: the file is written\n{stderr}"
+    );
+    assert!(stderr.contains("written as comments only"), "{stderr}");
+    // Without --destructive the replacements and drops are comments only.
+    let not_applied = safe.find("-- NOT APPLIED").expect(&safe);
+    for needle in [
+        "DROP TABLE IF EXISTS public.leftovers",
+        "DROP CONSTRAINT IF EXISTS uq_children_name",
+        "DROP CONSTRAINT IF EXISTS children_pkey",
+    ] {
+        let at = safe
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in\n{safe}"));
+        assert!(at > not_applied, "{needle} is held back");
+    }
+    // A foreign key with other actions is replaced at once: dropped and re-added NOT VALID in
+    // the same transaction, so no row goes unchecked.
+    let replaced = safe
+        .find("DROP CONSTRAINT IF EXISTS fk_children_parent")
+        .expect("the foreign key is replaced");
+    assert!(replaced < not_applied, "{safe}");
+    let sql = case.round_trip_with(
+        &["--destructive"],
+        &[
+            "foreign_key_mismatch public.children.fk_children_parent",
+            "index_mismatch public.children.ix_children_name",
+            "primary_key_mismatch public.children",
+            "extra_table public.leftovers",
+            "extra_unique public.children.uq_children_name",
+            "extra_enum_value public.mood.legacy",
+        ],
+        &["extra_enum_value public.mood.legacy"],
+    );
+    assert!(
+        sql.contains("PostgreSQL cannot drop an enum value"),
+        "{sql}"
+    );
+    assert_eq!(case.db.query_one_i64("SELECT count(*) FROM children"), 2);
+}
+
+/// Every drift fixture of `check` (fixtures/drift/<scenario>/database.sql + schema.yaml): the
+/// repair applies twice without error and without changing the catalog the second time, and
+/// leaves only what it holds back on purpose; with `--destructive`, only what PostgreSQL cannot
+/// do (drop an enum value).
+#[test]
+fn every_drift_fixture_is_repaired_and_reapplied() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/drift")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("database.sql").is_file() && p.join("schema.yaml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5, "the drift fixtures are there: {dirs:?}");
+    let held_back = [
+        "extra_",
+        "column_type_mismatch",
+        "primary_key_mismatch",
+        "index_mismatch",
+    ];
+    let mut repaired = 0;
+    for dir in &dirs {
+        for destructive in [false, true] {
+            let setup = std::fs::read_to_string(dir.join("database.sql")).expect("database.sql");
+            let yaml = std::fs::read_to_string(dir.join("schema.yaml")).expect("schema.yaml");
+            let case = Case::new(&setup, &yaml);
+            let args: &[&str] = if destructive { &["--destructive"] } else { &[] };
+            let (code, sql, stderr) = case.repair(args);
+            let scenario = format!("{} (destructive: {destructive})", dir.display());
+            assert!(code == 0 || code == 1, "{scenario}: {stderr}");
+            if code == 0 {
+                assert!(sql.is_empty(), "{scenario}: nothing written on exit 0");
+                continue;
+            }
+            repaired += 1;
+            if let Err(error) = case.psql(&sql) {
+                panic!("{scenario}: first apply failed:\n{error}\n{sql}");
+            }
+            let snapshot = case.snapshot();
+            if let Err(error) = case.psql(&sql) {
+                panic!("{scenario}: second apply failed:\n{error}\n{sql}");
+            }
+            assert_eq!(
+                snapshot,
+                case.snapshot(),
+                "{scenario}: second apply changed the catalog"
+            );
+            let left: Vec<String> = case
+                .drift()
+                .into_iter()
+                .filter(|d| {
+                    if destructive {
+                        !d.starts_with("extra_enum_value")
+                    } else {
+                        !held_back.iter().any(|h| d.starts_with(h))
+                    }
+                })
+                .collect();
+            assert!(left.is_empty(), "{scenario}: drift left {left:#?}\n{sql}");
+        }
+    }
+    assert!(repaired >= 5, "the fixtures have drift to repair");
+}
+
+#[test]
+fn a_fix_applied_by_hand_after_the_repair_was_written_is_not_duplicated() {
+    let yaml = r#"
+version: 1
+tables:
+  discovery_queries:
+    columns:
+      id:      { type: uuid, primary_key: true, default: gen_random_uuid() }
+      keyword: { type: text, nullable: false }
+  prospects:
+    columns:
+      id:                 { type: uuid, primary_key: true, default: gen_random_uuid() }
+      domain:             { type: varchar(255), nullable: false, unique: true }
+      discovery_query_id: { type: uuid, references: discovery_queries.id, on_delete: set null }
+      created_at:         { type: timestamptz, nullable: false, default: now() }
+    indexes:
+      - { name: ix_prospects_discovery_query_id, columns: [discovery_query_id] }
+"#;
+    let case = Case::new(PROSPECTS_SETUP, yaml);
+    let sql = case.repair_sql(&[]);
+    // Meanwhile someone runs the hotfix by hand, with a foreign key name of their own.
+    case.db.exec(
+        "ALTER TABLE prospects ADD COLUMN discovery_query_id uuid \
+         CONSTRAINT fk_by_hand REFERENCES discovery_queries (id) ON DELETE SET NULL;",
+    );
+    case.psql(&sql)
+        .expect("the repair applies over the hand-made fix");
+    case.psql(&sql).expect("and again");
+    let foreign_keys = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'prospects'::regclass AND contype = 'f'";
+    assert_eq!(
+        case.db.query_one_i64(foreign_keys),
+        1,
+        "no second, equivalent foreign key"
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+}
+
+/// Runs an Alembic revision's `upgrade()` (or `downgrade()`) with a stand-in `alembic.op` that
+/// records each statement, unescaping `\:` as SQLAlchemy's `text()` does; returns the SQL as one
+/// psql script.
+fn alembic_statements(revision: &Path, function: &str) -> String {
+    let harness = r#"
+import contextlib, importlib.util, json, sys, types
+calls = []
+class Context:
+    @contextlib.contextmanager
+    def autocommit_block(self):
+        yield
+op = types.SimpleNamespace(execute=lambda sql: calls.append(sql.replace("\\:", ":")),
+                           get_context=lambda: Context())
+alembic = types.ModuleType("alembic")
+alembic.op = op
+sys.modules["alembic"] = alembic
+spec = importlib.util.spec_from_file_location("revision", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+getattr(module, sys.argv[2])()
+print(json.dumps(calls))
+"#;
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(harness)
+        .arg(revision)
+        .arg(function)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let calls: Vec<String> = serde_json::from_slice(&output.stdout).expect("JSON list");
+    calls.iter().map(|sql| format!("{sql};\n")).collect()
+}
+
+#[test]
+fn alembic_revision_runs_the_same_repair_with_hostile_names() {
+    let setup = r#"
+CREATE SCHEMA "my schema";
+CREATE TYPE "my schema"."Mood" AS ENUM ('ok');
+CREATE TABLE "my schema"."a""b" (id int PRIMARY KEY, "we're" text);
+INSERT INTO "my schema"."a""b" VALUES (1, 'x');
+"#;
+    let yaml = r#"
+version: 1
+enums:
+  '"my schema"."Mood"': [ok, "it's \"fine\"", 'a:b \ c']
+tables:
+  '"my schema"."a""b"':
+    columns:
+      id:      { type: integer, primary_key: true }
+      "we're": { type: text, default: "'at :noon \\ \"\"\" '" }
+      "c d":   { type: integer }
+      mood:    { type: '"my schema"."Mood"', default: "'a:b \\ c'" }
+    indexes:
+      - { name: 'ix "q" we''re', columns: ["we're"], where: "\"c d\" > 0" }
+    checks:
+      - { name: "ck it's", expression: "\"c d\" > 0" }
+"#;
+    let case = Case::new(setup, yaml);
+    let revision = case.dir.path().join("revision.py");
+    let (code, _, stderr) = case.repair(&[
+        "--format",
+        "alembic",
+        "--output",
+        revision.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let compiled = Command::new("python3")
+        .args(["-m", "py_compile"])
+        .arg(&revision)
+        .output()
+        .expect("python3");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    let upgrade = alembic_statements(&revision, "upgrade");
+    case.psql(&upgrade)
+        .unwrap_or_else(|e| panic!("upgrade failed: {e}\n{upgrade}"));
+    assert!(case.drift().is_empty(), "{:#?}\n{upgrade}", case.drift());
+    let snapshot = case.snapshot();
+    case.psql(&upgrade).expect("the upgrade runs twice");
+    assert_eq!(snapshot, case.snapshot());
+    let downgrade = alembic_statements(&revision, "downgrade");
+    case.psql(&downgrade)
+        .unwrap_or_else(|e| panic!("downgrade failed: {e}\n{downgrade}"));
+    assert!(
+        case.drift().iter().any(|d| d.starts_with("missing_column")),
+        "the downgrade removed the added columns"
+    );
+}
+
+#[test]
+fn partitioned_tables_get_plain_index_builds_and_direct_keys() {
+    let setup = r#"
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO events VALUES (1, '2024-02-02', 'a');
+"#;
+    let yaml = r#"
+version: 1
+tables:
+  events:
+    columns:
+      id:   { type: bigint, nullable: false }
+      at:   { type: date, nullable: false }
+      kind: { type: text }
+      note: { type: text }
+    primary_key: [id, at]
+    indexes:
+      - { name: ix_events_kind, columns: [kind] }
+    unique:
+      - { name: uq_events_kind_at, columns: [kind, at] }
+"#;
+    let case = Case::new(setup, yaml);
+    let sql = case.round_trip(
+        &[
+            "missing_column public.events.note",
+            "missing_index public.events.ix_events_kind",
+            "missing_unique public.events.uq_events_kind_at",
+            "missing_primary_key public.events",
+        ],
+        &[],
+    );
+    // PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table: the plain build is
+    // written with its SHARE lock.
+    assert!(
+        sql.contains("CREATE INDEX IF NOT EXISTS ix_events_kind ON public.events"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("SHARE lock on public.events (blocks writes)"),
+        "{sql}"
+    );
+}

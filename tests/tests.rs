@@ -6,5 +6,6 @@ mod util;
 mod check;
 mod lint;
 mod lint_docs;
+mod pull;
 mod repair;
 mod verify;

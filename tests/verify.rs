@@ -1,1 +1,515 @@
-//! Integration tests: verify.
+//! Integration tests: `verify`, and replaying a migration directory (`--migrations`).
+//!
+//! Each `verify` run starts its own scratch cluster (or uses a private one through `--dev-url`),
+//! so these tests run against a real PostgreSQL.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::driftlint;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Runs `verify --format json` on `path` with extra arguments; returns (exit code, JSON, stderr).
+fn verify_json(path: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let output = driftlint()
+        .arg("verify")
+        .arg(path)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}"));
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+/// The report of the file whose name ends with `suffix`.
+fn file_report<'a>(json: &'a Value, suffix: &str) -> &'a Value {
+    json["files"]
+        .as_array()
+        .expect("files is an array")
+        .iter()
+        .find(|f| {
+            f["file"]
+                .as_str()
+                .is_some_and(|name| name.ends_with(suffix))
+        })
+        .unwrap_or_else(|| panic!("no report for {suffix} in {json:#}"))
+}
+
+fn statuses(json: &Value) -> Vec<(String, String)> {
+    json["files"]
+        .as_array()
+        .expect("files is an array")
+        .iter()
+        .map(|f| {
+            let name = f["file"].as_str().unwrap_or_default();
+            let base = Path::new(name).file_name().unwrap().to_string_lossy();
+            (
+                base.to_string(),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn verify_flags_add_column_without_if_not_exists() {
+    let (code, json, stderr) = verify_json(&fixture("verify/not_idempotent"), &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        statuses(&json),
+        vec![
+            ("001_create_deals.sql".into(), "ok".into()),
+            ("002_add_halted.sql".into(), "not_rerunnable".into()),
+            ("003_seed_stages.sql".into(), "ok".into()),
+        ]
+    );
+    let report = file_report(&json, "002_add_halted.sql");
+    let error = &report["error"];
+    assert_eq!(
+        error["message"],
+        "column \"halted\" of relation \"deals\" already exists"
+    );
+    assert_eq!(error["sqlstate"], "42701");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let statement = error["statement"].as_str().unwrap();
+    assert!(
+        statement.starts_with("ALTER TABLE deals") && statement.contains("ADD COLUMN halted"),
+        "{statement}"
+    );
+    assert_eq!(json["summary"]["not_rerunnable"], 1);
+    assert_eq!(json["summary"]["ok"], 2);
+}
+
+#[test]
+fn verify_human_report_names_file_statement_and_message() {
+    let output = driftlint()
+        .arg("verify")
+        .arg(fixture("verify/not_idempotent"))
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("002_add_halted.sql:2:1"), "{stdout}");
+    assert!(
+        stdout.contains("column \"halted\" of relation \"deals\" already exists"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ADD COLUMN halted boolean NOT NULL DEFAULT false"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 not re-runnable"), "{stdout}");
+}
+
+#[test]
+fn verify_passes_an_idempotent_directory() {
+    let (code, json, stderr) = verify_json(&fixture("verify/idempotent"), &[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    let files = statuses(&json);
+    assert_eq!(files.len(), 7, "{files:?}");
+    assert!(files.iter().all(|(_, status)| status == "ok"), "{files:?}");
+    assert_eq!(json["summary"]["ok"], 7);
+    // CREATE INDEX CONCURRENTLY ran outside a transaction; the rest inside one.
+    assert_eq!(
+        file_report(&json, "007_index_halted.sql")["transaction"],
+        false
+    );
+    assert_eq!(
+        file_report(&json, "002_add_halted.sql")["transaction"],
+        true
+    );
+}
+
+#[test]
+fn verify_detects_rows_duplicated_by_a_rerun() {
+    let (code, json, stderr) = verify_json(&fixture("verify/duplicate_rows"), &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let report = file_report(&json, "002_audit_log.sql");
+    assert_eq!(report["status"], "changes_on_rerun");
+    // The doubled row is rolled back: the next file sees the history as applied once.
+    assert_eq!(file_report(&json, "003_unique_event.sql")["status"], "ok");
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["object_type"], "rows");
+    assert_eq!(changes[0]["object"], "public.audit_log");
+    assert_eq!(
+        (changes[0]["before"].as_str(), changes[0]["after"].as_str()),
+        (Some("1"), Some("2"))
+    );
+    let suspect = &report["suspects"][0];
+    assert!(suspect["statement"]
+        .as_str()
+        .unwrap()
+        .starts_with("INSERT INTO audit_log"));
+    assert_eq!(suspect["line"], 6);
+}
+
+#[test]
+fn verify_detects_a_second_index_created_by_a_rerun() {
+    let dir = write_files(&[
+        ("001_t.sql", "CREATE TABLE IF NOT EXISTS t (a int);\n"),
+        ("002_ix.sql", "CREATE INDEX ON t (a);\n"),
+    ]);
+    let (code, json, _) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{json:#}");
+    let report = file_report(&json, "002_ix.sql");
+    assert_eq!(report["status"], "changes_on_rerun");
+    let change = &report["changes"][0];
+    assert_eq!(change["object_type"], "index");
+    assert_eq!(change["change"], "added");
+    assert_eq!(change["object"], "public.t.t_a_idx1");
+}
+
+#[test]
+fn verify_stops_with_exit_2_at_a_file_that_fails_its_first_run() {
+    let (code, json, stderr) = verify_json(&fixture("verify/broken_history"), &[]);
+    assert_eq!(code, 2, "{json:#}\n{stderr}");
+    assert_eq!(
+        statuses(&json),
+        vec![
+            ("001_create_deals.sql".into(), "ok".into()),
+            ("002_close_old_deals.sql".into(), "failed".into()),
+        ]
+    );
+    assert_eq!(json["summary"]["not_run"], 1);
+    // PostgreSQL's error position, mapped to the file's line and column.
+    assert!(stderr.contains("002_close_old_deals.sql:4:8"), "{stderr}");
+    assert!(
+        stderr.contains("WHERE closed_at"),
+        "the snippet is shown: {stderr}"
+    );
+    let error = &file_report(&json, "002_close_old_deals.sql")["error"];
+    assert_eq!(error["message"], "column \"closed_at\" does not exist");
+    assert_eq!(error["sqlstate"], "42703");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(4), Some(8))
+    );
+}
+
+#[test]
+fn verify_reports_a_partial_rerun_outside_a_transaction_without_carrying_it_on() {
+    let (code, json, stderr) = verify_json(&fixture("verify/partial_rerun"), &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let report = file_report(&json, "002_reindex.sql");
+    assert_eq!(report["status"], "not_rerunnable");
+    assert_eq!(report["transaction"], false);
+    assert_eq!(
+        report["error"]["message"],
+        "relation \"ix_deals_name\" already exists"
+    );
+    assert!(report["error"]["statement"]
+        .as_str()
+        .unwrap()
+        .starts_with("CREATE INDEX CONCURRENTLY ix_deals_name"));
+    // Before failing, the second run inserted a row: reported, and not carried into the
+    // next file (which runs on the state after the first run).
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["object"], "public.audit_log");
+    assert_eq!(changes[0]["after"], "2");
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("002_reindex.sql: its second run")
+            && n.as_str().unwrap().contains("rebuilt")),
+        "{notes:?}"
+    );
+    assert_eq!(file_report(&json, "003_add_halted.sql")["status"], "ok");
+}
+
+#[test]
+fn verify_runs_concurrent_index_files_outside_a_transaction_without_a_directive() {
+    let dir = write_files(&[(
+        "001_t.sql",
+        "CREATE TABLE IF NOT EXISTS t (a int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_a ON t (a);\n",
+    )]);
+    let (code, json, stderr) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(file_report(&json, "001_t.sql")["transaction"], false);
+}
+
+#[test]
+fn verify_applies_only_the_up_section_of_dbmate_files() {
+    let dir = write_files(&[(
+        "20240101000000_create_t.sql",
+        "-- migrate:up\nCREATE TABLE IF NOT EXISTS t (a int);\n\n-- migrate:down\nTHIS IS NOT SQL;\n",
+    )]);
+    let (code, json, stderr) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(json["summary"]["ok"], 1);
+}
+
+#[test]
+fn verify_timeout_cancels_a_file_that_resets_statement_timeout() {
+    let dir = write_files(&[(
+        "001_slow.sql",
+        "SET statement_timeout = 0;\nSELECT pg_sleep(60);\n",
+    )]);
+    let (code, json, stderr) = verify_json(dir.path(), &["--timeout", "1"]);
+    assert_eq!(code, 2, "{json:#}\n{stderr}");
+    let error = &file_report(&json, "001_slow.sql")["error"];
+    assert_eq!(error["timed_out"], true, "{error:#}");
+    assert!(stderr.contains("--timeout"), "{stderr}");
+}
+
+#[test]
+fn verify_without_migration_files_is_an_error() {
+    let dir = write_files(&[("notes.txt", "nothing here")]);
+    let output = driftlint()
+        .arg("verify")
+        .arg(dir.path())
+        .output()
+        .expect("driftlint runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no migration files found"), "{stderr}");
+}
+
+#[test]
+fn verify_with_dev_url_creates_and_drops_its_temporary_databases() {
+    // A private cluster, so that no other test's databases come and go while we count.
+    let cluster = driftlint::scratch::Cluster::start().expect("scratch cluster starts");
+    let admin_url = cluster.url("postgres");
+    let temp_databases = || -> i64 {
+        let config: postgres::Config = admin_url.parse().unwrap();
+        let mut client = config.connect(postgres::NoTls).unwrap();
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'driftlint\\_tmp\\_%'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(temp_databases(), 0);
+
+    let (code, json, stderr) = verify_json(
+        &fixture("verify/not_idempotent"),
+        &["--dev-url", &admin_url],
+    );
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        file_report(&json, "002_add_halted.sql")["status"],
+        "not_rerunnable"
+    );
+    assert_eq!(temp_databases(), 0, "the temporary database is dropped");
+
+    // The partial re-run makes verify rebuild the database in a new one: both are dropped.
+    let (code, json, stderr) =
+        verify_json(&fixture("verify/partial_rerun"), &["--dev-url", &admin_url]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        temp_databases(),
+        0,
+        "the rebuilt database is dropped as well"
+    );
+}
+
+#[test]
+fn replay_applies_files_and_drops_the_database_afterwards() {
+    use driftlint::migrations::{replay, ReplayOptions};
+    let cluster = driftlint::scratch::Cluster::start().expect("scratch cluster starts");
+    let admin_url = cluster.url("postgres");
+    let replayed = replay(&ReplayOptions {
+        dir: fixture("verify/idempotent"),
+        glob: None,
+        dev_url: Some(admin_url.clone()),
+        timeout: std::time::Duration::from_secs(60),
+    })
+    .expect("the idempotent history replays");
+    assert_eq!(replayed.files.len(), 7);
+    let config: postgres::Config = replayed.url().parse().unwrap();
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    let stages: i64 = client
+        .query_one("SELECT count(*) FROM deal_stages", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stages, 3);
+    let database: String = client
+        .query_one("SELECT current_database()::text", &[])
+        .unwrap()
+        .get(0);
+    drop(client);
+    drop(replayed);
+    let config: postgres::Config = admin_url.parse().unwrap();
+    let mut admin = config.connect(postgres::NoTls).unwrap();
+    let left: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&database],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "{database} is dropped with the Replayed value");
+}
+
+#[test]
+fn replay_failure_points_at_file_line_and_column() {
+    use driftlint::migrations::{replay, MigrationError, ReplayOptions};
+    let result = replay(&ReplayOptions {
+        dir: fixture("verify/broken_history"),
+        glob: None,
+        dev_url: Some(crate::util::cluster().url("postgres")),
+        timeout: std::time::Duration::from_secs(60),
+    });
+    let Err(driftlint::Error::Migrations(MigrationError::Apply(error))) = result else {
+        panic!("expected an apply error, got {result:?}");
+    };
+    let failure = &error.failure;
+    assert!(failure.file.ends_with("002_close_old_deals.sql"));
+    assert_eq!((failure.line, failure.column), (Some(4), Some(8)));
+    assert_eq!(failure.message, "column \"closed_at\" does not exist");
+    assert!(failure
+        .statement
+        .as_deref()
+        .unwrap()
+        .starts_with("UPDATE deals"));
+}
+
+#[test]
+fn check_with_migrations_finds_the_forgotten_column_of_the_example_history() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = driftlint()
+        .current_dir(root)
+        .args([
+            "check",
+            "--schema",
+            "schema.yaml",
+            "--migrations",
+            "fixtures/migrations",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON report");
+    let mut found: Vec<(String, String, String)> = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or_default().to_string(),
+                d["table"].as_str().unwrap_or_default().to_string(),
+                d["object"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "missing_column".into(),
+                "prospects".into(),
+                "discovery_query_id".into()
+            ),
+            (
+                "missing_foreign_key".into(),
+                "prospects".into(),
+                String::new()
+            ),
+            (
+                "missing_index".into(),
+                "prospects".into(),
+                "ix_prospects_discovery_query_id".into()
+            ),
+        ]
+    );
+    let foreign_key = json["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "missing_foreign_key")
+        .unwrap();
+    assert!(foreign_key["expected"]
+        .as_str()
+        .unwrap()
+        .contains("FOREIGN KEY (discovery_query_id)"));
+}
+
+#[test]
+fn the_example_history_reruns_cleanly() {
+    let (code, json, stderr) = verify_json(&fixture("migrations"), &[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(json["summary"]["ok"], 6);
+    // The hand-run hotfix is not part of the numbered history.
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("hotfix_add_discovery_query_id.sql")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn verify_points_inside_a_do_block_at_the_failing_statement() {
+    let dir = write_files(&[(
+        "001_t.sql",
+        "CREATE TABLE IF NOT EXISTS t (a int);\nDO $$\nBEGIN\n    ALTER TABLE t ADD COLUMN b int;\nEND\n$$;\n",
+    )]);
+    let (code, json, stderr) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let error = &file_report(&json, "001_t.sql")["error"];
+    assert_eq!(
+        error["message"],
+        "column \"b\" of relation \"t\" already exists"
+    );
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(4), Some(5))
+    );
+    assert!(error["statement"].as_str().unwrap().starts_with("DO $$"));
+}
+
+#[test]
+fn verify_github_format_annotates_each_problem_file() {
+    let output = driftlint()
+        .arg("verify")
+        .arg(fixture("verify/not_idempotent"))
+        .arg(fixture("verify/duplicate_rows"))
+        .args(["--format", "github"])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 2, "{stdout}");
+    assert!(annotations[0].contains("002_add_halted.sql,title=not re-runnable,line=2,col=1::"));
+    assert!(annotations[1]
+        .contains("title=changes on re-run,line=6,col=1::rows in public.audit_log: 1 -> 2"));
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# check on a 10,000-table database: wall time, catalog queries, peak memory; migra side by side.
+#
+# Generates 10,000 tables (10 columns, a primary key, 2 more indexes and 1 foreign key each:
+# 100,000 columns, 30,000 indexes, 10,000 foreign keys) on a throwaway PostgreSQL cluster, then
+# runs `driftlint pull` and `driftlint check` against the pulled YAML with the release binary.
+#
+#   bench/check_10k.sh                 # everything on a scratch cluster (removed at exit)
+#   TABLES=2000 bench/check_10k.sh     # a smaller run
+#   EXPRESSION_INDEX=1 bench/check_10k.sh   # 2nd index on lower(name) WHERE email IS NOT NULL
+#   BENCH_URL=postgres://... bench/check_10k.sh   # use an existing, EMPTY database instead
+#
+# Needs: PostgreSQL server binaries (initdb, pg_ctl, psql), cargo. Optional: /usr/bin/time
+# (peak memory), migra (`pip install migra psycopg2-binary`).
+set -euo pipefail
+
+TABLES=${TABLES:-10000}
+if [ -n "${EXPRESSION_INDEX:-}" ]; then
+    SECOND_INDEX='(lower(name)) WHERE email IS NOT NULL'
+else
+    SECOND_INDEX='(name, created_at DESC)'
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/target/release/driftlint"
+
+say() { printf '%s\n' "$*" >&2; }
+
+find_bindir() {
+    if [ -n "${DRIFTLINT_PG_BINDIR:-}" ]; then echo "$DRIFTLINT_PG_BINDIR"; return; fi
+    if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
+        pg_config --bindir; return
+    fi
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+say "building the release binary..."
+(cd "$ROOT" && cargo build --release --quiet)
+
+WORK=$(mktemp -d /tmp/driftlint-bench.XXXXXX)
+PG=""
+cleanup() {
+    if [ -n "$PG" ] && [ -f "$WORK/data/postmaster.pid" ]; then
+        as_pg "$PG/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+if [ -n "${BENCH_URL:-}" ]; then
+    URL=$BENCH_URL
+    EMPTY_URL=""
+    PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$URL")
+else
+    PG=$(find_bindir)
+    [ -x "$PG/initdb" ] || { say "no PostgreSQL binaries found: apt-get install postgresql, or set BENCH_URL"; exit 2; }
+    [ "$(id -u)" = 0 ] && chown postgres "$WORK"
+    say "starting a scratch cluster in $WORK ($PG)..."
+    as_pg "$PG/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+    cat >>"$WORK/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$WORK'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+autovacuum = off
+shared_buffers = 256MB
+max_locks_per_transaction = 1024
+EOF
+    as_pg "$PG/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+    SOCK=$(printf '%s' "$WORK" | sed 's|/|%2F|g')
+    URL="postgresql://postgres@$SOCK/bench"
+    EMPTY_URL="postgresql+psycopg2://postgres@/empty?host=$WORK"
+    "$PG/psql" -X -q -h "$WORK" -U postgres -d postgres -c "CREATE DATABASE bench" -c "CREATE DATABASE empty"
+    PSQL=("$PG/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -U postgres -d bench)
+fi
+
+say "generating $TABLES tables..."
+gen_start=$(date +%s.%N)
+# Batches of 500 tables per transaction keep the lock table small.
+"${PSQL[@]}" <<SQL
+DO \$\$
+DECLARE
+    batch int := 500;
+    first int;
+    i int;
+BEGIN
+    FOR first IN 1..$TABLES BY batch LOOP
+        FOR i IN first..least(first + batch - 1, $TABLES) LOOP
+            EXECUTE format(
+                'CREATE TABLE t%s (
+                    id bigint PRIMARY KEY,
+                    parent_id bigint %s,
+                    name varchar(255) NOT NULL,
+                    email text,
+                    status smallint NOT NULL DEFAULT 0,
+                    amount numeric(12,2),
+                    payload jsonb,
+                    tags text[],
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz
+                )', i, CASE WHEN i > 1 THEN format('REFERENCES t%s (id) ON DELETE CASCADE', i - 1)
+                                         ELSE 'REFERENCES t1 (id)' END);
+            EXECUTE format('CREATE INDEX ix_t%s_parent ON t%s (parent_id)', i, i);
+            EXECUTE format('CREATE INDEX ix_t%s_name ON t%s $SECOND_INDEX', i, i);
+        END LOOP;
+        COMMIT;
+    END LOOP;
+END
+\$\$;
+SQL
+gen_end=$(date +%s.%N)
+say "generated in $(awk "BEGIN{printf \"%.1f\", $gen_end - $gen_start}") s"
+
+YAML="$WORK/schema.yaml"
+TIME_BIN=""
+[ -x /usr/bin/time ] && TIME_BIN=/usr/bin/time
+
+# Runs "$@" and prints "wall_seconds peak_rss_kb" on fd 3.
+measure() {
+    local log="$WORK/time.log"
+    if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -f '%e %M' -o "$log" "$@"
+    else
+        local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N)
+        echo "$(awk "BEGIN{printf \"%.2f\", $e - $s}") ?" >"$log"
+    fi
+}
+
+set +e
+measure "$BIN" pull --database-url "$URL" --output "$YAML" 2>/dev/null
+pull_rc=$?
+read -r pull_wall pull_rss < <(tail -n 1 "$WORK/time.log")
+measure "$BIN" check --schema "$YAML" --database-url "$URL" --format json >"$WORK/check.json" 2>"$WORK/check.err"
+check_rc=$?
+read -r check_wall check_rss < <(tail -n 1 "$WORK/time.log")
+set -e
+[ "$pull_rc" = 0 ] || { say "pull failed ($pull_rc)"; exit 1; }
+
+queries=$(grep -o '"catalog_queries": *[0-9]*' "$WORK/check.json" | grep -o '[0-9]*$' || echo "?")
+drift=$(grep -o '"drift": *[0-9]*' "$WORK/check.json" | grep -o '[0-9]*$' || echo "?")
+lines=$(wc -l <"$YAML")
+
+echo
+echo "driftlint on $TABLES tables ($((TABLES * 10)) columns, $((TABLES * 3)) indexes incl. primary keys, $TABLES foreign keys)"
+echo "  second index per table: $SECOND_INDEX"
+printf '  %-22s %s\n' "pull wall time:" "${pull_wall} s" \
+    "pull peak RSS:" "$([ "$pull_rss" = "?" ] && echo "?" || echo "$((pull_rss / 1024)) MB")" \
+    "pulled YAML:" "$lines lines" \
+    "check wall time:" "${check_wall} s (exit $check_rc, drift $drift)" \
+    "check peak RSS:" "$([ "$check_rss" = "?" ] && echo "?" || echo "$((check_rss / 1024)) MB")" \
+    "catalog queries:" "$queries"
+if [ "$check_rc" != 0 ]; then
+    say "check did not come out clean:"; head -c 2000 "$WORK/check.json" >&2; cat "$WORK/check.err" >&2
+fi
+
+if command -v migra >/dev/null && [ -n "$EMPTY_URL" ]; then
+    set +e
+    measure migra --unsafe "$EMPTY_URL" "postgresql+psycopg2://postgres@/bench?host=$WORK" >/dev/null 2>"$WORK/migra.err"
+    migra_rc=$?
+    set -e
+    read -r migra_wall migra_rss < <(tail -n 1 "$WORK/time.log")
+    # migra exits 2 when it found differences (which it does: empty vs 10,000 tables).
+    if [ "$migra_rc" != 0 ] && [ "$migra_rc" != 2 ]; then tail -n 3 "$WORK/migra.err" >&2; fi
+    printf '  %-22s %s\n' "migra wall time:" "${migra_wall} s (exit $migra_rc)" \
+        "migra peak RSS:" "$([ "$migra_rss" = "?" ] && echo "?" || echo "$((migra_rss / 1024)) MB")"
+else
+    echo "  (migra not installed or BENCH_URL given: pip install migra psycopg2-binary to compare)"
+fi
