@@ -23,6 +23,10 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Serialize;
 use thiserror::Error;
 
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::lint::source::{self, PieceKind};
+use crate::lint::tokens::DIALECT;
 use crate::model::quote_ident;
 use crate::Error;
 
@@ -70,6 +74,18 @@ pub enum MigrationError {
         help("use shell glob syntax, e.g. '*.up.sql' or '**/up.sql'")
     )]
     Glob { glob: String, message: String },
+
+    #[error("{file}:{line}:{column}: {what} is not supported by replay")]
+    #[diagnostic(
+        code(driftlint::migrations::psql_only),
+        help("replay sends each file to PostgreSQL as SQL; psql meta-commands and COPY ... FROM stdin data only work in psql. Load data with INSERT or COPY from a server-side file, and run meta-commands outside the migration")
+    )]
+    PsqlOnly {
+        file: String,
+        line: usize,
+        column: usize,
+        what: String,
+    },
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -289,9 +305,41 @@ impl MigrationFile {
 
     /// The file has its own `BEGIN` / `COMMIT` / `ROLLBACK` statements.
     pub fn controls_transactions(&self) -> bool {
-        split_statements(self.sql())
+        statements(self.sql())
             .iter()
             .any(Statement::is_transaction_control)
+    }
+
+    /// Refuses a file whose up section holds what only psql understands: a backslash
+    /// meta-command (`\connect`, `\set`) or the data lines of `COPY ... FROM stdin`.
+    pub fn psql_only(&self) -> Result<(), MigrationError> {
+        let sql = self.sql();
+        let pieces = source::split(sql);
+        for (index, piece) in pieces.iter().enumerate() {
+            let (what, at) = match piece.kind {
+                PieceKind::Statement => continue,
+                PieceKind::MetaCommand => {
+                    let command = piece.text(sql).split_whitespace().next().unwrap_or("\\");
+                    (format!("psql meta-command `{command}`"), piece.span.start)
+                }
+                PieceKind::CopyData => {
+                    // Point at the COPY statement the data belongs to.
+                    let copy = index
+                        .checked_sub(1)
+                        .and_then(|before| pieces.get(before))
+                        .map_or(piece.span.start, |copy| copy.span.start);
+                    ("COPY ... FROM stdin data".to_string(), copy)
+                }
+            };
+            let (line, column) = line_column(&self.text, self.up.start + at);
+            return Err(MigrationError::PsqlOnly {
+                file: self.name.clone(),
+                line,
+                column,
+                what,
+            });
+        }
+        Ok(())
     }
 
     /// Why this file must run outside a transaction on a server of `server_version_num`
@@ -301,7 +349,7 @@ impl MigrationFile {
             return Some(format!("directive `{directive}`"));
         }
         let sql = self.sql();
-        split_statements(sql)
+        statements(sql)
             .iter()
             .find_map(|statement| statement.needs_no_transaction(server_version_num))
     }
@@ -330,7 +378,9 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
         }
         if path.is_file() {
             let name = path.display().to_string();
-            discovery.files.push(MigrationFile::read(path, name)?);
+            discovery
+                .files
+                .push(replayable(MigrationFile::read(path, name)?)?);
             continue;
         }
         let mut entries = Vec::new();
@@ -367,7 +417,7 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
                         // dbmate and goose keep up and down in one file with any name.
                         let file = MigrationFile::read(&file_path, name.clone())?;
                         if file.up.len() != file.text.len() {
-                            discovery.files.push(file);
+                            discovery.files.push(replayable(file)?);
                         } else {
                             discovery.skipped.push(name);
                         }
@@ -376,7 +426,9 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
                 },
             };
             if wanted {
-                discovery.files.push(MigrationFile::read(&file_path, name)?);
+                discovery
+                    .files
+                    .push(replayable(MigrationFile::read(&file_path, name)?)?);
             }
         }
         if discovery.files.len() == before {
@@ -391,6 +443,12 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
         }
     }
     Ok(discovery)
+}
+
+/// `file`, unless it holds something only psql can run.
+fn replayable(file: MigrationFile) -> Result<MigrationFile, MigrationError> {
+    file.psql_only()?;
+    Ok(file)
 }
 
 const DEFAULT_RULES: &str = "looked for *.up.sql, up.sql in per-migration directories, *__up.sql, \
@@ -558,18 +616,18 @@ fn diesel_metadata_directive(path: &Path) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statement splitting
+// Statements
 //
-// A small splitter for what replay needs: statement boundaries (for files that run outside a
-// transaction and to name the failing statement) and the leading keywords. It understands
-// comments (nested block comments), quoted strings (E'' escapes), quoted identifiers, dollar
-// quotes and SQL-standard `BEGIN ATOMIC ... END` function bodies.
+// Statement boundaries come from the linter's splitter ([`crate::lint::source::split`]: quotes,
+// dollar quotes, nested comments, `E''` strings, `BEGIN ATOMIC` bodies). Replay only adds what it
+// needs to decide how to run a statement: its leading keywords.
 
 /// One statement of a file: its byte span (from its first token to its `;`) and keywords.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     pub span: Range<usize>,
-    /// The first words of the statement, upper-cased (comments and literals skipped).
+    /// The first words of the statement, upper-cased (comments, literals and quoted identifiers
+    /// skipped).
     pub words: Vec<String>,
     /// The word CONCURRENTLY appears outside literals and comments.
     pub concurrently: bool,
@@ -578,6 +636,35 @@ pub struct Statement {
 const KEPT_WORDS: usize = 8;
 
 impl Statement {
+    /// Reads the keywords of the statement at `span` of `sql`.
+    fn read(sql: &str, span: Range<usize>) -> Statement {
+        let mut tokens = Vec::new();
+        // On a tokenizer error (an unterminated literal, say) the tokens before it still count;
+        // PostgreSQL reports the error itself when the statement runs.
+        let _ = Tokenizer::new(&DIALECT, &sql[span.clone()])
+            .tokenize_with_location_into_buf(&mut tokens);
+        let mut words = Vec::new();
+        let mut concurrently = false;
+        for token in &tokens {
+            let Token::Word(word) = &token.token else {
+                continue;
+            };
+            if word.quote_style.is_some() {
+                continue;
+            }
+            let upper = word.value.to_ascii_uppercase();
+            concurrently |= upper == "CONCURRENTLY";
+            if words.len() < KEPT_WORDS {
+                words.push(upper);
+            }
+        }
+        Statement {
+            span,
+            words,
+            concurrently,
+        }
+    }
+
     fn word(&self, index: usize) -> &str {
         self.words.get(index).map(String::as_str).unwrap_or("")
     }
@@ -618,174 +705,14 @@ impl Statement {
     }
 }
 
-/// Splits SQL into statements with byte spans. Never fails: unterminated literals and comments
-/// end the statement at the end of the text (PostgreSQL then reports the syntax error).
-pub fn split_statements(sql: &str) -> Vec<Statement> {
-    let bytes = sql.as_bytes();
-    let mut statements = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut last_end = 0;
-    let mut words: Vec<String> = Vec::new();
-    let mut concurrently = false;
-    let mut atomic_depth = 0usize;
-    let mut previous_word = String::new();
-    let mut i = 0;
-
-    let mut finish = |start: &mut Option<usize>,
-                      end: usize,
-                      words: &mut Vec<String>,
-                      concurrently: &mut bool| {
-        if let Some(begin) = start.take() {
-            statements.push(Statement {
-                span: begin..end,
-                words: std::mem::take(words),
-                concurrently: std::mem::take(concurrently),
-            });
-        }
-        words.clear();
-        *concurrently = false;
-    };
-
-    while i < bytes.len() {
-        let byte = bytes[i];
-        match byte {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b';' if atomic_depth == 0 => {
-                if start.is_some() {
-                    finish(&mut start, i + 1, &mut words, &mut concurrently);
-                }
-                last_end = i + 1;
-                i += 1;
-                continue;
-            }
-            _ if byte.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        if start.is_none() {
-            start = Some(i);
-        }
-        match byte {
-            b'\'' => {
-                let escapes = i > 0
-                    && matches!(bytes[i - 1], b'e' | b'E')
-                    && !(i > 1 && is_ident_byte(bytes[i - 2]));
-                i = skip_quoted(bytes, i, b'\'', escapes);
-            }
-            b'"' => i = skip_quoted(bytes, i, b'"', false),
-            b'$' if !(i > 0 && is_ident_byte(bytes[i - 1])) => match dollar_tag(bytes, i) {
-                Some(tag_len) => {
-                    let tag = &bytes[i..i + tag_len];
-                    let body = i + tag_len;
-                    i = find(bytes, body, tag).map_or(bytes.len(), |close| close + tag_len);
-                }
-                None => i += 1,
-            },
-            _ if is_ident_start(byte) => {
-                let begin = i;
-                while i < bytes.len() && is_ident_byte(bytes[i]) {
-                    i += 1;
-                }
-                let word = sql[begin..i].to_ascii_uppercase();
-                if word == "CONCURRENTLY" {
-                    concurrently = true;
-                }
-                let opens = (word == "ATOMIC" && previous_word == "BEGIN")
-                    || (atomic_depth > 0 && word == "CASE");
-                if opens {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && word == "END" {
-                    atomic_depth -= 1;
-                }
-                if words.len() < KEPT_WORDS {
-                    words.push(word.clone());
-                }
-                previous_word = word;
-            }
-            _ => {
-                i += sql[i..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        last_end = i;
-    }
-    finish(&mut start, last_end, &mut words, &mut concurrently);
-    statements
-}
-
-fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
-}
-
-fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80
-}
-
-/// Index just past the closing quote of the literal opening at `open`.
-fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) -> usize {
-    let mut i = open + 1;
-    while i < bytes.len() {
-        if backslash_escapes && bytes[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if bytes[i] == quote {
-            if bytes.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    bytes.len()
-}
-
-/// Length of a dollar-quote tag (`$$`, `$body$`) starting at `at`, if one starts there.
-fn dollar_tag(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut i = at + 1;
-    if bytes.get(i).is_some_and(u8::is_ascii_digit) {
-        return None; // $1: a parameter
-    }
-    while i < bytes.len() && bytes[i] != b'$' {
-        if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80) {
-            return None;
-        }
-        i += 1;
-    }
-    (i < bytes.len()).then_some(i + 1 - at)
-}
-
-fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|p| p + from)
+/// The SQL statements of `sql`, in order, with byte spans. psql meta-commands and COPY data are
+/// not statements; [`discover`] refuses files that have them ([`MigrationFile::psql_only`]).
+pub fn statements(sql: &str) -> Vec<Statement> {
+    source::split(sql)
+        .into_iter()
+        .filter(|piece| piece.kind == PieceKind::Statement)
+        .map(|piece| Statement::read(sql, piece.span))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,7 +769,7 @@ pub fn apply(
                 return Err(failure_at(file, None, &error, false));
             }
             let sql = file.sql();
-            let statements = split_statements(sql);
+            let statements = statements(sql);
             let deadline = std::time::Instant::now() + timeout;
             for statement in &statements {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -903,7 +830,7 @@ fn locate_by_probing(
     failure: &mut Failure,
 ) {
     let sql = file.sql();
-    let statements = split_statements(sql);
+    let statements = statements(sql);
     if statements.len() < 2 {
         if let Some(statement) = statements.first() {
             set_statement(file, statement, failure);
@@ -980,7 +907,7 @@ fn failure_at(
         db.and_then(|db| db.position())
     {
         let at = base + char_position_to_byte(sent, *position);
-        let containing = split_statements(sql)
+        let containing = statements(sql)
             .into_iter()
             .find(|s| s.span.start <= at && at < s.span.end.max(s.span.start + 1));
         if let Some(containing) = containing {
@@ -1425,10 +1352,7 @@ mod tests {
     use super::*;
 
     fn texts(sql: &str) -> Vec<&str> {
-        split_statements(sql)
-            .into_iter()
-            .map(|s| &sql[s.span])
-            .collect()
+        statements(sql).into_iter().map(|s| &sql[s.span]).collect()
     }
 
     #[test]
@@ -1463,7 +1387,7 @@ mod tests {
     #[test]
     fn statements_that_cannot_run_in_a_transaction() {
         let reason = |sql: &str, version| {
-            split_statements(sql)
+            statements(sql)
                 .first()
                 .and_then(|s| s.needs_no_transaction(version))
         };
@@ -1485,12 +1409,63 @@ mod tests {
 
     #[test]
     fn transaction_control_statements() {
-        let first = |sql: &str| split_statements(sql)[0].is_transaction_control();
+        let first = |sql: &str| statements(sql)[0].is_transaction_control();
         assert!(first("BEGIN;"));
         assert!(first("commit;"));
         assert!(first("START TRANSACTION;"));
         assert!(!first("CREATE TABLE t (a int);"));
         assert!(!first("DO $$ BEGIN END $$;"));
+    }
+
+    #[test]
+    fn keywords_skip_comments_literals_and_quoted_identifiers() {
+        let sql =
+            "/* CONCURRENTLY */ CREATE INDEX \"CONCURRENTLY\" ON t (a) WHERE b = 'CONCURRENTLY';\n\
+                   ALTER TABLE public.tags ADD COLUMN x int;";
+        let found = statements(sql);
+        assert_eq!(found.len(), 2);
+        assert!(!found[0].concurrently, "{:?}", found[0]);
+        assert_eq!(found[0].words[..3], ["CREATE", "INDEX", "ON"]);
+        assert_eq!(found[1].words[..4], ["ALTER", "TABLE", "PUBLIC", "TAGS"]);
+    }
+
+    #[test]
+    fn psql_meta_commands_and_copy_data_are_refused_with_their_position() {
+        let file = |text: &str| {
+            MigrationFile::from_text(PathBuf::from("1_x.sql"), "1_x.sql".into(), text.into())
+        };
+        assert!(
+            file("CREATE TABLE t (a text DEFAULT '\\x');\nSELECT E'\\\\';\n")
+                .psql_only()
+                .is_ok()
+        );
+        let Err(MigrationError::PsqlOnly {
+            line, column, what, ..
+        }) = file("SELECT 1;\n\\connect other\nSELECT 2;\n").psql_only()
+        else {
+            panic!("a meta-command is refused");
+        };
+        assert_eq!(
+            (line, column, what.as_str()),
+            (2, 1, "psql meta-command `\\connect`")
+        );
+        // The position is in the whole file, past dbmate's up marker.
+        let Err(MigrationError::PsqlOnly {
+            line, column, what, ..
+        }) = file("-- migrate:up\nCOPY t (a) FROM stdin;\n1\n\\.\n-- migrate:down\n").psql_only()
+        else {
+            panic!("COPY data is refused");
+        };
+        assert_eq!(
+            (line, column, what.as_str()),
+            (2, 1, "COPY ... FROM stdin data")
+        );
+        // Only the up section is replayed.
+        assert!(
+            file("-- migrate:up\nSELECT 1;\n-- migrate:down\n\\echo down\n")
+                .psql_only()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -503,7 +503,7 @@ fn suspects(file: &MigrationFile, changes: &[Change]) -> Vec<Suspect> {
         })
         .collect();
     let sql = file.sql();
-    migrations::split_statements(sql)
+    migrations::statements(sql)
         .into_iter()
         .filter(|statement| {
             let first = statement.words.first().map(String::as_str).unwrap_or("");
