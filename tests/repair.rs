@@ -295,10 +295,9 @@ fn uncommented_down(sql: &str) -> String {
         .join("\n")
 }
 
-#[test]
-fn missing_tables_with_enums_keys_and_hostile_names_are_created() {
-    let setup = "CREATE SCHEMA billing;";
-    let yaml = r#"
+const HOSTILE_TABLES_SETUP: &str = "CREATE SCHEMA billing;";
+
+const HOSTILE_TABLES_YAML: &str = r#"
 version: 1
 enums:
   outreach_status: [pending, contacted, replied]
@@ -327,7 +326,10 @@ tables:
       order: { type: bigint, references: '"Order".id' }
       total: { type: "numeric(12,2)", nullable: false, default: 0 }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn missing_tables_with_enums_keys_and_hostile_names_are_created() {
+    let case = Case::new(HOSTILE_TABLES_SETUP, HOSTILE_TABLES_YAML);
     let original = case.snapshot();
     let sql = case.round_trip(
         &[
@@ -349,13 +351,12 @@ tables:
     assert_down_restores(&case, &sql, &original);
 }
 
-#[test]
-fn missing_enum_values_are_added_in_their_declared_place() {
-    let setup = r#"
+const ENUM_VALUES_SETUP: &str = r#"
 CREATE TYPE mood AS ENUM ('ok', 'bad');
 CREATE TABLE feelings (id int PRIMARY KEY, m mood);
 "#;
-    let yaml = r#"
+
+const ENUM_VALUES_YAML: &str = r#"
 version: 1
 enums:
   mood: [great, ok, "it's meh", bad]
@@ -367,7 +368,10 @@ tables:
       m:  { type: mood, default: "'great'" }
       c:  { type: color }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn missing_enum_values_are_added_in_their_declared_place() {
+    let case = Case::new(ENUM_VALUES_SETUP, ENUM_VALUES_YAML);
     case.round_trip(
         &[
             "missing_enum public.color",
@@ -389,15 +393,14 @@ tables:
     assert_eq!(order, "great,ok,it's meh,bad");
 }
 
-#[test]
-fn columns_not_null_with_and_without_rows() {
-    let setup = r#"
+const NOT_NULL_SETUP: &str = r#"
 CREATE TABLE busy (id int PRIMARY KEY);
 INSERT INTO busy SELECT generate_series(1, 100);
 CREATE TABLE empty (id int PRIMARY KEY);
 ANALYZE busy; ANALYZE empty;
 "#;
-    let yaml = r#"
+
+const NOT_NULL_YAML: &str = r#"
 version: 1
 tables:
   busy:
@@ -410,7 +413,10 @@ tables:
       id:       { type: integer, primary_key: true }
       required: { type: text, nullable: false }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn columns_not_null_with_and_without_rows() {
+    let case = Case::new(NOT_NULL_SETUP, NOT_NULL_YAML);
     // busy.required cannot be NOT NULL before a backfill: it stays nullable, held back.
     let sql = case.round_trip(
         &[
@@ -446,15 +452,14 @@ tables:
     );
 }
 
-#[test]
-fn constraints_unique_primary_key_and_checks_are_added_without_long_locks() {
-    let setup = r#"
+const CONSTRAINTS_SETUP: &str = r#"
 CREATE TABLE users (id bigint, email text NOT NULL, age int);
 INSERT INTO users SELECT g, 'u' || g || '@x', 20 FROM generate_series(1, 200) g;
 CREATE TABLE sessions (id bigint PRIMARY KEY, user_email text);
 INSERT INTO sessions VALUES (1, 'u1@x');
 "#;
-    let yaml = r#"
+
+const CONSTRAINTS_YAML: &str = r#"
 version: 1
 tables:
   users:
@@ -472,7 +477,10 @@ tables:
       id:         { type: bigint, primary_key: true }
       user_email: { type: text, references: users.email }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn constraints_unique_primary_key_and_checks_are_added_without_long_locks() {
+    let case = Case::new(CONSTRAINTS_SETUP, CONSTRAINTS_YAML);
     let original = case.snapshot();
     let sql = case.round_trip(
         &[
@@ -489,13 +497,12 @@ tables:
     assert_down_restores(&case, &sql, &original);
 }
 
-#[test]
-fn default_and_nullability_mismatches_are_repaired_type_mismatch_is_held_back() {
-    let setup = r#"
+const MISMATCHES_SETUP: &str = r#"
 CREATE TABLE items (id int PRIMARY KEY, name text, note text NOT NULL, price int DEFAULT 1, qty int);
 INSERT INTO items VALUES (1, 'a', 'n', 2, 3);
 "#;
-    let yaml = r#"
+
+const MISMATCHES_YAML: &str = r#"
 version: 1
 tables:
   items:
@@ -506,7 +513,10 @@ tables:
       price: { type: integer, default: 5 }
       qty:   { type: bigint, default: 0 }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn default_and_nullability_mismatches_are_repaired_type_mismatch_is_held_back() {
+    let case = Case::new(MISMATCHES_SETUP, MISMATCHES_YAML);
     let sql = case.round_trip(
         &[
             "column_default_mismatch public.items.price",
@@ -528,15 +538,14 @@ tables:
     assert!(case.drift().is_empty(), "{:#?}", case.drift());
 }
 
-#[test]
-fn second_schema_and_quoted_names_are_repaired() {
-    let setup = r#"
+const QUOTED_NAMES_SETUP: &str = r#"
 CREATE SCHEMA "my schema";
 CREATE TABLE "my schema"."a""b" (id int PRIMARY KEY, "we're" text);
 INSERT INTO "my schema"."a""b" VALUES (1, 'x');
 CREATE TABLE "my schema"."Order" (id int PRIMARY KEY);
 "#;
-    let yaml = r#"
+
+const QUOTED_NAMES_YAML: &str = r#"
 version: 1
 tables:
   '"my schema"."a""b"':
@@ -555,7 +564,10 @@ tables:
       id:   { type: integer, primary_key: true }
       ab:   { type: integer, references: '"my schema"."a""b".id' }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn second_schema_and_quoted_names_are_repaired() {
+    let case = Case::new(QUOTED_NAMES_SETUP, QUOTED_NAMES_YAML);
     case.round_trip(
         &[
             "column_default_mismatch my schema.a\"b.we're",
@@ -570,14 +582,12 @@ tables:
     );
 }
 
-#[test]
-fn an_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt() {
-    let case = Case::new(
-        r#"
+const INVALID_INDEX_SETUP: &str = r#"
 CREATE TABLE t (id int PRIMARY KEY, code text);
 INSERT INTO t VALUES (1, 'a'), (2, 'a'), (3, 'b');
-"#,
-        r#"
+"#;
+
+const INVALID_INDEX_YAML: &str = r#"
 version: 1
 tables:
   t:
@@ -586,8 +596,11 @@ tables:
       code: { type: text }
     indexes:
       - { name: ux_t_code, columns: [code], unique: true }
-"#,
-    );
+"#;
+
+#[test]
+fn an_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt() {
+    let case = Case::new(INVALID_INDEX_SETUP, INVALID_INDEX_YAML);
     // A concurrent unique build on duplicates fails and leaves an INVALID index behind.
     let failed = case.psql("CREATE UNIQUE INDEX CONCURRENTLY ux_t_code ON t (code);");
     assert!(failed.is_err(), "the build must fail on duplicates");
@@ -721,21 +734,22 @@ fn no_drift_writes_nothing_and_exits_zero() {
     assert!(!output.exists(), "nothing is written");
 }
 
-#[test]
-fn extra_objects_are_dropped_only_with_destructive() {
-    let case = Case::new(
-        r#"
+const EXTRAS_SETUP: &str = r#"
 CREATE TABLE t (id int PRIMARY KEY, legacy text, CONSTRAINT ck_legacy CHECK (legacy <> ''));
 CREATE INDEX ix_t_legacy ON t (legacy);
-"#,
-        r#"
+"#;
+
+const EXTRAS_YAML: &str = r#"
 version: 1
 tables:
   t:
     columns:
       id: { type: integer, primary_key: true }
-"#,
-    );
+"#;
+
+#[test]
+fn extra_objects_are_dropped_only_with_destructive() {
+    let case = Case::new(EXTRAS_SETUP, EXTRAS_YAML);
     let (code, _, stderr) = case.repair(&[]);
     assert_eq!(
         code, 0,
@@ -760,9 +774,7 @@ fn a_bad_lock_timeout_is_a_usage_error() {
     assert!(stderr.contains("lock_timeout"), "{stderr}");
 }
 
-#[test]
-fn destructive_replaces_mismatched_keys_and_indexes_and_drops_extras() {
-    let setup = r#"
+const REPLACEMENTS_SETUP: &str = r#"
 CREATE TYPE mood AS ENUM ('ok', 'bad', 'legacy');
 CREATE TABLE parents (id int PRIMARY KEY, code text NOT NULL);
 INSERT INTO parents VALUES (1, 'a'), (2, 'b');
@@ -778,7 +790,8 @@ INSERT INTO children VALUES (1, 1, 1, 'x', 'ok'), (2, 1, 2, 'y', 'bad');
 CREATE INDEX ix_children_name ON children (name);
 CREATE TABLE leftovers (id int);
 "#;
-    let yaml = r#"
+
+const REPLACEMENTS_YAML: &str = r#"
 version: 1
 enums:
   mood: [ok, bad]
@@ -800,7 +813,10 @@ tables:
     indexes:
       - { name: ix_children_name, columns: [name, id] }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn destructive_replaces_mismatched_keys_and_indexes_and_drops_extras() {
+    let case = Case::new(REPLACEMENTS_SETUP, REPLACEMENTS_YAML);
     let (code, safe, stderr) = case.repair(&[]);
     assert_eq!(
         code, 1,
@@ -908,9 +924,7 @@ fn every_drift_fixture_is_repaired_and_reapplied() {
     assert!(repaired >= 5, "the fixtures have drift to repair");
 }
 
-#[test]
-fn a_fix_applied_by_hand_after_the_repair_was_written_is_not_duplicated() {
-    let yaml = r#"
+const BY_HAND_YAML: &str = r#"
 version: 1
 tables:
   discovery_queries:
@@ -926,7 +940,10 @@ tables:
     indexes:
       - { name: ix_prospects_discovery_query_id, columns: [discovery_query_id] }
 "#;
-    let case = Case::new(PROSPECTS_SETUP, yaml);
+
+#[test]
+fn a_fix_applied_by_hand_after_the_repair_was_written_is_not_duplicated() {
+    let case = Case::new(PROSPECTS_SETUP, BY_HAND_YAML);
     let sql = case.repair_sql(&[]);
     // Meanwhile someone runs the hotfix by hand, with a foreign key name of their own.
     case.db.exec(
@@ -983,15 +1000,14 @@ print(json.dumps(calls))
     calls.iter().map(|sql| format!("{sql};\n")).collect()
 }
 
-#[test]
-fn alembic_revision_runs_the_same_repair_with_hostile_names() {
-    let setup = r#"
+const ALEMBIC_HOSTILE_SETUP: &str = r#"
 CREATE SCHEMA "my schema";
 CREATE TYPE "my schema"."Mood" AS ENUM ('ok');
 CREATE TABLE "my schema"."a""b" (id int PRIMARY KEY, "we're" text);
 INSERT INTO "my schema"."a""b" VALUES (1, 'x');
 "#;
-    let yaml = r#"
+
+const ALEMBIC_HOSTILE_YAML: &str = r#"
 version: 1
 enums:
   '"my schema"."Mood"': [ok, "it's \"fine\"", 'a:b \ c']
@@ -1007,7 +1023,10 @@ tables:
     checks:
       - { name: "ck it's", expression: "\"c d\" > 0" }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn alembic_revision_runs_the_same_repair_with_hostile_names() {
+    let case = Case::new(ALEMBIC_HOSTILE_SETUP, ALEMBIC_HOSTILE_YAML);
     let revision = case.dir.path().join("revision.py");
     let (code, _, stderr) = case.repair(&[
         "--format",
@@ -1042,14 +1061,13 @@ tables:
     );
 }
 
-#[test]
-fn partitioned_tables_get_plain_index_builds_and_direct_keys() {
-    let setup = r#"
+const PARTITIONED_SETUP: &str = r#"
 CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 INSERT INTO events VALUES (1, '2024-02-02', 'a');
 "#;
-    let yaml = r#"
+
+const PARTITIONED_YAML: &str = r#"
 version: 1
 tables:
   events:
@@ -1064,7 +1082,10 @@ tables:
     unique:
       - { name: uq_events_kind_at, columns: [kind, at] }
 "#;
-    let case = Case::new(setup, yaml);
+
+#[test]
+fn partitioned_tables_get_plain_index_builds_and_direct_keys() {
+    let case = Case::new(PARTITIONED_SETUP, PARTITIONED_YAML);
     let sql = case.round_trip(
         &[
             "missing_column public.events.note",
@@ -1084,4 +1105,208 @@ tables:
         sql.contains("SHARE lock on public.events (blocks writes)"),
         "{sql}"
     );
+}
+
+/// A database state the tests above repair: setup SQL, the declared schema, and psql scripts
+/// run after the setup (their errors are expected: a failed concurrent build is part of one).
+struct Scenario {
+    name: &'static str,
+    setup: &'static str,
+    yaml: &'static str,
+    then: &'static [&'static str],
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "prospects",
+        setup: PROSPECTS_SETUP,
+        yaml: PROSPECTS_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "hostile tables",
+        setup: HOSTILE_TABLES_SETUP,
+        yaml: HOSTILE_TABLES_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "enum values",
+        setup: ENUM_VALUES_SETUP,
+        yaml: ENUM_VALUES_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "not null",
+        setup: NOT_NULL_SETUP,
+        yaml: NOT_NULL_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "not null after the backfill",
+        setup: NOT_NULL_SETUP,
+        yaml: NOT_NULL_YAML,
+        then: &[
+            "ALTER TABLE busy ADD COLUMN plan text NOT NULL DEFAULT 'free';\n\
+                 ALTER TABLE busy ADD COLUMN required text;\n\
+                 ALTER TABLE empty ADD COLUMN required text NOT NULL;\n\
+                 UPDATE busy SET required = 'x';",
+        ],
+    },
+    Scenario {
+        name: "constraints",
+        setup: CONSTRAINTS_SETUP,
+        yaml: CONSTRAINTS_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "mismatches",
+        setup: MISMATCHES_SETUP,
+        yaml: MISMATCHES_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "quoted names",
+        setup: QUOTED_NAMES_SETUP,
+        yaml: QUOTED_NAMES_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "invalid index",
+        setup: INVALID_INDEX_SETUP,
+        yaml: INVALID_INDEX_YAML,
+        then: &[
+            "CREATE UNIQUE INDEX CONCURRENTLY ux_t_code ON t (code);",
+            "DELETE FROM t WHERE id = 2;",
+        ],
+    },
+    Scenario {
+        name: "extras",
+        setup: EXTRAS_SETUP,
+        yaml: EXTRAS_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "replacements",
+        setup: REPLACEMENTS_SETUP,
+        yaml: REPLACEMENTS_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "fixed by hand",
+        setup: PROSPECTS_SETUP,
+        yaml: BY_HAND_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "hostile enum values",
+        setup: ALEMBIC_HOSTILE_SETUP,
+        yaml: ALEMBIC_HOSTILE_YAML,
+        then: &[],
+    },
+    Scenario {
+        name: "partitioned",
+        setup: PARTITIONED_SETUP,
+        yaml: PARTITIONED_YAML,
+        then: &[],
+    },
+];
+
+/// `driftlint lint --format json` findings of `file` that a repair must never have: anything
+/// about idempotency, and syntax findings above info. Each as `rule line:column message`.
+fn unwanted_findings(file: &Path) -> Vec<String> {
+    let output = driftlint()
+        .arg("lint")
+        .arg(file)
+        .args(["--format", "json"])
+        .output()
+        .expect("run driftlint lint");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "lint --format json is not JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let findings = json["findings"].as_array().expect("a findings array");
+    let code = output.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "lint reads the file: {code:?}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    findings
+        .iter()
+        .filter(|f| {
+            let category = f["category"].as_str().unwrap_or("?");
+            let severity = f["severity"].as_str().unwrap_or("?");
+            category == "idempotency" || (category == "syntax" && severity != "info")
+        })
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f["rule"].as_str().unwrap_or("?"),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// Every SQL repair the scenarios above produce (and every drift fixture's), with and without
+/// `--destructive`, lints without an idempotency finding or a statement it cannot read.
+#[test]
+fn repair_output_lints_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift");
+    let mut fixtures: Vec<(String, String, String)> = std::fs::read_dir(&root)
+        .expect("fixtures/drift")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("database.sql").is_file() && p.join("schema.yaml").is_file())
+        .map(|dir| {
+            let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("fixture");
+            (
+                dir.display().to_string(),
+                read("database.sql"),
+                read("schema.yaml"),
+            )
+        })
+        .collect();
+    fixtures.sort();
+    let scenarios = SCENARIOS
+        .iter()
+        .map(|s| {
+            (
+                s.name.to_string(),
+                s.setup.to_string(),
+                s.yaml.to_string(),
+                s.then,
+            )
+        })
+        .chain(fixtures.into_iter().map(|(n, s, y)| (n, s, y, &[][..])));
+    let mut linted = 0;
+    let mut problems = Vec::new();
+    for (name, setup, yaml, then) in scenarios {
+        let case = Case::new(&setup, &yaml);
+        for step in then {
+            let _ = case.psql(step);
+        }
+        for destructive in [false, true] {
+            let args: &[&str] = if destructive { &["--destructive"] } else { &[] };
+            let (code, sql, stderr) = case.repair(&[&["--format", "sql"], args].concat());
+            assert!(code == 0 || code == 1, "{name}: {stderr}");
+            if code == 0 {
+                continue;
+            }
+            let file = case.dir.path().join(format!("repair_{destructive}.sql"));
+            std::fs::write(&file, &sql).expect("write the repair");
+            linted += 1;
+            for finding in unwanted_findings(&file) {
+                problems.push(format!(
+                    "{name} (destructive: {destructive}): {finding}\n--- file ---\n{sql}"
+                ));
+            }
+        }
+    }
+    assert!(linted >= SCENARIOS.len(), "every scenario writes a repair");
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

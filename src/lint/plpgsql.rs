@@ -107,15 +107,34 @@ fn literal_names(toks: &[Tok]) -> Vec<String> {
     let mut names = Vec::new();
     for tok in toks {
         let Some(value) = tok.string() else { continue };
-        let lower = value.to_lowercase();
-        if lower.contains('.') {
-            for part in lower.split('.') {
-                names.push(part.trim_matches('"').to_string());
-            }
-        }
-        names.push(lower.trim_matches('"').to_string());
+        // As an identifier (quotes resolved) and as written (an enum label is not one).
+        names.extend(name_parts(value));
+        names.push(value.to_lowercase().trim_matches('"').to_string());
     }
     names
+}
+
+/// The dotted parts of a name written in a string literal (`'public.deals'`,
+/// `'"my schema"."a""b"'`) as PostgreSQL reads them — a dot inside double quotes is part of the
+/// name, the quotes go and `""` is one `"` — lower-cased for comparing.
+fn name_parts(value: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                part.push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut part).to_lowercase()),
+            _ => part.push(c),
+        }
+    }
+    parts.push(part.to_lowercase());
+    parts
 }
 
 /// What a catalog query looks up: its string literals, and those compared with a table column.
@@ -160,10 +179,8 @@ fn table_literals(toks: &[Tok]) -> Vec<String> {
             Some(r) if is_table_column(r) => left.string(),
             _ => None,
         };
-        if let Some(value) = literal {
-            let lower = value.to_lowercase();
-            let last = lower.rsplit('.').next().unwrap_or(&lower);
-            tables.push(last.trim_matches('"').to_string());
+        if let Some(table) = literal.and_then(|value| name_parts(value).pop()) {
+            tables.push(table);
         }
     }
     tables
@@ -766,6 +783,21 @@ mod tests {
         };
         assert_eq!(*absent, Some(true));
         assert!(names.contains(&"closing_date".to_string()));
+    }
+
+    #[test]
+    fn quoted_names_in_guard_literals_are_read_as_postgresql_reads_them() {
+        assert_eq!(name_parts("public.deals"), ["public", "deals"]);
+        assert_eq!(name_parts(r#""my schema"."a""b""#), ["my schema", r#"a"b"#]);
+        assert_eq!(name_parts(r#""a.b""#), ["a.b"]);
+        let text = r#"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ck it''s' AND conrelid = '"my schema"."a""b"'::regclass) THEN ALTER TABLE "my schema"."a""b" ADD CONSTRAINT "ck it's" CHECK (x > 0) NOT VALID; END IF; END $$;"#;
+        let (result, actions) = read(text);
+        assert_eq!(result, Ok(()));
+        let Guard::Catalog { tables, names, .. } = &actions[0].guards[0] else {
+            panic!("{:?}", actions[0].guards)
+        };
+        assert_eq!(tables, &[r#"a"b"#.to_string()]);
+        assert!(names.contains(&"ck it's".to_string()), "{names:?}");
     }
 
     #[test]
