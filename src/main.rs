@@ -58,6 +58,7 @@ fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         stdin_filename: args.stdin_filename,
         fix: args.fix,
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        schema: args.schema,
     };
     driftlint::lint::run(&options, out)
 }
@@ -74,19 +75,23 @@ fn explain(args: cli::ExplainArgs, out: &mut dyn Write) -> Result<Outcome, Error
 // ---------------------------------------------------------------------------------------------
 // check
 
+/// Where `check` and `repair` read the actual schema from.
+fn source_options(source: cli::SourceArgs) -> driftlint::check::SourceOptions {
+    driftlint::check::SourceOptions {
+        database_url: source.database_url.filter(|url| !url.is_empty()),
+        migrations: source.migrations,
+        dev_url: source.dev_url,
+        glob: source.glob,
+        schema_names: source.schema_names,
+        timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+    }
+}
+
 fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    use driftlint::check::{CheckOptions, DriftFormat, SourceOptions};
-    let source = args.source;
+    use driftlint::check::{CheckOptions, DriftFormat};
     let options = CheckOptions {
         schema: args.schema,
-        source: SourceOptions {
-            database_url: source.database_url.filter(|url| !url.is_empty()),
-            migrations: source.migrations,
-            dev_url: source.dev_url,
-            glob: source.glob,
-            schema_names: source.schema_names,
-            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
-        },
+        source: source_options(args.source),
         format: match args.format {
             cli::CheckFormat::Human => DriftFormat::Human,
             cli::CheckFormat::Json => DriftFormat::Json,
@@ -114,18 +119,10 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // repair
 
 fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    use driftlint::repair::{RepairFormat, RepairOptions, SourceOptions};
-    let source = args.source;
+    use driftlint::repair::{RepairFormat, RepairOptions};
     let options = RepairOptions {
         schema: args.schema,
-        source: SourceOptions {
-            database_url: source.database_url.filter(|url| !url.is_empty()),
-            migrations: source.migrations,
-            dev_url: source.dev_url,
-            glob: source.glob,
-            schema_names: source.schema_names,
-            timeout: std::time::Duration::from_secs(source.timeout.max(1)),
-        },
+        source: source_options(args.source),
         output: args.output,
         out_dir: args.out_dir,
         format: match args.format {

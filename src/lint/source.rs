@@ -365,7 +365,7 @@ impl<'a> Splitter<'a> {
 }
 
 /// The end of the (possibly nested) block comment that starts at `from`.
-fn block_comment_end(bytes: &[u8], from: usize) -> usize {
+pub(crate) fn block_comment_end(bytes: &[u8], from: usize) -> usize {
     let mut depth = 0usize;
     let mut pos = from;
     while pos < bytes.len() {

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use super::source::{Piece, PieceKind};
+use super::source::{block_comment_end, Piece, PieceKind};
 
 const NEXT: &str = "driftlint-ignore:";
 const FILE: &str = "driftlint-ignore-file:";
@@ -152,28 +152,6 @@ fn line_end(bytes: &[u8], from: usize) -> usize {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |i| from + i)
-}
-
-fn block_comment_end(bytes: &[u8], from: usize) -> usize {
-    let mut depth = 0usize;
-    let mut pos = from;
-    while pos < bytes.len() {
-        match (bytes[pos], bytes.get(pos + 1).copied()) {
-            (b'/', Some(b'*')) => {
-                depth += 1;
-                pos += 2;
-            }
-            (b'*', Some(b'/')) => {
-                depth -= 1;
-                pos += 2;
-                if depth == 0 {
-                    return pos;
-                }
-            }
-            _ => pos += 1,
-        }
-    }
-    bytes.len()
 }
 
 /// Collect the `--` comments in `range` (each up to its line end, without `\r`), treating the
