@@ -22,6 +22,7 @@ use miette::Diagnostic;
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::declared::Declared;
 use crate::{Error, Outcome};
 use action::{Action, Kind, Parsed};
 pub use rules::Rule;
@@ -173,6 +174,8 @@ pub struct LintOptions {
     pub fix: bool,
     /// Colors in human output.
     pub color: bool,
+    /// schema.yaml: dropping or renaming what it still declares is an error.
+    pub schema: Option<PathBuf>,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -294,6 +297,17 @@ impl Selection {
 
 /// Lint one file's text. Never fails: what cannot be understood becomes a finding.
 pub fn lint_text(name: &str, text: &str, selection: &Selection) -> FileReport {
+    lint_text_declared(name, text, selection, None)
+}
+
+/// [`lint_text`] knowing the declared schema (`--schema`): drops and renames of what it still
+/// declares are errors.
+pub fn lint_text_declared(
+    name: &str,
+    text: &str,
+    selection: &Selection,
+    declared: Option<&Declared>,
+) -> FileReport {
     let pieces = source::split(text);
     let mut state = statement::FileState::new(text);
     let mut actions: Vec<Action> = Vec::new();
@@ -345,6 +359,7 @@ pub fn lint_text(name: &str, text: &str, selection: &Selection) -> FileReport {
             actions: &actions,
             index,
             facts: &facts,
+            declared,
         };
         for &rule in &selection.enabled {
             let Some(hit) = rule.check(action, &ctx) else {
@@ -414,7 +429,7 @@ fn finding(
     });
     Finding {
         rule,
-        severity: rule.default_severity(),
+        severity: hit.severity.unwrap_or(rule.default_severity()),
         category: rule.category(),
         start: lines.line_col(hit.span.start),
         end: lines.line_col(hit.span.end),
@@ -479,13 +494,14 @@ pub fn fix_text(
     name: &str,
     text: &str,
     selection: &Selection,
+    declared: Option<&Declared>,
 ) -> (String, Vec<AppliedFix>, FileReport) {
     let mut current = text.to_string();
     let mut applied = Vec::new();
     // Each pass applies the fixes that do not overlap; a statement with several constraints to
     // move out needs one pass per constraint.
     for _ in 0..64 {
-        let report = lint_text(name, &current, selection);
+        let report = lint_text_declared(name, &current, selection, declared);
         let (fixed, chosen) = apply_fixes(&current, &report.findings);
         if chosen.is_empty() {
             return (current, applied, report);
@@ -500,7 +516,7 @@ pub fn fix_text(
         }
         current = fixed;
     }
-    let report = lint_text(name, &current, selection);
+    let report = lint_text_declared(name, &current, selection, declared);
     (current, applied, report)
 }
 
@@ -572,6 +588,11 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     if options.paths.is_empty() {
         return Err(LintError::NoPaths.into());
     }
+    let declared = match &options.schema {
+        Some(path) => Some(crate::declared::load(path)?),
+        None => None,
+    };
+    let declared = declared.as_ref();
     let (inputs, mut errors) = collect_inputs(&options.paths);
 
     let mut stdin_text = None;
@@ -609,12 +630,12 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         };
         if !options.fix {
             return Ok(Linted {
-                report: lint_text(&name, &text, &selection),
+                report: lint_text_declared(&name, &text, &selection, declared),
                 applied: Vec::new(),
                 fixed_stdin: None,
             });
         }
-        let (fixed, applied, report) = fix_text(&name, &text, &selection);
+        let (fixed, applied, report) = fix_text(&name, &text, &selection, declared);
         let mut fixed_stdin = None;
         match path {
             Some(path) if fixed != text => {
@@ -844,7 +865,7 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             assert!(fixable.contains(&rule), "no safe fix offered for {rule}");
         }
 
-        let (fixed, applied, after) = fix_text("fix.sql", FIXABLE, &selection);
+        let (fixed, applied, after) = fix_text("fix.sql", FIXABLE, &selection, None);
         assert!(applied.len() >= fixable.len(), "{applied:?}");
         for finding in &after.findings {
             assert!(
@@ -883,7 +904,7 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             };
             let name = entry.path().display().to_string();
             let before = lint_text(&name, &text, &selection);
-            let (fixed, applied, after) = fix_text(&name, &text, &selection);
+            let (fixed, applied, after) = fix_text(&name, &text, &selection, None);
             if applied.is_empty() {
                 continue;
             }

@@ -9,8 +9,10 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::action::{quote_ident, Action, Guard, Kind, ObjectKind, RenameKind};
+use super::action::{quote_ident, Action, Guard, Kind, Name, ObjectKind, RenameKind};
 use super::{Category, Fix, Severity};
+use crate::declared::Declared;
+use crate::model::QualifiedName;
 
 mod add_check_without_not_valid;
 mod add_column_with_volatile_default;
@@ -335,6 +337,8 @@ pub struct Hit {
     pub message: String,
     pub help: String,
     pub fix: Option<Fix>,
+    /// Overrides the rule's default severity (a drop of a column schema.yaml still declares).
+    pub severity: Option<Severity>,
 }
 
 impl Hit {
@@ -344,11 +348,17 @@ impl Hit {
             message,
             help: help.into(),
             fix: None,
+            severity: None,
         }
     }
 
     pub fn with_fix(mut self, fix: Option<Fix>) -> Hit {
         self.fix = fix;
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Hit {
+        self.severity = Some(severity);
         self
     }
 }
@@ -616,9 +626,46 @@ pub struct Ctx<'a> {
     pub actions: &'a [Action],
     pub index: usize,
     pub facts: &'a Facts,
+    /// The declared schema (`lint --schema schema.yaml`), when given: what running code reads.
+    pub declared: Option<&'a Declared>,
 }
 
 impl Ctx<'_> {
+    /// The declared table `table` names, if schema.yaml declares it. An unqualified name is
+    /// looked up in schema.yaml's default schema.
+    fn declared_table(&self, table: &Name) -> Option<&crate::model::Table> {
+        let declared = self.declared?;
+        let key = QualifiedName {
+            schema: table
+                .schema
+                .clone()
+                .unwrap_or_else(|| declared.default_schema.clone()),
+            name: table.name.clone(),
+        };
+        declared.schema.tables.get(&key)
+    }
+
+    /// `table` (or `table.column`) as schema.yaml names it, when schema.yaml still declares it:
+    /// code built from schema.yaml reads it. `None` without `--schema`.
+    pub fn still_declared(&self, table: &Name, column: Option<&str>) -> Option<String> {
+        let declared = self.declared?;
+        let found = self.declared_table(table)?;
+        let mut shown = if found.name.schema == declared.default_schema {
+            quote_ident(&found.name.name)
+        } else {
+            format!(
+                "{}.{}",
+                quote_ident(&found.name.schema),
+                quote_ident(&found.name.name)
+            )
+        };
+        if let Some(column) = column {
+            let column = found.column(column)?;
+            shown.push('.');
+            shown.push_str(&quote_ident(&column.name));
+        }
+        Some(shown)
+    }
     /// Whether `table` was created earlier in this file.
     pub fn table_created_earlier(&self, table: &str) -> bool {
         self.facts
@@ -1123,6 +1170,21 @@ pub mod test {
         let found = findings(sql, rule);
         assert!(!found.is_empty(), "{rule} reported nothing for:\n{sql}");
         found
+    }
+
+    /// Lint `sql` with `rule` alone, knowing the declared schema `yaml`; fail unless it reports
+    /// exactly one finding. Returns it.
+    pub fn lint_declared(sql: &str, rule: Rule, yaml: &str) -> Finding {
+        let declared = crate::declared::parse("schema.yaml", yaml).expect("a valid schema.yaml");
+        let selection = Selection::only(rule);
+        let mut found: Vec<Finding> =
+            crate::lint::lint_text_declared("test.sql", sql, &selection, Some(&declared))
+                .findings
+                .into_iter()
+                .filter(|f| f.rule == rule)
+                .collect();
+        assert_eq!(found.len(), 1, "{rule} for:\n{sql}\n{found:#?}");
+        found.remove(0)
     }
 
     /// Lint `sql` with `rule` alone; fail if it reports anything.

@@ -28,10 +28,28 @@ pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
         RenameKind::Trigger => format!("{noun} {old} on {}", shown(&action.table)),
         _ => format!("{noun} {old}"),
     };
+    // Code built from schema.yaml reads the old name.
+    let declared = match kind {
+        RenameKind::Column => action
+            .table
+            .as_ref()
+            .zip(action.name.as_ref())
+            .and_then(|(table, column)| ctx.still_declared(table, Some(&column.name))),
+        RenameKind::Table => action
+            .name
+            .as_ref()
+            .and_then(|table| ctx.still_declared(table, None)),
+        _ => None,
+    };
+    let still_read = declared
+        .map(|declared| format!("; schema.yaml still declares {declared}: running code reads it"))
+        .unwrap_or_default();
     Some(
         Hit::new(
             action,
-            format!("renaming {object} to {new_name} fails when it was already renamed"),
+            format!(
+                "renaming {object} to {new_name} fails when it was already renamed{still_read}"
+            ),
             format!(
                 "run the rename only when the {noun} still has its old name (a guarded DO block)"
             ),
@@ -113,8 +131,8 @@ fn guard_fix(action: &Action, ctx: &Ctx, kind: RenameKind) -> Option<crate::lint
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::rules::test::{lint_errors, lint_ok};
-    use crate::lint::{Rule, Selection};
+    use crate::lint::rules::test::{lint_declared, lint_errors, lint_ok};
+    use crate::lint::{Rule, Selection, Severity};
 
     const RULE: Rule = Rule::RenameWithoutGuard;
 
@@ -276,5 +294,42 @@ mod tests {
         );
         lint_ok("ALTER TABLE IF EXISTS t RENAME TO u;", RULE);
         lint_ok("ALTER INDEX IF EXISTS ix_a RENAME TO ix_b;", RULE);
+    }
+
+    #[test]
+    fn renaming_what_schema_yaml_still_declares_says_so() {
+        let schema =
+            "version: 1\ntables:\n  prospects:\n    columns:\n      domain: { type: text }\n";
+        let finding = lint_declared(
+            "ALTER TABLE prospects RENAME COLUMN domain TO host;",
+            RULE,
+            schema,
+        );
+        assert_eq!(finding.severity, Severity::Error);
+        assert!(
+            finding
+                .message
+                .ends_with("; schema.yaml still declares prospects.domain: running code reads it"),
+            "{}",
+            finding.message
+        );
+        let finding = lint_declared("ALTER TABLE prospects RENAME TO leads;", RULE, schema);
+        assert!(
+            finding
+                .message
+                .ends_with("schema.yaml still declares prospects: running code reads it"),
+            "{}",
+            finding.message
+        );
+        let finding = lint_declared(
+            "ALTER TABLE prospects RENAME COLUMN host TO domain;",
+            RULE,
+            schema,
+        );
+        assert!(
+            !finding.message.contains("schema.yaml"),
+            "{}",
+            finding.message
+        );
     }
 }
