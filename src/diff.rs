@@ -406,8 +406,7 @@ fn default_matches(declared: &Column, live: &Column) -> bool {
     if declared.identity != live.identity {
         return false;
     }
-    let generated = |c: &Column| c.generated.as_deref().map(normalize_expr);
-    if generated(declared) != generated(live) {
+    if !same_expr(declared.generated.as_deref(), live.generated.as_deref()) {
         return false;
     }
     if types::serial_base(&declared.data_type).is_some() {
@@ -417,7 +416,16 @@ fn default_matches(declared: &Column, live: &Column) -> bool {
                 .as_deref()
                 .is_some_and(|d| normalize_expr(d).starts_with("nextval("));
     }
-    declared.default.as_deref().map(normalize_expr) == live.default.as_deref().map(normalize_expr)
+    same_expr(declared.default.as_deref(), live.default.as_deref())
+}
+
+/// Two optional expressions, equal as text (the usual case once canonicalized) or normalized.
+fn same_expr(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a == b || normalize_expr(a) == normalize_expr(b),
+        _ => false,
+    }
 }
 
 fn compare_primary_key(out: &mut Out, declared: &Table, live: &Table) {
@@ -501,6 +509,17 @@ struct IndexShape {
     nulls_not_distinct: bool,
 }
 
+/// The same index definition (name and validity aside).
+fn same_index(a: &Index, b: &Index) -> bool {
+    let literally = a.unique == b.unique
+        && a.method.eq_ignore_ascii_case(&b.method)
+        && a.keys == b.keys
+        && a.include == b.include
+        && a.predicate == b.predicate
+        && a.nulls_not_distinct == b.nulls_not_distinct;
+    literally || index_shape(a) == index_shape(b)
+}
+
 fn index_shape(index: &Index) -> IndexShape {
     IndexShape {
         unique: index.unique,
@@ -579,7 +598,7 @@ fn compare_indexes(
         match found {
             Some((i, actual)) => {
                 live_used[i] = true;
-                if index_shape(index) != index_shape(actual) || !actual.valid {
+                if !same_index(index, actual) || !actual.valid {
                     mismatch(out, index, actual);
                 }
             }
