@@ -1057,6 +1057,7 @@ pub fn normalize_expr(sql: &str) -> String {
     let tokens = drop_grouping(tokens);
     let tokens = drop_public(tokens);
     let tokens = same_clock(tokens);
+    let tokens = like_operators(tokens);
     render(&tokens)
 }
 
@@ -1424,6 +1425,30 @@ fn same_clock(tokens: Vec<Tok>) -> Vec<Tok> {
     out
 }
 
+/// `LIKE` / `ILIKE` (and their `NOT` forms) as the operators PostgreSQL prints: `~~`, `~~*`.
+fn like_operators(tokens: Vec<Tok>) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let operator = match &token {
+            Tok::Word(w) if w == "like" => "~~",
+            Tok::Word(w) if w == "ilike" => "~~*",
+            _ => {
+                out.push(token);
+                continue;
+            }
+        };
+        let negated = out.last() == Some(&Tok::Word("not".into()));
+        if negated {
+            out.pop();
+        }
+        out.push(Tok::Op(format!(
+            "{}{operator}",
+            if negated { "!" } else { "" }
+        )));
+    }
+    out
+}
+
 fn drop_public(tokens: Vec<Tok>) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -1611,6 +1636,8 @@ mod tests {
             ("public.gen_id()", "gen_id()"),
             ("now() - interval '1 day'", "(now() - '1 day'::interval)"),
             ("DATE '2020-01-01'", "'2020-01-01'::date"),
+            ("kind LIKE 'auth.%'", "(kind ~~ 'auth.%'::text)"),
+            ("kind NOT ILIKE 'x%'", "((kind)::text !~~* 'x%'::text)"),
         ];
         for (declared, live) in pairs {
             assert_eq!(
