@@ -1,9 +1,13 @@
 //! Compares two [`Schema`]s and lists every difference as a [`Drift`].
 //!
 //! `compare(declared, actual)` knows nothing of where either side came from (YAML, a live
-//! database, a replayed migration directory). Both sides must already be canonical (types through
-//! [`crate::types`], expressions in PostgreSQL's rendering where available): this module compares,
-//! it does not canonicalize.
+//! database, a replayed migration directory). Both sides should already be canonical (types
+//! through [`crate::types`], expressions in PostgreSQL's rendering where `canon` could get it).
+//! Expressions are still compared through [`normalize_expr`], a text normalization that is a
+//! no-op on canonical texts and the fallback when PostgreSQL could not be asked. Matching rules:
+//! named objects by name, unnamed ones by definition; a serial column is an integer column with
+//! any `nextval` default; a declared unique column is satisfied by a UNIQUE constraint or a full
+//! unique index on that column alone; an INVALID live index never satisfies a declared one.
 
 use serde::Serialize;
 
