@@ -280,13 +280,21 @@ pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut declared = parse(&path.display().to_string(), &source)?;
+    let mut declared = validate(&path.display().to_string(), &source)?;
     declared.path = path.to_path_buf();
+    declared.source = source;
     Ok(declared)
 }
 
 /// Validates YAML text; `name` is how diagnostics call the file.
 pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
+    let mut declared = validate(name, source)?;
+    declared.source = source.to_string();
+    Ok(declared)
+}
+
+/// [`parse`] without keeping a copy of the text (the caller sets `source`).
+fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
     // Both passes read the same text; on a large file they run side by side.
     let (doc, located) = std::thread::scope(|scope| {
@@ -1099,7 +1107,7 @@ impl Builder<'_> {
             ignore,
             default_schema,
             path: PathBuf::from(self.name),
-            source: self.source.to_string(),
+            source: String::new(),
         })
     }
 
