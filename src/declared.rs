@@ -2490,10 +2490,25 @@ tables:
         let yaml = "version: 1\r\ntables:\r\n  audit_log:\r\n    columns:\r\n      id:\r\n        type: bigint\r\n        primary_key: true\r\n      at: &stamp\r\n        type: timestamptz\r\n        nullable: false\r\n        default: now()\r\n      seen: *stamp\r\n    indexes:\r\n      - name: ix_audit_at\r\n        columns:\r\n          - at\r\n          - column: seen\r\n            order: desc\r\n";
         let declared = ok(yaml);
         let t = &declared.schema.tables[&QualifiedName::new("public", "audit_log")];
-        assert_eq!(t.column("seen").unwrap().data_type, "timestamp with time zone");
+        assert_eq!(
+            t.column("seen").unwrap().data_type,
+            "timestamp with time zone"
+        );
         assert_eq!(t.column("seen").unwrap().default.as_deref(), Some("now()"));
-        assert_eq!(t.column("seen").unwrap().pos, Some(Pos { line: 12, column: 7 }));
-        assert_eq!(t.indexes[0].pos, Some(Pos { line: 14, column: 9 }));
+        assert_eq!(
+            t.column("seen").unwrap().pos,
+            Some(Pos {
+                line: 12,
+                column: 7
+            })
+        );
+        assert_eq!(
+            t.indexes[0].pos,
+            Some(Pos {
+                line: 14,
+                column: 9
+            })
+        );
         assert!(t.indexes[0].keys[1].descending);
         let bad = yaml.replace("type: timestamptz", "type: timestamptz(9)");
         err_at(&bad, 9, "timestamptz(9)");
