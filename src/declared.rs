@@ -2515,6 +2515,58 @@ tables:
     }
 
     #[test]
+    fn arbitrary_yaml_is_an_error_or_a_schema_never_a_panic() {
+        const PIECES: &[&str] = &[
+            "version: 1\n",
+            "tables:\n",
+            "  t:\n",
+            "    columns:\n",
+            "      a: ",
+            "{ type: int }",
+            "{ type: ",
+            "numeric(1,2)",
+            " }",
+            "[",
+            "]",
+            "\n",
+            "- ",
+            "    indexes:\n",
+            "      - ",
+            "{ columns: [a] }",
+            "references: t.a",
+            "\"",
+            "'",
+            ":",
+            "&x ",
+            "*x",
+            "#c\n",
+            "é",
+            "\t",
+            "{ expression: \"lower(a)\" }",
+            "enums:\n",
+            "  e: [a, a]\n",
+            "ignore: [\"[\"]\n",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..1500 {
+            let count = (next() % 14) as usize;
+            let yaml: String = (0..count)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if let Err(error) = parse("fuzz.yaml", &yaml) {
+                // Every error renders and points inside the text.
+                let _ = format!("{:?}", miette::Report::new(error));
+            }
+        }
+    }
+
+    #[test]
     fn default_null_is_no_default() {
         for written in ["NULL", "null", "NULL::text", "(NULL)"] {
             let yaml = format!("version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: \"{written}\" }}\n");
