@@ -6,6 +6,7 @@
 //! sources together and decides which tables take part (the `ignore:` list and migration-tool
 //! tables).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -246,9 +247,14 @@ fn as_written(drift: &mut [Drift], written: &Schema) {
 /// Puts every column type in canonical spelling (both sides go through the same function, so
 /// `format_type` output and a declared spelling meet in one form).
 fn normalize_types(schema: &mut Schema) {
+    // A schema uses few distinct types: remember each one's canonical form.
+    let mut seen: HashMap<String, String> = HashMap::new();
     for table in schema.tables.values_mut() {
         for column in &mut table.columns {
-            if let Ok(canonical) = types::canonical(&column.data_type) {
+            if let Some(canonical) = seen.get(&column.data_type) {
+                column.data_type.clone_from(canonical);
+            } else if let Ok(canonical) = types::canonical(&column.data_type) {
+                seen.insert(column.data_type.clone(), canonical.clone());
                 column.data_type = canonical;
             }
         }

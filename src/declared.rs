@@ -280,13 +280,21 @@ pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut declared = parse(&path.display().to_string(), &source)?;
+    let mut declared = validate(&path.display().to_string(), &source)?;
     declared.path = path.to_path_buf();
+    declared.source = source;
     Ok(declared)
 }
 
 /// Validates YAML text; `name` is how diagnostics call the file.
 pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
+    let mut declared = validate(name, source)?;
+    declared.source = source.to_string();
+    Ok(declared)
+}
+
+/// [`parse`] without keeping a copy of the text (the caller sets `source`).
+fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
     // Both passes read the same text; on a large file they run side by side.
     let (doc, located) = std::thread::scope(|scope| {
@@ -1099,7 +1107,7 @@ impl Builder<'_> {
             ignore,
             default_schema,
             path: PathBuf::from(self.name),
-            source: self.source.to_string(),
+            source: String::new(),
         })
     }
 
@@ -2475,6 +2483,87 @@ tables:
         assert_eq!(error.kind(), Some(InvalidKind::Yaml));
         let help = error.help().map(|h| h.to_string()).unwrap_or_default();
         assert!(help.contains("\"numeric(12,2)\""), "{help}");
+    }
+
+    #[test]
+    fn block_style_anchors_and_crlf_line_ends() {
+        let yaml = "version: 1\r\ntables:\r\n  audit_log:\r\n    columns:\r\n      id:\r\n        type: bigint\r\n        primary_key: true\r\n      at: &stamp\r\n        type: timestamptz\r\n        nullable: false\r\n        default: now()\r\n      seen: *stamp\r\n    indexes:\r\n      - name: ix_audit_at\r\n        columns:\r\n          - at\r\n          - column: seen\r\n            order: desc\r\n";
+        let declared = ok(yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "audit_log")];
+        assert_eq!(
+            t.column("seen").unwrap().data_type,
+            "timestamp with time zone"
+        );
+        assert_eq!(t.column("seen").unwrap().default.as_deref(), Some("now()"));
+        assert_eq!(
+            t.column("seen").unwrap().pos,
+            Some(Pos {
+                line: 12,
+                column: 7
+            })
+        );
+        assert_eq!(
+            t.indexes[0].pos,
+            Some(Pos {
+                line: 14,
+                column: 9
+            })
+        );
+        assert!(t.indexes[0].keys[1].descending);
+        let bad = yaml.replace("type: timestamptz", "type: timestamptz(9)");
+        err_at(&bad, 9, "timestamptz(9)");
+    }
+
+    #[test]
+    fn arbitrary_yaml_is_an_error_or_a_schema_never_a_panic() {
+        const PIECES: &[&str] = &[
+            "version: 1\n",
+            "tables:\n",
+            "  t:\n",
+            "    columns:\n",
+            "      a: ",
+            "{ type: int }",
+            "{ type: ",
+            "numeric(1,2)",
+            " }",
+            "[",
+            "]",
+            "\n",
+            "- ",
+            "    indexes:\n",
+            "      - ",
+            "{ columns: [a] }",
+            "references: t.a",
+            "\"",
+            "'",
+            ":",
+            "&x ",
+            "*x",
+            "#c\n",
+            "é",
+            "\t",
+            "{ expression: \"lower(a)\" }",
+            "enums:\n",
+            "  e: [a, a]\n",
+            "ignore: [\"[\"]\n",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..1500 {
+            let count = (next() % 14) as usize;
+            let yaml: String = (0..count)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if let Err(error) = parse("fuzz.yaml", &yaml) {
+                // Every error renders and points inside the text.
+                let _ = format!("{:?}", miette::Report::new(error));
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Compares two [`Schema`]s and lists every difference as a [`Drift`].
 //!
 //! `compare(declared, actual)` knows nothing of where either side came from (YAML, a live
-//! database, a replayed migration directory). Both sides must already be canonical (types through
-//! [`crate::types`], expressions in PostgreSQL's rendering where available): this module compares,
-//! it does not canonicalize.
+//! database, a replayed migration directory). Both sides should already be canonical (types
+//! through [`crate::types`], expressions in PostgreSQL's rendering where `canon` could get it).
+//! Expressions are still compared through [`normalize_expr`], a text normalization that is a
+//! no-op on canonical texts and the fallback when PostgreSQL could not be asked. Matching rules:
+//! named objects by name, unnamed ones by definition; a serial column is an integer column with
+//! any `nextval` default; a declared unique column is satisfied by a UNIQUE constraint or a full
+//! unique index on that column alone; an INVALID live index never satisfies a declared one.
 
 use serde::Serialize;
 
@@ -406,8 +410,7 @@ fn default_matches(declared: &Column, live: &Column) -> bool {
     if declared.identity != live.identity {
         return false;
     }
-    let generated = |c: &Column| c.generated.as_deref().map(normalize_expr);
-    if generated(declared) != generated(live) {
+    if !same_expr(declared.generated.as_deref(), live.generated.as_deref()) {
         return false;
     }
     if types::serial_base(&declared.data_type).is_some() {
@@ -417,7 +420,16 @@ fn default_matches(declared: &Column, live: &Column) -> bool {
                 .as_deref()
                 .is_some_and(|d| normalize_expr(d).starts_with("nextval("));
     }
-    declared.default.as_deref().map(normalize_expr) == live.default.as_deref().map(normalize_expr)
+    same_expr(declared.default.as_deref(), live.default.as_deref())
+}
+
+/// Two optional expressions, equal as text (the usual case once canonicalized) or normalized.
+fn same_expr(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a == b || normalize_expr(a) == normalize_expr(b),
+        _ => false,
+    }
 }
 
 fn compare_primary_key(out: &mut Out, declared: &Table, live: &Table) {
@@ -501,6 +513,17 @@ struct IndexShape {
     nulls_not_distinct: bool,
 }
 
+/// The same index definition (name and validity aside).
+fn same_index(a: &Index, b: &Index) -> bool {
+    let literally = a.unique == b.unique
+        && a.method.eq_ignore_ascii_case(&b.method)
+        && a.keys == b.keys
+        && a.include == b.include
+        && a.predicate == b.predicate
+        && a.nulls_not_distinct == b.nulls_not_distinct;
+    literally || index_shape(a) == index_shape(b)
+}
+
 fn index_shape(index: &Index) -> IndexShape {
     IndexShape {
         unique: index.unique,
@@ -579,7 +602,7 @@ fn compare_indexes(
         match found {
             Some((i, actual)) => {
                 live_used[i] = true;
-                if index_shape(index) != index_shape(actual) || !actual.valid {
+                if !same_index(index, actual) || !actual.valid {
                     mismatch(out, index, actual);
                 }
             }
@@ -1038,6 +1061,7 @@ pub fn normalize_expr(sql: &str) -> String {
     let tokens = drop_grouping(tokens);
     let tokens = drop_public(tokens);
     let tokens = same_clock(tokens);
+    let tokens = like_operators(tokens);
     render(&tokens)
 }
 
@@ -1405,6 +1429,30 @@ fn same_clock(tokens: Vec<Tok>) -> Vec<Tok> {
     out
 }
 
+/// `LIKE` / `ILIKE` (and their `NOT` forms) as the operators PostgreSQL prints: `~~`, `~~*`.
+fn like_operators(tokens: Vec<Tok>) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let operator = match &token {
+            Tok::Word(w) if w == "like" => "~~",
+            Tok::Word(w) if w == "ilike" => "~~*",
+            _ => {
+                out.push(token);
+                continue;
+            }
+        };
+        let negated = out.last() == Some(&Tok::Word("not".into()));
+        if negated {
+            out.pop();
+        }
+        out.push(Tok::Op(format!(
+            "{}{operator}",
+            if negated { "!" } else { "" }
+        )));
+    }
+    out
+}
+
 fn drop_public(tokens: Vec<Tok>) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -1592,6 +1640,8 @@ mod tests {
             ("public.gen_id()", "gen_id()"),
             ("now() - interval '1 day'", "(now() - '1 day'::interval)"),
             ("DATE '2020-01-01'", "'2020-01-01'::date"),
+            ("kind LIKE 'auth.%'", "(kind ~~ 'auth.%'::text)"),
+            ("kind NOT ILIKE 'x%'", "((kind)::text !~~* 'x%'::text)"),
         ];
         for (declared, live) in pairs {
             assert_eq!(
@@ -2081,6 +2131,45 @@ mod tests {
                 after: Some("a".into())
             })
         );
+    }
+
+    #[test]
+    fn normalization_never_panics_on_arbitrary_text() {
+        // A deterministic stream of short strings over the characters that matter to the
+        // tokenizer: quotes, brackets, casts, escapes, multi-byte text.
+        const ALPHABET: &[char] = &[
+            '(', ')', '[', ']', '\'', '"', ',', '.', ':', ':', '-', '+', '*', '/', ' ', 'a', 'Z',
+            '0', '9', '_', '$', '\\', 'E', 'é', '~', '!', '<', '>', '=', '%',
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let len = (next() % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            let _ = normalize_expr(&text);
+            let _ = types::canonical(&text);
+            let _ = crate::declared::check_expression(&text);
+        }
+        for text in [
+            "in (",
+            "not in ((",
+            "::",
+            "x::",
+            "'",
+            "E'\\",
+            "(((",
+            ")))",
+            "a in ()",
+        ] {
+            let _ = normalize_expr(text);
+        }
     }
 
     #[test]

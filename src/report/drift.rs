@@ -356,8 +356,15 @@ pub fn json(result: &DriftResult, out: &mut dyn Write) -> io::Result<()> {
 /// GitHub workflow commands: one `::error` / `::warning` annotation per drift, on the
 /// schema.yaml line of the declared object (or its table).
 pub fn github(result: &DriftResult, file: &str, out: &mut dyn Write) -> io::Result<()> {
+    // An undeclared table has no line of its own: point at `tables:`.
+    let tables_line = result
+        .file
+        .source
+        .lines()
+        .position(|l| l.trim_end() == "tables:")
+        .map_or(1, |i| i + 1);
     for drift in &result.drift {
-        let line = line_of(drift, result).unwrap_or(1);
+        let line = line_of(drift, result).unwrap_or(tables_line);
         writeln!(
             out,
             "::{} file={},line={line},title={}::{}",
