@@ -379,3 +379,119 @@ fn rules_lists_every_rule_and_explain_prints_a_page() {
     let page = String::from_utf8(output.stdout).unwrap();
     assert!(page.contains("## What it does"), "{page}");
 }
+
+const DECLARED: &str = "version: 1
+tables:
+  prospects:
+    columns:
+      id:     { type: uuid, primary_key: true }
+      domain: { type: varchar(255), nullable: false }
+";
+
+/// `(rule, severity, message)` of every finding.
+fn findings_of(doc: &Value) -> Vec<(String, String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap().to_string();
+            (text("rule"), text("severity"), text("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn schema_makes_drops_of_declared_columns_and_tables_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(dir.path(), "schema.yaml", DECLARED);
+    let migration = write(
+        dir.path(),
+        "012_cleanup.sql",
+        "ALTER TABLE prospects DROP COLUMN IF EXISTS domain;\n\
+         ALTER TABLE prospects DROP COLUMN IF EXISTS legacy;\n\
+         DROP TABLE IF EXISTS prospects;\n",
+    );
+    // Without the schema these are destructive warnings: the run passes.
+    let (code, doc, _) = lint_json(&[&migration], None);
+    assert_eq!(code, 0, "{doc}");
+    let severities: Vec<String> = findings_of(&doc).into_iter().map(|f| f.1).collect();
+    assert_eq!(severities, ["warning", "warning", "warning"], "{doc}");
+
+    let (code, doc, stderr) = lint_json(&["--schema", &schema, &migration], None);
+    assert_eq!(code, 1, "{doc}\n{stderr}");
+    let found = findings_of(&doc);
+    assert_eq!(found.len(), 3, "{doc}");
+    assert_eq!(
+        found[0],
+        (
+            "drop-column".to_string(),
+            "error".to_string(),
+            "schema.yaml still declares prospects.domain: running code reads it".to_string()
+        )
+    );
+    assert_eq!(
+        (found[1].0.as_str(), found[1].1.as_str()),
+        ("drop-column", "warning"),
+        "legacy is not declared: {doc}"
+    );
+    assert_eq!(
+        found[2],
+        (
+            "drop-table".to_string(),
+            "error".to_string(),
+            "schema.yaml still declares prospects: running code reads it".to_string()
+        )
+    );
+}
+
+#[test]
+fn schema_is_named_in_the_rename_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(dir.path(), "schema.yaml", DECLARED);
+    let migration = write(
+        dir.path(),
+        "013_rename.sql",
+        "ALTER TABLE prospects RENAME COLUMN domain TO host;\n",
+    );
+    let (code, doc, _) = lint_json(&["--schema", &schema, &migration], None);
+    assert_eq!(code, 1, "{doc}");
+    let found = findings_of(&doc);
+    assert_eq!(found.len(), 1, "{doc}");
+    assert_eq!(found[0].0, "rename-without-guard");
+    assert!(
+        found[0]
+            .2
+            .ends_with("schema.yaml still declares prospects.domain: running code reads it"),
+        "{doc}"
+    );
+    // Without the schema the same finding does not mention it.
+    let (_, doc, _) = lint_json(&[&migration], None);
+    assert!(!findings_of(&doc)[0].2.contains("schema.yaml"), "{doc}");
+}
+
+#[test]
+fn a_bad_or_missing_schema_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let migration = write(
+        dir.path(),
+        "001.sql",
+        "CREATE TABLE IF NOT EXISTS t (id int);\n",
+    );
+    let bad = write(
+        dir.path(),
+        "schema.yaml",
+        "version: 1\ntables:\n  t:\n    columns:\n      id: { type: integer, nulable: false }\n",
+    );
+    let missing = dir.path().join("nope.yaml").display().to_string();
+    for schema in [&bad, &missing] {
+        let output = driftlint()
+            .args(["lint", "--schema", schema, &migration])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{schema}: {stderr}");
+        assert!(stderr.contains("schema"), "{stderr}");
+        assert!(output.stdout.is_empty(), "no report without the schema");
+    }
+}
