@@ -1108,12 +1108,19 @@ fn partitioned_tables_get_plain_index_builds_and_direct_keys() {
 }
 
 /// A database state the tests above repair: setup SQL, the declared schema, and psql scripts
-/// run after the setup (their errors are expected: a failed concurrent build is part of one).
+/// run after the setup.
 struct Scenario {
     name: &'static str,
     setup: &'static str,
     yaml: &'static str,
-    then: &'static [&'static str],
+    then: &'static [Step],
+}
+
+/// A psql script run after a scenario's setup.
+enum Step {
+    Run(&'static str),
+    /// A script that must fail (a concurrent build on duplicates leaves an INVALID index).
+    Fails(&'static str),
 }
 
 const SCENARIOS: &[Scenario] = &[
@@ -1145,12 +1152,12 @@ const SCENARIOS: &[Scenario] = &[
         name: "not null after the backfill",
         setup: NOT_NULL_SETUP,
         yaml: NOT_NULL_YAML,
-        then: &[
+        then: &[Step::Run(
             "ALTER TABLE busy ADD COLUMN plan text NOT NULL DEFAULT 'free';\n\
                  ALTER TABLE busy ADD COLUMN required text;\n\
                  ALTER TABLE empty ADD COLUMN required text NOT NULL;\n\
                  UPDATE busy SET required = 'x';",
-        ],
+        )],
     },
     Scenario {
         name: "constraints",
@@ -1175,8 +1182,8 @@ const SCENARIOS: &[Scenario] = &[
         setup: INVALID_INDEX_SETUP,
         yaml: INVALID_INDEX_YAML,
         then: &[
-            "CREATE UNIQUE INDEX CONCURRENTLY ux_t_code ON t (code);",
-            "DELETE FROM t WHERE id = 2;",
+            Step::Fails("CREATE UNIQUE INDEX CONCURRENTLY ux_t_code ON t (code);"),
+            Step::Run("DELETE FROM t WHERE id = 2;"),
         ],
     },
     Scenario {
@@ -1284,11 +1291,19 @@ fn repair_output_lints_clean() {
         })
         .chain(fixtures.into_iter().map(|(n, s, y)| (n, s, y, &[][..])));
     let mut linted = 0;
+    let mut everything = String::new();
     let mut problems = Vec::new();
     for (name, setup, yaml, then) in scenarios {
         let case = Case::new(&setup, &yaml);
         for step in then {
-            let _ = case.psql(step);
+            match step {
+                Step::Run(sql) => {
+                    if let Err(error) = case.psql(sql) {
+                        panic!("{name}: {error}");
+                    }
+                }
+                Step::Fails(sql) => assert!(case.psql(sql).is_err(), "{name}: {sql} fails"),
+            }
         }
         for destructive in [false, true] {
             let args: &[&str] = if destructive { &["--destructive"] } else { &[] };
@@ -1300,6 +1315,7 @@ fn repair_output_lints_clean() {
             let file = case.dir.path().join(format!("repair_{destructive}.sql"));
             std::fs::write(&file, &sql).expect("write the repair");
             linted += 1;
+            everything.push_str(&sql);
             for finding in unwanted_findings(&file) {
                 problems.push(format!(
                     "{name} (destructive: {destructive}): {finding}\n--- file ---\n{sql}"
@@ -1308,5 +1324,20 @@ fn repair_output_lints_clean() {
         }
     }
     assert!(linted >= SCENARIOS.len(), "every scenario writes a repair");
+    // The files linted hold every kind of step the generator writes.
+    for step in [
+        "ADD COLUMN IF NOT EXISTS",
+        "CREATE TABLE IF NOT EXISTS",
+        "ADD VALUE IF NOT EXISTS",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS",
+        "NOT VALID",
+        "VALIDATE CONSTRAINT",
+        "CHECK (required IS NOT NULL) NOT VALID",
+        "DROP TABLE IF EXISTS",
+        "PRIMARY KEY USING INDEX",
+        "\"my schema\".\"a\"\"b\"",
+    ] {
+        assert!(everything.contains(step), "no repair wrote {step}");
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
