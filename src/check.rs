@@ -197,7 +197,9 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error
     let result = drift_for(&options.schema, &options.source, options.strict)?;
     let label = options.schema.display().to_string();
     match options.format {
-        DriftFormat::Human => report::human(&result, &label, out),
+        DriftFormat::Human => {
+            report::human(&result, &label, out).and_then(|()| repair_preview(&result, options, out))
+        }
         DriftFormat::Json => report::json(&result, out),
         DriftFormat::Github => report::github(&result, &label, out),
     }
@@ -207,6 +209,53 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error
     } else {
         Outcome::Clean
     })
+}
+
+/// After a human report with error drift: what `driftlint repair` would do about it, step by
+/// step, and the command that writes it.
+fn repair_preview(
+    result: &DriftResult,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if !result.has_errors() {
+        return Ok(());
+    }
+    let mut live = result.live.clone();
+    if options.source.migrations.is_some() {
+        // As `repair` does: the databases a replayed history is for have rows.
+        for table in live.tables.values_mut() {
+            table.row_estimate = None;
+        }
+    }
+    let context = crate::repair::PlanContext {
+        declared: &result.declared,
+        live: &live,
+        destructive: false,
+    };
+    let migration = crate::repair::plan(&result.drift, &context);
+    if migration.is_empty() {
+        return Ok(());
+    }
+    let source = match (&options.source.migrations, &options.source.database_url) {
+        (Some(dir), _) => format!(" --migrations {}", dir.display()),
+        _ => " --database-url \"$DATABASE_URL\"".to_string(),
+    };
+    writeln!(
+        out,
+        "\nrepair: `driftlint repair --schema {}{source} --output repair.sql` writes a migration \
+         that is safe to run twice and on a busy table:",
+        options.schema.display()
+    )?;
+    for (number, step) in migration.applied().enumerate() {
+        let place = if step.outside_transaction {
+            " (outside a transaction)"
+        } else {
+            ""
+        };
+        writeln!(out, "  {}. {}{place}", number + 1, step.comment)?;
+    }
+    Ok(())
 }
 
 /// A missing object is shown as the YAML wrote it, not in the canonical form it was compared

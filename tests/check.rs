@@ -285,6 +285,46 @@ fn prospects_missing_discovery_query_id_in_human_format() {
         text.contains("3 errors, 0 warnings in 1 table (2 tables declared, 2 in the database)."),
         "{text}"
     );
+    // The report ends with what `repair` would do, step by step.
+    let preview = text
+        .split_once("\nrepair: `driftlint repair --schema ")
+        .unwrap_or_else(|| panic!("no repair preview:\n{text}"))
+        .1;
+    assert!(
+        preview.contains("--database-url \"$DATABASE_URL\""),
+        "{text}"
+    );
+    assert!(
+        preview.contains("  1. add column public.prospects.discovery_query_id\n"),
+        "{text}"
+    );
+    assert!(
+        preview.contains(
+            "build index ix_prospects_discovery_query_id on public.prospects without blocking writes (outside a transaction)"
+        ),
+        "{text}"
+    );
+    assert!(
+        preview.contains("validate foreign key prospects_discovery_query_id_fkey"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_repair_preview_without_error_drift() {
+    let db = fresh_db();
+    db.exec(README_DDL);
+    // An extra table is a warning: nothing for `repair` to add.
+    db.exec("CREATE TABLE scratch_notes (id int);");
+    let output = driftlint()
+        .args(["check", "--database-url", &db.url, "--schema"])
+        .arg(top_level_schema())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("extra_table"), "{text}");
+    assert!(!text.contains("repair:"), "{text}");
 }
 
 #[test]
