@@ -61,8 +61,4 @@ pub enum Error {
     #[error("could not write the report")]
     #[diagnostic(code(driftlint::io::output))]
     Output(#[source] std::io::Error),
-
-    #[error("`{0}` is not implemented yet")]
-    #[diagnostic(code(driftlint::unimplemented))]
-    NotImplemented(&'static str),
 }
