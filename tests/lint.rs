@@ -236,6 +236,38 @@ fn a_non_utf8_file_is_an_error_but_the_others_are_linted() {
 }
 
 #[test]
+fn a_file_that_is_not_sql_is_an_error_but_the_others_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "a.sql", "DROP TABLE t;\n");
+    let prose = write(
+        dir.path(),
+        "notes.sql",
+        "Remember to run the backfill first!\nThen deploy {{ version }}.\n",
+    );
+    let (code, doc, stderr) = lint_json(&[&good, &prose], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        rules_of(&doc).contains(&"drop-without-if-exists".to_string()),
+        "{doc}"
+    );
+    assert!(stderr.contains("does not look like SQL"), "{stderr}");
+    assert!(stderr.contains("notes.sql"), "{stderr}");
+
+    // One statement that cannot be read among readable ones is only a syntax note.
+    let mixed = write(
+        dir.path(),
+        "mixed.sql",
+        "CREATE TABLE IF NOT EXISTS t (id int);\nthis is not sql;\n",
+    );
+    let (code, doc, stderr) = lint_json(&[&mixed], None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        rules_of(&doc).contains(&"unparsed-statement".to_string()),
+        "{doc}"
+    );
+}
+
+#[test]
 fn directories_are_walked_recursively_in_sorted_order() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "b/002.sql", "DROP TABLE b2;\n");

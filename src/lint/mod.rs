@@ -201,6 +201,13 @@ pub enum LintError {
     )]
     NotUtf8 { path: PathBuf },
 
+    #[error("{} does not look like SQL: none of its statements could be read", path.display())]
+    #[diagnostic(
+        code(driftlint::lint::not_sql),
+        help("pass PostgreSQL migration files; the other files were linted")
+    )]
+    NotSql { path: PathBuf },
+
     #[error("could not read {}", path.display())]
     #[diagnostic(
         code(driftlint::lint::read),
@@ -666,6 +673,12 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     for result in results {
         match result {
             Ok(linted) => {
+                let stats = &linted.report.stats;
+                if stats.statements > 0 && stats.parsed == 0 && stats.fallback == 0 {
+                    errors.push(LintError::NotSql {
+                        path: PathBuf::from(&linted.report.name),
+                    });
+                }
                 for (rule, title, (line, column)) in &linted.applied {
                     changes.push(format!(
                         "{}:{line}:{column}: fixed {rule}: {title}",
