@@ -276,10 +276,19 @@ impl DeclaredError {
 
 /// Reads and validates a `schema.yaml`.
 pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
-    let source = std::fs::read_to_string(path).map_err(|source| DeclaredError::Read {
+    from_text(path, read(path)?)
+}
+
+/// The text of a `schema.yaml` (for [`from_text`]).
+pub fn read(path: &Path) -> Result<String, DeclaredError> {
+    std::fs::read_to_string(path).map_err(|source| DeclaredError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// Validates the text [`read`] from `path`, keeping it for diagnostics.
+pub fn from_text(path: &Path, source: String) -> Result<Declared, DeclaredError> {
     let mut declared = validate(&path.display().to_string(), &source)?;
     declared.path = path.to_path_buf();
     declared.source = source;
@@ -296,13 +305,33 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
 /// [`parse`] without keeping a copy of the text (the caller sets `source`).
 fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
-    // Both passes read the same text; on a large file they run side by side.
+    // Both passes read the same text; on a large file they run side by side. serde reads the
+    // tables in parts when it can (see `read_in_parts`); the locator, which reads the whole file,
+    // confirms the parts hold exactly the tables the file has, else serde reads the whole file.
     let (doc, located) = std::thread::scope(|scope| {
         let locating = scope.spawn(|| Locator::build(source, &lines, false));
-        let doc = serde_yaml_ng::from_str::<FileDoc>(source);
+        let parts = read_in_parts(source);
         let located = locating
             .join()
             .unwrap_or_else(|_| Err(("the YAML could not be read".to_string(), 0)));
+        let confirmed = match (parts, &located) {
+            (Some(doc), Ok(locator))
+                if doc.tables.0.len() == locator.table_keys.len()
+                    && doc
+                        .tables
+                        .0
+                        .iter()
+                        .zip(&locator.table_keys)
+                        .all(|((key, _), located)| key == located) =>
+            {
+                Some(doc)
+            }
+            _ => None,
+        };
+        let doc = match confirmed {
+            Some(doc) => Ok(doc),
+            None => serde_yaml_ng::from_str::<FileDoc>(source),
+        };
         (doc, located)
     });
     let doc: FileDoc = match doc {
@@ -656,6 +685,149 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reading a large file in parts.
+
+/// Tables per part when serde reads the `tables:` mapping in parts.
+const TABLES_PER_PART: usize = 200;
+
+/// The top-level block `key:` of a block-style file: the byte range of its lines (after the
+/// `key:` line) and the byte offsets of its entries (the lines at its first indentation).
+/// `None` when the file is not laid out so plainly (flow style, documents markers, directives,
+/// complex keys, a value on the `key:` line).
+struct Block {
+    range: std::ops::Range<usize>,
+    entries: Vec<usize>,
+}
+
+fn top_level_block(source: &str, key: &str) -> Option<Block> {
+    let mut offset = 0;
+    let mut block: Option<Block> = None;
+    let mut indent: Option<usize> = None;
+    for raw in source.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+            return None;
+        }
+        let trimmed = line.trim_start_matches(' ');
+        let blank = trimmed.is_empty() || trimmed.starts_with('#');
+        match &mut block {
+            None => {
+                if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+                    let rest = rest.trim();
+                    if !(rest.is_empty() || rest.starts_with('#')) {
+                        return None;
+                    }
+                    block = Some(Block {
+                        range: offset..offset,
+                        entries: Vec::new(),
+                    });
+                }
+            }
+            Some(found) => {
+                if blank {
+                    found.range.end = offset;
+                    continue;
+                }
+                let depth = line.len() - trimmed.len();
+                if depth == 0 {
+                    break;
+                }
+                let n = *indent.get_or_insert(depth);
+                if depth < n || trimmed.starts_with('\t') {
+                    return None;
+                }
+                if depth == n {
+                    if trimmed.starts_with(['-', '?', '{', '[', '&', '!', '*']) {
+                        return None;
+                    }
+                    found.entries.push(start);
+                }
+                found.range.end = offset;
+            }
+        }
+    }
+    block
+}
+
+/// The file as serde reads it, with the `tables:` mapping read in parts (in parallel, and
+/// without holding the parse events of the whole file at once). `None` when the file is not
+/// plain enough to be cut or a part does not read on its own; the caller then reads the whole
+/// file, and confirms the parts against the tables the whole file holds.
+fn read_in_parts(source: &str) -> Option<FileDoc> {
+    let block = top_level_block(source, "tables")?;
+    let mut rest = String::with_capacity(source.len() - block.range.len());
+    rest.push_str(&source[..block.range.start]);
+    rest.push_str(&source[block.range.end..]);
+    let mut doc = serde_yaml_ng::from_str::<FileDoc>(&rest).ok()?;
+    if !doc.tables.0.is_empty() {
+        return None;
+    }
+    let mut bounds: Vec<usize> = block
+        .entries
+        .iter()
+        .copied()
+        .step_by(TABLES_PER_PART)
+        .collect();
+    bounds.push(block.range.end);
+    let parts: Vec<Ordered<TableDoc>> = bounds
+        .par_windows(2)
+        .map(|pair| serde_yaml_ng::from_str::<Ordered<TableDoc>>(&source[pair[0]..pair[1]]).ok())
+        .collect::<Option<_>>()?;
+    doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
+    Some(doc)
+}
+
+/// The schemas a file most likely declares anything in, from a look at its text (the default
+/// `schema:`, qualified table and enum keys), without reading it as YAML: lets the catalog read
+/// start while the file is read. The caller must compare with [`Declared::schemas`].
+pub fn guess_schemas(source: &str) -> Vec<String> {
+    let mut schemas: BTreeSet<String> = BTreeSet::new();
+    let default_schema = source
+        .lines()
+        .find_map(|line| line.strip_prefix("schema:"))
+        .map(|value| unquote(value.split(" #").next().unwrap_or("").trim()))
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| "public".to_string());
+    for key in ["tables", "enums"] {
+        let Some(block) = top_level_block(source, key) else {
+            continue;
+        };
+        for &start in &block.entries {
+            let line = source[start..].lines().next().unwrap_or("").trim();
+            let key = match line.rfind(':') {
+                Some(_) if line.starts_with(['\'', '"']) => {
+                    let quote = &line[..1];
+                    line[1..]
+                        .find(&format!("{quote}:"))
+                        .map(|end| unquote(&line[..end + 2]))
+                }
+                _ => line.find(':').map(|end| line[..end].to_string()),
+            };
+            if let Some(Ok(parts)) = key.map(|k| split_name(&k)) {
+                if parts.len() == 2 {
+                    schemas.insert(parts[0].clone());
+                }
+            }
+        }
+    }
+    schemas.insert(default_schema);
+    schemas.into_iter().collect()
+}
+
+/// A YAML scalar as written on one line, without its quotes.
+fn unquote(text: &str) -> String {
+    if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        inner.replace("\'\'", "\'")
+    } else if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        inner.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Where things are written.
 
 /// Byte offsets of line starts, to turn (line, column) into a byte offset.
@@ -720,6 +892,8 @@ struct Locator {
     values: HashMap<PathHash, Span>,
     /// Keys written twice in one mapping: the key and where it is written the second time.
     duplicates: Vec<(String, Span)>,
+    /// The keys of the top-level `tables:` mapping, in file order.
+    table_keys: Vec<String>,
 }
 
 enum Frame {
@@ -748,6 +922,8 @@ struct LocatorBuilder<'a, 'b> {
     /// columns (`tables.t.columns.c`), list items (`tables.t.indexes.0`), and a column's
     /// `unique`, `primary_key` and `references`.
     full: bool,
+    /// The path of the top-level `tables` mapping.
+    tables_path: PathHash,
 }
 
 /// Whether a key at this depth (path length) is recorded outside full mode.
@@ -807,6 +983,9 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
                 if is_key {
                     let key_path = child(path, &value);
                     let depth = self.stack.len();
+                    if depth == 2 && path == self.tables_path {
+                        self.locator.table_keys.push(value.clone());
+                    }
                     let record_key = self.full || wanted(depth, &value);
                     let record_map = self.full || depth <= 5;
                     if let Some(Frame::Map {
@@ -887,6 +1066,7 @@ impl Locator {
             locator: Locator::default(),
             stack: Vec::new(),
             full,
+            tables_path: child(ROOT, "tables"),
         };
         let mut parser = YamlParser::new_from_str(source);
         parser.load(&mut builder, false).map_err(|e| {
