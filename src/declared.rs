@@ -451,11 +451,35 @@ struct ColumnDoc {
     default: Option<ScalarDoc>,
     primary_key: bool,
     unique: bool,
+    /// The rarely written keys, apart: a large file holds many columns at once.
+    more: Option<Box<ColumnMore>>,
+}
+
+#[derive(Debug, Default)]
+struct ColumnMore {
     references: Option<String>,
     on_delete: Option<String>,
     on_update: Option<String>,
     identity: Option<String>,
     generated: Option<String>,
+}
+
+static NO_MORE: ColumnMore = ColumnMore {
+    references: None,
+    on_delete: None,
+    on_update: None,
+    identity: None,
+    generated: None,
+};
+
+impl ColumnDoc {
+    fn more(&self) -> &ColumnMore {
+        self.more.as_deref().unwrap_or(&NO_MORE)
+    }
+
+    fn more_mut(&mut self) -> &mut ColumnMore {
+        self.more.get_or_insert_with(Default::default)
+    }
 }
 
 const COLUMN_FIELDS: &[&str] = &[
@@ -497,11 +521,11 @@ impl<'de> Visitor<'de> for ColumnVisitor {
                 "default" => doc.default = map.next_value()?,
                 "primary_key" => doc.primary_key = map.next_value()?,
                 "unique" => doc.unique = map.next_value()?,
-                "references" => doc.references = map.next_value()?,
-                "on_delete" => doc.on_delete = map.next_value()?,
-                "on_update" => doc.on_update = map.next_value()?,
-                "identity" => doc.identity = map.next_value()?,
-                "generated" => doc.generated = map.next_value()?,
+                "references" => doc.more_mut().references = map.next_value()?,
+                "on_delete" => doc.more_mut().on_delete = map.next_value()?,
+                "on_update" => doc.more_mut().on_update = map.next_value()?,
+                "identity" => doc.more_mut().identity = map.next_value()?,
+                "generated" => doc.more_mut().generated = map.next_value()?,
                 other => {
                     let continues_type = data_type
                         .as_deref()
@@ -591,7 +615,7 @@ struct IndexDoc {
 #[serde(untagged)]
 enum KeyDoc {
     Text(String),
-    Structured(KeySpecDoc),
+    Structured(Box<KeySpecDoc>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -1429,7 +1453,7 @@ impl Builder<'_> {
                 }
                 None => None,
             };
-            let identity = match column.identity.as_deref() {
+            let identity = match column.more().identity.as_deref() {
                 None => None,
                 Some(kind) => {
                     let identity = match kind.to_ascii_lowercase().replace(['_', '-'], " ").as_str()
@@ -1456,7 +1480,7 @@ impl Builder<'_> {
                     Some(identity)
                 }
             };
-            let generated = match &column.generated {
+            let generated = match &column.more().generated {
                 Some(sql) => {
                     Some(self.expression(sql, "generated expression", &sub("generated"))?)
                 }
@@ -1505,10 +1529,10 @@ impl Builder<'_> {
                     pos: Some(self.key_pos(&sub("unique"))),
                 });
             }
-            if column.references.is_none() {
+            if column.more().references.is_none() {
                 let actions = [
-                    ("on_delete", column.on_delete.is_some()),
-                    ("on_update", column.on_update.is_some()),
+                    ("on_delete", column.more().on_delete.is_some()),
+                    ("on_update", column.more().on_update.is_some()),
                 ];
                 if let Some((k, _)) = actions.iter().find(|(_, set)| *set) {
                     return Err(self.error(
@@ -1519,7 +1543,7 @@ impl Builder<'_> {
                     ));
                 }
             }
-            if let Some(target) = &column.references {
+            if let Some(target) = &column.more().references {
                 let parts = split_name(target).unwrap_or_default();
                 let (ref_table, ref_column) = match parts.as_slice() {
                     [t, c] => (QualifiedName::new(default_schema, t.clone()), c.clone()),
@@ -1538,8 +1562,10 @@ impl Builder<'_> {
                     columns: vec![column_name.clone()],
                     ref_table,
                     ref_columns: vec![ref_column],
-                    on_delete: self.action(column.on_delete.as_deref(), &sub("on_delete"))?,
-                    on_update: self.action(column.on_update.as_deref(), &sub("on_update"))?,
+                    on_delete: self
+                        .action(column.more().on_delete.as_deref(), &sub("on_delete"))?,
+                    on_update: self
+                        .action(column.more().on_update.as_deref(), &sub("on_update"))?,
                     deferrable: false,
                     initially_deferred: false,
                     valid: true,
@@ -1969,7 +1995,7 @@ impl Builder<'_> {
                 .columns
                 .0
                 .iter()
-                .filter(|(_, c)| c.references.is_some())
+                .filter(|(_, c)| c.more().references.is_some())
                 .map(|(c, _)| path(&["tables", key, "columns", c, "references"]))
                 .collect();
             locations.extend(
@@ -2312,6 +2338,77 @@ mod tests {
             "wrong position for `{error}`"
         );
         error
+    }
+
+    /// A file with comments at the margin, quoted and qualified keys, a multi-line value, CRLF
+    /// line ends and a top-level key after `tables:`.
+    const LAID_OUT: &str = "# header\r\nversion: 1\r\nschema: app\r\ntables:\r\n\
+        \x20 # the first table\r\n\
+        \x20 accounts:\r\n\
+        \x20   columns:\r\n\
+        \x20     id: { type: bigint, primary_key: true }\r\n\
+        \x20     note:\r\n\
+        \x20       type: text\r\n\
+        \x20       default: \"'a\r\n\
+        \x20         b'\"\r\n\
+        # at the margin, inside the block\r\n\
+        \x20 '\"billing.x\".\"a.b\"':\r\n\
+        \x20   columns:\r\n\
+        \x20     id: { type: integer, references: accounts.id }\r\n\
+        \x20 billing.invoices:\r\n\
+        \x20   columns: { id: { type: \"numeric(12,2)\" } }\r\n\
+        enums:\r\n\
+        \x20 billing.mood: [happy, sad]\r\n";
+
+    #[test]
+    fn tables_read_in_parts_match_the_whole_file() {
+        let whole = serde_yaml_ng::from_str::<FileDoc>(LAID_OUT).expect("valid YAML");
+        let parts = read_in_parts(LAID_OUT).expect("plain enough to cut");
+        assert_eq!(parts.tables.0.len(), 3);
+        assert_eq!(format!("{parts:?}"), format!("{whole:?}"));
+        // Every part boundary: one table per part.
+        let block = top_level_block(LAID_OUT, "tables").expect("a tables block");
+        assert_eq!(block.entries.len(), 3);
+        // And the whole load takes that path and agrees with the locator.
+        let declared = ok(LAID_OUT);
+        assert_eq!(declared.schema.tables.len(), 3);
+        assert_eq!(
+            declared.schemas(),
+            vec!["app".to_string(), "billing".into(), "billing.x".into()]
+        );
+    }
+
+    #[test]
+    fn files_that_cannot_be_cut_are_read_whole() {
+        for yaml in [
+            "version: 1\ntables: { a: { columns: { id: { type: int } } } }\n",
+            "version: 1\ntables:\n  - a\n",
+            "---\nversion: 1\ntables:\n  a:\n    columns: { id: { type: int } }\n",
+            "version: 1\ntables:\n    a:\n      columns: { id: { type: int } }\n  b: {}\n",
+        ] {
+            assert!(read_in_parts(yaml).is_none(), "{yaml}");
+        }
+        // An alias to an anchor of another part does not read on its own.
+        let mut yaml =
+            String::from("version: 1\ntables:\n  t0:\n    columns: &cols { id: { type: int } }\n");
+        for n in 1..=TABLES_PER_PART {
+            yaml.push_str(&format!("  t{n}:\n    columns: *cols\n"));
+        }
+        assert!(read_in_parts(&yaml).is_none());
+        assert_eq!(ok(&yaml).schema.tables.len(), TABLES_PER_PART + 1);
+    }
+
+    #[test]
+    fn schemas_are_guessed_from_the_text() {
+        assert_eq!(
+            guess_schemas(LAID_OUT),
+            vec!["app".to_string(), "billing".into(), "billing.x".into()]
+        );
+        assert_eq!(guess_schemas("version: 1\n"), vec!["public".to_string()]);
+        assert_eq!(
+            guess_schemas("version: 1\nschema: 'Sales'  # default\ntables:\n  a: {}\n"),
+            vec!["Sales".to_string()]
+        );
     }
 
     const PROSPECTS: &str = r#"version: 1
