@@ -775,8 +775,9 @@ fn top_level_block(source: &str, key: &str) -> Option<Block> {
     block
 }
 
-/// The file as serde reads it, with the `tables:` mapping read in parts (in parallel, and
-/// without holding the parse events of the whole file at once). `None` when the file is not
+/// The file as serde reads it, with the `tables:` mapping read in parts (one after the other,
+/// so that the parse events of only one part are held at a time; in parallel the parts cost
+/// more memory for no gain, as the locator and the catalog read already take the other core). `None` when the file is not
 /// plain enough to be cut or a part does not read on its own; the caller then reads the whole
 /// file, and confirms the parts against the tables the whole file holds.
 fn read_in_parts(source: &str) -> Option<FileDoc> {
@@ -796,7 +797,7 @@ fn read_in_parts(source: &str) -> Option<FileDoc> {
         .collect();
     bounds.push(block.range.end);
     let parts: Vec<Ordered<TableDoc>> = bounds
-        .par_windows(2)
+        .windows(2)
         .map(|pair| serde_yaml_ng::from_str::<Ordered<TableDoc>>(&source[pair[0]..pair[1]]).ok())
         .collect::<Option<_>>()?;
     doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
