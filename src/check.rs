@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -126,39 +126,82 @@ pub fn drift_for(
     source: &SourceOptions,
     strict: bool,
 ) -> Result<DriftResult, Error> {
-    let file = declared::load(schema_yaml)?;
-    let schemas = if source.schema_names.is_empty() {
-        file.schemas()
-    } else {
-        source.schema_names.clone()
-    };
+    let mut timings = Timings::new();
+    let text = declared::read(schema_yaml)?;
     let mut notes = Vec::new();
 
     // Keep the replayed database alive until the comparison is done.
     let replayed;
-    let url: String = match (&source.migrations, &source.database_url) {
-        (Some(dir), _) => {
-            replayed = migrations::replay(&ReplayOptions {
-                dir: dir.clone(),
-                glob: source.glob.clone(),
-                dev_url: source.dev_url.clone(),
-                timeout: source.timeout,
-            })?;
-            notes.extend(replayed.notes.iter().cloned());
-            replayed.url().to_string()
-        }
-        (None, Some(url)) => url.clone(),
-        (None, None) => return Err(CheckError::NoSource.into()),
-    };
-
-    let mut client = introspect::connect(
-        &url,
-        &ConnectOptions {
-            timeout: source.timeout,
-        },
-    )?;
-    let (mut live, stats) = introspect::read_with_timeout(&mut client, &schemas, source.timeout)?;
+    let (file, schemas, mut client, mut live, stats) =
+        match (&source.migrations, &source.database_url) {
+            (None, Some(url)) => {
+                // The catalog read does not need the parsed file, only the schemas it declares:
+                // start it on the schemas the text names while the file is read, and read again
+                // in the rare case the guess was wrong. A schema.yaml error still comes first.
+                let guess = if source.schema_names.is_empty() {
+                    declared::guess_schemas(&text)
+                } else {
+                    source.schema_names.clone()
+                };
+                let reading = {
+                    let (url, guess, timeout) = (url.clone(), guess.clone(), source.timeout);
+                    std::thread::spawn(move || {
+                        let started = Instant::now();
+                        connect_and_read(&url, &guess, timeout)
+                            .map(|read| (read, started.elapsed()))
+                    })
+                };
+                let file = declared::from_text(schema_yaml, text)?;
+                timings.lap("load schema.yaml");
+                let ((mut client, mut live, mut stats), elapsed) = match reading.join() {
+                    Ok(read) => read?,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                timings.lap("rest of catalog read");
+                timings.note("connect + catalog read", elapsed);
+                let schemas = if source.schema_names.is_empty() {
+                    file.schemas()
+                } else {
+                    guess.clone()
+                };
+                if schemas != guess {
+                    let (again, more) =
+                        introspect::read_with_timeout(&mut client, &schemas, source.timeout)?;
+                    live = again;
+                    stats.queries += more.queries;
+                    timings.lap("catalog read again");
+                }
+                (file, schemas, client, live, stats)
+            }
+            (migrations, url) => {
+                let file = declared::from_text(schema_yaml, text)?;
+                timings.lap("load schema.yaml");
+                let schemas = if source.schema_names.is_empty() {
+                    file.schemas()
+                } else {
+                    source.schema_names.clone()
+                };
+                let url: String = match (migrations, url) {
+                    (Some(dir), _) => {
+                        replayed = migrations::replay(&ReplayOptions {
+                            dir: dir.clone(),
+                            glob: source.glob.clone(),
+                            dev_url: source.dev_url.clone(),
+                            timeout: source.timeout,
+                        })?;
+                        notes.extend(replayed.notes.iter().cloned());
+                        replayed.url().to_string()
+                    }
+                    (None, Some(url)) => url.clone(),
+                    (None, None) => return Err(CheckError::NoSource.into()),
+                };
+                let (client, live, stats) = connect_and_read(&url, &schemas, source.timeout)?;
+                timings.lap("connect + catalog read");
+                (file, schemas, client, live, stats)
+            }
+        };
     let alembic_version = alembic_version(&mut client);
+    timings.lap("alembic version");
 
     let mut declared_schema = file.schema.clone();
     declared_schema
@@ -169,8 +212,10 @@ pub fn drift_for(
             || (!declared_schema.tables.contains_key(name) && file.ignore.skips_undeclared(name)))
     });
 
+    timings.lap("clone and filter");
     let canon =
         canon::canonicalize_with_timeout(&mut client, &mut declared_schema, &live, source.timeout)?;
+    timings.lap("canonicalize");
     notes.extend(canon.note());
     for (what, reason) in &canon.failed {
         notes.push(format!("PostgreSQL rejected the declared {what}: {reason}"));
@@ -178,8 +223,10 @@ pub fn drift_for(
     normalize_types(&mut declared_schema);
     normalize_types(&mut live);
 
+    timings.lap("normalize types");
     let mut drift = diff::compare(&declared_schema, &live, strict);
     as_written(&mut drift, &file.schema);
+    timings.lap("compare");
     Ok(DriftResult {
         drift,
         declared: declared_schema,
@@ -190,6 +237,17 @@ pub fn drift_for(
         alembic_version,
         file,
     })
+}
+
+/// Connects to `url` and reads the catalog of `schemas`.
+fn connect_and_read(
+    url: &str,
+    schemas: &[String],
+    timeout: Duration,
+) -> Result<(postgres::Client, Schema, introspect::ReadStats), introspect::DbError> {
+    let mut client = introspect::connect(url, &ConnectOptions { timeout })?;
+    let (live, stats) = introspect::read_with_timeout(&mut client, schemas, timeout)?;
+    Ok((client, live, stats))
 }
 
 /// Runs `check` and writes the report.
@@ -326,4 +384,54 @@ fn alembic_version(client: &mut postgres::Client) -> Option<String> {
         .query_opt("SELECT version_num::text FROM alembic_version LIMIT 1", &[])
         .ok()??
         .get(0)
+}
+
+/// Wall time of each step on stderr when `DRIFTLINT_TIMINGS=1` (for the benchmark).
+struct Timings {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            enabled: std::env::var_os("DRIFTLINT_TIMINGS").is_some_and(|v| v == "1"),
+            last: Instant::now(),
+        }
+    }
+
+    /// A step timed elsewhere (on another thread).
+    fn note(&self, step: &str, elapsed: Duration) {
+        if self.enabled {
+            eprintln!(
+                "timing: {step:<20} {:>7.1} ms (alongside)",
+                elapsed.as_secs_f64() * 1000.0
+            );
+        }
+    }
+
+    fn lap(&mut self, step: &str) {
+        if self.enabled {
+            let now = Instant::now();
+            eprintln!(
+                "timing: {step:<20} {:>7.1} ms  {}",
+                (now - self.last).as_secs_f64() * 1000.0,
+                memory_note()
+            );
+            self.last = now;
+        }
+    }
+}
+
+/// Resident and peak resident memory (Linux), for the timings.
+pub(crate) fn memory_note() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    format!("rss {} peak {}", field("VmRSS:"), field("VmHWM:"))
 }

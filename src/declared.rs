@@ -276,10 +276,19 @@ impl DeclaredError {
 
 /// Reads and validates a `schema.yaml`.
 pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
-    let source = std::fs::read_to_string(path).map_err(|source| DeclaredError::Read {
+    from_text(path, read(path)?)
+}
+
+/// The text of a `schema.yaml` (for [`from_text`]).
+pub fn read(path: &Path) -> Result<String, DeclaredError> {
+    std::fs::read_to_string(path).map_err(|source| DeclaredError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// Validates the text [`read`] from `path`, keeping it for diagnostics.
+pub fn from_text(path: &Path, source: String) -> Result<Declared, DeclaredError> {
     let mut declared = validate(&path.display().to_string(), &source)?;
     declared.path = path.to_path_buf();
     declared.source = source;
@@ -296,13 +305,33 @@ pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
 /// [`parse`] without keeping a copy of the text (the caller sets `source`).
 fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let lines = LineIndex::new(source);
-    // Both passes read the same text; on a large file they run side by side.
+    // Both passes read the same text; on a large file they run side by side. serde reads the
+    // tables in parts when it can (see `read_in_parts`); the locator, which reads the whole file,
+    // confirms the parts hold exactly the tables the file has, else serde reads the whole file.
     let (doc, located) = std::thread::scope(|scope| {
         let locating = scope.spawn(|| Locator::build(source, &lines, false));
-        let doc = serde_yaml_ng::from_str::<FileDoc>(source);
+        let parts = read_in_parts(source);
         let located = locating
             .join()
             .unwrap_or_else(|_| Err(("the YAML could not be read".to_string(), 0)));
+        let confirmed = match (parts, &located) {
+            (Some(doc), Ok(locator))
+                if doc.tables.0.len() == locator.table_keys.len()
+                    && doc
+                        .tables
+                        .0
+                        .iter()
+                        .zip(&locator.table_keys)
+                        .all(|((key, _), located)| key == located) =>
+            {
+                Some(doc)
+            }
+            _ => None,
+        };
+        let doc = match confirmed {
+            Some(doc) => Ok(doc),
+            None => serde_yaml_ng::from_str::<FileDoc>(source),
+        };
         (doc, located)
     });
     let doc: FileDoc = match doc {
@@ -422,11 +451,35 @@ struct ColumnDoc {
     default: Option<ScalarDoc>,
     primary_key: bool,
     unique: bool,
+    /// The rarely written keys, apart: a large file holds many columns at once.
+    more: Option<Box<ColumnMore>>,
+}
+
+#[derive(Debug, Default)]
+struct ColumnMore {
     references: Option<String>,
     on_delete: Option<String>,
     on_update: Option<String>,
     identity: Option<String>,
     generated: Option<String>,
+}
+
+static NO_MORE: ColumnMore = ColumnMore {
+    references: None,
+    on_delete: None,
+    on_update: None,
+    identity: None,
+    generated: None,
+};
+
+impl ColumnDoc {
+    fn more(&self) -> &ColumnMore {
+        self.more.as_deref().unwrap_or(&NO_MORE)
+    }
+
+    fn more_mut(&mut self) -> &mut ColumnMore {
+        self.more.get_or_insert_with(Default::default)
+    }
 }
 
 const COLUMN_FIELDS: &[&str] = &[
@@ -468,11 +521,11 @@ impl<'de> Visitor<'de> for ColumnVisitor {
                 "default" => doc.default = map.next_value()?,
                 "primary_key" => doc.primary_key = map.next_value()?,
                 "unique" => doc.unique = map.next_value()?,
-                "references" => doc.references = map.next_value()?,
-                "on_delete" => doc.on_delete = map.next_value()?,
-                "on_update" => doc.on_update = map.next_value()?,
-                "identity" => doc.identity = map.next_value()?,
-                "generated" => doc.generated = map.next_value()?,
+                "references" => doc.more_mut().references = map.next_value()?,
+                "on_delete" => doc.more_mut().on_delete = map.next_value()?,
+                "on_update" => doc.more_mut().on_update = map.next_value()?,
+                "identity" => doc.more_mut().identity = map.next_value()?,
+                "generated" => doc.more_mut().generated = map.next_value()?,
                 other => {
                     let continues_type = data_type
                         .as_deref()
@@ -562,7 +615,7 @@ struct IndexDoc {
 #[serde(untagged)]
 enum KeyDoc {
     Text(String),
-    Structured(KeySpecDoc),
+    Structured(Box<KeySpecDoc>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -656,6 +709,150 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reading a large file in parts.
+
+/// Tables per part when serde reads the `tables:` mapping in parts.
+const TABLES_PER_PART: usize = 200;
+
+/// The top-level block `key:` of a block-style file: the byte range of its lines (after the
+/// `key:` line) and the byte offsets of its entries (the lines at its first indentation).
+/// `None` when the file is not laid out so plainly (flow style, documents markers, directives,
+/// complex keys, a value on the `key:` line).
+struct Block {
+    range: std::ops::Range<usize>,
+    entries: Vec<usize>,
+}
+
+fn top_level_block(source: &str, key: &str) -> Option<Block> {
+    let mut offset = 0;
+    let mut block: Option<Block> = None;
+    let mut indent: Option<usize> = None;
+    for raw in source.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+            return None;
+        }
+        let trimmed = line.trim_start_matches(' ');
+        let blank = trimmed.is_empty() || trimmed.starts_with('#');
+        match &mut block {
+            None => {
+                if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+                    let rest = rest.trim();
+                    if !(rest.is_empty() || rest.starts_with('#')) {
+                        return None;
+                    }
+                    block = Some(Block {
+                        range: offset..offset,
+                        entries: Vec::new(),
+                    });
+                }
+            }
+            Some(found) => {
+                if blank {
+                    found.range.end = offset;
+                    continue;
+                }
+                let depth = line.len() - trimmed.len();
+                if depth == 0 {
+                    break;
+                }
+                let n = *indent.get_or_insert(depth);
+                if depth < n || trimmed.starts_with('\t') {
+                    return None;
+                }
+                if depth == n {
+                    if trimmed.starts_with(['-', '?', '{', '[', '&', '!', '*']) {
+                        return None;
+                    }
+                    found.entries.push(start);
+                }
+                found.range.end = offset;
+            }
+        }
+    }
+    block
+}
+
+/// The file as serde reads it, with the `tables:` mapping read in parts (one after the other,
+/// so that the parse events of only one part are held at a time; in parallel the parts cost
+/// more memory for no gain, as the locator and the catalog read already take the other core). `None` when the file is not
+/// plain enough to be cut or a part does not read on its own; the caller then reads the whole
+/// file, and confirms the parts against the tables the whole file holds.
+fn read_in_parts(source: &str) -> Option<FileDoc> {
+    let block = top_level_block(source, "tables")?;
+    let mut rest = String::with_capacity(source.len() - block.range.len());
+    rest.push_str(&source[..block.range.start]);
+    rest.push_str(&source[block.range.end..]);
+    let mut doc = serde_yaml_ng::from_str::<FileDoc>(&rest).ok()?;
+    if !doc.tables.0.is_empty() {
+        return None;
+    }
+    let mut bounds: Vec<usize> = block
+        .entries
+        .iter()
+        .copied()
+        .step_by(TABLES_PER_PART)
+        .collect();
+    bounds.push(block.range.end);
+    let parts: Vec<Ordered<TableDoc>> = bounds
+        .windows(2)
+        .map(|pair| serde_yaml_ng::from_str::<Ordered<TableDoc>>(&source[pair[0]..pair[1]]).ok())
+        .collect::<Option<_>>()?;
+    doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
+    Some(doc)
+}
+
+/// The schemas a file most likely declares anything in, from a look at its text (the default
+/// `schema:`, qualified table and enum keys), without reading it as YAML: lets the catalog read
+/// start while the file is read. The caller must compare with [`Declared::schemas`].
+pub fn guess_schemas(source: &str) -> Vec<String> {
+    let mut schemas: BTreeSet<String> = BTreeSet::new();
+    let default_schema = source
+        .lines()
+        .find_map(|line| line.strip_prefix("schema:"))
+        .map(|value| unquote(value.split(" #").next().unwrap_or("").trim()))
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| "public".to_string());
+    for key in ["tables", "enums"] {
+        let Some(block) = top_level_block(source, key) else {
+            continue;
+        };
+        for &start in &block.entries {
+            let line = source[start..].lines().next().unwrap_or("").trim();
+            let key = match line.rfind(':') {
+                Some(_) if line.starts_with(['\'', '"']) => {
+                    let quote = &line[..1];
+                    line[1..]
+                        .find(&format!("{quote}:"))
+                        .map(|end| unquote(&line[..end + 2]))
+                }
+                _ => line.find(':').map(|end| line[..end].to_string()),
+            };
+            if let Some(Ok(parts)) = key.map(|k| split_name(&k)) {
+                if parts.len() == 2 {
+                    schemas.insert(parts[0].clone());
+                }
+            }
+        }
+    }
+    schemas.insert(default_schema);
+    schemas.into_iter().collect()
+}
+
+/// A YAML scalar as written on one line, without its quotes.
+fn unquote(text: &str) -> String {
+    if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        inner.replace("\'\'", "\'")
+    } else if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        inner.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Where things are written.
 
 /// Byte offsets of line starts, to turn (line, column) into a byte offset.
@@ -720,6 +917,8 @@ struct Locator {
     values: HashMap<PathHash, Span>,
     /// Keys written twice in one mapping: the key and where it is written the second time.
     duplicates: Vec<(String, Span)>,
+    /// The keys of the top-level `tables:` mapping, in file order.
+    table_keys: Vec<String>,
 }
 
 enum Frame {
@@ -748,6 +947,8 @@ struct LocatorBuilder<'a, 'b> {
     /// columns (`tables.t.columns.c`), list items (`tables.t.indexes.0`), and a column's
     /// `unique`, `primary_key` and `references`.
     full: bool,
+    /// The path of the top-level `tables` mapping.
+    tables_path: PathHash,
 }
 
 /// Whether a key at this depth (path length) is recorded outside full mode.
@@ -807,6 +1008,9 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
                 if is_key {
                     let key_path = child(path, &value);
                     let depth = self.stack.len();
+                    if depth == 2 && path == self.tables_path {
+                        self.locator.table_keys.push(value.clone());
+                    }
                     let record_key = self.full || wanted(depth, &value);
                     let record_map = self.full || depth <= 5;
                     if let Some(Frame::Map {
@@ -887,6 +1091,7 @@ impl Locator {
             locator: Locator::default(),
             stack: Vec::new(),
             full,
+            tables_path: child(ROOT, "tables"),
         };
         let mut parser = YamlParser::new_from_str(source);
         parser.load(&mut builder, false).map_err(|e| {
@@ -1249,7 +1454,7 @@ impl Builder<'_> {
                 }
                 None => None,
             };
-            let identity = match column.identity.as_deref() {
+            let identity = match column.more().identity.as_deref() {
                 None => None,
                 Some(kind) => {
                     let identity = match kind.to_ascii_lowercase().replace(['_', '-'], " ").as_str()
@@ -1276,7 +1481,7 @@ impl Builder<'_> {
                     Some(identity)
                 }
             };
-            let generated = match &column.generated {
+            let generated = match &column.more().generated {
                 Some(sql) => {
                     Some(self.expression(sql, "generated expression", &sub("generated"))?)
                 }
@@ -1325,10 +1530,10 @@ impl Builder<'_> {
                     pos: Some(self.key_pos(&sub("unique"))),
                 });
             }
-            if column.references.is_none() {
+            if column.more().references.is_none() {
                 let actions = [
-                    ("on_delete", column.on_delete.is_some()),
-                    ("on_update", column.on_update.is_some()),
+                    ("on_delete", column.more().on_delete.is_some()),
+                    ("on_update", column.more().on_update.is_some()),
                 ];
                 if let Some((k, _)) = actions.iter().find(|(_, set)| *set) {
                     return Err(self.error(
@@ -1339,7 +1544,7 @@ impl Builder<'_> {
                     ));
                 }
             }
-            if let Some(target) = &column.references {
+            if let Some(target) = &column.more().references {
                 let parts = split_name(target).unwrap_or_default();
                 let (ref_table, ref_column) = match parts.as_slice() {
                     [t, c] => (QualifiedName::new(default_schema, t.clone()), c.clone()),
@@ -1358,8 +1563,10 @@ impl Builder<'_> {
                     columns: vec![column_name.clone()],
                     ref_table,
                     ref_columns: vec![ref_column],
-                    on_delete: self.action(column.on_delete.as_deref(), &sub("on_delete"))?,
-                    on_update: self.action(column.on_update.as_deref(), &sub("on_update"))?,
+                    on_delete: self
+                        .action(column.more().on_delete.as_deref(), &sub("on_delete"))?,
+                    on_update: self
+                        .action(column.more().on_update.as_deref(), &sub("on_update"))?,
                     deferrable: false,
                     initially_deferred: false,
                     valid: true,
@@ -1789,7 +1996,7 @@ impl Builder<'_> {
                 .columns
                 .0
                 .iter()
-                .filter(|(_, c)| c.references.is_some())
+                .filter(|(_, c)| c.more().references.is_some())
                 .map(|(c, _)| path(&["tables", key, "columns", c, "references"]))
                 .collect();
             locations.extend(
@@ -2132,6 +2339,77 @@ mod tests {
             "wrong position for `{error}`"
         );
         error
+    }
+
+    /// A file with comments at the margin, quoted and qualified keys, a multi-line value, CRLF
+    /// line ends and a top-level key after `tables:`.
+    const LAID_OUT: &str = "# header\r\nversion: 1\r\nschema: app\r\ntables:\r\n\
+        \x20 # the first table\r\n\
+        \x20 accounts:\r\n\
+        \x20   columns:\r\n\
+        \x20     id: { type: bigint, primary_key: true }\r\n\
+        \x20     note:\r\n\
+        \x20       type: text\r\n\
+        \x20       default: \"'a\r\n\
+        \x20         b'\"\r\n\
+        # at the margin, inside the block\r\n\
+        \x20 '\"billing.x\".\"a.b\"':\r\n\
+        \x20   columns:\r\n\
+        \x20     id: { type: integer, references: accounts.id }\r\n\
+        \x20 billing.invoices:\r\n\
+        \x20   columns: { id: { type: \"numeric(12,2)\" } }\r\n\
+        enums:\r\n\
+        \x20 billing.mood: [happy, sad]\r\n";
+
+    #[test]
+    fn tables_read_in_parts_match_the_whole_file() {
+        let whole = serde_yaml_ng::from_str::<FileDoc>(LAID_OUT).expect("valid YAML");
+        let parts = read_in_parts(LAID_OUT).expect("plain enough to cut");
+        assert_eq!(parts.tables.0.len(), 3);
+        assert_eq!(format!("{parts:?}"), format!("{whole:?}"));
+        // Every part boundary: one table per part.
+        let block = top_level_block(LAID_OUT, "tables").expect("a tables block");
+        assert_eq!(block.entries.len(), 3);
+        // And the whole load takes that path and agrees with the locator.
+        let declared = ok(LAID_OUT);
+        assert_eq!(declared.schema.tables.len(), 3);
+        assert_eq!(
+            declared.schemas(),
+            vec!["app".to_string(), "billing".into(), "billing.x".into()]
+        );
+    }
+
+    #[test]
+    fn files_that_cannot_be_cut_are_read_whole() {
+        for yaml in [
+            "version: 1\ntables: { a: { columns: { id: { type: int } } } }\n",
+            "version: 1\ntables:\n  - a\n",
+            "---\nversion: 1\ntables:\n  a:\n    columns: { id: { type: int } }\n",
+            "version: 1\ntables:\n    a:\n      columns: { id: { type: int } }\n  b: {}\n",
+        ] {
+            assert!(read_in_parts(yaml).is_none(), "{yaml}");
+        }
+        // An alias to an anchor of another part does not read on its own.
+        let mut yaml =
+            String::from("version: 1\ntables:\n  t0:\n    columns: &cols { id: { type: int } }\n");
+        for n in 1..=TABLES_PER_PART {
+            yaml.push_str(&format!("  t{n}:\n    columns: *cols\n"));
+        }
+        assert!(read_in_parts(&yaml).is_none());
+        assert_eq!(ok(&yaml).schema.tables.len(), TABLES_PER_PART + 1);
+    }
+
+    #[test]
+    fn schemas_are_guessed_from_the_text() {
+        assert_eq!(
+            guess_schemas(LAID_OUT),
+            vec!["app".to_string(), "billing".into(), "billing.x".into()]
+        );
+        assert_eq!(guess_schemas("version: 1\n"), vec!["public".to_string()]);
+        assert_eq!(
+            guess_schemas("version: 1\nschema: 'Sales'  # default\ntables:\n  a: {}\n"),
+            vec!["Sales".to_string()]
+        );
     }
 
     const PROSPECTS: &str = r#"version: 1

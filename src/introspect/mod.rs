@@ -346,9 +346,12 @@ pub fn read_with_timeout(
         );
     }
     stats.tables = schema.tables.len();
+    drop(table_rows);
 
-    let mut names: ColumnNames = HashMap::new();
-    let mut collations: HashMap<(u32, i16), u32> = HashMap::new();
+    // Sized for a typical table (about ten columns) so that large schemas do not grow the maps
+    // step by step.
+    let mut names: ColumnNames = HashMap::with_capacity(stats.tables * 10);
+    let mut collations: HashMap<(u32, i16), u32> = HashMap::with_capacity(stats.tables * 10);
     stats.queries += 1;
     let mut column_rows = tx
         .query_raw(&for_version(COLUMNS_SQL, version), [schemas])
