@@ -9,20 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util::{driftlint, fresh_db};
+use crate::util::{drift_fixtures, driftlint, fresh_db, DriftFixture};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift")
-}
-
-fn scenarios() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures())
-        .expect("fixtures/drift exists")
-        .map(|e| e.expect("readable fixture dir").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
+    crate::util::drift_fixtures_dir()
 }
 
 fn read(path: &Path) -> String {
@@ -30,17 +20,16 @@ fn read(path: &Path) -> String {
 }
 
 /// Runs one scenario; returns a description of every way it failed.
-fn run_scenario(dir: &Path) -> Vec<String> {
-    let name = dir.file_name().unwrap().to_string_lossy().to_string();
-    let expected: Value = serde_json::from_str(&read(&dir.join("expected.json")))
-        .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
+fn run_scenario(fixture: &DriftFixture) -> Vec<String> {
+    let name = &fixture.name;
+    let expected = &fixture.expected;
     let db = fresh_db();
-    db.exec(&read(&dir.join("database.sql")));
+    db.exec(&fixture.database_sql);
 
     let mut cmd = driftlint();
     cmd.arg("check")
         .arg("--schema")
-        .arg(dir.join("schema.yaml"))
+        .arg(&fixture.schema)
         .arg("--database-url")
         .arg(&db.url)
         .arg("--format")
@@ -137,20 +126,20 @@ fn run_scenario(dir: &Path) -> Vec<String> {
 
 #[test]
 fn drift_fixture_scenarios() {
-    let dirs = scenarios();
+    let fixtures = drift_fixtures();
     // DRIFT_SCENARIO=name runs one scenario while working on it.
     let only = std::env::var("DRIFT_SCENARIO").ok();
     if only.is_none() {
         assert!(
-            dirs.len() >= 20,
+            fixtures.len() >= 20,
             "only {} drift scenarios found",
-            dirs.len()
+            fixtures.len()
         );
     }
-    let failures: Vec<String> = dirs
+    let failures: Vec<String> = fixtures
         .iter()
-        .filter(|d| only.as_deref().is_none_or(|o| d.ends_with(o)))
-        .flat_map(|d| run_scenario(d))
+        .filter(|f| only.as_deref().is_none_or(|o| f.name == o))
+        .flat_map(run_scenario)
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -181,9 +170,9 @@ fn every_drift_kind_is_covered_by_a_fixture() {
         "foreign_key_mismatch",
         "primary_key_mismatch",
     ];
-    let all: String = scenarios()
+    let all: String = drift_fixtures()
         .iter()
-        .map(|d| read(&d.join("expected.json")))
+        .map(|f| f.expected.to_string())
         .collect();
     for kind in kinds {
         assert!(

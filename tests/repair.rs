@@ -866,14 +866,8 @@ fn destructive_replaces_mismatched_keys_and_indexes_and_drops_extras() {
 /// do (drop an enum value).
 #[test]
 fn every_drift_fixture_is_repaired_and_reapplied() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("fixtures/drift")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.join("database.sql").is_file() && p.join("schema.yaml").is_file())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() >= 5, "the drift fixtures are there: {dirs:?}");
+    let fixtures = crate::util::drift_fixtures();
+    assert!(fixtures.len() >= 5, "the drift fixtures are there");
     let held_back = [
         "extra_",
         "column_type_mismatch",
@@ -881,11 +875,11 @@ fn every_drift_fixture_is_repaired_and_reapplied() {
         "index_mismatch",
     ];
     let mut repaired = 0;
-    for dir in &dirs {
+    for fixture in &fixtures {
+        let dir = &fixture.dir;
         for destructive in [false, true] {
-            let setup = std::fs::read_to_string(dir.join("database.sql")).expect("database.sql");
-            let yaml = std::fs::read_to_string(dir.join("schema.yaml")).expect("schema.yaml");
-            let case = Case::new(&setup, &yaml);
+            let yaml = std::fs::read_to_string(&fixture.schema).expect("schema.yaml");
+            let case = Case::new(&fixture.database_sql, &yaml);
             let args: &[&str] = if destructive { &["--destructive"] } else { &[] };
             let (code, sql, stderr) = case.repair(args);
             let scenario = format!("{} (destructive: {destructive})", dir.display());
@@ -1264,21 +1258,17 @@ fn unwanted_findings(file: &Path) -> Vec<String> {
 /// `--destructive`, lints without an idempotency finding or a statement it cannot read.
 #[test]
 fn repair_output_lints_clean() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift");
-    let mut fixtures: Vec<(String, String, String)> = std::fs::read_dir(&root)
-        .expect("fixtures/drift")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.join("database.sql").is_file() && p.join("schema.yaml").is_file())
-        .map(|dir| {
-            let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("fixture");
+    let fixtures: Vec<(String, String, String)> = crate::util::drift_fixtures()
+        .into_iter()
+        .map(|fixture| {
+            let yaml = std::fs::read_to_string(&fixture.schema).expect("fixture");
             (
-                dir.display().to_string(),
-                read("database.sql"),
-                read("schema.yaml"),
+                fixture.dir.display().to_string(),
+                fixture.database_sql,
+                yaml,
             )
         })
         .collect();
-    fixtures.sort();
     let scenarios = SCENARIOS
         .iter()
         .map(|s| {

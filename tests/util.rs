@@ -89,3 +89,68 @@ impl Drop for TestDb {
         let _ = cluster().drop_database(&self.name);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Drift fixtures: fixtures/drift/<scenario>/ with database.sql, schema.yaml and expected.json.
+
+use std::path::{Path, PathBuf};
+
+/// One drift scenario: the SQL that builds its database and the schema.yaml it declares.
+///
+/// A scenario whose expected.json says `"based_on": "<other scenario>"` starts from that
+/// scenario: its database.sql runs after the other's, and without a schema.yaml of its own it
+/// declares the other's.
+pub struct DriftFixture {
+    pub dir: PathBuf,
+    pub name: String,
+    pub database_sql: String,
+    pub schema: PathBuf,
+    pub expected: serde_json::Value,
+}
+
+pub fn drift_fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift")
+}
+
+/// Every scenario under fixtures/drift/, sorted by name.
+pub fn drift_fixtures() -> Vec<DriftFixture> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(drift_fixtures_dir())
+        .expect("fixtures/drift exists")
+        .map(|e| e.expect("readable fixture dir").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.into_iter().map(|dir| drift_fixture(&dir)).collect()
+}
+
+fn drift_fixture(dir: &Path) -> DriftFixture {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let expected: serde_json::Value = serde_json::from_str(&read(&dir.join("expected.json")))
+        .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
+    let own_sql = dir.join("database.sql");
+    let own_schema = dir.join("schema.yaml");
+    let (mut database_sql, base_schema) = match expected["based_on"].as_str() {
+        Some(base) => {
+            let base = drift_fixture(&drift_fixtures_dir().join(base));
+            (base.database_sql + "\n", Some(base.schema))
+        }
+        None => (String::new(), None),
+    };
+    if own_sql.is_file() || base_schema.is_none() {
+        database_sql.push_str(&read(&own_sql));
+    }
+    let schema = match base_schema {
+        Some(base) if !own_schema.is_file() => base,
+        _ => own_schema,
+    };
+    DriftFixture {
+        dir: dir.to_path_buf(),
+        name,
+        database_sql,
+        schema,
+        expected,
+    }
+}
