@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::declared::{self, Declared};
+use crate::declared::{self, Declared, Positions};
 use crate::diff::{self, Drift, DriftKind, Severity};
 use crate::introspect::{self, ConnectOptions};
 use crate::migrations::{self, ReplayOptions};
@@ -109,7 +109,9 @@ pub struct DriftResult {
     pub catalog_queries: usize,
     /// `alembic_version.version_num` when the database has that table (for repair's down_revision).
     pub alembic_version: Option<String>,
-    /// The loaded schema.yaml (path, default schema, text).
+    /// The loaded schema.yaml (path, default schema, ignore list, text). Its `schema` holds the
+    /// objects as written, with positions, when there is drift; without drift it is empty (the
+    /// compared model is `declared`).
     pub file: Declared,
 }
 
@@ -151,7 +153,7 @@ pub fn drift_for(
                             .map(|read| (read, started.elapsed()))
                     })
                 };
-                let file = declared::from_text(schema_yaml, text)?;
+                let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
                 timings.lap("load schema.yaml");
                 let ((mut client, mut live, mut stats), elapsed) = match reading.join() {
                     Ok(read) => read?,
@@ -174,7 +176,7 @@ pub fn drift_for(
                 (file, schemas, client, live, stats)
             }
             (migrations, url) => {
-                let file = declared::from_text(schema_yaml, text)?;
+                let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
                 timings.lap("load schema.yaml");
                 let schemas = if source.schema_names.is_empty() {
                     file.schemas()
@@ -203,7 +205,10 @@ pub fn drift_for(
     let alembic_version = alembic_version(&mut client);
     timings.lap("alembic version");
 
-    let mut declared_schema = file.schema.clone();
+    // The file was read without positions: compare first, and read it again with them only
+    // when there is drift to point at.
+    let mut file = file;
+    let mut declared_schema = std::mem::take(&mut file.schema);
     declared_schema
         .tables
         .retain(|name, _| !file.ignore.is_listed(name));
@@ -225,6 +230,13 @@ pub fn drift_for(
 
     timings.lap("normalize types");
     let mut drift = diff::compare(&declared_schema, &live, strict);
+    if !drift.is_empty() {
+        let source = std::mem::take(&mut file.source);
+        file = declared::from_text(schema_yaml, source)?;
+        declared_schema.take_positions_from(&file.schema);
+        drift = diff::compare(&declared_schema, &live, strict);
+        timings.lap("positions for the drift");
+    }
     as_written(&mut drift, &file.schema);
     timings.lap("compare");
     Ok(DriftResult {

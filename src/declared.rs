@@ -287,9 +287,28 @@ pub fn read(path: &Path) -> Result<String, DeclaredError> {
     })
 }
 
+/// Whether the declared objects carry the line and column they are written at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Positions {
+    /// Every object gets its position (for reports that point into the file).
+    Read,
+    /// No object gets one (`pos` is `None`): the file is read once instead of twice, which
+    /// `check` uses until it has drift to report. Errors still point at their line and column.
+    Skip,
+}
+
 /// Validates the text [`read`] from `path`, keeping it for diagnostics.
 pub fn from_text(path: &Path, source: String) -> Result<Declared, DeclaredError> {
-    let mut declared = validate(&path.display().to_string(), &source)?;
+    from_text_with(path, source, Positions::Read)
+}
+
+/// [`from_text`], with or without positions.
+pub fn from_text_with(
+    path: &Path,
+    source: String,
+    positions: Positions,
+) -> Result<Declared, DeclaredError> {
+    let mut declared = validate_with(&path.display().to_string(), &source, positions)?;
     declared.path = path.to_path_buf();
     declared.source = source;
     Ok(declared)
@@ -297,9 +316,47 @@ pub fn from_text(path: &Path, source: String) -> Result<Declared, DeclaredError>
 
 /// Validates YAML text; `name` is how diagnostics call the file.
 pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
-    let mut declared = validate(name, source)?;
+    parse_with(name, source, Positions::Read)
+}
+
+/// [`parse`], with or without positions.
+pub fn parse_with(
+    name: &str,
+    source: &str,
+    positions: Positions,
+) -> Result<Declared, DeclaredError> {
+    let mut declared = validate_with(name, source, positions)?;
     declared.source = source.to_string();
     Ok(declared)
+}
+
+fn validate_with(
+    name: &str,
+    source: &str,
+    positions: Positions,
+) -> Result<Declared, DeclaredError> {
+    match positions {
+        Positions::Skip => validate_quickly(name, source),
+        Positions::Read => None,
+    }
+    .map_or_else(|| validate(name, source), Ok)
+}
+
+/// The file read by serde alone, with no positions: `None` when anything is wrong with it, for
+/// the caller to read it again with the locator, which says exactly where.
+fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
+    let doc = match read_in_parts(source) {
+        Some(doc) => doc,
+        None => serde_yaml_ng::from_str::<FileDoc>(source).ok()?,
+    };
+    let builder = Builder {
+        name,
+        source,
+        locator: &Locator::default(),
+        positions: false,
+        line_starts: &[],
+    };
+    builder.convert(&doc).ok()
 }
 
 /// [`parse`] without keeping a copy of the text (the caller sets `source`).
@@ -334,6 +391,18 @@ fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
         };
         (doc, located)
     });
+    // A key written twice is reported as such, before what serde makes of it.
+    if let Ok(Locator { duplicates, .. }) = &located {
+        if let Some((key, span)) = duplicates.first() {
+            return Err(DeclaredError::invalid(
+                InvalidKind::Duplicate,
+                format!("the key `{key}` is written twice"),
+                Some("each key may appear once per mapping".into()),
+                NamedSource::new(name, source.to_string()),
+                (*span).into(),
+            ));
+        }
+    }
     let doc: FileDoc = match doc {
         Ok(doc) => doc,
         Err(error) => {
@@ -380,16 +449,9 @@ fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
         name,
         source,
         locator: &locator,
+        positions: true,
         line_starts: &lines.starts,
     };
-    if let Some((key, span)) = locator.duplicates.first() {
-        return Err(builder.error(
-            InvalidKind::Duplicate,
-            format!("the key `{key}` is written twice"),
-            Some("each key may appear once per mapping".into()),
-            *span,
-        ));
-    }
     match builder.convert(&doc) {
         Ok(declared) => Ok(declared),
         Err(_) => {
@@ -400,6 +462,7 @@ fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
                 name,
                 source,
                 locator: &full,
+                positions: true,
                 line_starts: &lines.starts,
             };
             builder.convert(&doc)
@@ -514,7 +577,16 @@ impl<'de> Visitor<'de> for ColumnVisitor {
         use serde::de::Error as _;
         let mut doc = ColumnDoc::default();
         let mut data_type: Option<String> = None;
+        let mut seen = 0u16;
         while let Some(key) = map.next_key::<String>()? {
+            if let Some(i) = COLUMN_FIELDS.iter().position(|field| *field == key) {
+                if seen & (1 << i) != 0 {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice"
+                    )));
+                }
+                seen |= 1 << i;
+            }
             match key.as_str() {
                 "type" => data_type = Some(map.next_value()?),
                 "nullable" => doc.nullable = map.next_value()?,
@@ -697,15 +769,30 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
                 Ok(Ordered(Vec::new()))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
                 let mut entries = Vec::new();
                 while let Some((key, value)) = map.next_entry::<String, V>()? {
                     entries.push((key, value));
+                }
+                if let Some(key) = duplicate_key(&entries) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice"
+                    )));
                 }
                 Ok(Ordered(entries))
             }
         }
         deserializer.deserialize_any(OrderedVisitor(PhantomData))
     }
+}
+
+/// A key that appears twice among `entries`, if any.
+fn duplicate_key<V>(entries: &[(String, V)]) -> Option<&str> {
+    let mut keys: Vec<&str> = entries.iter().map(|(key, _)| key.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2)
+        .find(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -801,6 +888,10 @@ fn read_in_parts(source: &str) -> Option<FileDoc> {
         .map(|pair| serde_yaml_ng::from_str::<Ordered<TableDoc>>(&source[pair[0]..pair[1]]).ok())
         .collect::<Option<_>>()?;
     doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
+    // A table written twice, in two parts: the whole file says where.
+    if duplicate_key(&doc.tables.0).is_some() {
+        return None;
+    }
     Some(doc)
 }
 
@@ -1130,6 +1221,9 @@ struct Builder<'a> {
     name: &'a str,
     source: &'a str,
     locator: &'a Locator,
+    /// Whether objects get their positions (from `locator`). Without, error spans are rough:
+    /// a caller that skips positions reads the file again with them when anything fails.
+    positions: bool,
     /// Byte offsets of line starts, for positions.
     line_starts: &'a [usize],
 }
@@ -1160,12 +1254,14 @@ impl Builder<'_> {
         }
     }
 
-    fn key_pos(&self, at: &[String]) -> Pos {
-        self.pos(self.locator.key(at))
+    /// Where the key at `at` is written; `None` when positions are not read.
+    fn key_pos(&self, at: &[String]) -> Option<Pos> {
+        self.positions.then(|| self.pos(self.locator.key(at)))
     }
 
-    fn value_pos(&self, at: &[String]) -> Pos {
-        self.pos(self.locator.value(at))
+    /// Where the value at `at` is written; `None` when positions are not read.
+    fn value_pos(&self, at: &[String]) -> Option<Pos> {
+        self.positions.then(|| self.pos(self.locator.value(at)))
     }
 
     /// Parses `sql` as one PostgreSQL expression; `what` names it in the message.
@@ -1271,7 +1367,7 @@ impl Builder<'_> {
                 Enum {
                     name,
                     values: values.clone(),
-                    pos: Some(self.key_pos(&at)),
+                    pos: self.key_pos(&at),
                 },
             );
         }
@@ -1399,7 +1495,7 @@ impl Builder<'_> {
         let at = path(&["tables", key]);
         let mut table = Table {
             name: name.clone(),
-            pos: Some(self.key_pos(&at)),
+            pos: self.key_pos(&at),
             ..Table::default()
         };
         let mut pk_columns: Vec<String> = Vec::new();
@@ -1428,7 +1524,9 @@ impl Builder<'_> {
                     ));
                 }
                 pk_columns.push(column_name.clone());
-                pk_pos.get_or_insert(self.key_pos(&sub("primary_key")));
+                if pk_pos.is_none() {
+                    pk_pos = self.key_pos(&sub("primary_key"));
+                }
             }
             let default = match &column.default {
                 Some(value) => {
@@ -1520,14 +1618,14 @@ impl Builder<'_> {
                 default,
                 identity,
                 generated,
-                pos: Some(self.key_pos(&col_at)),
+                pos: self.key_pos(&col_at),
             });
             if column.unique {
                 table.uniques.push(Unique {
                     name: None,
                     columns: vec![column_name.clone()],
                     nulls_not_distinct: false,
-                    pos: Some(self.key_pos(&sub("unique"))),
+                    pos: self.key_pos(&sub("unique")),
                 });
             }
             if column.more().references.is_none() {
@@ -1570,7 +1668,7 @@ impl Builder<'_> {
                     deferrable: false,
                     initially_deferred: false,
                     valid: true,
-                    pos: Some(self.value_pos(&sub("references"))),
+                    pos: self.value_pos(&sub("references")),
                 });
             }
         }
@@ -1619,7 +1717,7 @@ impl Builder<'_> {
             table.primary_key = Some(PrimaryKey {
                 name: pk_name,
                 columns: columns.clone(),
-                pos: Some(self.key_pos(&pk_at)),
+                pos: self.key_pos(&pk_at),
             });
         } else if !pk_columns.is_empty() {
             table.primary_key = Some(PrimaryKey {
@@ -1707,7 +1805,7 @@ impl Builder<'_> {
                 nulls_not_distinct: index.nulls_not_distinct,
                 valid: true,
                 definition: None,
-                pos: Some(self.value_pos(&index_at)),
+                pos: self.value_pos(&index_at),
             });
         }
 
@@ -1747,7 +1845,7 @@ impl Builder<'_> {
                 deferrable: fk.deferrable,
                 initially_deferred: fk.initially_deferred,
                 valid: true,
-                pos: Some(self.value_pos(&fk_at)),
+                pos: self.value_pos(&fk_at),
             });
         }
 
@@ -1770,7 +1868,7 @@ impl Builder<'_> {
                 name: unique.name.clone(),
                 columns: unique.columns.clone(),
                 nulls_not_distinct: unique.nulls_not_distinct,
-                pos: Some(self.value_pos(&unique_at)),
+                pos: self.value_pos(&unique_at),
             });
         }
 
@@ -1783,9 +1881,10 @@ impl Builder<'_> {
                 name: check.name.clone(),
                 expression,
                 valid: true,
-                pos: Some(self.value_pos(&check_at)),
+                pos: self.value_pos(&check_at),
             });
         }
+        table.shrink_to_fit();
         Ok(table)
     }
 
@@ -2316,18 +2415,36 @@ fn looks_like_bare_word(sql: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Reads `yaml` with positions, and checks that reading it without gives the same model
+    /// but for the positions.
     fn ok(yaml: &str) -> Declared {
-        match parse("schema.yaml", yaml) {
+        let declared = match parse("schema.yaml", yaml) {
             Ok(declared) => declared,
             Err(e) => panic!("{:?}", miette::Report::new(e)),
-        }
+        };
+        let quick =
+            parse_with("schema.yaml", yaml, Positions::Skip).expect("valid without positions");
+        let mut unplaced = declared.schema.clone();
+        unplaced.take_positions_from(&quick.schema);
+        assert_eq!(unplaced, quick.schema, "reading without positions differs");
+        let mut placed = quick.schema;
+        placed.take_positions_from(&declared.schema);
+        assert_eq!(placed, declared.schema, "positions are not carried over");
+        declared
     }
 
     /// Asserts that the error points at line `line`, at the first `needle` on that line.
+    /// Reads `yaml` with and without positions: both must fail with the same error, at `needle`
+    /// on `line`.
     fn err_at(yaml: &str, line: usize, needle: &str) -> DeclaredError {
         let Err(error) = parse("schema.yaml", yaml) else {
             panic!("expected an error for:\n{yaml}");
         };
+        let Err(quick) = parse_with("schema.yaml", yaml, Positions::Skip) else {
+            panic!("expected an error without positions for:\n{yaml}");
+        };
+        assert_eq!(quick.to_string(), error.to_string());
+        assert_eq!(quick.pos(), error.pos());
         let text = yaml.lines().nth(line - 1).expect("line exists");
         let byte = text
             .find(needle)
@@ -2397,6 +2514,76 @@ mod tests {
         }
         assert!(read_in_parts(&yaml).is_none());
         assert_eq!(ok(&yaml).schema.tables.len(), TABLES_PER_PART + 1);
+    }
+
+    /// `n` tables `t0`.. with a primary key and a foreign key to the previous one.
+    fn chain_of_tables(n: usize) -> String {
+        let mut yaml = String::from("version: 1\ntables:\n");
+        for i in 0..n {
+            yaml.push_str(&format!(
+                "  t{i}:\n    columns:\n      id: {{ type: bigint, primary_key: true }}\n"
+            ));
+            if i > 0 {
+                yaml.push_str(&format!(
+                    "      parent: {{ type: bigint, references: t{}.id }}\n",
+                    i - 1
+                ));
+            }
+            yaml.push_str(&format!(
+                "    indexes:\n      - {{ name: ix_t{i}, columns: [id] }}\n"
+            ));
+        }
+        yaml
+    }
+
+    #[test]
+    fn a_large_file_reads_the_same_with_and_without_positions() {
+        let yaml = chain_of_tables(2 * TABLES_PER_PART + 7);
+        assert!(read_in_parts(&yaml).is_some());
+        let declared = ok(&yaml);
+        assert_eq!(declared.schema.tables.len(), 2 * TABLES_PER_PART + 7);
+        let quick = parse_with("schema.yaml", &yaml, Positions::Skip).expect("valid");
+        assert!(quick.schema.tables.values().all(|t| t.pos.is_none()
+            && t.columns.iter().all(|c| c.pos.is_none())
+            && t.indexes.iter().all(|i| i.pos.is_none())
+            && t.foreign_keys.iter().all(|f| f.pos.is_none())));
+        let last = &declared.schema.tables
+            [&QualifiedName::new("public", format!("t{}", 2 * TABLES_PER_PART + 6))];
+        assert!(last.pos.is_some_and(|p| p.line > 2000));
+    }
+
+    #[test]
+    fn keys_written_twice_are_errors_with_and_without_positions() {
+        // A table twice, in two different parts of a large file.
+        let mut yaml = chain_of_tables(TABLES_PER_PART + 5);
+        yaml.push_str("  t3:\n    columns: { id: { type: int } }\n");
+        let line = yaml.lines().count() - 1;
+        let error = err_at(&yaml, line, "t3:");
+        assert!(
+            error.to_string().contains("the key `t3` is written twice"),
+            "{error}"
+        );
+        // A column twice in one table, and a key twice in one column.
+        let error = err_at(
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int }\n      id: { type: text }\n",
+            6,
+            "id:",
+        );
+        assert!(
+            error.to_string().contains("the key `id` is written twice"),
+            "{error}"
+        );
+        let error = err_at(
+            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int, nullable: true, type: text }\n",
+            5,
+            "type: text",
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("the key `type` is written twice"),
+            "{error}"
+        );
     }
 
     #[test]

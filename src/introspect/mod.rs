@@ -569,6 +569,7 @@ pub fn read_with_timeout(
         );
     }
     stats.enums = schema.enums.len();
+    schema.tables.values_mut().for_each(Table::shrink_to_fit);
     stats.elapsed = started.elapsed();
     Ok((schema, stats))
 }
