@@ -345,10 +345,6 @@ fn validate_with(
 /// The file read by serde alone, with no positions: `None` when anything is wrong with it, for
 /// the caller to read it again with the locator, which says exactly where.
 fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
-    let doc = match read_in_parts(source) {
-        Some(doc) => doc,
-        None => serde_yaml_ng::from_str::<FileDoc>(source).ok()?,
-    };
     let builder = Builder {
         name,
         source,
@@ -356,7 +352,30 @@ fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
         positions: false,
         line_starts: &[],
     };
-    builder.convert(&doc).ok()
+    let Some((doc, parts)) = cut_tables(source) else {
+        let doc = serde_yaml_ng::from_str::<FileDoc>(source).ok()?;
+        return builder.convert(&doc).ok();
+    };
+    // Each part is converted as soon as it is read, so that the serde form of only one part
+    // is held at a time; what the cross-table checks need is kept aside.
+    let mut declared = builder.header(&doc).ok()?;
+    let mut relation_names = HashSet::new();
+    let mut keys: Vec<String> = Vec::new();
+    for part in parts {
+        let part = serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok()?;
+        builder
+            .add_tables(&mut declared, &part.0)
+            .and_then(|()| {
+                builder.check_names(&part.0, &declared.default_schema, &mut relation_names)
+            })
+            .ok()?;
+        keys.extend(part.0.into_iter().map(|(key, _)| key));
+    }
+    let tables = keys.iter().map(|key| (key.as_str(), None));
+    builder
+        .check_foreign_keys(&declared.schema, tables, &declared.default_schema)
+        .ok()?;
+    Some(declared)
 }
 
 /// [`parse`] without keeping a copy of the text (the caller sets `source`).
@@ -868,11 +887,27 @@ fn top_level_block(source: &str, key: &str) -> Option<Block> {
 /// plain enough to be cut or a part does not read on its own; the caller then reads the whole
 /// file, and confirms the parts against the tables the whole file holds.
 fn read_in_parts(source: &str) -> Option<FileDoc> {
+    let (mut doc, parts) = cut_tables(source)?;
+    let parts: Vec<Ordered<TableDoc>> = parts
+        .map(|part| serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok())
+        .collect::<Option<_>>()?;
+    doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
+    // A table written twice, in two parts: the whole file says where.
+    if duplicate_key(&doc.tables.0).is_some() {
+        return None;
+    }
+    Some(doc)
+}
+
+/// The file without its `tables:` block, read by serde, and the texts of the parts of that
+/// block (each a mapping of [`TABLES_PER_PART`] tables). `None` when the file is not plain
+/// enough to be cut.
+fn cut_tables(source: &str) -> Option<(FileDoc, impl Iterator<Item = &str>)> {
     let block = top_level_block(source, "tables")?;
     let mut rest = String::with_capacity(source.len() - block.range.len());
     rest.push_str(&source[..block.range.start]);
     rest.push_str(&source[block.range.end..]);
-    let mut doc = serde_yaml_ng::from_str::<FileDoc>(&rest).ok()?;
+    let doc = serde_yaml_ng::from_str::<FileDoc>(&rest).ok()?;
     if !doc.tables.0.is_empty() {
         return None;
     }
@@ -883,16 +918,8 @@ fn read_in_parts(source: &str) -> Option<FileDoc> {
         .step_by(TABLES_PER_PART)
         .collect();
     bounds.push(block.range.end);
-    let parts: Vec<Ordered<TableDoc>> = bounds
-        .windows(2)
-        .map(|pair| serde_yaml_ng::from_str::<Ordered<TableDoc>>(&source[pair[0]..pair[1]]).ok())
-        .collect::<Option<_>>()?;
-    doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
-    // A table written twice, in two parts: the whole file says where.
-    if duplicate_key(&doc.tables.0).is_some() {
-        return None;
-    }
-    Some(doc)
+    let parts = (1..bounds.len()).map(move |i| &source[bounds[i - 1]..bounds[i]]);
+    Some((doc, parts))
 }
 
 /// The schemas a file most likely declares anything in, from a look at its text (the default
@@ -1306,6 +1333,20 @@ impl Builder<'_> {
     }
 
     fn convert(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
+        let mut declared = self.header(doc)?;
+        self.add_tables(&mut declared, &doc.tables.0)?;
+        self.check_names(&doc.tables.0, &declared.default_schema, &mut HashSet::new())?;
+        let tables = doc
+            .tables
+            .0
+            .iter()
+            .map(|(key, table)| (key.as_str(), Some(table)));
+        self.check_foreign_keys(&declared.schema, tables, &declared.default_schema)?;
+        Ok(declared)
+    }
+
+    /// Everything but the tables: version, default schema, ignore list, enums.
+    fn header(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
         if doc.version != 1 {
             return Err(self.error(
                 InvalidKind::Value,
@@ -1372,20 +1413,35 @@ impl Builder<'_> {
             );
         }
 
+        Ok(Declared {
+            schema,
+            ignore,
+            default_schema,
+            path: PathBuf::from(self.name),
+            source: String::new(),
+        })
+    }
+
+    /// Converts `tables` and adds them to `declared`.
+    fn add_tables(
+        &self,
+        declared: &mut Declared,
+        tables: &[(String, TableDoc)],
+    ) -> Result<(), DeclaredError> {
+        let default_schema = &declared.default_schema;
+        let schema = &mut declared.schema;
         // Tables convert independently (they only need the enums): in parallel on a large
         // file, then merged in file order so the first error is the first in the file.
-        let converted: Vec<Result<(QualifiedName, Table), DeclaredError>> = doc
-            .tables
-            .0
+        let converted: Vec<Result<(QualifiedName, Table), DeclaredError>> = tables
             .par_iter()
             .map(|(key, table_doc)| {
                 let at = path(&["tables", key]);
-                let name = self.qualified(key, &default_schema, &at, "table")?;
-                let table = self.table(name.clone(), key, table_doc, &schema, &default_schema)?;
+                let name = self.qualified(key, default_schema, &at, "table")?;
+                let table = self.table(name.clone(), key, table_doc, schema, default_schema)?;
                 Ok((name, table))
             })
             .collect();
-        for ((key, _), result) in doc.tables.0.iter().zip(converted) {
+        for ((key, _), result) in tables.iter().zip(converted) {
             let (name, table) = result?;
             if schema.tables.contains_key(&name) {
                 return Err(self.error(
@@ -1399,17 +1455,7 @@ impl Builder<'_> {
             }
             schema.tables.insert(name, table);
         }
-
-        self.check_names(doc, &default_schema)?;
-        self.check_foreign_keys(&schema, doc, &default_schema)?;
-
-        Ok(Declared {
-            schema,
-            ignore,
-            default_schema,
-            path: PathBuf::from(self.name),
-            source: String::new(),
-        })
+        Ok(())
     }
 
     /// A table or enum key: `name`, `schema.name`, or double-quoted parts.
@@ -2003,9 +2049,13 @@ impl Builder<'_> {
 
     /// Index names are unique per schema (shared with primary key and unique constraints);
     /// constraint names are unique per table.
-    fn check_names(&self, doc: &FileDoc, default_schema: &str) -> Result<(), DeclaredError> {
-        let mut relation_names: HashSet<(String, String)> = HashSet::new();
-        for (key, table) in &doc.tables.0 {
+    fn check_names(
+        &self,
+        tables: &[(String, TableDoc)],
+        default_schema: &str,
+        relation_names: &mut HashSet<(String, String)>,
+    ) -> Result<(), DeclaredError> {
+        for (key, table) in tables {
             let Ok(name) = self.qualified(key, default_schema, &path(&["tables", key]), "table")
             else {
                 continue;
@@ -2075,13 +2125,16 @@ impl Builder<'_> {
 
     /// A foreign key must reference a declared table, declared columns, and columns that are its
     /// primary key or unique (PostgreSQL refuses anything else).
-    fn check_foreign_keys(
+    ///
+    /// `tables` are the table keys in file order, with their documents when errors are to point
+    /// at the exact key (without, they point at the table).
+    fn check_foreign_keys<'t>(
         &self,
         schema: &Schema,
-        doc: &FileDoc,
+        tables: impl Iterator<Item = (&'t str, Option<&'t TableDoc>)>,
         default_schema: &str,
     ) -> Result<(), DeclaredError> {
-        for (key, table_doc) in &doc.tables.0 {
+        for (key, table_doc) in tables {
             let Ok(name) = self.qualified(key, default_schema, &path(&["tables", key]), "table")
             else {
                 continue;
@@ -2091,17 +2144,22 @@ impl Builder<'_> {
             };
             // The order of foreign keys: column `references` first (in column order), then the
             // `foreign_keys` list; rebuild each one's YAML path in the same order.
-            let mut locations: Vec<Vec<String>> = table_doc
-                .columns
-                .0
-                .iter()
-                .filter(|(_, c)| c.more().references.is_some())
-                .map(|(c, _)| path(&["tables", key, "columns", c, "references"]))
-                .collect();
-            locations.extend(
-                (0..table_doc.foreign_keys.len())
-                    .map(|i| path(&["tables", key, "foreign_keys", &i.to_string(), "references"])),
-            );
+            let locations: Vec<Vec<String>> = match table_doc {
+                Some(table_doc) => {
+                    let mut locations: Vec<Vec<String>> = table_doc
+                        .columns
+                        .0
+                        .iter()
+                        .filter(|(_, c)| c.more().references.is_some())
+                        .map(|(c, _)| path(&["tables", key, "columns", c, "references"]))
+                        .collect();
+                    locations.extend((0..table_doc.foreign_keys.len()).map(|i| {
+                        path(&["tables", key, "foreign_keys", &i.to_string(), "references"])
+                    }));
+                    locations
+                }
+                None => vec![path(&["tables", key]); table.foreign_keys.len()],
+            };
             for (fk, at) in table.foreign_keys.iter().zip(locations) {
                 let from_column = at.last().map(String::as_str) == Some("references")
                     && at.get(2).map(String::as_str) == Some("columns");
@@ -2550,6 +2608,42 @@ mod tests {
         let last = &declared.schema.tables
             [&QualifiedName::new("public", format!("t{}", 2 * TABLES_PER_PART + 6))];
         assert!(last.pos.is_some_and(|p| p.line > 2000));
+    }
+
+    #[test]
+    fn cross_table_errors_in_a_large_file_are_found_with_and_without_positions() {
+        // A foreign key to a table of a later part is fine.
+        let mut yaml = chain_of_tables(TABLES_PER_PART + 5);
+        yaml.push_str("  t0_child:\n    columns:\n      id: { type: int }\n");
+        let first = yaml.find("  t1:\n").expect("t1");
+        yaml.insert_str(
+            first,
+            &format!(
+                "  early:\n    columns:\n      x: {{ type: bigint, references: t{}.id }}\n",
+                TABLES_PER_PART + 4
+            ),
+        );
+        assert_eq!(ok(&yaml).schema.tables.len(), TABLES_PER_PART + 7);
+        // A foreign key to an undeclared table, in the last part.
+        let mut bad = yaml.clone();
+        bad.push_str(
+            "  orphan:\n    columns:\n      x: { type: bigint, references: nowhere.id }\n",
+        );
+        let line = bad.lines().count();
+        let error = err_at(&bad, line, "nowhere.id");
+        assert!(
+            error.to_string().contains("which is not declared"),
+            "{error}"
+        );
+        // An index name used again in another part.
+        let mut bad = yaml;
+        bad.push_str("  again:\n    columns: { id: { type: int } }\n    indexes:\n      - { name: ix_t2, columns: [id] }\n");
+        let line = bad.lines().count();
+        let error = err_at(&bad, line, "ix_t2");
+        assert!(
+            error.to_string().contains("`ix_t2` is used twice"),
+            "{error}"
+        );
     }
 
     #[test]
