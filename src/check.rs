@@ -6,7 +6,7 @@
 //! sources together and decides which tables take part (the `ignore:` list and migration-tool
 //! tables).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use crate::declared::{self, Declared, Positions};
 use crate::diff::{self, Drift, DriftKind, Severity};
 use crate::introspect::{self, ConnectOptions};
 use crate::migrations::{self, ReplayOptions};
-use crate::model::Schema;
+use crate::model::{QualifiedName, Schema};
 use crate::report::drift as report;
 use crate::{canon, types, Error, Outcome};
 
@@ -110,8 +110,8 @@ pub struct DriftResult {
     /// `alembic_version.version_num` when the database has that table (for repair's down_revision).
     pub alembic_version: Option<String>,
     /// The loaded schema.yaml (path, default schema, ignore list, text). Its `schema` holds the
-    /// objects as written, with positions, when there is drift; without drift it is empty (the
-    /// compared model is `declared`).
+    /// tables with drift (at least) and the enums as written, with positions; without drift it
+    /// is empty (the compared model is `declared`).
     pub file: Declared,
 }
 
@@ -231,8 +231,22 @@ pub fn drift_for(
     timings.lap("normalize types");
     let mut drift = diff::compare(&declared_schema, &live, strict);
     if !drift.is_empty() {
-        let source = std::mem::take(&mut file.source);
-        file = declared::from_text(schema_yaml, source)?;
+        let drifted: BTreeSet<QualifiedName> = drift
+            .iter()
+            .map(|item| &item.table)
+            .filter(|name| {
+                declared_schema.tables.contains_key(*name)
+                    || declared_schema.enums.contains_key(*name)
+            })
+            .cloned()
+            .collect();
+        match declared::positions_for(&file, &drifted) {
+            Some(written) => file.schema = written,
+            None => {
+                let source = std::mem::take(&mut file.source);
+                file = declared::from_text(schema_yaml, source)?;
+            }
+        }
         declared_schema.take_positions_from(&file.schema);
         drift = diff::compare(&declared_schema, &live, strict);
         timings.lap("positions for the drift");

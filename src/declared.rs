@@ -922,6 +922,69 @@ fn cut_tables(source: &str) -> Option<(FileDoc, impl Iterator<Item = &str>)> {
     Some((doc, parts))
 }
 
+/// The tables `names` of a file read without positions, as written and with their positions
+/// (with every enum): only the parts of the file that hold them are read again, so that a drift
+/// report on a large file costs about what the comparison did. `None` when the file is not laid
+/// out plainly enough to be cut or a table is not where its key said; [`from_text`] then.
+pub fn positions_for(declared: &Declared, names: &BTreeSet<QualifiedName>) -> Option<Schema> {
+    let source = declared.source.as_str();
+    let default_schema = declared.default_schema.as_str();
+    let block = top_level_block(source, "tables")?;
+    let (doc, parts) = cut_tables(source)?;
+    let mut locator = Locator::default();
+    for (start, end) in [(0, block.range.start), (block.range.end, source.len())] {
+        locator.absorb(Locator::build_piece(&source[start..end], start, false)?);
+    }
+    // A part is read again when the key on one of its entries' lines names a wanted table, or
+    // cannot be read from the line.
+    let named = |start: usize| {
+        let parts = entry_key(source, start).and_then(|key| split_name(&key).ok());
+        match parts.as_deref() {
+            Some([name]) => names.contains(&QualifiedName::new(default_schema, name.clone())),
+            Some([schema, name]) => {
+                names.contains(&QualifiedName::new(schema.clone(), name.clone()))
+            }
+            _ => true,
+        }
+    };
+    let mut tables: Vec<(String, TableDoc)> = Vec::new();
+    let mut base = block.entries.first().copied().unwrap_or(block.range.end);
+    for (part, entries) in parts.zip(block.entries.chunks(TABLES_PER_PART)) {
+        let start = base;
+        base += part.len();
+        if !entries.iter().any(|&entry| named(entry)) {
+            continue;
+        }
+        locator.absorb(Locator::build_piece(part, start, true)?);
+        tables.extend(serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok()?.0);
+    }
+    let lines = LineIndex::new(source);
+    let name = declared.path.display().to_string();
+    let builder = Builder {
+        name: &name,
+        source,
+        locator: &locator,
+        positions: true,
+        line_starts: &lines.starts,
+    };
+    let mut schema = builder.header(&doc).ok()?.schema;
+    for (key, table_doc) in &tables {
+        let table_name = builder
+            .qualified(key, default_schema, &path(&["tables", key]), "table")
+            .ok()?;
+        if names.contains(&table_name) {
+            let table = builder
+                .table(table_name.clone(), key, table_doc, &schema, default_schema)
+                .ok()?;
+            schema.tables.insert(table_name, table);
+        }
+    }
+    names
+        .iter()
+        .all(|name| schema.tables.contains_key(name) || schema.enums.contains_key(name))
+        .then_some(schema)
+}
+
 /// The schemas a file most likely declares anything in, from a look at its text (the default
 /// `schema:`, qualified table and enum keys), without reading it as YAML: lets the catalog read
 /// start while the file is read. The caller must compare with [`Declared::schemas`].
@@ -938,17 +1001,7 @@ pub fn guess_schemas(source: &str) -> Vec<String> {
             continue;
         };
         for &start in &block.entries {
-            let line = source[start..].lines().next().unwrap_or("").trim();
-            let key = match line.rfind(':') {
-                Some(_) if line.starts_with(['\'', '"']) => {
-                    let quote = &line[..1];
-                    line[1..]
-                        .find(&format!("{quote}:"))
-                        .map(|end| unquote(&line[..end + 2]))
-                }
-                _ => line.find(':').map(|end| line[..end].to_string()),
-            };
-            if let Some(Ok(parts)) = key.map(|k| split_name(&k)) {
+            if let Some(Ok(parts)) = entry_key(source, start).map(|k| split_name(&k)) {
                 if parts.len() == 2 {
                     schemas.insert(parts[0].clone());
                 }
@@ -957,6 +1010,21 @@ pub fn guess_schemas(source: &str) -> Vec<String> {
     }
     schemas.insert(default_schema);
     schemas.into_iter().collect()
+}
+
+/// The key of the block entry whose line starts at `start`, read from the text alone (a guess:
+/// the caller confirms it when it matters).
+fn entry_key(source: &str, start: usize) -> Option<String> {
+    let line = source[start..].lines().next().unwrap_or("").trim();
+    match line.rfind(':') {
+        Some(_) if line.starts_with(['\'', '"']) => {
+            let quote = &line[..1];
+            line[1..]
+                .find(&format!("{quote}:"))
+                .map(|end| unquote(&line[..end + 2]))
+        }
+        _ => line.find(':').map(|end| line[..end].to_string()),
+    }
 }
 
 /// A YAML scalar as written on one line, without its quotes.
@@ -1067,6 +1135,8 @@ struct LocatorBuilder<'a, 'b> {
     full: bool,
     /// The path of the top-level `tables` mapping.
     tables_path: PathHash,
+    /// Where the text read starts in the file (offsets are the file's).
+    base: usize,
 }
 
 /// Whether a key at this depth (path length) is recorded outside full mode.
@@ -1076,7 +1146,7 @@ fn wanted(depth: usize, key: &str) -> bool {
 
 impl LocatorBuilder<'_, '_> {
     fn offset(&self, mark: &Marker) -> usize {
-        self.lines.offset(mark.line(), mark.col())
+        self.base + self.lines.offset(mark.line(), mark.col())
     }
 
     /// The path of the node that starts now, whether it is a mapping key, and whether it is
@@ -1174,7 +1244,7 @@ impl MarkedEventReceiver for LocatorBuilder<'_, '_> {
             }
             Event::MappingStart(..) => {
                 let (path, _, record) = self.next_path();
-                let flow = self.lines.text[offset..].starts_with('{');
+                let flow = self.lines.text[offset - self.base..].starts_with('{');
                 if flow && record {
                     self.locator.values.entry(path).or_insert((offset, 1));
                 }
@@ -1210,6 +1280,7 @@ impl Locator {
             stack: Vec::new(),
             full,
             tables_path: child(ROOT, "tables"),
+            base: 0,
         };
         let mut parser = YamlParser::new_from_str(source);
         parser.load(&mut builder, false).map_err(|e| {
@@ -1217,6 +1288,44 @@ impl Locator {
             (e.info().to_string(), lines.offset(mark.line(), mark.col()))
         })?;
         Ok(builder.locator)
+    }
+
+    /// [`Locator::build`] for a piece of a file that starts at byte `base`: a run of top-level
+    /// keys or, `in_tables`, a run of entries of the top-level `tables:` mapping.
+    fn build_piece(text: &str, base: usize, in_tables: bool) -> Option<Locator> {
+        let lines = LineIndex::new(text);
+        let tables_path = child(ROOT, "tables");
+        let stack = if in_tables {
+            vec![Frame::Map {
+                path: ROOT,
+                key: Some(tables_path),
+                key_wanted: true,
+                seen: Vec::new(),
+                placed: true,
+            }]
+        } else {
+            Vec::new()
+        };
+        let mut builder = LocatorBuilder {
+            lines: &lines,
+            locator: Locator::default(),
+            stack,
+            full: false,
+            tables_path,
+            base,
+        };
+        YamlParser::new_from_str(text)
+            .load(&mut builder, false)
+            .ok()?;
+        Some(builder.locator)
+    }
+
+    /// Adds what `other`, built from another piece of the same file, located.
+    fn absorb(&mut self, other: Locator) {
+        self.keys.extend(other.keys);
+        self.values.extend(other.values);
+        self.duplicates.extend(other.duplicates);
+        self.table_keys.extend(other.table_keys);
     }
 
     /// The key at `path`, else its value, else the closest enclosing node.
@@ -2644,6 +2753,35 @@ mod tests {
             error.to_string().contains("`ix_t2` is used twice"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn positions_for_some_tables_match_a_whole_read() {
+        let mut yaml = String::from("version: 1\nenums:\n  mood: [happy, sad]\n");
+        yaml.push_str(&chain_of_tables(3 * TABLES_PER_PART)[11..]);
+        yaml.push_str("  'odd.\"Na me\"':\n    columns: { id: { type: mood, unique: true } }\n");
+        let whole = ok(&yaml);
+        let quick = parse_with("schema.yaml", &yaml, Positions::Skip).expect("valid");
+        let t = |name: &str| QualifiedName::new("public", name.to_string());
+        let odd = QualifiedName::new("odd", "Na me".to_string());
+        let mood = t("mood");
+        let names: BTreeSet<QualifiedName> = [t("t0"), t("t250"), odd.clone(), mood.clone()].into();
+        let some = positions_for(&quick, &names).expect("a plain file");
+        assert_eq!(some.tables.len(), 3);
+        for name in [t("t0"), t("t250"), odd] {
+            assert_eq!(some.tables[&name], whole.schema.tables[&name], "{name}");
+            assert!(some.tables[&name].pos.is_some());
+        }
+        assert_eq!(some.enums[&mood], whole.schema.enums[&mood]);
+        // A table the file does not hold, and a file that cannot be cut, are left to a whole read.
+        assert!(positions_for(&quick, &[t("nowhere")].into()).is_none());
+        let flow = parse_with(
+            "schema.yaml",
+            "version: 1\ntables: { a: { columns: { id: { type: int } } } }\n",
+            Positions::Skip,
+        )
+        .expect("valid");
+        assert!(positions_for(&flow, &[t("a")].into()).is_none());
     }
 
     #[test]
