@@ -212,6 +212,7 @@ pub fn drift_for(
     declared_schema
         .tables
         .retain(|name, _| !file.ignore.is_listed(name));
+    live.enums.retain(|name, _| !file.ignore.is_listed(name));
     live.tables.retain(|name, _| {
         !(file.ignore.is_listed(name)
             || (!declared_schema.tables.contains_key(name) && file.ignore.skips_undeclared(name)))

@@ -45,6 +45,7 @@ pub enum DriftKind {
     ExtraForeignKey,
     ExtraUnique,
     ExtraCheck,
+    ExtraEnum,
     ExtraEnumValue,
     ColumnTypeMismatch,
     ColumnNullabilityMismatch,
@@ -52,6 +53,8 @@ pub enum DriftKind {
     IndexMismatch,
     ForeignKeyMismatch,
     PrimaryKeyMismatch,
+    /// The labels both sides have are in another order (it decides `ORDER BY` and `<`).
+    EnumMismatch,
 }
 
 impl DriftKind {
@@ -72,6 +75,7 @@ impl DriftKind {
             DriftKind::ExtraForeignKey => "extra_foreign_key",
             DriftKind::ExtraUnique => "extra_unique",
             DriftKind::ExtraCheck => "extra_check",
+            DriftKind::ExtraEnum => "extra_enum",
             DriftKind::ExtraEnumValue => "extra_enum_value",
             DriftKind::ColumnTypeMismatch => "column_type_mismatch",
             DriftKind::ColumnNullabilityMismatch => "column_nullability_mismatch",
@@ -79,6 +83,7 @@ impl DriftKind {
             DriftKind::IndexMismatch => "index_mismatch",
             DriftKind::ForeignKeyMismatch => "foreign_key_mismatch",
             DriftKind::PrimaryKeyMismatch => "primary_key_mismatch",
+            DriftKind::EnumMismatch => "enum_mismatch",
         }
     }
 
@@ -141,6 +146,20 @@ pub fn compare(declared: &Schema, actual: &Schema, strict: bool) -> Vec<Drift> {
     };
     for (name, enum_) in &declared.enums {
         compare_enum(&mut out, enum_, actual.enums.get(name));
+    }
+    for (name, live) in &actual.enums {
+        if !declared.enums.contains_key(name) {
+            out.push(
+                DriftKind::ExtraEnum,
+                name,
+                None,
+                None,
+                Some(describe_enum(&live.values)),
+                None,
+                Some(Object::Enum(live.clone())),
+                None,
+            );
+        }
     }
     for (name, table) in &declared.tables {
         match actual.tables.get(name) {
@@ -270,6 +289,22 @@ fn compare_enum(out: &mut Out, declared: &Enum, live: Option<&Enum>) {
                 declared.pos,
             );
         }
+    } // Labels added where they are missing keep their declared place; the ones both sides have
+      // must already be in the same order.
+    let in_both = |from: &[String], other: &[String]| -> Vec<String> {
+        from.iter().filter(|v| other.contains(v)).cloned().collect()
+    };
+    if in_both(&declared.values, &live.values) != in_both(&live.values, &declared.values) {
+        out.push(
+            DriftKind::EnumMismatch,
+            &declared.name,
+            None,
+            Some(describe_enum(&declared.values)),
+            Some(describe_enum(&live.values)),
+            Some(Object::Enum(declared.clone())),
+            Some(Object::Enum(live.clone())),
+            declared.pos,
+        );
     }
 }
 
@@ -2130,6 +2165,49 @@ mod tests {
                 value: "b".into(),
                 after: Some("a".into())
             })
+        );
+    }
+
+    #[test]
+    fn enum_label_order_and_undeclared_enums() {
+        let enum_of = |name: &QualifiedName, values: &[&str]| Enum {
+            name: name.clone(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            pos: None,
+        };
+        let state = QualifiedName::new("public", "state");
+        let flag = QualifiedName::new("public", "flag");
+        let mut declared = Schema::default();
+        declared.enums.insert(
+            state.clone(),
+            enum_of(&state, &["open", "pending", "closed"]),
+        );
+        let mut live = Schema::default();
+        live.enums
+            .insert(state.clone(), enum_of(&state, &["closed", "open"]));
+        live.enums
+            .insert(flag.clone(), enum_of(&flag, &["yes", "no"]));
+        let drift = compare(&declared, &live, false);
+        assert_eq!(
+            kinds(&drift),
+            [
+                (ExtraEnum, None, W),
+                (MissingEnumValue, Some("pending"), E),
+                (EnumMismatch, None, E)
+            ]
+        );
+        assert_eq!(drift[2].actual.as_deref(), Some("ENUM ('closed', 'open')"));
+        assert_eq!(
+            kinds(&compare(&declared, &live, true))[0],
+            (ExtraEnum, None, E)
+        );
+        // The same order, a label short: no order drift.
+        live.enums
+            .insert(state.clone(), enum_of(&state, &["open", "closed"]));
+        live.enums.remove(&flag);
+        assert_eq!(
+            kinds(&compare(&declared, &live, false)),
+            [(MissingEnumValue, Some("pending"), E)]
         );
     }
 

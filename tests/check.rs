@@ -162,6 +162,7 @@ fn every_drift_kind_is_covered_by_a_fixture() {
         "extra_foreign_key",
         "extra_unique",
         "extra_check",
+        "extra_enum",
         "extra_enum_value",
         "column_type_mismatch",
         "column_nullability_mismatch",
@@ -169,6 +170,7 @@ fn every_drift_kind_is_covered_by_a_fixture() {
         "index_mismatch",
         "foreign_key_mismatch",
         "primary_key_mismatch",
+        "enum_mismatch",
     ];
     let all: String = drift_fixtures()
         .iter()

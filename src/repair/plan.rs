@@ -429,6 +429,20 @@ impl<'a> Planner<'a> {
                 self.repaired(d);
                 self.extra_enum_value(d);
             }
+            (DriftKind::ExtraEnum, ..) => {
+                self.repaired(d);
+                self.drop_enum(&d.table);
+            }
+            (DriftKind::EnumMismatch, ..) => {
+                self.repaired(d);
+                let comment = format!(
+                    "enum {} lists its labels in another order: PostgreSQL cannot reorder enum \
+                     labels; recreate the type by hand if the order matters",
+                    d.table
+                );
+                let step = self.push(Phase::Destructive, String::new(), comment);
+                step.commented_out = Some("PostgreSQL cannot reorder enum labels".into());
+            }
             _ => {
                 // A drift item without the object repair needs: say so in the file.
                 self.repaired(d);
@@ -560,6 +574,15 @@ impl<'a> Planner<'a> {
         );
         let step = self.push(Phase::Destructive, String::new(), comment);
         step.commented_out = Some("PostgreSQL cannot drop an enum value".into());
+    }
+
+    fn drop_enum(&mut self, name: &QualifiedName) {
+        self.push(
+            Phase::Destructive,
+            format!("DROP TYPE IF EXISTS {};", name.to_sql()),
+            format!("drop enum {name}, which schema.yaml does not declare (fails while a column uses it)"),
+        );
+        self.destructive_gate();
     }
 
     // -----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ fn noun(kind: DriftKind) -> &'static str {
         MissingUnique | ExtraUnique => "unique constraint",
         MissingCheck | ExtraCheck => "check constraint",
         MissingPrimaryKey | PrimaryKeyMismatch => "primary key",
-        MissingEnum => "enum",
+        MissingEnum | ExtraEnum | EnumMismatch => "enum",
         MissingEnumValue | ExtraEnumValue => "enum value",
     }
 }
@@ -42,9 +42,11 @@ fn is_missing(kind: DriftKind) -> bool {
 fn subject(drift: &Drift) -> String {
     let qualified = |object: &str| format!("{}.{object}", drift.table);
     match drift.kind {
-        DriftKind::MissingTable | DriftKind::ExtraTable | DriftKind::MissingEnum => {
-            drift.table.to_string()
-        }
+        DriftKind::MissingTable
+        | DriftKind::ExtraTable
+        | DriftKind::MissingEnum
+        | DriftKind::ExtraEnum
+        | DriftKind::EnumMismatch => drift.table.to_string(),
         DriftKind::MissingColumn
         | DriftKind::ExtraColumn
         | DriftKind::ColumnTypeMismatch
