@@ -15,10 +15,10 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::declared::{self, Declared, Positions};
-use crate::diff::{self, Drift, DriftKind, Severity};
+use crate::diff::{self, Drift, DriftKind, Object, Severity};
 use crate::introspect::{self, ConnectOptions};
 use crate::migrations::{self, ReplayOptions};
-use crate::model::{QualifiedName, Schema};
+use crate::model::{Index, QualifiedName, Schema};
 use crate::report::drift as report;
 use crate::{canon, types, Error, Outcome};
 
@@ -134,7 +134,7 @@ pub fn drift_for(
 
     // Keep the replayed database alive until the comparison is done.
     let replayed;
-    let (file, schemas, mut client, mut live, stats) =
+    let (file, schemas, mut client, mut live, mut stats) =
         match (&source.migrations, &source.database_url) {
             (None, Some(url)) => {
                 // The catalog read does not need the parsed file, only the schemas it declares:
@@ -253,6 +253,9 @@ pub fn drift_for(
         timings.lap("positions for the drift");
     }
     as_written(&mut drift, &file.schema);
+    if complete_index_definitions(&mut client, &mut drift)? {
+        stats.queries += 1;
+    }
     timings.lap("compare");
     Ok(DriftResult {
         drift,
@@ -376,6 +379,44 @@ fn as_written(drift: &mut [Drift], written: &Schema) {
             _ => {}
         }
     }
+}
+
+/// Reads the full definition of the live indexes an `index_mismatch` would have repair replace,
+/// when the catalog read left them without one; `true` when that took a query.
+fn complete_index_definitions(
+    client: &mut postgres::Client,
+    drift: &mut [Drift],
+) -> Result<bool, Error> {
+    fn live_index(item: &mut Drift) -> Option<&mut Index> {
+        match (item.kind, &mut item.live) {
+            (DriftKind::IndexMismatch, Some(Object::Index(index)))
+                if index.definition.is_none() =>
+            {
+                Some(index)
+            }
+            _ => None,
+        }
+    }
+    let wanted: Vec<(String, String)> = drift
+        .iter_mut()
+        .filter_map(|item| {
+            let schema = item.table.schema.clone();
+            live_index(item).and_then(|index| index.name.clone().map(|name| (schema, name)))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(false);
+    }
+    let mut definitions = introspect::index_definitions(client, &wanted)?;
+    for item in drift.iter_mut() {
+        let schema = item.table.schema.clone();
+        if let Some(index) = live_index(item) {
+            if let Some(name) = index.name.clone() {
+                index.definition = definitions.remove(&(schema, name));
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// Puts every column type in canonical spelling (both sides go through the same function, so

@@ -317,7 +317,9 @@ pub struct Index {
     pub nulls_not_distinct: bool,
     /// Live side: `false` when left INVALID by a failed concurrent build.
     pub valid: bool,
-    /// Live side: `pg_get_indexdef` output, for readable reports.
+    /// Live side: `pg_get_indexdef` output. Plain indexes always have it; for those with
+    /// expressions, a predicate or storage options it is read only where repair needs it (see
+    /// `introspect::index_definitions`).
     pub definition: Option<String>,
     pub pos: Option<Pos>,
 }

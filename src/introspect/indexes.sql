@@ -1,10 +1,11 @@
 -- Indexes of the tables of the requested schemas, except those backing a PRIMARY KEY, UNIQUE
 -- or EXCLUDE constraint (they are the constraint) and extension-owned ones.
 -- Keys come as attribute numbers (0 = an expression), operator class oids and indoption bits
--- (1 = DESC, 2 = NULLS FIRST); keys after indnkeyatts are INCLUDE columns. Only indexes with
--- expressions, a predicate or storage options are deparsed here (pg_get_indexdef, pg_get_expr):
--- deparsing costs a relation-cache build per table, so plain indexes get their definition
--- written from these columns instead.
+-- (1 = DESC, 2 = NULLS FIRST); keys after indnkeyatts are INCLUDE columns. Only expression keys
+-- and predicates are deparsed here (pg_get_indexdef, pg_get_expr): deparsing is the costly part
+-- on large schemas. Plain indexes get their definition written from these columns; the whole
+-- pg_get_indexdef of the others is read later, and only for the indexes repair would replace
+-- (index_definitions_by_name.sql).
 SELECT i.indexrelid,
        i.indrelid,
        ic.relname AS index_name,
@@ -23,9 +24,7 @@ SELECT i.indexrelid,
                  ORDER BY k)
        END AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
-       CASE WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL
-            THEN pg_catalog.pg_get_indexdef(i.indexrelid)
-       END AS definition,
+       ic.reloptions IS NOT NULL AS has_options,
        c.relkind = 'p' AS on_partitioned,
        /*NULLS_NOT_DISTINCT*/false AS nulls_not_distinct
 FROM pg_catalog.pg_index i

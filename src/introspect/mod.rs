@@ -200,6 +200,7 @@ const INDEXES_SQL: &str = include_str!("indexes.sql");
 const ENUMS_SQL: &str = include_str!("enums.sql");
 const LOOKUPS_SQL: &str = include_str!("lookups.sql");
 const INDEX_DEFINITIONS_SQL: &str = include_str!("index_definitions.sql");
+const INDEX_DEFINITIONS_BY_NAME_SQL: &str = include_str!("index_definitions_by_name.sql");
 const COLUMN_NAMES_SQL: &str = include_str!("column_names.sql");
 const SCHEMAS_SQL: &str = include_str!("schemas.sql");
 
@@ -222,6 +223,26 @@ pub fn read(
     schemas: &[String],
 ) -> Result<(Schema, ReadStats), DbError> {
     read_with_timeout(client, schemas, DEFAULT_READ_TIMEOUT)
+}
+
+/// `pg_get_indexdef` of the indexes named by `(schema, index name)`, in one query: for the
+/// indexes [`read`] leaves without a `definition` (those with expressions, a predicate or
+/// storage options) when a caller needs it. Indexes that no longer exist are left out.
+pub fn index_definitions(
+    client: &mut postgres::Client,
+    indexes: &[(String, String)],
+) -> Result<HashMap<(String, String), String>, DbError> {
+    let (schemas, names): (Vec<&str>, Vec<&str>) = indexes
+        .iter()
+        .map(|(schema, name)| (schema.as_str(), name.as_str()))
+        .unzip();
+    let rows = client
+        .query(INDEX_DEFINITIONS_BY_NAME_SQL, &[&schemas, &names])
+        .map_err(|e| connect::query_error(&e, "index definitions"))?;
+    Ok(rows
+        .iter()
+        .map(|row| ((row.get(0), row.get(1)), row.get(2)))
+        .collect())
 }
 
 /// Adapts a query to the server version: features a version lacks read as constants.
@@ -657,7 +678,7 @@ fn index_from_row(
         predicate: row.get("predicate"),
         nulls_not_distinct: row.get("nulls_not_distinct"),
         valid: row.get("indisvalid"),
-        definition: row.get("definition"),
+        definition: None,
         pos: None,
     };
     let mut odd_collation = false;
@@ -713,7 +734,11 @@ fn index_from_row(
             nulls_first: (nulls_first != descending).then_some(nulls_first),
         });
     }
-    if index.definition.is_some() {
+    if index.keys.iter().any(|k| k.expression)
+        || index.predicate.is_some()
+        || row.get::<_, bool>("has_options")
+    {
+        // Deparsed in full only when needed: see `index_definitions`.
         return Ok((index, false));
     }
     if odd_collation {
