@@ -275,8 +275,8 @@ fn connect_and_read(
     schemas: &[String],
     timeout: Duration,
 ) -> Result<(postgres::Client, Schema, introspect::ReadStats), introspect::DbError> {
-    let mut client = introspect::connect(url, &ConnectOptions { timeout })?;
-    let (live, stats) = introspect::read_with_timeout(&mut client, schemas, timeout)?;
+    let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
+    let (live, stats) = introspect::read_alongside(&mut client, helper, schemas, timeout)?;
     Ok((client, live, stats))
 }
 

@@ -48,13 +48,13 @@ pub fn run(options: &PullOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     } else {
         options.timeout
     };
-    let mut client = introspect::connect(url, &ConnectOptions { timeout })?;
+    let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
     let schemas = if options.schema_names.is_empty() {
         introspect::user_schemas(&mut client)?
     } else {
         options.schema_names.clone()
     };
-    let (schema, _stats) = introspect::read_with_timeout(&mut client, &schemas, timeout)?;
+    let (schema, _stats) = introspect::read_alongside(&mut client, helper, &schemas, timeout)?;
     let default_schema = if schemas.iter().any(|s| s == "public") || schemas.is_empty() {
         "public".to_string()
     } else {

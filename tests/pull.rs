@@ -299,6 +299,32 @@ fn foreign_keys_to_schemas_not_read_still_name_their_columns() {
 }
 
 #[test]
+fn reading_alongside_a_second_connection_reads_the_same_schema() {
+    let db = fresh_db();
+    db.exec(RICH_SQL);
+    let (alone, alone_stats) = read_all(&db);
+    let options = ConnectOptions::default();
+    let (mut client, helper) = introspect::connect_pair(&db.url, &options).expect("connects");
+    assert!(helper.is_some(), "a second connection");
+    let schemas = introspect::user_schemas(&mut client).expect("schemas");
+    let (shared, stats) =
+        introspect::read_alongside(&mut client, helper, &schemas, options.timeout).expect("reads");
+    assert!(stats.shared_snapshot, "the helper read the indexes");
+    assert_eq!(stats.queries, alone_stats.queries);
+    assert!(!alone_stats.shared_snapshot);
+    assert_eq!(shared, alone);
+    // A helper that cannot join the snapshot (another database's) leaves the read to the first
+    // connection, with the same result.
+    let other = fresh_db();
+    let stranger = introspect::connect(&other.url, &options).expect("connects");
+    let (fallback, stats) =
+        introspect::read_alongside(&mut client, Some(stranger), &schemas, options.timeout)
+            .expect("reads");
+    assert!(!stats.shared_snapshot);
+    assert_eq!(fallback, alone);
+}
+
+#[test]
 fn index_definitions_are_exactly_what_pg_get_indexdef_prints() {
     let db = fresh_db();
     db.exec(RICH_SQL);

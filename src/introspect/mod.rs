@@ -191,6 +191,8 @@ pub struct ReadStats {
     pub elapsed: Duration,
     /// `server_version_num`.
     pub server_version: i32,
+    /// Whether a second connection read the indexes (see [`read_alongside`]).
+    pub shared_snapshot: bool,
 }
 
 const TABLES_SQL: &str = include_str!("tables.sql");
@@ -288,24 +290,139 @@ pub fn read_with_timeout(
     schemas: &[String],
     timeout: Duration,
 ) -> Result<(Schema, ReadStats), DbError> {
-    let started = Instant::now();
-    let mut stats = ReadStats::default();
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .map_err(|e| connect::query_error(&e, "the catalog (BEGIN READ ONLY)"))?;
+    read_on(client, None, schemas, timeout)
+}
+
+/// [`read_with_timeout`] on two connections to the same database (see [`connect_pair`]), in one
+/// snapshot (`pg_export_snapshot`): `helper` reads the indexes, whose deparsed expressions and
+/// predicates make theirs the longest query on a large schema, while `client` reads the rest.
+/// Without a helper, or when it cannot join the snapshot (a server or pooler that refuses it),
+/// `client` reads everything, as [`read_with_timeout`] does.
+pub fn read_alongside(
+    client: &mut postgres::Client,
+    helper: Option<postgres::Client>,
+    schemas: &[String],
+    timeout: Duration,
+) -> Result<(Schema, ReadStats), DbError> {
+    read_on(client, helper, schemas, timeout)
+}
+
+/// Two connections to `url`, opened side by side, for [`read_alongside`]: the second is `None`
+/// when only one could be opened (a connection limit, say); an error of the first is the
+/// caller's.
+pub fn connect_pair(
+    url: &str,
+    options: &ConnectOptions,
+) -> Result<(postgres::Client, Option<postgres::Client>), DbError> {
+    let opening = {
+        let (url, options) = (url.to_string(), options.clone());
+        std::thread::Builder::new()
+            .name("driftlint-connect-helper".into())
+            .spawn(move || connect(&url, &options))
+            .ok()
+    };
+    let client = connect(url, options)?;
+    let helper = opening.and_then(|opening| opening.join().ok()?.ok());
+    Ok((client, helper))
+}
+
+/// `SET LOCAL`s of a catalog read transaction.
+fn read_settings(timeout: Duration) -> String {
     let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
-    tx.batch_execute(&format!(
+    format!(
         "SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}; \
          SET LOCAL search_path = public; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
+    )
+}
+
+/// The helper's side of [`read_alongside`]: waits for the snapshot and server version, then
+/// reads the index rows in that snapshot.
+fn read_indexes_in_snapshot(
+    mut helper: postgres::Client,
+    snapshot: std::sync::mpsc::Receiver<(String, i32)>,
+    schemas: Vec<String>,
+    timeout: Duration,
+) -> Result<Vec<postgres::Row>, DbError> {
+    let failed = |what: &'static str| move |e: postgres::Error| connect::query_error(&e, what);
+    let (snapshot, version) = snapshot.recv().map_err(|_| DbError::Catalog {
+        what: "the catalog".into(),
+        detail: "no snapshot to share".into(),
+    })?;
+    let mut tx = helper
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .map_err(failed("the catalog (BEGIN READ ONLY)"))?;
+    tx.batch_execute(&format!(
+        "SET TRANSACTION SNAPSHOT {}; {}",
+        crate::model::quote_literal(&snapshot),
+        read_settings(timeout)
     ))
-    .map_err(|e| connect::query_error(&e, "the catalog (settings)"))?;
+    .map_err(failed("the catalog (shared snapshot)"))?;
+    let rows = tx
+        .query(&for_version(INDEXES_SQL, version), &[&schemas])
+        .map_err(failed("indexes"))?;
+    tx.commit().map_err(failed("the catalog (COMMIT)"))?;
+    Ok(rows)
+}
+
+fn read_on(
+    client: &mut postgres::Client,
+    helper: Option<postgres::Client>,
+    schemas: &[String],
+    timeout: Duration,
+) -> Result<(Schema, ReadStats), DbError> {
+    let started = Instant::now();
+    let mut stats = ReadStats::default();
+    fn begin(
+        client: &mut postgres::Client,
+        shared: bool,
+    ) -> Result<postgres::Transaction<'_>, DbError> {
+        let mut builder = client.build_transaction().read_only(true);
+        if shared {
+            builder = builder.isolation_level(postgres::IsolationLevel::RepeatableRead);
+        }
+        builder
+            .start()
+            .map_err(|e| connect::query_error(&e, "the catalog (BEGIN READ ONLY)"))
+    }
+    // With a helper, the transaction exports its snapshot first; a server that refuses gets the
+    // plain read.
+    let (mut tx, mut snapshot) = match helper {
+        Some(helper) => {
+            let mut tx = begin(client, true)?;
+            match tx.query_one("SELECT pg_catalog.pg_export_snapshot()", &[]) {
+                Ok(row) => {
+                    let (sender, receiver) = std::sync::mpsc::channel();
+                    let schemas = schemas.to_vec();
+                    let reading = std::thread::Builder::new()
+                        .name("driftlint-indexes".into())
+                        .spawn(move || read_indexes_in_snapshot(helper, receiver, schemas, timeout))
+                        .ok();
+                    let id: String = row.get(0);
+                    (tx, reading.map(|reading| (sender, id, reading)))
+                }
+                Err(_) => {
+                    drop(tx);
+                    (begin(client, false)?, None)
+                }
+            }
+        }
+        None => (begin(client, false)?, None),
+    };
+    tx.batch_execute(&read_settings(timeout))
+        .map_err(|e| connect::query_error(&e, "the catalog (settings)"))?;
     let version: i32 = tx
         .query_one("SELECT current_setting('server_version_num')::int4", &[])
         .map_err(|e| connect::query_error(&e, "the server version"))?
         .get(0);
     stats.server_version = version;
+    // The helper starts on the indexes now.
+    let helper_rows = snapshot.take().and_then(|(sender, id, reading)| {
+        sender.send((id, version)).ok()?;
+        Some(reading)
+    });
 
     let table_rows = run_query(
         &mut tx,
@@ -444,13 +561,24 @@ pub fn read_with_timeout(
     let mut missing_definitions: Vec<u32> = Vec::new();
     let mut index_oids: HashMap<u32, (QualifiedName, usize)> = HashMap::new();
     stats.queries += 1;
-    let mut index_rows = tx
-        .query_raw(&for_version(INDEXES_SQL, version), [schemas])
-        .map_err(|e| connect::query_error(&e, "indexes"))?;
-    while let Some(row) = index_rows
-        .next()
-        .map_err(|e| connect::query_error(&e, "indexes"))?
+    // The helper's rows when it read them; else read here (also when the helper failed: it
+    // only ever reads, so its error is not the user's).
+    let shared_rows = helper_rows.and_then(|reading| reading.join().ok()?.ok());
+    stats.shared_snapshot = shared_rows.is_some();
+    let mut index_rows: Box<dyn Iterator<Item = Result<postgres::Row, DbError>>> = match shared_rows
     {
+        Some(rows) => Box::new(rows.into_iter().map(Ok)),
+        None => {
+            let rows = tx
+                .query_raw(&for_version(INDEXES_SQL, version), [schemas])
+                .map_err(|e| connect::query_error(&e, "indexes"))?;
+            Box::new(
+                rows.iterator()
+                    .map(|row| row.map_err(|e| connect::query_error(&e, "indexes"))),
+            )
+        }
+    };
+    while let Some(row) = index_rows.next().transpose()? {
         let row = &row;
         let table_oid: u32 = row.get("indrelid");
         let Some(table) = table_for(&mut schema, &by_oid, table_oid) else {
