@@ -205,8 +205,8 @@ pub fn drift_for(
     let alembic_version = alembic_version(&mut client);
     timings.lap("alembic version");
 
-    // The file was read without positions: compare first, and read it again with them only
-    // when there is drift to point at.
+    // The file was read without positions: compare first, then read the positions of the
+    // declared objects with drift (`positions_for`: only the parts of the file that hold them).
     let mut file = file;
     let mut declared_schema = std::mem::take(&mut file.schema);
     declared_schema
@@ -231,16 +231,15 @@ pub fn drift_for(
 
     timings.lap("normalize types");
     let mut drift = diff::compare(&declared_schema, &live, strict);
-    if !drift.is_empty() {
-        let drifted: BTreeSet<QualifiedName> = drift
-            .iter()
-            .map(|item| &item.table)
-            .filter(|name| {
-                declared_schema.tables.contains_key(*name)
-                    || declared_schema.enums.contains_key(*name)
-            })
-            .cloned()
-            .collect();
+    let drifted: BTreeSet<QualifiedName> = drift
+        .iter()
+        .map(|item| &item.table)
+        .filter(|name| {
+            declared_schema.tables.contains_key(*name) || declared_schema.enums.contains_key(*name)
+        })
+        .cloned()
+        .collect();
+    if !drifted.is_empty() {
         match declared::positions_for(&file, &drifted) {
             Some(written) => file.schema = written,
             None => {
