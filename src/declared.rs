@@ -2787,35 +2787,30 @@ mod tests {
     #[test]
     fn keys_written_twice_are_errors_with_and_without_positions() {
         // A table twice, in two different parts of a large file.
-        let mut yaml = chain_of_tables(TABLES_PER_PART + 5);
-        yaml.push_str("  t3:\n    columns: { id: { type: int } }\n");
-        let line = yaml.lines().count() - 1;
-        let error = err_at(&yaml, line, "t3:");
-        assert!(
-            error.to_string().contains("the key `t3` is written twice"),
-            "{error}"
-        );
-        // A column twice in one table, and a key twice in one column.
-        let error = err_at(
-            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int }\n      id: { type: text }\n",
-            6,
-            "id:",
-        );
-        assert!(
-            error.to_string().contains("the key `id` is written twice"),
-            "{error}"
-        );
-        let error = err_at(
-            "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int, nullable: true, type: text }\n",
-            5,
-            "type: text",
-        );
-        assert!(
-            error
-                .to_string()
-                .contains("the key `type` is written twice"),
-            "{error}"
-        );
+        let mut large = chain_of_tables(TABLES_PER_PART + 5);
+        large.push_str("  t3:\n    columns: { id: { type: int } }\n");
+        let last = large.lines().count() - 1;
+        let cases = [
+            (large.as_str(), last, "t3:", "t3"),
+            // A column twice in one table, and a key twice in one column.
+            (
+                "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int }\n      id: { type: text }\n",
+                6,
+                "id:",
+                "id",
+            ),
+            (
+                "version: 1\ntables:\n  a:\n    columns:\n      id: { type: int, nullable: true, type: text }\n",
+                5,
+                "type: text",
+                "type",
+            ),
+        ];
+        for (yaml, line, needle, key) in cases {
+            let error = err_at(yaml, line, needle);
+            let wanted = format!("the key `{key}` is written twice");
+            assert!(error.to_string().contains(&wanted), "{error}");
+        }
     }
 
     #[test]
