@@ -3,7 +3,9 @@
 //! Every directory under `fixtures/drift/` is a scenario: `database.sql` builds a fresh database,
 //! `schema.yaml` declares what it should be, `expected.json` lists exactly the drift `check
 //! --format json` must report (in order) and the exit code. A scenario with `"drift": []` asserts
-//! zero drift and exit 0, so no scenario can pass by reporting nothing or everything.
+//! zero drift and exit 0, so no scenario can pass by reporting nothing or everything. A scenario
+//! may also give `catalog_queries` (the count the JSON summary must report), `args` and
+//! `notes_contain`.
 
 use std::path::{Path, PathBuf};
 
@@ -96,6 +98,14 @@ fn run_scenario(fixture: &DriftFixture) -> Vec<String> {
             serde_json::to_string_pretty(&found_short).unwrap(),
             actual["notes"]
         ));
+    }
+    if let Some(queries) = expected["catalog_queries"].as_u64() {
+        let found = &actual["summary"]["catalog_queries"];
+        if found.as_u64() != Some(queries) {
+            failures.push(format!(
+                "{name}: {found} catalog queries, expected {queries}"
+            ));
+        }
     }
     if let Some(note) = expected["notes_contain"].as_str() {
         let notes = actual["notes"].to_string();
