@@ -455,7 +455,15 @@ fn default_matches(declared: &Column, live: &Column) -> bool {
                 .as_deref()
                 .is_some_and(|d| normalize_expr(d).starts_with("nextval("));
     }
-    same_expr(declared.default.as_deref(), live.default.as_deref())
+    // `DEFAULT NULL`, cast or not, is no default: PostgreSQL does not store a bare one, but keeps
+    // `NULL::timestamp without time zone` on a `timestamp(6)` column (pg_dump output has it).
+    fn effective(default: Option<&str>) -> Option<&str> {
+        default.filter(|d| normalize_expr(d) != "null")
+    }
+    same_expr(
+        effective(declared.default.as_deref()),
+        effective(live.default.as_deref()),
+    )
 }
 
 /// Two optional expressions, equal as text (the usual case once canonicalized) or normalized.
@@ -1752,6 +1760,30 @@ mod tests {
         assert_eq!(
             kinds(&compare(&declared, &wrong, false)),
             [(ColumnTypeMismatch, Some("id"), E)]
+        );
+    }
+
+    #[test]
+    fn a_null_default_is_no_default() {
+        let at = |default: Option<&str>| {
+            schema(vec![table(
+                "t",
+                vec![column(
+                    "voided_at",
+                    "timestamp(6) without time zone",
+                    true,
+                    default,
+                )],
+            )])
+        };
+        let none = at(None);
+        for null in ["NULL", "null", "NULL::timestamp without time zone"] {
+            assert!(compare(&at(Some(null)), &none, true).is_empty(), "{null}");
+            assert!(compare(&none, &at(Some(null)), true).is_empty(), "{null}");
+        }
+        assert_eq!(
+            kinds(&compare(&none, &at(Some("NULLIF(now(), now())")), false)),
+            [(ColumnDefaultMismatch, Some("voided_at"), E)]
         );
     }
 
