@@ -2529,8 +2529,9 @@ pub fn check_expression(sql: &str) -> Result<(), String> {
         return Err("it is empty".into());
     }
     let dialect = PostgreSqlDialect {};
+    let sql = spelled_for_the_parser(sql);
     let mut parser = Parser::new(&dialect)
-        .try_with_sql(sql)
+        .try_with_sql(&sql)
         .map_err(|e| strip_parser_prefix(&e.to_string()))?;
     parser
         .parse_expr()
@@ -2540,6 +2541,26 @@ pub fn check_expression(sql: &str) -> Result<(), String> {
         return Err(format!("unexpected `{}` after the expression", next.token));
     }
     Ok(())
+}
+
+/// PostgreSQL's own spellings that sqlparser does not read, respelled for the validity check
+/// only (the declared text is kept as written, and `pull` writes these): `TRIM(BOTH FROM x)`,
+/// which is how PostgreSQL prints `trim(x)`, and `XMLPARSE(... STRIP WHITESPACE)`.
+fn spelled_for_the_parser(sql: &str) -> String {
+    let mut text = sql.to_string();
+    for (spelled, respelled) in [
+        ("trim(both from ", "trim("),
+        ("trim(leading from ", "ltrim("),
+        ("trim(trailing from ", "rtrim("),
+        (" strip whitespace)", ")"),
+        (" preserve whitespace)", ")"),
+    ] {
+        // ASCII lower-casing keeps byte offsets.
+        while let Some(at) = text.to_ascii_lowercase().find(spelled) {
+            text.replace_range(at..at + spelled.len(), respelled);
+        }
+    }
+    text
 }
 
 fn strip_parser_prefix(message: &str) -> String {
@@ -2811,6 +2832,35 @@ mod tests {
             let wanted = format!("the key `{key}` is written twice");
             assert!(error.to_string().contains(&wanted), "{error}");
         }
+    }
+
+    /// What PostgreSQL 15 prints (`pg_get_constraintdef`, `pg_get_expr`) for expressions a person
+    /// writes otherwise: `pull` writes these, so they must read back.
+    #[test]
+    fn expressions_as_postgresql_prints_them_are_valid() {
+        for sql in [
+            "(TRIM(BOTH FROM a) <> ''::text)",
+            "(TRIM(LEADING FROM a) <> ''::text)",
+            "(XMLPARSE(CONTENT '<a/>'::text STRIP WHITESPACE) IS NOT NULL)",
+            "((a COLLATE \"C\") > 'a'::text)",
+            "(a ~ similar_to_escape('x%'::text))",
+            "(a ~~ like_escape('x'::text, '!'::text))",
+            "(NOT (a IS DISTINCT FROM 'y'::text))",
+            "(SUBSTRING(a FROM 1 FOR 2) <> ''::text)",
+            "(OVERLAY(a PLACING 'x'::text FROM 1 FOR 1) <> ''::text)",
+            "(POSITION(('x'::text) IN (a)) > 0)",
+            "(EXTRACT(year FROM c) > (2000)::numeric)",
+            "((c AT TIME ZONE 'UTC'::text) > '2000-01-01 00:00:00'::timestamp without time zone)",
+            "(ROW(b, a) > ROW(1, 'x'::text))",
+            "(CURRENT_SCHEMA <> 'q'::name)",
+            "(((b)::bit(8) <> '00000000'::\"bit\"))",
+            "(((d #>> '{a,b}'::text[]) IS NOT NULL))",
+            "(c > (now() - make_interval(days => 1)))",
+            "(a IS NORMALIZED)",
+        ] {
+            assert_eq!(check_expression(sql), Ok(()), "{sql}");
+        }
+        assert!(check_expression("TRIM(BOTH FROM").is_err());
     }
 
     #[test]
