@@ -22,57 +22,20 @@ else
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/target/release/driftlint"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-say() { printf '%s\n' "$*" >&2; }
-
-find_bindir() {
-    if [ -n "${DRIFTLINT_PG_BINDIR:-}" ]; then echo "$DRIFTLINT_PG_BINDIR"; return; fi
-    if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
-        pg_config --bindir; return
-    fi
-    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
-}
-
-say "building the release binary..."
-(cd "$ROOT" && cargo build --release --quiet)
-
+build_release
 WORK=$(mktemp -d /tmp/driftlint-bench.XXXXXX)
-PG=""
-cleanup() {
-    if [ -n "$PG" ] && [ -f "$WORK/data/postmaster.pid" ]; then
-        as_pg "$PG/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'stop_cluster "$WORK"' EXIT
 trap 'exit 130' INT TERM
-
-as_pg() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
 
 if [ -n "${BENCH_URL:-}" ]; then
     URL=$BENCH_URL
     EMPTY_URL=""
     PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$URL")
 else
-    PG=$(find_bindir)
-    [ -x "$PG/initdb" ] || { say "no PostgreSQL binaries found: apt-get install postgresql, or set BENCH_URL"; exit 2; }
-    [ "$(id -u)" = 0 ] && chown postgres "$WORK"
-    say "starting a scratch cluster in $WORK ($PG)..."
-    as_pg "$PG/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-    cat >>"$WORK/data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-autovacuum = off
-shared_buffers = 256MB
-max_locks_per_transaction = 1024
-EOF
-    as_pg "$PG/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
-    SOCK=$(printf '%s' "$WORK" | sed 's|/|%2F|g')
+    start_cluster "$WORK" || { say "or set BENCH_URL"; exit 2; }
     URL="postgresql://postgres@$SOCK/bench"
     EMPTY_URL="postgresql+psycopg2://postgres@/empty?host=$WORK"
     "$PG/psql" -X -q -h "$WORK" -U postgres -d postgres -c "CREATE DATABASE bench" -c "CREATE DATABASE empty"

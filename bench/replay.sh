@@ -21,36 +21,16 @@ PROJECTS=${PROJECTS:-"lemmy crates-io trigger-dev supabase-storage concourse"}
 BIN="$ROOT/target/release/driftlint"
 TIMEOUT=${TIMEOUT:-120}
 
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 [ -d "$CORPUS" ] || { say "no corpus at $CORPUS (set CORPUS=...)"; exit 2; }
 command -v jq >/dev/null || { say "jq is needed to read the JSON reports"; exit 2; }
 
-say "building the release binary..."
-(cd "$ROOT" && cargo build --release --quiet)
-
+build_release
 WORK=$(mktemp -d /tmp/driftlint-replay.XXXXXX)
-PG=""
-cleanup() {
-    if [ -n "$PG" ] && [ -f "$WORK/data/postmaster.pid" ]; then
-        as_pg "$PG/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'stop_cluster "$WORK"' EXIT
 trap 'exit 130' INT TERM
-
-as_pg() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-find_bindir() {
-    if [ -n "${DRIFTLINT_PG_BINDIR:-}" ]; then echo "$DRIFTLINT_PG_BINDIR"; return; fi
-    if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
-        pg_config --bindir; return
-    fi
-    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
-}
 
 printf 'version: 1\ntables: {}\n' >"$WORK/empty.yaml"
 
@@ -149,21 +129,7 @@ for project in $PROJECTS; do
     case "$project" in supabase-storage) needs_setup="$needs_setup $project" ;; esac
 done
 if [ -n "$needs_setup" ]; then
-    PG=$(find_bindir)
-    [ -x "$PG/initdb" ] || { say "no PostgreSQL binaries for pass 2"; exit 0; }
-    [ "$(id -u)" = 0 ] && chown postgres "$WORK"
-    as_pg "$PG/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-    cat >>"$WORK/data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-autovacuum = off
-max_locks_per_transaction = 1024
-EOF
-    as_pg "$PG/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
-    SOCK=$(printf '%s' "$WORK" | sed 's|/|%2F|g')
+    start_cluster "$WORK" || exit 0
     echo
     echo "### With the project's environment (bench server through --dev-url)"
     echo
