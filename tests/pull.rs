@@ -589,6 +589,19 @@ fn pull_then_check_reports_no_drift_on_hostile_names_domains_and_gin() {
     round_trip_through_cli(&db);
 }
 
+/// Shapes found in real schemas that once broke the round trip: a check on the whole row
+/// (`conkey` holds 0), a `NULL` default PostgreSQL keeps because of a type modifier, and
+/// `trim(x)`, which PostgreSQL prints as `TRIM(BOTH FROM x)`.
+#[test]
+fn pull_then_check_reports_no_drift_on_shapes_from_real_schemas() {
+    let db = fresh_db();
+    db.exec(
+        "CREATE TABLE w (a int, b text, voided_at timestamp(6) DEFAULT NULL::timestamp, \
+             CONSTRAINT whole_row CHECK (w IS NOT NULL), CHECK (trim(b) <> ''));",
+    );
+    round_trip_through_cli(&db);
+}
+
 #[test]
 fn pull_output_is_deterministic_minimal_and_flow_style() {
     let db = fresh_db();

@@ -640,8 +640,14 @@ fn read_on(
                 })
                 .collect()
         };
-        let columns = column_names(row.get("conkey"), table_oid)?;
         let contype: String = row.get("contype");
+        // A check's `conkey` lists the columns its expression reads, a whole-row reference
+        // (`CHECK (t IS NOT NULL)`) as 0; the model keeps only the expression.
+        let columns = if contype == "c" {
+            Vec::new()
+        } else {
+            column_names(row.get("conkey"), table_oid)?
+        };
         match contype.as_str() {
             "p" => {
                 table.primary_key = Some(PrimaryKey {
