@@ -161,6 +161,8 @@ pub enum Kind {
     SetNotNull,
     /// `REINDEX INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
     Reindex(ObjectKind),
+    /// `ALTER TABLE ... ATTACH PARTITION name FOR VALUES ...`: `name` is the partition.
+    AttachPartition,
     /// `ALTER TABLE ... DETACH PARTITION name [CONCURRENTLY]`: `name` is the partition.
     DetachPartition,
     /// A `... CONCURRENTLY` statement (`what`: `CREATE INDEX`, `REINDEX`, ...) in the body of the
@@ -1143,6 +1145,10 @@ impl Reader<'_, '_, '_> {
             };
             let mut action = make(kind);
             action.name = column;
+            self.out.push(action);
+        } else if c.eat_seq(&["attach", "partition"]) {
+            let mut action = make(Kind::AttachPartition);
+            action.name = c.name();
             self.out.push(action);
         } else if c.eat_seq(&["detach", "partition"]) {
             let mut action = make(Kind::DetachPartition);

@@ -840,6 +840,8 @@ CREATE POLICY own_rows ON users USING (id = 1);
 ALTER TABLE users RENAME COLUMN name TO full_name;
 ALTER TABLE users RENAME CONSTRAINT ck_a TO ck_b;
 ALTER INDEX ix_a RENAME TO ix_b;
+ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE events DETACH PARTITION events_2020;
 DO $$ BEGIN ALTER TABLE users ADD COLUMN nick text; END $$;
 DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
 "#;
@@ -874,6 +876,7 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             Rule::CreateTriggerWithoutOrReplace,
             Rule::CreatePolicyWithoutGuard,
             Rule::RenameWithoutGuard,
+            Rule::PartitionWithoutGuard,
         ] {
             assert!(fixable.contains(&rule), "no safe fix offered for {rule}");
         }

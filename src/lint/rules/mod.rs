@@ -43,6 +43,7 @@ mod drop_without_if_exists;
 mod exception_when_others;
 mod guard_checks_wrong_object;
 mod insert_without_on_conflict;
+mod partition_without_guard;
 mod psql_meta_command;
 mod rename_without_guard;
 mod set_not_null;
@@ -73,6 +74,7 @@ pub enum Rule {
     CreateTriggerWithoutOrReplace,
     CreatePolicyWithoutGuard,
     RenameWithoutGuard,
+    PartitionWithoutGuard,
     InsertWithoutOnConflict,
     GuardChecksWrongObject,
     CreateIndexWithoutConcurrently,
@@ -91,7 +93,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 34] = [
+    pub const ALL: [Rule; 35] = [
         Rule::CreateTableWithoutIfNotExists,
         Rule::CreateIndexWithoutIfNotExists,
         Rule::CreateSchemaWithoutIfNotExists,
@@ -111,6 +113,7 @@ impl Rule {
         Rule::CreateTriggerWithoutOrReplace,
         Rule::CreatePolicyWithoutGuard,
         Rule::RenameWithoutGuard,
+        Rule::PartitionWithoutGuard,
         Rule::InsertWithoutOnConflict,
         Rule::GuardChecksWrongObject,
         Rule::CreateIndexWithoutConcurrently,
@@ -176,6 +179,7 @@ impl Rule {
             Rule::CreateTriggerWithoutOrReplace => ("create-trigger-without-or-replace", Idempotency, Error, "CREATE TRIGGER without OR REPLACE or a preceding DROP TRIGGER IF EXISTS"),
             Rule::CreatePolicyWithoutGuard => ("create-policy-without-guard", Idempotency, Error, "CREATE POLICY without a guard or a preceding DROP POLICY IF EXISTS"),
             Rule::RenameWithoutGuard => ("rename-without-guard", Idempotency, Error, "RENAME of a column, table, index, constraint, view, sequence, type, enum value, schema, function or trigger without a guard"),
+            Rule::PartitionWithoutGuard => ("partition-without-guard", Idempotency, Error, "ALTER TABLE ... ATTACH PARTITION or DETACH PARTITION without a guard"),
             Rule::InsertWithoutOnConflict => ("insert-without-on-conflict", Idempotency, Warning, "INSERT without ON CONFLICT (seed rows are duplicated on a re-run)"),
             Rule::GuardChecksWrongObject => ("guard-checks-wrong-object", Idempotency, Error, "a DO-block guard that checks another object than its body changes, a sentinel for several, or the right one with the wrong sense"),
             Rule::CreateIndexWithoutConcurrently => ("create-index-without-concurrently", Locking, Warning, "CREATE INDEX on an existing table without CONCURRENTLY (blocks writes)"),
@@ -250,6 +254,9 @@ impl Rule {
                 include_str!("../../../rules/create-policy-without-guard.md")
             }
             Rule::RenameWithoutGuard => include_str!("../../../rules/rename-without-guard.md"),
+            Rule::PartitionWithoutGuard => {
+                include_str!("../../../rules/partition-without-guard.md")
+            }
             Rule::InsertWithoutOnConflict => {
                 include_str!("../../../rules/insert-without-on-conflict.md")
             }
@@ -304,6 +311,7 @@ impl Rule {
             Rule::CreateTriggerWithoutOrReplace => create_trigger_without_or_replace::create_trigger_without_or_replace(action, ctx),
             Rule::CreatePolicyWithoutGuard => create_policy_without_guard::create_policy_without_guard(action, ctx),
             Rule::RenameWithoutGuard => rename_without_guard::rename_without_guard(action, ctx),
+            Rule::PartitionWithoutGuard => partition_without_guard::partition_without_guard(action, ctx),
             Rule::InsertWithoutOnConflict => insert_without_on_conflict::insert_without_on_conflict(action, ctx),
             Rule::GuardChecksWrongObject => guard_checks_wrong_object::guard_checks_wrong_object(action, ctx),
             Rule::CreateIndexWithoutConcurrently => create_index_without_concurrently::create_index_without_concurrently(action, ctx),
@@ -846,6 +854,9 @@ impl Ctx<'_> {
             Kind::Rename(_) if old_named && new_named => None,
             Kind::Rename(_) if old_named => absent.then_some(false),
             Kind::Rename(_) => (!absent).then_some(true),
+            // Attach while the partition is not attached, detach while it is.
+            Kind::AttachPartition => (!absent).then_some(true),
+            Kind::DetachPartition => absent.then_some(false),
             _ => None,
         }
     }
@@ -994,6 +1005,9 @@ pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
         Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
         Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
         Kind::Insert { .. } => c == "unique_violation",
+        // `"p" is already a partition` is 42809; `"p" is not a partition of "t"` is 42P01.
+        Kind::AttachPartition => c == "wrong_object_type",
+        Kind::DetachPartition => c == "undefined_table",
         _ => false,
     }
 }
