@@ -224,7 +224,9 @@ pub fn drift_for(
     timings.lap("canonicalize");
     notes.extend(canon.note());
     for (what, reason) in &canon.failed {
-        notes.push(format!("PostgreSQL rejected the declared {what}: {reason}"));
+        notes.push(format!(
+            "the declared {what} could not be put in PostgreSQL's own form ({reason}): it is compared as normalized text"
+        ));
     }
     normalize_types(&mut declared_schema);
     normalize_types(&mut live);
