@@ -348,11 +348,10 @@ fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
     let builder = Builder {
         name,
         source,
-        locator: &Locator::default(),
-        positions: false,
+        locator: None,
         line_starts: &[],
     };
-    let Some((doc, parts)) = cut_tables(source) else {
+    let Some((doc, block)) = cut_tables(source) else {
         let doc = serde_yaml_ng::from_str::<FileDoc>(source).ok()?;
         return builder.convert(&doc).ok();
     };
@@ -361,7 +360,7 @@ fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
     let mut declared = builder.header(&doc).ok()?;
     let mut relation_names = HashSet::new();
     let mut keys: Vec<String> = Vec::new();
-    for part in parts {
+    for (_, part) in block.parts(source) {
         let part = serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok()?;
         builder
             .add_tables(&mut declared, &part.0)
@@ -467,8 +466,7 @@ fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
     let builder = Builder {
         name,
         source,
-        locator: &locator,
-        positions: true,
+        locator: Some(&locator),
         line_starts: &lines.starts,
     };
     match builder.convert(&doc) {
@@ -480,8 +478,7 @@ fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
             let builder = Builder {
                 name,
                 source,
-                locator: &full,
-                positions: true,
+                locator: Some(&full),
                 line_starts: &lines.starts,
             };
             builder.convert(&doc)
@@ -887,9 +884,10 @@ fn top_level_block(source: &str, key: &str) -> Option<Block> {
 /// plain enough to be cut or a part does not read on its own; the caller then reads the whole
 /// file, and confirms the parts against the tables the whole file holds.
 fn read_in_parts(source: &str) -> Option<FileDoc> {
-    let (mut doc, parts) = cut_tables(source)?;
-    let parts: Vec<Ordered<TableDoc>> = parts
-        .map(|part| serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok())
+    let (mut doc, block) = cut_tables(source)?;
+    let parts: Vec<Ordered<TableDoc>> = block
+        .parts(source)
+        .map(|(_, part)| serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok())
         .collect::<Option<_>>()?;
     doc.tables.0 = parts.into_iter().flat_map(|part| part.0).collect();
     // A table written twice, in two parts: the whole file says where.
@@ -899,10 +897,9 @@ fn read_in_parts(source: &str) -> Option<FileDoc> {
     Some(doc)
 }
 
-/// The file without its `tables:` block, read by serde, and the texts of the parts of that
-/// block (each a mapping of [`TABLES_PER_PART`] tables). `None` when the file is not plain
-/// enough to be cut.
-fn cut_tables(source: &str) -> Option<(FileDoc, impl Iterator<Item = &str>)> {
+/// The file without its `tables:` block, read by serde, and that block. `None` when the file is
+/// not plain enough to be cut.
+fn cut_tables(source: &str) -> Option<(FileDoc, Block)> {
     let block = top_level_block(source, "tables")?;
     let mut rest = String::with_capacity(source.len() - block.range.len());
     rest.push_str(&source[..block.range.start]);
@@ -911,15 +908,22 @@ fn cut_tables(source: &str) -> Option<(FileDoc, impl Iterator<Item = &str>)> {
     if !doc.tables.0.is_empty() {
         return None;
     }
-    let mut bounds: Vec<usize> = block
-        .entries
-        .iter()
-        .copied()
-        .step_by(TABLES_PER_PART)
-        .collect();
-    bounds.push(block.range.end);
-    let parts = (1..bounds.len()).map(move |i| &source[bounds[i - 1]..bounds[i]]);
-    Some((doc, parts))
+    Some((doc, block))
+}
+
+impl Block {
+    /// The texts of the block's parts: mappings of [`TABLES_PER_PART`] entries each, with the
+    /// byte offset each starts at.
+    fn parts<'s>(&self, source: &'s str) -> impl Iterator<Item = (usize, &'s str)> {
+        let mut bounds: Vec<usize> = self
+            .entries
+            .iter()
+            .copied()
+            .step_by(TABLES_PER_PART)
+            .collect();
+        bounds.push(self.range.end);
+        (1..bounds.len()).map(move |i| (bounds[i - 1], &source[bounds[i - 1]..bounds[i]]))
+    }
 }
 
 /// The tables `names` of a file read without positions, as written and with their positions
@@ -929,8 +933,7 @@ fn cut_tables(source: &str) -> Option<(FileDoc, impl Iterator<Item = &str>)> {
 pub fn positions_for(declared: &Declared, names: &BTreeSet<QualifiedName>) -> Option<Schema> {
     let source = declared.source.as_str();
     let default_schema = declared.default_schema.as_str();
-    let block = top_level_block(source, "tables")?;
-    let (doc, parts) = cut_tables(source)?;
+    let (doc, block) = cut_tables(source)?;
     let mut locator = Locator::default();
     for (start, end) in [(0, block.range.start), (block.range.end, source.len())] {
         locator.absorb(Locator::build_piece(&source[start..end], start, false)?);
@@ -948,10 +951,10 @@ pub fn positions_for(declared: &Declared, names: &BTreeSet<QualifiedName>) -> Op
         }
     };
     let mut tables: Vec<(String, TableDoc)> = Vec::new();
-    let mut base = block.entries.first().copied().unwrap_or(block.range.end);
-    for (part, entries) in parts.zip(block.entries.chunks(TABLES_PER_PART)) {
-        let start = base;
-        base += part.len();
+    for ((start, part), entries) in block
+        .parts(source)
+        .zip(block.entries.chunks(TABLES_PER_PART))
+    {
         if !entries.iter().any(|&entry| named(entry)) {
             continue;
         }
@@ -963,8 +966,7 @@ pub fn positions_for(declared: &Declared, names: &BTreeSet<QualifiedName>) -> Op
     let builder = Builder {
         name: &name,
         source,
-        locator: &locator,
-        positions: true,
+        locator: Some(&locator),
         line_starts: &lines.starts,
     };
     let mut schema = builder.header(&doc).ok()?.schema;
@@ -1356,10 +1358,10 @@ impl Locator {
 struct Builder<'a> {
     name: &'a str,
     source: &'a str,
-    locator: &'a Locator,
-    /// Whether objects get their positions (from `locator`). Without, error spans are rough:
-    /// a caller that skips positions reads the file again with them when anything fails.
-    positions: bool,
+    /// Where keys and values are written; `None` when positions are not read: objects get no
+    /// position and error spans are rough (a caller that skips positions reads the file again,
+    /// with them, when anything fails).
+    locator: Option<&'a Locator>,
     /// Byte offsets of line starts, for positions.
     line_starts: &'a [usize],
 }
@@ -1390,14 +1392,24 @@ impl Builder<'_> {
         }
     }
 
+    /// The span of the key at `at`, for an error (the start of the file without a locator).
+    fn key_span(&self, at: &[String]) -> Span {
+        self.locator.map_or((0, 1), |locator| locator.key(at))
+    }
+
+    /// The span of the value at `at`, for an error (the start of the file without a locator).
+    fn value_span(&self, at: &[String]) -> Span {
+        self.locator.map_or((0, 1), |locator| locator.value(at))
+    }
+
     /// Where the key at `at` is written; `None` when positions are not read.
     fn key_pos(&self, at: &[String]) -> Option<Pos> {
-        self.positions.then(|| self.pos(self.locator.key(at)))
+        self.locator.map(|locator| self.pos(locator.key(at)))
     }
 
     /// Where the value at `at` is written; `None` when positions are not read.
     fn value_pos(&self, at: &[String]) -> Option<Pos> {
-        self.positions.then(|| self.pos(self.locator.value(at)))
+        self.locator.map(|locator| self.pos(locator.value(at)))
     }
 
     /// Parses `sql` as one PostgreSQL expression; `what` names it in the message.
@@ -1411,7 +1423,7 @@ impl Builder<'_> {
                     sql.trim()
                 ),
                 Some("write it as it would appear in DDL, e.g. \"status <> 'replied'\"".into()),
-                self.locator.value(at),
+                self.value_span(at),
             )),
         }
     }
@@ -1436,7 +1448,7 @@ impl Builder<'_> {
                 InvalidKind::Value,
                 format!("`{text}` is not a foreign key action"),
                 Some("use one of: no action, restrict, cascade, set null, set default".into()),
-                self.locator.value(at),
+                self.value_span(at),
             )),
         }
     }
@@ -1461,7 +1473,7 @@ impl Builder<'_> {
                 InvalidKind::Value,
                 format!("schema.yaml version {} is not supported", doc.version),
                 Some("this driftlint reads `version: 1`".into()),
-                self.locator.value(&path(&["version"])),
+                self.value_span(&path(&["version"])),
             ));
         }
         let default_schema = doc.schema.clone().unwrap_or_else(|| "public".into());
@@ -1470,7 +1482,7 @@ impl Builder<'_> {
                 InvalidKind::Value,
                 "the default schema name is empty".into(),
                 None,
-                self.locator.value(&path(&["schema"])),
+                self.value_span(&path(&["schema"])),
             ));
         }
         let ignore = Ignore::new(&doc.ignore).map_err(|e| {
@@ -1483,7 +1495,7 @@ impl Builder<'_> {
                 InvalidKind::Value,
                 format!("invalid ignore pattern: {e}"),
                 Some("ignore takes table names and globs such as `tmp_*`".into()),
-                self.locator.value(&path(&["ignore", &index.to_string()])),
+                self.value_span(&path(&["ignore", &index.to_string()])),
             )
         })?;
 
@@ -1500,7 +1512,7 @@ impl Builder<'_> {
                         InvalidKind::Duplicate,
                         format!("the enum {name} lists `{value}` twice"),
                         None,
-                        self.locator.value(&path(&["enums", key, &i.to_string()])),
+                        self.value_span(&path(&["enums", key, &i.to_string()])),
                     ));
                 }
             }
@@ -1509,7 +1521,7 @@ impl Builder<'_> {
                     InvalidKind::Duplicate,
                     format!("the enum {name} is declared twice"),
                     None,
-                    self.locator.key(&at),
+                    self.key_span(&at),
                 ));
             }
             schema.enums.insert(
@@ -1559,7 +1571,7 @@ impl Builder<'_> {
                     Some(
                         "`name` and `schema.name` in the default schema are the same table".into(),
                     ),
-                    self.locator.key(&path(&["tables", key])),
+                    self.key_span(&path(&["tables", key])),
                 ));
             }
             schema.tables.insert(name, table);
@@ -1583,7 +1595,7 @@ impl Builder<'_> {
                     "write `name` or `schema.name`; double-quote the parts when a name holds a dot: '\"a.b\"'"
                         .into(),
                 ),
-                self.locator.key(at),
+                self.key_span(at),
             )
         })?;
         match parts.as_slice() {
@@ -1596,7 +1608,7 @@ impl Builder<'_> {
                     "write `name` or `schema.name`; double-quote the parts when a name holds a dot"
                         .into(),
                 ),
-                self.locator.key(at),
+                self.key_span(at),
             )),
         }
     }
@@ -1613,7 +1625,7 @@ impl Builder<'_> {
                 InvalidKind::Type,
                 format!("`{}` is not a valid type: {e}", spelling.trim()),
                 Some("write the type as in DDL: integer, varchar(255), timestamptz, text[], an enum name".into()),
-                self.locator.value(at),
+                self.value_span(at),
             )
         })?;
         // An enum declared in this file, written with its raw (possibly mixed-case) name.
@@ -1675,7 +1687,7 @@ impl Builder<'_> {
                         InvalidKind::Value,
                         format!("the primary key column {column_name} cannot be nullable"),
                         Some("remove `nullable: true`: primary key columns are NOT NULL".into()),
-                        self.locator.key(&sub("nullable")),
+                        self.key_span(&sub("nullable")),
                     ));
                 }
                 pk_columns.push(column_name.clone());
@@ -1694,7 +1706,7 @@ impl Builder<'_> {
                             Some(format!(
                                 "a string default needs SQL quotes inside the YAML string: default: \"'{sql}'\""
                             )),
-                            self.locator.value(&sub("default")),
+                            self.value_span(&sub("default")),
                         ));
                     }
                     // PostgreSQL does not store `DEFAULT NULL`: it is no default.
@@ -1719,7 +1731,7 @@ impl Builder<'_> {
                                 InvalidKind::Value,
                                 format!("`{kind}` is not an identity kind"),
                                 Some("use `identity: by_default` or `identity: always`".into()),
-                                self.locator.value(&sub("identity")),
+                                self.value_span(&sub("identity")),
                             ))
                         }
                     };
@@ -1728,7 +1740,7 @@ impl Builder<'_> {
                             InvalidKind::Type,
                             format!("an identity column must be smallint, integer or bigint, not {data_type}"),
                             None,
-                            self.locator.value(&sub("type")),
+                            self.value_span(&sub("type")),
                         ));
                     }
                     Some(identity)
@@ -1758,7 +1770,7 @@ impl Builder<'_> {
                     Some(
                         "a column has at most one of: default, identity, generated, serial".into(),
                     ),
-                    self.locator.key(&col_at),
+                    self.key_span(&col_at),
                 ));
             }
             // Primary key, serial and identity columns are NOT NULL whatever the YAML says.
@@ -1793,7 +1805,7 @@ impl Builder<'_> {
                         InvalidKind::Value,
                         format!("`{k}` without `references` on column {column_name}"),
                         Some("add `references: table.column`".into()),
-                        self.locator.key(&sub(k)),
+                        self.key_span(&sub(k)),
                     ));
                 }
             }
@@ -1807,7 +1819,7 @@ impl Builder<'_> {
                             InvalidKind::Value,
                             format!("`{target}` is not a column reference"),
                             Some("write `table.column` or `schema.table.column`".into()),
-                            self.locator.value(&sub("references")),
+                            self.value_span(&sub("references")),
                         ))
                     }
                 };
@@ -1835,7 +1847,7 @@ impl Builder<'_> {
                 InvalidKind::Reference,
                 format!("the table {name} has no declared column `{column}`"),
                 Some(format!("declared columns: {}", column_names.join(", "))),
-                self.locator.value(&at),
+                self.value_span(&at),
             )
         };
 
@@ -1846,7 +1858,7 @@ impl Builder<'_> {
                     InvalidKind::Duplicate,
                     format!("the table {name} declares its primary key twice"),
                     Some("use either `primary_key: true` on columns or a table-level `primary_key: [..]`".into()),
-                    self.locator.key(&pk_at),
+                    self.key_span(&pk_at),
                 ));
             }
             let (pk_name, columns, columns_at) = match pk {
@@ -1901,7 +1913,7 @@ impl Builder<'_> {
                         InvalidKind::Value,
                         "an index has both `columns` and `expression`".into(),
                         Some("put expressions into `columns` as `{ expression: \"lower(x)\" }` to mix them".into()),
-                        self.locator.key(&sub("expression")),
+                        self.key_span(&sub("expression")),
                     ));
                 }
                 let expr = self.expression(expression, "index expression", &sub("expression"))?;
@@ -1918,7 +1930,7 @@ impl Builder<'_> {
                     InvalidKind::Value,
                     "an index needs `columns` or an `expression`".into(),
                     None,
-                    self.locator.value(&index_at),
+                    self.value_span(&index_at),
                 ));
             }
             let predicate = match &index.predicate {
@@ -1947,7 +1959,7 @@ impl Builder<'_> {
                     InvalidKind::Value,
                     format!("`{method}` is not an index method"),
                     Some("btree, hash, gin, gist, spgist, brin, or an extension's method".into()),
-                    self.locator.value(&sub("using")),
+                    self.value_span(&sub("using")),
                 ));
             }
             table.indexes.push(Index {
@@ -1987,7 +1999,7 @@ impl Builder<'_> {
                     InvalidKind::Value,
                     "`initially_deferred` needs `deferrable: true`".into(),
                     None,
-                    self.locator.key(&sub("initially_deferred")),
+                    self.key_span(&sub("initially_deferred")),
                 ));
             }
             table.foreign_keys.push(ForeignKey {
@@ -2058,7 +2070,7 @@ impl Builder<'_> {
                     "an expression key needs parentheses (`lower(email)`) or `{ expression: ... }`"
                         .into(),
                 ),
-                self.locator.value(at),
+                self.value_span(at),
             )
         };
         match doc {
@@ -2102,7 +2114,7 @@ impl Builder<'_> {
                             InvalidKind::Value,
                             "an index key has exactly one of `column` and `expression`".into(),
                             None,
-                            self.locator.value(at),
+                            self.value_span(at),
                         ))
                     }
                 };
@@ -2121,7 +2133,7 @@ impl Builder<'_> {
                             InvalidKind::Value,
                             format!("`{other}` is not an index order"),
                             Some("use `order: asc` or `order: desc`".into()),
-                            self.locator.value(&order_at),
+                            self.value_span(&order_at),
                         ));
                     }
                 };
@@ -2141,7 +2153,7 @@ impl Builder<'_> {
                             InvalidKind::Value,
                             format!("`{other}` is not a nulls order"),
                             Some("use `nulls: first` or `nulls: last`".into()),
-                            self.locator.value(&nulls_at),
+                            self.value_span(&nulls_at),
                         ));
                     }
                 };
@@ -2216,7 +2228,7 @@ impl Builder<'_> {
                         InvalidKind::Duplicate,
                         format!("the constraint name `{item}` is used twice on table {name}"),
                         Some("constraint names are unique per table in PostgreSQL".into()),
-                        self.locator.value(&at),
+                        self.value_span(&at),
                     ));
                 }
                 if makes_index && !relation_names.insert((name.schema.clone(), item.to_string())) {
@@ -2224,7 +2236,7 @@ impl Builder<'_> {
                         InvalidKind::Duplicate,
                         format!("the name `{item}` is used twice in schema {}", name.schema),
                         Some("index names are unique per schema in PostgreSQL, and primary key and unique constraints create an index of their name".into()),
-                        self.locator.value(&at),
+                        self.value_span(&at),
                     ));
                 }
             }
@@ -2289,7 +2301,7 @@ impl Builder<'_> {
                             fk.ref_table
                         ),
                         Some("declare the referenced table too (a table in another schema is written `schema.table`)".into()),
-                        self.locator.value(&table_at),
+                        self.value_span(&table_at),
                     ));
                 };
                 for (i, column) in fk.ref_columns.iter().enumerate() {
@@ -2318,7 +2330,7 @@ impl Builder<'_> {
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             )),
-                            self.locator.value(&column_at),
+                            self.value_span(&column_at),
                         ));
                     }
                 }
@@ -2331,7 +2343,7 @@ impl Builder<'_> {
                             fk.ref_columns.len()
                         ),
                         None,
-                        self.locator.value(&at),
+                        self.value_span(&at),
                     ));
                 }
                 if !is_unique_key(target, &fk.ref_columns) {
@@ -2343,7 +2355,7 @@ impl Builder<'_> {
                             fk.ref_columns.join(", ")
                         ),
                         Some("PostgreSQL requires a primary key or unique constraint on the referenced columns; declare one".into()),
-                        self.locator.value(&table_at),
+                        self.value_span(&table_at),
                     ));
                 }
             }
