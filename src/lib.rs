@@ -8,6 +8,7 @@
 
 pub mod canon;
 pub mod check;
+pub mod commands;
 pub mod declared;
 pub mod diff;
 pub mod error;
