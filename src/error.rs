@@ -1,5 +1,8 @@
 //! The library's top-level error: one variant per module error, each a miette diagnostic with a
 //! code and a help line. Every error a user can cause ends here and becomes exit code 2.
+//!
+//! It sits above the modules whose errors it wraps (sources, lint, repair) and below the pipeline
+//! and the commands, which return it; nothing it wraps may import it.
 
 use std::path::PathBuf;
 
@@ -20,9 +23,12 @@ pub enum Error {
     #[diagnostic(transparent)]
     Db(#[from] crate::introspect::DbError),
 
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Check(#[from] crate::check::CheckError),
+    #[error("no database to compare with")]
+    #[diagnostic(
+        code(driftlint::check::no_source),
+        help("pass --database-url URL (or set DATABASE_URL), or --migrations DIR to replay a migration directory")
+    )]
+    NoSource,
 
     #[error(transparent)]
     #[diagnostic(transparent)]

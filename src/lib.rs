@@ -1,21 +1,34 @@
 //! driftlint keeps a PostgreSQL database honest against the schema its code declares, and keeps
 //! the SQL migrations that change it safe to run twice.
 //!
-//! The library behind the `driftlint` binary. Entry points, one per command:
-//! [`lint::run`], [`check::run`], [`repair::run`], [`pull::run`], [`verify::run`]. Each takes a
-//! plain options struct, writes its report to the given writer and returns an [`Outcome`]; the
-//! binary alone turns that into an exit code.
+//! The library behind the `driftlint` binary. Entry points, one per command, in [`commands`]:
+//! each takes a plain options struct, writes its report to the given writer (and its notes to a
+//! second one where it has notes) and returns an [`Outcome`]; the binary alone turns that into an
+//! exit code.
+//!
+//! The layers, each importing only those below it (a test checks that no module imports one
+//! that imports it back):
+//!
+//! - [`commands`]: `check`, `repair`, `pull`, `verify`, `lint`: run, render, decide;
+//! - [`report`]: findings, drift and verify results in every format, from plain data;
+//! - [`pipeline`]: options into (declared, actual, drift); [`verify`]: the second-run verdicts;
+//! - [`error`]: the error every command returns, wrapping the modules' own errors;
+//! - [`lint`] (the engine), [`repair`] (planning and rendering), [`diff`] (the comparison);
+//! - the sources: [`declared`] (schema.yaml), [`introspect`] (the catalog), [`canon`],
+//!   [`migrations`] (finding and replaying files), [`scratch`] (throwaway clusters);
+//! - the ground: [`model`], [`types`], the SQL splitter and tokenizer, [`interrupt`].
 
 pub mod canon;
-pub mod check;
 pub mod commands;
 pub mod declared;
 pub mod diff;
 pub mod error;
+pub mod interrupt;
 pub mod introspect;
 pub mod lint;
 pub mod migrations;
 pub mod model;
+pub mod pipeline;
 pub mod pull;
 pub mod repair;
 pub mod report;

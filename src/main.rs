@@ -16,31 +16,8 @@ use driftlint::{Error, Outcome};
 
 use crate::cli::{Cli, Command};
 
-/// When mimalloc gives freed memory back to the system, by command. `check`, `pull` and `repair`
-/// read a large schema.yaml and a large catalog side by side, and parsing each frees much memory
-/// as it goes: on the 10,000-table benchmark (median of 6 runs), never giving it back peaked at
-/// 169 MB in 0.60 s, giving it back at once at 138 MB in 0.69 s (pages given back and faulted in
-/// again cost system time), after 50 ms at 157 MB in 0.61 s. `lint` frees and allocates again
-/// all along, a file after another: keeping the pages avoids faulting them in again (on the
-/// shared corpus, 0.01-0.02 s of system time instead of 0.01-0.20 s, for the same peak).
-fn tune_allocator(command: &Command) {
-    let delay_ms: std::ffi::c_long = match command {
-        Command::Check(_) | Command::Pull(_) | Command::Repair(_) => 50,
-        Command::Lint(_) => -1,
-        _ => return,
-    };
-    // `mi_option_purge_delay`, the option right before `mi_option_use_numa_nodes` in the
-    // mimalloc.h of both mimalloc versions libmimalloc-sys builds (it names the latter only);
-    // -1 is never.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = libmimalloc_sys::mi_option_use_numa_nodes - 1;
-    // SAFETY: called once, first thing in `main`, before any other thread exists (mimalloc's
-    // option setters are not thread safe); the option takes a plain integer.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, delay_ms) };
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tune_allocator(&cli.command);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = match cli.command {
@@ -99,8 +76,8 @@ fn explain(args: cli::ExplainArgs, out: &mut dyn Write) -> Result<Outcome, Error
 // check
 
 /// Where `check` and `repair` read the actual schema from.
-fn source_options(source: cli::SourceArgs) -> driftlint::check::SourceOptions {
-    driftlint::check::SourceOptions {
+fn source_options(source: cli::SourceArgs) -> driftlint::pipeline::SourceOptions {
+    driftlint::pipeline::SourceOptions {
         database_url: source.database_url.filter(|url| !url.is_empty()),
         migrations: source.migrations,
         dev_url: source.dev_url,
@@ -111,7 +88,7 @@ fn source_options(source: cli::SourceArgs) -> driftlint::check::SourceOptions {
 }
 
 fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    use driftlint::check::{CheckOptions, DriftFormat};
+    use driftlint::commands::check::{CheckOptions, DriftFormat};
     let options = CheckOptions {
         schema: args.schema,
         source: source_options(args.source),
@@ -122,7 +99,7 @@ fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         },
         strict: args.strict,
     };
-    driftlint::check::run(&options, out)
+    driftlint::commands::check::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +119,7 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // repair
 
 fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    use driftlint::repair::{RepairFormat, RepairOptions};
+    use driftlint::commands::repair::{RepairFormat, RepairOptions};
     let options = RepairOptions {
         schema: args.schema,
         source: source_options(args.source),
@@ -156,14 +133,14 @@ fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
         destructive: args.destructive,
         lock_timeout: args.lock_timeout,
     };
-    driftlint::repair::run(&options, out)
+    driftlint::commands::repair::run(&options, out, &mut std::io::stderr())
 }
 
 // ---------------------------------------------------------------------------------------------
 // verify
 
 fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    use driftlint::verify::{Format, VerifyOptions};
+    use driftlint::commands::verify::{Format, VerifyOptions};
     let options = VerifyOptions {
         paths: args.paths,
         dev_url: args.dev_url,
@@ -175,5 +152,5 @@ fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
             cli::CheckFormat::Github => Format::Github,
         },
     };
-    driftlint::verify::run(&options, out)
+    driftlint::commands::verify::run(&options, out)
 }

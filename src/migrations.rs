@@ -28,7 +28,6 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::lint::source::{self, PieceKind};
 use crate::lint::tokens::DIALECT;
 use crate::model::quote_ident;
-use crate::Error;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -104,6 +103,14 @@ pub enum MigrationError {
         help("the --dev-url user needs the CREATEDB privilege (ALTER ROLE ... CREATEDB); the database is dropped again afterwards")
     )]
     DevDatabase { message: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scratch(#[from] crate::scratch::ScratchError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Db(#[from] crate::introspect::DbError),
 }
 
 impl MigrationError {
@@ -1045,7 +1052,7 @@ impl fmt::Debug for Workspace {
 
 impl Workspace {
     /// Starts a scratch cluster, or creates a temporary database on the `dev_url` server.
-    pub fn open(dev_url: Option<&str>, timeout: Duration) -> Result<Workspace, Error> {
+    pub fn open(dev_url: Option<&str>, timeout: Duration) -> Result<Workspace, MigrationError> {
         let database = unique_name();
         match dev_url {
             None => {
@@ -1059,7 +1066,7 @@ impl Workspace {
                 })
             }
             Some(admin_url) => {
-                install_dev_interrupt_handler();
+                crate::interrupt::on_interrupt("temporary databases", drop_dev_databases);
                 let mut admin = connect(admin_url, timeout)?;
                 admin
                     .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&database)))
@@ -1096,7 +1103,7 @@ impl Workspace {
     }
 
     /// A new connection to the replay database.
-    pub fn connect(&self) -> Result<postgres::Client, Error> {
+    pub fn connect(&self) -> Result<postgres::Client, MigrationError> {
         connect(&self.url, self.timeout)
     }
 
@@ -1108,7 +1115,7 @@ impl Workspace {
     }
 
     /// A new connection to the server's maintenance database (not the replay database).
-    pub fn connect_admin(&self) -> Result<postgres::Client, Error> {
+    pub fn connect_admin(&self) -> Result<postgres::Client, MigrationError> {
         let url = match &self.host {
             Host::Scratch(cluster) => cluster.url("postgres"),
             Host::Dev { admin_url } => admin_url.clone(),
@@ -1118,7 +1125,7 @@ impl Workspace {
 
     /// Replaces the replay database with a new, empty one (the old one is dropped); the
     /// caller must have closed its connections to the old one.
-    pub fn start_over(&mut self) -> Result<(), Error> {
+    pub fn start_over(&mut self) -> Result<(), MigrationError> {
         let name = unique_name();
         match &self.host {
             Host::Scratch(cluster) => {
@@ -1140,7 +1147,7 @@ impl Workspace {
     }
 
     /// Drops a database of this workspace.
-    pub fn drop_database(&self, name: &str) -> Result<(), Error> {
+    pub fn drop_database(&self, name: &str) -> Result<(), MigrationError> {
         match &self.host {
             Host::Scratch(cluster) => Ok(cluster.drop_database(name)?),
             Host::Dev { admin_url } => {
@@ -1168,7 +1175,7 @@ impl Drop for Workspace {
     }
 }
 
-fn connect(url: &str, timeout: Duration) -> Result<postgres::Client, Error> {
+fn connect(url: &str, timeout: Duration) -> Result<postgres::Client, MigrationError> {
     let options = crate::introspect::ConnectOptions { timeout };
     Ok(crate::introspect::connect(url, &options)?)
 }
@@ -1231,20 +1238,12 @@ fn unregister_dev_database(name: &str) {
     }
 }
 
-fn install_dev_interrupt_handler() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // If a handler is already installed (a scratch cluster's), keep it.
-        let _ = ctrlc::set_handler(|| {
-            let list = DEV_DATABASES.lock().map(|l| l.clone()).unwrap_or_default();
-            for (admin_url, name) in list {
-                let _ = drop_dev_database(&admin_url, &name, Duration::from_secs(10));
-            }
-            crate::scratch::stop_all();
-            eprintln!("interrupted");
-            std::process::exit(130);
-        });
-    });
+/// Drops every temporary database this process still has on `--dev-url` servers (on Ctrl-C).
+fn drop_dev_databases() {
+    let list = DEV_DATABASES.lock().map(|l| l.clone()).unwrap_or_default();
+    for (admin_url, name) in list {
+        let _ = drop_dev_database(&admin_url, &name, Duration::from_secs(10));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1278,7 +1277,7 @@ impl Replayed {
 
 /// Applies the up migrations of `options.dir` in C-locale order to a fresh database. The first
 /// file PostgreSQL rejects ends the replay with a diagnostic pointing at `file:line:column`.
-pub fn replay(options: &ReplayOptions) -> Result<Replayed, Error> {
+pub fn replay(options: &ReplayOptions) -> Result<Replayed, MigrationError> {
     let discovery = discover(std::slice::from_ref(&options.dir), options.glob.as_deref())?;
     let workspace = Workspace::open(options.dev_url.as_deref(), options.timeout)?;
     let mut client = workspace.connect()?;

@@ -12,8 +12,8 @@
 //!   pipe closes (the [`Cluster`] is dropped, the process exits, panics, or is killed with
 //!   SIGKILL) the watchdog stops the postmaster and removes the directory. A cluster kept in a
 //!   `static` (the tests do that) is therefore cleaned up when the process exits;
-//! - Ctrl-C: a `ctrlc` handler closes the pipes of every live cluster, waits for their watchdogs
-//!   and exits with code 130;
+//! - Ctrl-C: the cleanup registered with [`crate::interrupt`] closes the pipes of every live
+//!   cluster and waits for their watchdogs (the process then exits with code 130);
 //! - a cluster whose watchdog was killed as well is left behind as a directory with an `owner`
 //!   file (pid and start time of the owning process): the next [`Cluster::start`] stops its
 //!   postmaster and removes it.
@@ -29,7 +29,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use miette::Diagnostic;
@@ -153,7 +153,7 @@ impl Cluster {
     /// numbers, e.g. `("listen_addresses", "'127.0.0.1'")`, `("ssl", "on")`). A `port`
     /// setting also changes the port of [`Cluster::url`].
     pub fn start_with(settings: &[(&str, &str)]) -> Result<Cluster, ScratchError> {
-        install_interrupt_handler();
+        crate::interrupt::on_interrupt("scratch clusters", stop_all);
         let port = settings
             .iter()
             .find(|(name, _)| *name == "port")
@@ -363,23 +363,6 @@ impl Drop for Cluster {
 
 fn lock_live() -> std::sync::MutexGuard<'static, BTreeMap<u64, Watchdog>> {
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Installs (once per process) the Ctrl-C / SIGTERM handler that stops every live scratch
-/// cluster and exits with code 130. If the program already installed its own handler, that one
-/// is kept; the watchdogs still clean up when the process exits.
-pub fn install_interrupt_handler() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            // Holding stderr keeps the main thread, whose queries fail as the servers stop,
-            // from printing that failure and exiting with code 2 first.
-            let mut stderr = std::io::stderr().lock();
-            stop_all();
-            let _ = writeln!(stderr, "interrupted");
-            std::process::exit(130);
-        });
-    });
 }
 
 /// Stops every live cluster of this process and removes their directories.

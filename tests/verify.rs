@@ -412,7 +412,7 @@ fn replay_failure_points_at_file_line_and_column() {
         dev_url: Some(crate::util::cluster().url("postgres")),
         timeout: std::time::Duration::from_secs(60),
     });
-    let Err(driftlint::Error::Migrations(MigrationError::Apply(error))) = result else {
+    let Err(MigrationError::Apply(error)) = result else {
         panic!("expected an apply error, got {result:?}");
     };
     let failure = &error.failure;

@@ -8,9 +8,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
-use crate::check::DriftResult;
+use super::github::{escape_data, escape_property};
 use crate::diff::{Drift, DriftKind, Severity};
 use crate::model::QualifiedName;
+use crate::pipeline::DriftResult;
 
 /// Definitions longer than this get a word-level diff under their `-`/`+` lines.
 const LONG_DEFINITION: usize = 48;
@@ -395,18 +396,6 @@ pub fn github(result: &DriftResult, file: &str, out: &mut dyn Write) -> io::Resu
     )
 }
 
-/// Escaping of a workflow command's message.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escaping of a workflow command's property value.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,11 +414,5 @@ mod tests {
             plus,
             "FOREIGN KEY (q) REFERENCES public.queries(id) ON DELETE {+CASCADE+}"
         );
-    }
-
-    #[test]
-    fn workflow_commands_are_escaped() {
-        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
-        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 }

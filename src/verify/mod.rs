@@ -11,7 +11,6 @@
 //! reports them.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,43 +19,7 @@ use serde::Serialize;
 use crate::migrations::{
     self, ApplyError, Failure, MigrationError, MigrationFile, Mode, Workspace,
 };
-use crate::{Error, Outcome};
-
-/// Report formats of `verify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    #[default]
-    Human,
-    Json,
-    /// GitHub workflow annotations (`::error file=...`).
-    Github,
-}
-
-/// Options for [`run`], built by the binary from its flags.
-#[derive(Debug, Clone)]
-pub struct VerifyOptions {
-    /// Migration files or directories; empty means `./migrations`.
-    pub paths: Vec<PathBuf>,
-    /// Create the scratch database on this server instead of starting a cluster.
-    pub dev_url: Option<String>,
-    /// Which files are up migrations (overrides the defaults).
-    pub glob: Option<String>,
-    /// Bound on each run of each file.
-    pub timeout: Duration,
-    pub format: Format,
-}
-
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        Self {
-            paths: Vec::new(),
-            dev_url: None,
-            glob: None,
-            timeout: Duration::from_secs(300),
-            format: Format::Human,
-        }
-    }
-}
+use crate::Error;
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,7 +71,7 @@ pub struct Change {
 }
 
 impl Change {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match (self.change, &self.before, &self.after) {
             ("changed", Some(before), Some(after)) if self.object_type == "rows" => {
                 format!("rows in {}: {before} -> {after}", self.object)
@@ -133,7 +96,7 @@ impl Change {
     }
 }
 
-fn short(text: &str) -> String {
+pub fn short(text: &str) -> String {
     const MAX: usize = 120;
     if text.chars().count() <= MAX {
         text.to_string()
@@ -143,19 +106,32 @@ fn short(text: &str) -> String {
     }
 }
 
-/// Runs `verify` and writes the report; the first-run failure of a file is returned as the
-/// error (after the report of the files before it).
-pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let paths = if options.paths.is_empty() {
-        vec![PathBuf::from("migrations")]
-    } else {
-        options.paths.clone()
-    };
-    let discovery = migrations::discover(&paths, options.glob.as_deref())?;
+/// What [`verify_all`] found: a verdict per file run, and the first-run failure that stopped
+/// the history, if one did.
+pub struct Verified {
+    pub reports: Vec<FileReport>,
+    pub summary: Summary,
+    /// Things the user should know (files skipped, a copy rebuilt).
+    pub notes: Vec<String>,
+    /// The files found, in order (for rendering errors at their lines).
+    pub files: Vec<MigrationFile>,
+    /// A file that failed on its first run: the history is broken there.
+    pub history_error: Option<ApplyError>,
+}
+
+/// Applies every up migration of `paths` twice on a fresh database (a scratch cluster, or a
+/// temporary database on `dev_url`) and judges each second run.
+pub fn verify_all(
+    paths: &[PathBuf],
+    glob: Option<&str>,
+    dev_url: Option<&str>,
+    timeout: Duration,
+) -> Result<Verified, Error> {
+    let discovery = migrations::discover(paths, glob)?;
     let mut notes: Vec<String> = migrations::skipped_note(&discovery.skipped)
         .into_iter()
         .collect();
-    let mut workspace = Workspace::open(options.dev_url.as_deref(), options.timeout)?;
+    let mut workspace = Workspace::open(dev_url, timeout)?;
     let mut session = Session::open(&workspace)?;
     let version = migrations::server_version(&mut session.client)?;
     let progress = migrations::progress_bar(discovery.files.len(), "verifying");
@@ -164,14 +140,13 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
     let mut history_error = None;
     for (index, file) in discovery.files.iter().enumerate() {
         progress.set_message(file.name.clone());
-        let mode = migrations::mode_for(file, version);
         let outcome = verify_file(
             &mut workspace,
             &mut session,
             &discovery.files,
             index,
             version,
-            options.timeout,
+            timeout,
         )?;
         match outcome {
             FileOutcome::Verified { report, note } => {
@@ -182,7 +157,7 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
                 reports.push(FileReport {
                     file: file.name.clone(),
                     status: Status::Failed,
-                    transaction: mode == Mode::Transaction,
+                    transaction: migrations::mode_for(file, version) == Mode::Transaction,
                     error: Some((*failure).clone()),
                     changes: Vec::new(),
                     suspects: Vec::new(),
@@ -199,29 +174,12 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
         progress.inc(1);
     }
     progress.finish_and_clear();
-    drop(session);
-    drop(workspace);
-
-    let summary = Summary::new(discovery.files.len(), &reports);
-    let by_name: BTreeMap<&str, &MigrationFile> = discovery
-        .files
-        .iter()
-        .map(|f| (f.name.as_str(), f))
-        .collect();
-    match options.format {
-        Format::Human => write_human(out, &reports, &by_name, &summary, &notes),
-        Format::Json => write_json(out, &reports, &summary, &notes),
-        Format::Github => write_github(out, &reports, &summary),
-    }
-    .map_err(Error::Output)?;
-
-    if let Some(error) = history_error {
-        return Err(MigrationError::Apply(Box::new(error)).into());
-    }
-    Ok(if summary.ok == summary.verified {
-        Outcome::Clean
-    } else {
-        Outcome::Found
+    Ok(Verified {
+        summary: Summary::new(discovery.files.len(), &reports),
+        reports,
+        notes,
+        files: discovery.files,
+        history_error,
     })
 }
 
@@ -374,7 +332,7 @@ fn rebuild(
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
-const CATALOG_SQL: &str = include_str!("verify/catalog.sql");
+const CATALOG_SQL: &str = include_str!("catalog.sql");
 
 /// What a second run must not change: every catalog object (with a definition to compare) and
 /// every table's row count.
@@ -415,7 +373,7 @@ impl Snapshot {
                 .insert((kind, name), definition.unwrap_or_default());
         }
         for row in client
-            .query(include_str!("verify/row_counts.sql"), &[])
+            .query(include_str!("row_counts.sql"), &[])
             .map_err(|e| snapshot_error(&e))?
         {
             let name: String = row.get(0);
@@ -543,17 +501,17 @@ fn table_part<'a>(object_type: &str, object: &'a str) -> &'a str {
 // Reports
 
 #[derive(Debug, Clone, Serialize)]
-struct Summary {
+pub struct Summary {
     /// Up migrations found.
-    files: usize,
+    pub files: usize,
     /// Files applied twice (or whose first run failed).
-    verified: usize,
-    ok: usize,
-    not_rerunnable: usize,
-    changes_on_rerun: usize,
-    failed: usize,
+    pub verified: usize,
+    pub ok: usize,
+    pub not_rerunnable: usize,
+    pub changes_on_rerun: usize,
+    pub failed: usize,
     /// Files never reached because an earlier file failed its first run.
-    not_run: usize,
+    pub not_run: usize,
 }
 
 impl Summary {
@@ -569,173 +527,6 @@ impl Summary {
             not_run: files - reports.len(),
         }
     }
-}
-
-fn write_human(
-    out: &mut dyn Write,
-    reports: &[FileReport],
-    files: &BTreeMap<&str, &MigrationFile>,
-    summary: &Summary,
-    notes: &[String],
-) -> std::io::Result<()> {
-    let color = std::io::stdout().is_terminal();
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme);
-    for report in reports {
-        match report.status {
-            Status::Ok => {}
-            Status::NotRerunnable => {
-                let Some(failure) = &report.error else {
-                    continue;
-                };
-                let rendered = files.get(report.file.as_str()).and_then(|file| {
-                    let diagnostic = ApplyError::new(
-                        file,
-                        failure.clone(),
-                        "driftlint::verify::not_rerunnable",
-                        "the second run fails: ",
-                    );
-                    let mut rendered = String::new();
-                    handler.render_report(&mut rendered, &diagnostic).ok()?;
-                    Some(rendered)
-                });
-                match rendered {
-                    Some(rendered) => writeln!(out, "{rendered}")?,
-                    None => writeln!(out, "{}\n", failure.headline())?,
-                }
-            }
-            Status::ChangesOnRerun => {
-                writeln!(
-                    out,
-                    "changes on re-run: {} (the second run succeeded but changed the database)",
-                    report.file
-                )?;
-                for change in &report.changes {
-                    writeln!(out, "  - {}", change.describe())?;
-                }
-                for suspect in &report.suspects {
-                    writeln!(
-                        out,
-                        "  likely from {}:{}:{}: {}",
-                        report.file,
-                        suspect.line,
-                        suspect.column,
-                        one_line(&suspect.statement)
-                    )?;
-                }
-                writeln!(out)?;
-            }
-            Status::Failed => {
-                if let Some(failure) = &report.error {
-                    writeln!(
-                        out,
-                        "failed on its first run: {} (the history stops here)\n",
-                        failure.headline()
-                    )?;
-                }
-            }
-        }
-    }
-    for note in notes {
-        writeln!(out, "note: {note}")?;
-    }
-    let mut line = format!(
-        "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
-        summary.verified - summary.failed,
-        summary.ok,
-        summary.not_rerunnable,
-        summary.changes_on_rerun
-    );
-    if summary.failed > 0 {
-        line.push_str(&format!(
-            "; stopped at a file that fails on its first run ({} later file(s) not run)",
-            summary.not_run
-        ));
-    }
-    writeln!(out, "{line}")
-}
-
-fn one_line(text: &str) -> String {
-    short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn write_json(
-    out: &mut dyn Write,
-    reports: &[FileReport],
-    summary: &Summary,
-    notes: &[String],
-) -> std::io::Result<()> {
-    let document = serde_json::json!({
-        "version": 1,
-        "files": reports,
-        "summary": summary,
-        "notes": notes,
-    });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
-}
-
-fn write_github(
-    out: &mut dyn Write,
-    reports: &[FileReport],
-    summary: &Summary,
-) -> std::io::Result<()> {
-    for report in reports {
-        let (title, message, line, column) = match (&report.status, &report.error) {
-            (Status::Ok, _) => continue,
-            (Status::NotRerunnable, Some(failure)) => (
-                "not re-runnable",
-                failure.headline(),
-                failure.line,
-                failure.column,
-            ),
-            (Status::Failed, Some(failure)) => (
-                "fails on its first run",
-                failure.headline(),
-                failure.line,
-                failure.column,
-            ),
-            (_, _) => (
-                "changes on re-run",
-                report
-                    .changes
-                    .iter()
-                    .map(Change::describe)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                report.suspects.first().map(|s| s.line),
-                report.suspects.first().map(|s| s.column),
-            ),
-        };
-        let mut properties = format!("file={},title={title}", escape_property(&report.file));
-        if let (Some(line), Some(column)) = (line, column) {
-            properties.push_str(&format!(",line={line},col={column}"));
-        }
-        writeln!(out, "::error {properties}::{}", escape_data(&message))?;
-    }
-    writeln!(
-        out,
-        "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
-        summary.verified,
-        summary.ok,
-        summary.not_rerunnable,
-        summary.changes_on_rerun,
-        summary.failed
-    )
-}
-
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

@@ -1,0 +1,439 @@
+//! The drift pipeline every drift command runs: load schema.yaml, read the actual schema (a live
+//! database or a replayed migration directory), canonicalize, normalize types, compare, and
+//! attach the positions of what drifted. [`drift_for`] returns plain data ([`DriftResult`]);
+//! rendering and deciding belong to the commands above ([`crate::commands`]).
+//!
+//! The comparison itself lives in [`crate::diff`], the catalog read in [`crate::introspect`],
+//! the replay in [`crate::migrations`]; this module wires them together and decides which tables
+//! take part (the `ignore:` list and migration-tool tables).
+
+mod timings;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::declared::{self, Declared, Positions};
+use crate::diff::{self, Drift, DriftKind, Object, Severity};
+use crate::introspect::{self, ConnectOptions, ReadStats};
+use crate::migrations::{self, ReplayOptions, Replayed};
+use crate::model::{Index, QualifiedName, Schema};
+use crate::repair::{Migration, PlanContext};
+use crate::{canon, types, Error};
+
+use timings::Timings;
+
+/// Where the actual schema comes from.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// A live database (`--database-url` / `DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// A migration directory replayed on a scratch database (`--migrations`).
+    pub migrations: Option<PathBuf>,
+    /// With `migrations`: an existing server for the scratch database.
+    pub dev_url: Option<String>,
+    /// With `migrations`: which files are up migrations.
+    pub glob: Option<String>,
+    /// Schemas to read; empty: the schemas schema.yaml declares.
+    pub schema_names: Vec<String>,
+    /// Bound on connecting, each catalog query and each migration file.
+    pub timeout: Duration,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        SourceOptions {
+            database_url: None,
+            migrations: None,
+            dev_url: None,
+            glob: None,
+            schema_names: Vec::new(),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Everything found by [`drift_for`].
+#[derive(Debug, Clone)]
+pub struct DriftResult {
+    /// Sorted by table, kind, object.
+    pub drift: Vec<Drift>,
+    /// The declared schema as compared: canonicalized, ignored tables removed.
+    pub declared: Schema,
+    /// The actual schema as compared: ignored and migration-tool tables removed.
+    pub live: Schema,
+    /// Things the reader should know (text fallback, replay notes).
+    pub notes: Vec<String>,
+    /// The schemas that were read.
+    pub schemas: Vec<String>,
+    /// Catalog queries the read took (constant, whatever the number of tables).
+    pub catalog_queries: usize,
+    /// `alembic_version.version_num` when the database has that table (for repair's down_revision).
+    pub alembic_version: Option<String>,
+    /// The loaded schema.yaml (path, default schema, ignore list, text). Its `schema` holds the
+    /// tables with drift (at least) and the enums as written, with positions; without drift it
+    /// is empty (the compared model is `declared`).
+    pub file: Declared,
+    /// The actual schema came from a replayed migration directory (empty tables), not from a
+    /// database with rows.
+    pub replayed: bool,
+}
+
+impl DriftResult {
+    /// `true` when any drift is an error (missing or mismatched, or extra under `--strict`).
+    pub fn has_errors(&self) -> bool {
+        self.drift.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// The repair of this drift, planned against the live schema. A replayed migration
+    /// directory's tables are empty, but the databases a repair is for have rows: their row
+    /// estimates are dropped so that every table counts as busy.
+    pub fn repair_plan(&self, destructive: bool) -> Migration {
+        let busy;
+        let live = if self.replayed {
+            let mut live = self.live.clone();
+            for table in live.tables.values_mut() {
+                table.row_estimate = None;
+            }
+            busy = live;
+            &busy
+        } else {
+            &self.live
+        };
+        crate::repair::plan(
+            &self.drift,
+            &PlanContext {
+                declared: &self.declared,
+                live,
+                destructive,
+            },
+        )
+    }
+}
+
+/// The actual side once read: the connection stays open for canonicalization and the lazy
+/// reads after the comparison; a replayed database lives as long as `replayed`.
+struct Actual {
+    schemas: Vec<String>,
+    client: postgres::Client,
+    live: Schema,
+    stats: ReadStats,
+    notes: Vec<String>,
+    replayed: Option<Replayed>,
+}
+
+/// Loads `schema_yaml`, reads the actual schema from `source`, and compares them.
+pub fn drift_for(
+    schema_yaml: &Path,
+    source: &SourceOptions,
+    strict: bool,
+) -> Result<DriftResult, Error> {
+    let mut timings = Timings::new();
+    let text = declared::read(schema_yaml)?;
+    let (mut file, mut actual) = match (&source.migrations, &source.database_url) {
+        (None, Some(url)) => read_live_alongside(schema_yaml, text, url, source, &mut timings)?,
+        (Some(dir), _) => read_replayed(schema_yaml, text, dir, source, &mut timings)?,
+        (None, None) => return Err(Error::NoSource),
+    };
+    let alembic_version = alembic_version(&mut actual.client);
+    timings.lap("alembic version");
+
+    let mut declared_schema = std::mem::take(&mut file.schema);
+    leave_out_ignored(&file, &mut declared_schema, &mut actual.live);
+    timings.lap("clone and filter");
+    canonicalize(&mut actual, &mut declared_schema, source.timeout)?;
+    timings.lap("canonicalize");
+    normalize_types(&mut declared_schema);
+    normalize_types(&mut actual.live);
+    timings.lap("normalize types");
+
+    let mut drift = diff::compare(&declared_schema, &actual.live, strict);
+    if attach_positions(schema_yaml, &mut file, &mut declared_schema, &drift)? {
+        drift = diff::compare(&declared_schema, &actual.live, strict);
+        timings.lap("positions for the drift");
+    }
+    as_written(&mut drift, &file.schema);
+    if complete_index_definitions(&mut actual.client, &mut drift)? {
+        actual.stats.queries += 1;
+    }
+    timings.lap("compare");
+    Ok(DriftResult {
+        drift,
+        declared: declared_schema,
+        live: actual.live,
+        notes: actual.notes,
+        schemas: actual.schemas,
+        catalog_queries: actual.stats.queries,
+        alembic_version,
+        file,
+        replayed: actual.replayed.is_some(),
+    })
+}
+
+/// A live database: the catalog read does not need the parsed file, only the schemas it
+/// declares, so it starts on the schemas the text names while the file is parsed, and reads
+/// again in the rare case the guess was wrong. A schema.yaml error still comes first.
+fn read_live_alongside(
+    schema_yaml: &Path,
+    text: String,
+    url: &str,
+    source: &SourceOptions,
+    timings: &mut Timings,
+) -> Result<(Declared, Actual), Error> {
+    let guess = if source.schema_names.is_empty() {
+        declared::guess_schemas(&text)
+    } else {
+        source.schema_names.clone()
+    };
+    let reading = {
+        let (url, guess, timeout) = (url.to_string(), guess.clone(), source.timeout);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            connect_and_read(&url, &guess, timeout).map(|read| (read, started.elapsed()))
+        })
+    };
+    let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
+    timings.lap("load schema.yaml");
+    let ((mut client, mut live, mut stats), elapsed) = match reading.join() {
+        Ok(read) => read?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    timings.lap("rest of catalog read");
+    timings.note("connect + catalog read", elapsed);
+    let schemas = if source.schema_names.is_empty() {
+        file.schemas()
+    } else {
+        guess.clone()
+    };
+    if schemas != guess {
+        let (again, more) = introspect::read_with_timeout(&mut client, &schemas, source.timeout)?;
+        live = again;
+        stats.queries += more.queries;
+        timings.lap("catalog read again");
+    }
+    Ok((
+        file,
+        Actual {
+            schemas,
+            client,
+            live,
+            stats,
+            notes: Vec::new(),
+            replayed: None,
+        },
+    ))
+}
+
+/// A migration directory: replayed on a scratch database first, then read.
+fn read_replayed(
+    schema_yaml: &Path,
+    text: String,
+    dir: &Path,
+    source: &SourceOptions,
+    timings: &mut Timings,
+) -> Result<(Declared, Actual), Error> {
+    let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
+    timings.lap("load schema.yaml");
+    let schemas = if source.schema_names.is_empty() {
+        file.schemas()
+    } else {
+        source.schema_names.clone()
+    };
+    let replayed = migrations::replay(&ReplayOptions {
+        dir: dir.to_path_buf(),
+        glob: source.glob.clone(),
+        dev_url: source.dev_url.clone(),
+        timeout: source.timeout,
+    })?;
+    let (client, live, stats) = connect_and_read(replayed.url(), &schemas, source.timeout)?;
+    timings.lap("connect + catalog read");
+    Ok((
+        file,
+        Actual {
+            schemas,
+            client,
+            live,
+            stats,
+            notes: replayed.notes.clone(),
+            replayed: Some(replayed),
+        },
+    ))
+}
+
+/// Connects to `url` and reads the catalog of `schemas`.
+fn connect_and_read(
+    url: &str,
+    schemas: &[String],
+    timeout: Duration,
+) -> Result<(postgres::Client, Schema, ReadStats), introspect::DbError> {
+    let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
+    let (live, stats) = introspect::read_alongside(&mut client, helper, schemas, timeout)?;
+    Ok((client, live, stats))
+}
+
+/// Removes the tables and enums of the `ignore:` list from both sides, and the migration-tool
+/// tables the file does not declare from the live side.
+fn leave_out_ignored(file: &Declared, declared: &mut Schema, live: &mut Schema) {
+    declared
+        .tables
+        .retain(|name, _| !file.ignore.is_listed(name));
+    live.enums.retain(|name, _| !file.ignore.is_listed(name));
+    live.tables.retain(|name, _| {
+        !(file.ignore.is_listed(name)
+            || (!declared.tables.contains_key(name) && file.ignore.skips_undeclared(name)))
+    });
+}
+
+/// Puts the declared expressions in PostgreSQL's own form, noting what could not be.
+fn canonicalize(
+    actual: &mut Actual,
+    declared: &mut Schema,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let canon =
+        canon::canonicalize_with_timeout(&mut actual.client, declared, &actual.live, timeout)?;
+    actual.notes.extend(canon.note());
+    for (what, reason) in &canon.failed {
+        actual.notes.push(format!(
+            "the declared {what} could not be put in PostgreSQL's own form ({reason}): it is compared as normalized text"
+        ));
+    }
+    Ok(())
+}
+
+/// The file was read without positions: reads the positions of the declared objects with drift
+/// (`positions_for`: only the parts of the file that hold them) into `declared`. `true` when
+/// there was drift to place, and the comparison must run again to carry the positions.
+fn attach_positions(
+    schema_yaml: &Path,
+    file: &mut Declared,
+    declared: &mut Schema,
+    drift: &[Drift],
+) -> Result<bool, Error> {
+    let drifted: BTreeSet<QualifiedName> = drift
+        .iter()
+        .map(|item| &item.table)
+        .filter(|name| declared.tables.contains_key(*name) || declared.enums.contains_key(*name))
+        .cloned()
+        .collect();
+    if drifted.is_empty() {
+        return Ok(false);
+    }
+    match declared::positions_for(file, &drifted) {
+        Some(written) => file.schema = written,
+        None => {
+            let source = std::mem::take(&mut file.source);
+            *file = declared::from_text(schema_yaml, source)?;
+        }
+    }
+    declared.take_positions_from(&file.schema);
+    Ok(true)
+}
+
+/// A missing object is shown as the YAML wrote it, not in the canonical form it was compared
+/// in (mismatches keep both sides canonical, so that their difference is the real one).
+fn as_written(drift: &mut [Drift], written: &Schema) {
+    for item in drift.iter_mut() {
+        let Some(table) = written.tables.get(&item.table) else {
+            continue;
+        };
+        let Some(pos) = item.pos else {
+            continue;
+        };
+        match item.kind {
+            DriftKind::MissingColumn => {
+                if let Some(column) = table.columns.iter().find(|c| c.pos == Some(pos)) {
+                    let mut column = column.clone();
+                    if let Ok(canonical) = types::canonical(&column.data_type) {
+                        column.data_type = canonical;
+                    }
+                    item.expected = Some(diff::describe_column(&column));
+                }
+            }
+            DriftKind::MissingIndex => {
+                if let Some(index) = table.indexes.iter().find(|i| i.pos == Some(pos)) {
+                    item.expected = Some(diff::describe_index(index));
+                }
+            }
+            DriftKind::MissingCheck if item.actual.is_none() => {
+                if let Some(check) = table.checks.iter().find(|c| c.pos == Some(pos)) {
+                    item.expected = Some(check.expression.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads the full definition of the live indexes an `index_mismatch` would have repair replace,
+/// when the catalog read left them without one; `true` when that took a query.
+fn complete_index_definitions(
+    client: &mut postgres::Client,
+    drift: &mut [Drift],
+) -> Result<bool, Error> {
+    fn live_index(item: &mut Drift) -> Option<&mut Index> {
+        match (item.kind, &mut item.live) {
+            (DriftKind::IndexMismatch, Some(Object::Index(index)))
+                if index.definition.is_none() =>
+            {
+                Some(index)
+            }
+            _ => None,
+        }
+    }
+    let wanted: Vec<(String, String)> = drift
+        .iter_mut()
+        .filter_map(|item| {
+            let schema = item.table.schema.clone();
+            live_index(item).and_then(|index| index.name.clone().map(|name| (schema, name)))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(false);
+    }
+    let mut definitions = introspect::index_definitions(client, &wanted)?;
+    for item in drift.iter_mut() {
+        let schema = item.table.schema.clone();
+        if let Some(index) = live_index(item) {
+            if let Some(name) = index.name.clone() {
+                index.definition = definitions.remove(&(schema, name));
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Puts every column type in canonical spelling (both sides go through the same function, so
+/// `format_type` output and a declared spelling meet in one form).
+fn normalize_types(schema: &mut Schema) {
+    // A schema uses few distinct types: remember each one's canonical form.
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for table in schema.tables.values_mut() {
+        for column in &mut table.columns {
+            if let Some(canonical) = seen.get(&column.data_type) {
+                column.data_type.clone_from(canonical);
+            } else if let Ok(canonical) = types::canonical(&column.data_type) {
+                seen.insert(column.data_type.clone(), canonical.clone());
+                column.data_type = canonical;
+            }
+        }
+    }
+}
+
+/// The Alembic revision the database is at, if it has an `alembic_version` table.
+fn alembic_version(client: &mut postgres::Client) -> Option<String> {
+    let exists: bool = client
+        .query_one(
+            "SELECT pg_catalog.to_regclass('alembic_version') IS NOT NULL",
+            &[],
+        )
+        .ok()?
+        .get(0);
+    if !exists {
+        return None;
+    }
+    client
+        .query_opt("SELECT version_num::text FROM alembic_version LIMIT 1", &[])
+        .ok()??
+        .get(0)
+}

@@ -1,0 +1,167 @@
+//! Rendering of `verify` results: human (a diagnostic at the failing statement, the changes a
+//! second run made), JSON (version 1) and GitHub workflow annotations. Renders only: the
+//! verdicts come from [`crate::verify`], the exit code is chosen by the command.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+
+use super::github::{escape_data, escape_property};
+use crate::migrations::{ApplyError, MigrationFile};
+use crate::verify::{short, Change, FileReport, Status, Summary};
+
+pub fn human(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    files: &BTreeMap<&str, &MigrationFile>,
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let color = std::io::stdout().is_terminal();
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    for report in reports {
+        match report.status {
+            Status::Ok => {}
+            Status::NotRerunnable => {
+                let Some(failure) = &report.error else {
+                    continue;
+                };
+                let rendered = files.get(report.file.as_str()).and_then(|file| {
+                    let diagnostic = ApplyError::new(
+                        file,
+                        failure.clone(),
+                        "driftlint::verify::not_rerunnable",
+                        "the second run fails: ",
+                    );
+                    let mut rendered = String::new();
+                    handler.render_report(&mut rendered, &diagnostic).ok()?;
+                    Some(rendered)
+                });
+                match rendered {
+                    Some(rendered) => writeln!(out, "{rendered}")?,
+                    None => writeln!(out, "{}\n", failure.headline())?,
+                }
+            }
+            Status::ChangesOnRerun => {
+                writeln!(
+                    out,
+                    "changes on re-run: {} (the second run succeeded but changed the database)",
+                    report.file
+                )?;
+                for change in &report.changes {
+                    writeln!(out, "  - {}", change.describe())?;
+                }
+                for suspect in &report.suspects {
+                    writeln!(
+                        out,
+                        "  likely from {}:{}:{}: {}",
+                        report.file,
+                        suspect.line,
+                        suspect.column,
+                        one_line(&suspect.statement)
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            Status::Failed => {
+                if let Some(failure) = &report.error {
+                    writeln!(
+                        out,
+                        "failed on its first run: {} (the history stops here)\n",
+                        failure.headline()
+                    )?;
+                }
+            }
+        }
+    }
+    for note in notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let mut line = format!(
+        "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
+        summary.verified - summary.failed,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun
+    );
+    if summary.failed > 0 {
+        line.push_str(&format!(
+            "; stopped at a file that fails on its first run ({} later file(s) not run)",
+            summary.not_run
+        ));
+    }
+    writeln!(out, "{line}")
+}
+
+fn one_line(text: &str) -> String {
+    short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+pub fn json(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+    notes: &[String],
+) -> std::io::Result<()> {
+    let document = serde_json::json!({
+        "version": 1,
+        "files": reports,
+        "summary": summary,
+        "notes": notes,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+pub fn github(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+) -> std::io::Result<()> {
+    for report in reports {
+        let (title, message, line, column) = match (&report.status, &report.error) {
+            (Status::Ok, _) => continue,
+            (Status::NotRerunnable, Some(failure)) => (
+                "not re-runnable",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (Status::Failed, Some(failure)) => (
+                "fails on its first run",
+                failure.headline(),
+                failure.line,
+                failure.column,
+            ),
+            (_, _) => (
+                "changes on re-run",
+                report
+                    .changes
+                    .iter()
+                    .map(Change::describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                report.suspects.first().map(|s| s.line),
+                report.suspects.first().map(|s| s.column),
+            ),
+        };
+        let mut properties = format!("file={},title={title}", escape_property(&report.file));
+        if let (Some(line), Some(column)) = (line, column) {
+            properties.push_str(&format!(",line={line},col={column}"));
+        }
+        writeln!(out, "::error {properties}::{}", escape_data(&message))?;
+    }
+    writeln!(
+        out,
+        "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
+        summary.verified,
+        summary.ok,
+        summary.not_rerunnable,
+        summary.changes_on_rerun,
+        summary.failed
+    )
+}
