@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use super::github::{escape_data, escape_property};
-use crate::migrations::{ApplyError, MigrationFile};
+use crate::migrations::{ApplyError, Failure, MigrationFile};
 use crate::verify::{short, Change, FileReport, Status, Summary};
 
+/// The human report: a diagnostic at the statement whose second run failed, the changes a
+/// second run made with the statements that likely made them, then the notes and a summary.
 pub fn human(
     out: &mut dyn Write,
     reports: &[FileReport],
@@ -16,59 +18,23 @@ pub fn human(
     summary: &Summary,
     notes: &[String],
 ) -> std::io::Result<()> {
-    let color = std::io::stdout().is_terminal();
-    let theme = if color {
+    let theme = if std::io::stdout().is_terminal() {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme);
     for report in reports {
-        match report.status {
-            Status::Ok => {}
-            Status::NotRerunnable => {
-                let Some(failure) = &report.error else {
-                    continue;
-                };
-                let rendered = files.get(report.file.as_str()).and_then(|file| {
-                    let diagnostic = ApplyError::new(
-                        file,
-                        failure.clone(),
-                        "driftlint::verify::not_rerunnable",
-                        "the second run fails: ",
-                    );
-                    let mut rendered = String::new();
-                    handler.render_report(&mut rendered, &diagnostic).ok()?;
-                    Some(rendered)
-                });
-                match rendered {
-                    Some(rendered) => writeln!(out, "{rendered}")?,
-                    None => writeln!(out, "{}\n", failure.headline())?,
-                }
+        match (&report.status, &report.error) {
+            (Status::Ok, _) => {}
+            (Status::NotRerunnable, Some(failure)) => {
+                let file = files.get(report.file.as_str()).copied();
+                not_rerunnable(out, &handler, file, failure)?;
             }
-            Status::ChangesOnRerun => {
-                writeln!(
-                    out,
-                    "changes on re-run: {} (the second run succeeded but changed the database)",
-                    report.file
-                )?;
-                for change in &report.changes {
-                    writeln!(out, "  - {}", change.describe())?;
-                }
-                for suspect in &report.suspects {
-                    writeln!(
-                        out,
-                        "  likely from {}:{}:{}: {}",
-                        report.file,
-                        suspect.line,
-                        suspect.column,
-                        one_line(&suspect.statement)
-                    )?;
-                }
-                writeln!(out)?;
-            }
-            Status::Failed => {
-                if let Some(failure) = &report.error {
+            (Status::NotRerunnable, None) => {}
+            (Status::ChangesOnRerun, _) => changes_on_rerun(out, report)?,
+            (Status::Failed, failure) => {
+                if let Some(failure) = failure {
                     writeln!(
                         out,
                         "failed on its first run: {} (the history stops here)\n",
@@ -97,10 +63,59 @@ pub fn human(
     writeln!(out, "{line}")
 }
 
+/// A second run that failed, as a diagnostic with the file's source (or its headline alone
+/// when the file is not at hand).
+fn not_rerunnable(
+    out: &mut dyn Write,
+    handler: &miette::GraphicalReportHandler,
+    file: Option<&MigrationFile>,
+    failure: &Failure,
+) -> std::io::Result<()> {
+    let rendered = file.and_then(|file| {
+        let diagnostic = ApplyError::new(
+            file,
+            failure.clone(),
+            "driftlint::verify::not_rerunnable",
+            "the second run fails: ",
+        );
+        let mut rendered = String::new();
+        handler.render_report(&mut rendered, &diagnostic).ok()?;
+        Some(rendered)
+    });
+    match rendered {
+        Some(rendered) => writeln!(out, "{rendered}"),
+        None => writeln!(out, "{}\n", failure.headline()),
+    }
+}
+
+/// What a second run changed, and the statements that likely changed it.
+fn changes_on_rerun(out: &mut dyn Write, report: &FileReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "changes on re-run: {} (the second run succeeded but changed the database)",
+        report.file
+    )?;
+    for change in &report.changes {
+        writeln!(out, "  - {}", change.describe())?;
+    }
+    for suspect in &report.suspects {
+        writeln!(
+            out,
+            "  likely from {}:{}:{}: {}",
+            report.file,
+            suspect.line,
+            suspect.column,
+            one_line(&suspect.statement)
+        )?;
+    }
+    writeln!(out)
+}
+
 fn one_line(text: &str) -> String {
     short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// The JSON report (version 1): the verdict of every file run, the summary and the notes.
 pub fn json(
     out: &mut dyn Write,
     reports: &[FileReport],
@@ -117,6 +132,8 @@ pub fn json(
     writeln!(out)
 }
 
+/// GitHub workflow annotations: one `::error` per file that is not re-runnable, changes on
+/// re-run or fails, at its line where known; then a summary line.
 pub fn github(
     out: &mut dyn Write,
     reports: &[FileReport],

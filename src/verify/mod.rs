@@ -232,19 +232,7 @@ fn verify_file(
     let held = *mode == Mode::Transaction && !file.controls_transactions();
     let mut note = None;
     let (second, changes) = if held {
-        match migrations::apply_held(&mut session.client, file, timeout) {
-            Err(failure) => (Err(failure), Vec::new()),
-            Ok(()) if !wrote_anything(&mut session.client)? => {
-                rollback(&mut session.client)?;
-                (Ok(()), Vec::new())
-            }
-            Ok(()) => {
-                let after_second = Snapshot::take(&mut session.client, true, version);
-                rollback(&mut session.client)?;
-                let after_first = Snapshot::take(&mut session.client, false, version)?;
-                (Ok(()), after_first.changes_to(&after_second?))
-            }
-        }
+        second_run_held(session, file, version, timeout)?
     } else {
         let after_first = Snapshot::take(&mut session.client, false, version)?;
         let result = migrations::apply(&mut session.client, file, mode, timeout);
@@ -284,6 +272,34 @@ fn verify_file(
         report: Box::new(report),
         note,
     })
+}
+
+/// How a second run went, and what it changed.
+type SecondRun = (Result<(), Box<Failure>>, Vec<Change>);
+
+/// The second run of a file that runs in one transaction: judged inside that transaction, then
+/// rolled back, so the history goes on from the first run.
+fn second_run_held(
+    session: &mut Session,
+    file: &MigrationFile,
+    version: u32,
+    timeout: Duration,
+) -> Result<SecondRun, Error> {
+    Ok(
+        match migrations::apply_held(&mut session.client, file, timeout) {
+            Err(failure) => (Err(failure), Vec::new()),
+            Ok(()) if !wrote_anything(&mut session.client)? => {
+                rollback(&mut session.client)?;
+                (Ok(()), Vec::new())
+            }
+            Ok(()) => {
+                let after_second = Snapshot::take(&mut session.client, true, version);
+                rollback(&mut session.client)?;
+                let after_first = Snapshot::take(&mut session.client, false, version)?;
+                (Ok(()), after_first.changes_to(&after_second?))
+            }
+        },
+    )
 }
 
 /// Whether the open transaction wrote anything: catalog or table rows (PostgreSQL assigns a
