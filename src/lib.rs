@@ -16,7 +16,8 @@
 //! - [`lint`] (the engine), [`repair`] (planning and rendering), [`diff`] (the comparison);
 //! - the sources: [`declared`] (schema.yaml), [`introspect`] (the catalog), [`canon`],
 //!   [`migrations`] (finding and replaying files), [`scratch`] (throwaway clusters);
-//! - the ground: [`model`], [`types`], the SQL splitter and tokenizer, [`interrupt`].
+//! - the ground: [`model`], [`types`], the SQL splitter and tokenizer, [`interrupt`],
+//!   [`server`] (the PostgreSQL versions that matter).
 
 pub mod canon;
 pub mod commands;
@@ -33,6 +34,7 @@ pub mod pull;
 pub mod repair;
 pub mod report;
 pub mod scratch;
+pub mod server;
 pub mod types;
 pub mod verify;
 

@@ -83,7 +83,7 @@ impl Statement {
             }
             "ALTER"
                 if second == "TYPE"
-                    && server_version_num < 120000
+                    && server_version_num < crate::server::PG_12
                     && self
                         .words
                         .windows(2)

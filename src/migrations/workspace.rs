@@ -192,7 +192,7 @@ fn unique_name() -> String {
 fn drop_dev_database(admin_url: &str, name: &str, timeout: Duration) -> Result<(), String> {
     let mut admin = connect(admin_url, timeout).map_err(|e| e.to_string())?;
     let version = server_version(&mut admin).map_err(|e| e.to_string())?;
-    let sql = if version >= 130000 {
+    let sql = if version >= crate::server::PG_13 {
         format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
     } else {
         format!(

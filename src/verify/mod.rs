@@ -372,11 +372,12 @@ impl Snapshot {
             .batch_execute(setup)
             .map_err(|e| snapshot_error(&e))?;
         let mut snapshot = Snapshot::default();
-        let catalog = if version < 120000 {
-            CATALOG_SQL.replace("a.attgenerated = 's'", "false")
+        let is_generated = if version >= crate::server::PG_12 {
+            "a.attgenerated = 's'"
         } else {
-            CATALOG_SQL.to_string()
+            "false"
         };
+        let catalog = CATALOG_SQL.replace("{is_generated}", is_generated);
         for row in client
             .query(&catalog, &[])
             .map_err(|e| snapshot_error(&e))?
