@@ -19,6 +19,10 @@
 //!   postmaster and removes it.
 //!
 //! As root, initdb and the server run as the `postgres` user (initdb refuses root).
+//!
+//! Nobody else can enter a cluster: it has no TCP listener, and its directory (which holds the
+//! socket) is mode 0700, owned by the user running driftlint or, as root, by `postgres`; the
+//! socket itself is 0700 too. Only the owner (and root) can connect.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -169,6 +173,10 @@ impl Cluster {
             .tempdir_in(&base)
             .map_err(|e| ScratchError::io(format!("create a directory in {}", base.display()), e))?
             .keep();
+        // The socket lives here: no other local user may reach it (the server trusts whoever
+        // connects through it).
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| ScratchError::io("make the cluster directory private", e))?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
 
         // The watchdog first: from here on, the directory is removed whatever happens.
@@ -264,7 +272,7 @@ impl Cluster {
         }
         let mut settings = format!(
             "\n# driftlint scratch cluster\nlisten_addresses = ''\nport = {PORT}\n\
-             unix_socket_directories = '{}'\nfsync = off\nsynchronous_commit = off\n\
+             unix_socket_directories = '{}'\nunix_socket_permissions = 0700\nfsync = off\nsynchronous_commit = off\n\
              full_page_writes = off\nshared_buffers = 16MB\nmax_connections = 40\n\
              max_wal_senders = 0\nwal_level = minimal\nautovacuum = off\n\
              max_locks_per_transaction = 1024\nlog_min_messages = warning\n",

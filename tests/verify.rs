@@ -547,3 +547,52 @@ fn verify_github_format_annotates_each_problem_file() {
     assert!(annotations[1]
         .contains("title=changes on re-run,line=6,col=1::rows in public.audit_log: 1 -> 2"));
 }
+
+/// The scratch cluster was open to every local user: its socket directory was mode 755 and the
+/// server trusts whoever connects, so any account could connect as `postgres` during a run.
+#[test]
+fn scratch_cluster_is_closed_to_other_local_users() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+
+    let cluster = driftlint::scratch::Cluster::start().expect("scratch cluster starts");
+    let dir = std::fs::metadata(cluster.socket_dir()).expect("socket directory");
+    assert_eq!(
+        dir.permissions().mode() & 0o777,
+        0o700,
+        "socket directory mode"
+    );
+
+    let me = std::fs::metadata("/proc/self").expect("/proc/self").uid();
+    if me != 0 {
+        assert_eq!(dir.uid(), me, "the socket directory is the invoking user's");
+        return;
+    }
+    // As root: the same connection succeeds as root and fails as `nobody`.
+    let psql = |uid: Option<u32>| {
+        let mut cmd = std::process::Command::new(cluster.bindir().join("psql"));
+        cmd.args(["-X", "-q", "-At", "-h"])
+            .arg(cluster.socket_dir())
+            .args(["-U", "postgres", "-d", "postgres", "-c", "SELECT 1"])
+            .env_remove("PGPASSWORD");
+        if let Some(uid) = uid {
+            cmd.uid(uid).gid(uid);
+        }
+        cmd.output().expect("psql runs")
+    };
+    let as_root = psql(None);
+    assert!(
+        as_root.status.success(),
+        "{}",
+        String::from_utf8_lossy(&as_root.stderr)
+    );
+    const NOBODY: u32 = 65534;
+    let as_nobody = psql(Some(NOBODY));
+    assert!(
+        !as_nobody.status.success(),
+        "another local user connected: {}",
+        String::from_utf8_lossy(&as_nobody.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&as_nobody.stderr);
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+}
