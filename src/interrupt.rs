@@ -1,10 +1,14 @@
-//! The process's one Ctrl-C / SIGTERM handler and the cleanups it runs: every module that leaves
-//! something behind while it works (scratch clusters, temporary databases on a `--dev-url`
-//! server) registers a cleanup here, and an interrupt runs them all, says `interrupted` and
-//! exits with code 130. It knows nothing of what the cleanups remove.
+//! The process's one handler of SIGINT (Ctrl-C), SIGTERM and SIGHUP, and the cleanups it runs:
+//! every module that leaves something behind while it works (scratch clusters, temporary
+//! databases on a `--dev-url` server) registers a cleanup here, and a signal runs them all, says
+//! `interrupted` and exits with the shell's code for that signal (128 + its number: 130 for
+//! SIGINT, 143 for SIGTERM, 129 for SIGHUP). It knows nothing of what the cleanups remove.
 
 use std::io::Write;
 use std::sync::{Mutex, MutexGuard, Once};
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// A cleanup and the name it is registered under.
 type Cleanup = (&'static str, fn());
@@ -12,13 +16,25 @@ type Cleanup = (&'static str, fn());
 /// The registered cleanups (a name is registered once).
 static CLEANUPS: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
 
+/// The signals that stop driftlint, cleaning up first.
+const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
+
 /// Runs `cleanup` when the process is interrupted (once per `name`, whatever the number of
-/// calls). Installs the handler on first use; a handler the embedding program installed before
-/// is kept, and the cleanups then run only as their owners drop.
+/// calls). Installs the handler on first use: a thread that waits for the signals. If they
+/// cannot be caught, the cleanups run only as their owners drop (the scratch clusters' watchdogs
+/// still clean up when the process dies).
 pub fn on_interrupt(name: &'static str, cleanup: fn()) {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let _ = ctrlc::set_handler(interrupted);
+        if let Ok(mut signals) = Signals::new(SIGNALS) {
+            let _ = std::thread::Builder::new()
+                .name("driftlint-signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        interrupted(signal);
+                    }
+                });
+        }
     });
     let mut cleanups = lock();
     if !cleanups.iter().any(|(known, _)| *known == name) {
@@ -32,7 +48,7 @@ fn lock() -> MutexGuard<'static, Vec<Cleanup>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn interrupted() {
+fn interrupted(signal: i32) -> ! {
     // Holding stderr keeps the main thread, whose queries fail as the servers stop, from
     // printing that failure and exiting with code 2 first.
     let mut stderr = std::io::stderr().lock();
@@ -41,7 +57,7 @@ fn interrupted() {
         cleanup();
     }
     let _ = writeln!(stderr, "interrupted");
-    std::process::exit(130);
+    std::process::exit(128 + signal);
 }
 
 #[cfg(test)]

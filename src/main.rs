@@ -18,8 +18,12 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = wants_json(&cli.command);
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Counting {
+        inner: stdout.lock(),
+        written: 0,
+    };
     let result = match cli.command {
         Command::Lint(args) => lint(args, &mut out),
         Command::Check(args) => check(args, &mut out),
@@ -33,9 +37,44 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
+            if json && out.written == 0 {
+                // A script parsing stdout still gets one document.
+                let _ = driftlint::report::error::json(&error, &mut out);
+                let _ = out.flush();
+            }
             eprintln!("{:?}", miette::Report::new(error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// `--format json`: the command's one document on stdout, an error document when it fails.
+fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Lint(args) => matches!(args.format, cli::LintFormat::Json),
+        Command::Check(args) => matches!(args.format, cli::CheckFormat::Json),
+        Command::Verify(args) => matches!(args.format, cli::CheckFormat::Json),
+        Command::Rules(args) => matches!(args.format, cli::RulesFormat::Json),
+        Command::Repair(_) | Command::Pull(_) | Command::Explain(_) => false,
+    }
+}
+
+/// Standard output, counting what was written (a failed run that already printed its report
+/// gets no second document).
+struct Counting<W> {
+    inner: W,
+    written: usize,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -583,3 +583,52 @@ fn readme_walkthrough_migrations_forget_discovery_query_id() {
     );
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// With `--format json`, an error printed nothing on stdout: a CI script parsing stdout got no
+/// document. It gets an error document now, with the exit code still 2.
+#[test]
+fn json_format_errors_print_an_error_document_on_stdout() {
+    let output = crate::util::driftlint()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--schema",
+            "/nonexistent/schema.yaml",
+            "--database-url",
+            "postgresql://someone:hunter2@127.0.0.1:1/app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["error"]["code"], "driftlint::schema::read");
+    assert!(document["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/schema.yaml"));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("could not read"), "{stderr}");
+
+    // An unreachable database: the same document, and never the password.
+    let output = crate::util::driftlint()
+        .args(["check", "--format", "json", "--schema"])
+        .arg(top_level_schema())
+        .args([
+            "--database-url",
+            "postgresql://someone:hunter2@127.0.0.1:1/app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert!(document["error"]["code"]
+        .as_str()
+        .unwrap()
+        .starts_with("driftlint::db::"));
+    let everything = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!everything.contains("hunter2"), "{everything}");
+}

@@ -1,7 +1,9 @@
 //! Rendering of results: `findings` (lint), `drift` (check) and `verify` in each output format,
-//! from plain data; `github` holds the workflow-command escaping they share.
+//! from plain data; `github` holds the workflow-command escaping they share, `error` the JSON
+//! document of a run that failed.
 
 pub mod drift;
+pub mod error;
 pub mod findings;
 pub mod github;
 pub mod verify;
