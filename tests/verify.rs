@@ -596,3 +596,60 @@ fn scratch_cluster_is_closed_to_other_local_users() {
     let stderr = String::from_utf8_lossy(&as_nobody.stderr);
     assert!(stderr.contains("Permission denied"), "{stderr}");
 }
+
+/// `--dev-url`: after SIGKILL the temporary database stayed, and later runs never removed it.
+/// The next run on the same host drops it now (its process is gone, nobody is connected).
+#[test]
+fn dev_url_temporary_database_left_by_a_killed_run_is_dropped_by_the_next() {
+    let cluster = driftlint::scratch::Cluster::start().expect("scratch cluster starts");
+    let admin_url = cluster.url("postgres");
+    let temp_databases = || -> Vec<String> {
+        let config: postgres::Config = admin_url.parse().unwrap();
+        let mut client = config.connect(postgres::NoTls).unwrap();
+        client
+            .query(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'driftlint\\_tmp\\_%'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("001_wait.sql"), "SELECT pg_sleep(600);\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_driftlint"))
+        .arg("verify")
+        .arg(dir.path())
+        .args(["--dev-url", &admin_url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut left = Vec::new();
+    for _ in 0..400 {
+        left = temp_databases();
+        if !left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(left.len(), 1, "the run created its temporary database");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The killed run's backend goes away once the server notices the closed connection.
+    let config: postgres::Config = admin_url.parse().unwrap();
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&left[0]],
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(temp_databases(), left, "SIGKILL leaves the database behind");
+
+    let (code, json, stderr) = verify_json(&fixture("migrations"), &["--dev-url", &admin_url]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert!(temp_databases().is_empty(), "the orphan is dropped");
+}

@@ -2,6 +2,7 @@
 //! database on a `--dev-url` server; removed when the [`Workspace`] is dropped, or on Ctrl-C.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -50,6 +51,7 @@ impl Workspace {
             Some(admin_url) => {
                 crate::interrupt::on_interrupt("temporary databases", drop_dev_databases);
                 let mut admin = connect(admin_url, timeout)?;
+                drop_orphans(&mut admin, admin_url, timeout);
                 admin
                     .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&database)))
                     .map_err(|e| MigrationError::DevDatabase {
@@ -177,16 +179,67 @@ fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+/// The prefix of every temporary database: `driftlint_tmp_<host>_<pid>_...`.
+const TEMP_PREFIX: &str = "driftlint_tmp_";
+
+/// `driftlint_tmp_<host>_<pid>_<nanos>_<n>`: the host and process that own it, so that a later
+/// run on the same host can tell a database whose owner died (SIGKILL) from one in use.
 fn unique_name() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!(
-        "driftlint_tmp_{}_{nanos}_{}",
+        "{TEMP_PREFIX}{}_{}_{nanos}_{}",
+        host_tag(),
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Eight hex digits naming this host (a hash of its hostname), for the temporary databases'
+/// names.
+fn host_tag() -> String {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    // FNV-1a: stable across runs and builds (unlike the standard library's hasher).
+    let hash = hostname.trim().bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    format!("{hash:08x}")
+}
+
+/// The owning process of a temporary database of this host, from its name.
+fn owner_on_this_host(name: &str, host: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?.strip_prefix(host)?;
+    rest.strip_prefix('_')?.split('_').next()?.parse().ok()
+}
+
+/// Drops the temporary databases that runs on this host left behind when they were killed
+/// (their process is gone and nobody is connected to them). Failures are ignored: another run
+/// may be dropping the same database.
+fn drop_orphans(admin: &mut postgres::Client, admin_url: &str, timeout: Duration) {
+    let host = host_tag();
+    let Ok(rows) = admin.query(
+        "SELECT d.datname FROM pg_catalog.pg_database d \
+         WHERE d.datname LIKE 'driftlint\\_tmp\\_%' \
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.datname = d.datname)",
+        &[],
+    ) else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<_, String>(0) else {
+            continue;
+        };
+        let Some(pid) = owner_on_this_host(&name, &host) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = drop_dev_database(admin_url, &name, timeout);
+        }
+    }
 }
 
 fn drop_dev_database(admin_url: &str, name: &str, timeout: Duration) -> Result<(), String> {
@@ -231,6 +284,17 @@ fn drop_dev_databases() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_databases_name_their_host_and_process() {
+        let name = unique_name();
+        assert!(name.len() <= 63, "{name}");
+        let host = host_tag();
+        assert_eq!(host.len(), 8);
+        assert_eq!(owner_on_this_host(&name, &host), Some(std::process::id()));
+        assert_eq!(owner_on_this_host(&name, "00000000"), None);
+        assert_eq!(owner_on_this_host("driftlint_tmp_123_456_7", &host), None);
+    }
 
     #[test]
     fn with_database_names_the_temporary_database_last() {
