@@ -632,3 +632,21 @@ fn json_format_errors_print_an_error_document_on_stdout() {
     let everything = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(!everything.contains("hunter2"), "{everything}");
 }
+
+/// Terminal escape sequences in object names were printed raw by the human report: a column
+/// named with `ESC ] 0 ; ... BEL` retitled the terminal. They are shown escaped now.
+#[test]
+fn terminal_escape_sequences_in_object_names_are_shown_escaped() {
+    let db = fresh_db();
+    db.exec(README_DDL);
+    db.exec("ALTER TABLE prospects ADD COLUMN \"x\u{1b}]0;owned\u{7}\" text");
+    let output = driftlint()
+        .args(["check", "--strict", "--database-url", &db.url, "--schema"])
+        .arg(top_level_schema())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("extra_column x\\u{1b}]0;owned\\u{7}"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
+}

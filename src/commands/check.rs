@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::pipeline::{drift_for, DriftResult, SourceOptions};
 use crate::report::drift as report;
+use crate::report::terminal::Printable;
 use crate::{Error, Outcome};
 
 /// Output formats of `check`.
@@ -43,6 +44,7 @@ pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error
     let label = options.schema.display().to_string();
     match options.format {
         DriftFormat::Human => {
+            let out = &mut Printable::new(out);
             report::human(&result, &label, out).and_then(|()| repair_preview(&result, options, out))
         }
         DriftFormat::Json => report::json(&result, out),

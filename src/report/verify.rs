@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use super::github::{escape_data, escape_property};
+use super::terminal::printable;
 use crate::migrations::{ApplyError, Failure, MigrationFile};
 use crate::verify::{short, Change, FileReport, Status, Summary};
 
@@ -38,14 +39,14 @@ pub fn human(
                     writeln!(
                         out,
                         "failed on its first run: {} (the history stops here)\n",
-                        failure.headline()
+                        printable(&failure.headline())
                     )?;
                 }
             }
         }
     }
     for note in notes {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "note: {}", printable(note))?;
     }
     let mut line = format!(
         "verify: {} file(s) applied twice: {} ok, {} not re-runnable, {} changed on re-run",
@@ -84,7 +85,7 @@ fn not_rerunnable(
     });
     match rendered {
         Some(rendered) => writeln!(out, "{rendered}"),
-        None => writeln!(out, "{}\n", failure.headline()),
+        None => writeln!(out, "{}\n", printable(&failure.headline())),
     }
 }
 
@@ -93,19 +94,19 @@ fn changes_on_rerun(out: &mut dyn Write, report: &FileReport) -> std::io::Result
     writeln!(
         out,
         "changes on re-run: {} (the second run succeeded but changed the database)",
-        report.file
+        printable(&report.file)
     )?;
     for change in &report.changes {
-        writeln!(out, "  - {}", change.describe())?;
+        writeln!(out, "  - {}", printable(&change.describe()))?;
     }
     for suspect in &report.suspects {
         writeln!(
             out,
             "  likely from {}:{}:{}: {}",
-            report.file,
+            printable(&report.file),
             suspect.line,
             suspect.column,
-            one_line(&suspect.statement)
+            printable(&one_line(&suspect.statement))
         )?;
     }
     writeln!(out)
