@@ -170,6 +170,11 @@ pub struct VerifyArgs {
     pub timeout: u64,
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Also run each file's down migration (down.sql, .down.sql, __down.sql, dbmate's and
+    /// goose's down section): it must restore the schema, and the up after it must give the
+    /// same schema again.
+    #[arg(long)]
+    pub both_ways: bool,
 }
 
 #[derive(Debug, Args)]

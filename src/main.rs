@@ -190,6 +190,7 @@ fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
             cli::CheckFormat::Json => Format::Json,
             cli::CheckFormat::Github => Format::Github,
         },
+        both_ways: args.both_ways,
     };
     driftlint::commands::verify::run(&options, out)
 }

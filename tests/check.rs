@@ -647,6 +647,12 @@ fn terminal_escape_sequences_in_object_names_are_shown_escaped() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("extra_column x\\u{1b}]0;owned\\u{7}"), "{stdout}");
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
+    assert!(
+        stdout.contains("extra_column x\\u{1b}]0;owned\\u{7}"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
 }

@@ -653,3 +653,50 @@ fn dev_url_temporary_database_left_by_a_killed_run_is_dropped_by_the_next() {
     assert_eq!(code, 0, "{json:#}\n{stderr}");
     assert!(temp_databases().is_empty(), "the orphan is dropped");
 }
+
+/// `--both-ways`: a down that restores the schema, one that forgets an index, one that fails,
+/// and a dbmate down section; the files after a bad down still run on the right schema.
+#[test]
+fn both_ways_runs_each_down_and_the_up_again() {
+    let (code, json, stderr) = verify_json(&fixture("verify/both_ways"), &["--both-ways"]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let down = |name: &str| file_report(&json, name)["down"].clone();
+    assert_eq!(down("001_create_tags.up.sql")["status"], "ok");
+    let forgot = down("002_index_tags_lower_name.up.sql");
+    assert_eq!(forgot["status"], "not_restoring", "{forgot:#}");
+    assert_eq!(forgot["step"], "down");
+    assert_eq!(
+        forgot["difference"].as_array().unwrap().len(),
+        1,
+        "{forgot:#}"
+    );
+    assert_eq!(forgot["difference"][0]["kind"], "extra_index");
+    assert_eq!(forgot["difference"][0]["object"], "ix_tags_lower_name");
+    assert_eq!(forgot["difference"][0]["table"], "tags");
+    let failed = down("003_add_tags_note.up.sql");
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    assert!(failed["error"]
+        .as_str()
+        .unwrap()
+        .contains("column \"notes\" of relation \"tags\" does not exist"));
+    let section = down("004_add_tags_color.sql");
+    assert_eq!(section["status"], "ok", "{section:#}");
+    assert!(section["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("(down section)"));
+    // Every up re-ran cleanly: the bad downs did not leak into the history.
+    assert_eq!(json["summary"]["ok"], 4, "{json:#}");
+    assert_eq!(
+        json["summary"]["downs"],
+        serde_json::json!({"run": 4, "ok": 2, "not_restoring": 1, "failed": 1})
+    );
+
+    // Without the flag, nothing about downs, and every file re-runs cleanly.
+    let (code, json, _) = verify_json(&fixture("verify/both_ways"), &[]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(file_report(&json, "002_index_tags_lower_name.up.sql")
+        .get("down")
+        .is_none());
+    assert!(json["summary"].get("downs").is_none());
+}

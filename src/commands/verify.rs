@@ -1,6 +1,7 @@
 //! `driftlint verify`: apply each migration twice on a scratch database ([`crate::verify`]
-//! judges the second runs), then the report, and the exit code: 0 when every file re-ran
-//! cleanly, 1 when one did not, 2 (the error) when a file fails on its first run.
+//! judges the second runs, and with `--both-ways` the down migrations), then the report, and the
+//! exit code: 0 when every file re-ran cleanly (and every down restored the schema), 1 when one
+//! did not, 2 (the error) when a file fails on its first run.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -34,6 +35,8 @@ pub struct VerifyOptions {
     /// Bound on each run of each file.
     pub timeout: Duration,
     pub format: Format,
+    /// Also run each file's down migration, then the file again, and compare the schemas.
+    pub both_ways: bool,
 }
 
 impl Default for VerifyOptions {
@@ -44,6 +47,7 @@ impl Default for VerifyOptions {
             glob: None,
             timeout: Duration::from_secs(300),
             format: Format::Human,
+            both_ways: false,
         }
     }
 }
@@ -61,6 +65,7 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
         options.glob.as_deref(),
         options.dev_url.as_deref(),
         options.timeout,
+        options.both_ways,
     )?;
     let (reports, summary, notes) = (&verified.reports, &verified.summary, &verified.notes);
     let by_name: BTreeMap<&str, &MigrationFile> = verified
@@ -78,7 +83,7 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
     if let Some(error) = verified.history_error {
         return Err(MigrationError::Apply(Box::new(error)).into());
     }
-    Ok(if summary.ok == summary.verified {
+    Ok(if summary.all_ok() {
         Outcome::Clean
     } else {
         Outcome::Found

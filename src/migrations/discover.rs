@@ -109,6 +109,65 @@ impl MigrationFile {
     }
 }
 
+/// The down migration of `file`, if it has one: a sibling file (Diesel's `down.sql` beside
+/// `up.sql`, golang-migrate's `X.down.sql` beside `X.up.sql`, `X__down.sql` beside
+/// `X__up.sql`), or the file's own down section (dbmate's `-- migrate:down`, goose's
+/// `-- +goose Down`). A file without one gets `None`.
+pub fn down_of(file: &MigrationFile) -> Result<Option<MigrationFile>, MigrationError> {
+    if let Some((marker, down)) = down_section(&file.text) {
+        let directive = section_directive(&file.text, "")
+            .or_else(|| section_directive(&file.text[marker..down.end], "migrate:down"));
+        return Ok(Some(MigrationFile {
+            path: file.path.clone(),
+            name: format!("{} (down section)", file.name),
+            text: file.text.clone(),
+            up: down,
+            directive,
+        }));
+    }
+    let Some(file_name) = file.path.file_name().and_then(|n| n.to_str()) else {
+        return Ok(None);
+    };
+    let sibling = [
+        ("up.sql", "down.sql"),
+        (".up.sql", ".down.sql"),
+        ("__up.sql", "__down.sql"),
+    ]
+    .iter()
+    .find_map(|(up, down)| {
+        let stem = file_name.strip_suffix(up)?;
+        (stem.is_empty() == (*up == "up.sql")).then(|| format!("{stem}{down}"))
+    });
+    let Some(sibling) = sibling else {
+        return Ok(None);
+    };
+    let path = file.path.with_file_name(&sibling);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let name = Path::new(&file.name)
+        .with_file_name(&sibling)
+        .display()
+        .to_string();
+    MigrationFile::read(&path, name).map(Some)
+}
+
+/// Where dbmate's / goose's down section starts (its marker line) and the byte range of its
+/// statements, when the file has one.
+fn down_section(text: &str) -> Option<(usize, Range<usize>)> {
+    let mut offset = 0;
+    let mut down_start = None;
+    for line in text.split_inclusive('\n') {
+        match (section_marker(line), down_start) {
+            (Some(Section::Down), None) => down_start = Some((offset, offset + line.len())),
+            (Some(Section::Up), Some((marker, begin))) => return Some((marker, begin..offset)),
+            _ => {}
+        }
+        offset += line.len();
+    }
+    down_start.map(|(marker, begin)| (marker, begin..text.len()))
+}
+
 /// The files found for a replay, in the order they are applied.
 #[derive(Debug, Clone, Default)]
 pub struct Discovery {
@@ -329,6 +388,12 @@ fn section_marker(line: &str) -> Option<Section> {
 
 /// A runner directive that asks to run the file outside a transaction, as written in the file.
 fn transaction_directive(text: &str) -> Option<String> {
+    section_directive(text, "migrate:up")
+}
+
+/// [`transaction_directive`] for the section whose dbmate marker is `section`
+/// (`migrate:up`, `migrate:down`; empty: directives of the whole file only).
+fn section_directive(text: &str, section: &str) -> Option<String> {
     // Sections start after their marker line, so look at the marker too for dbmate.
     for line in text.lines() {
         let trimmed = line.trim();
@@ -347,8 +412,7 @@ fn transaction_directive(text: &str) -> Option<String> {
                 | ["postgres-migrations", "disable-transaction", ..]
                 | ["+goose", "no", "transaction", ..]
                 | ["no-transaction"]
-        ) || (words.first() == Some(&"migrate:up")
-            && words.contains(&"transaction:false"));
+        ) || (words.first() == Some(&section) && words.contains(&"transaction:false"));
         if found {
             return Some(trimmed.to_string());
         }
@@ -372,6 +436,51 @@ fn diesel_metadata_directive(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn down_migrations_beside_or_inside_the_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            MigrationFile::read(&path, name.to_string()).unwrap()
+        };
+        let diesel = write("2024_x/up.sql", "CREATE TABLE a ();\n");
+        write("2024_x/down.sql", "DROP TABLE a;\n");
+        let down = down_of(&diesel).unwrap().expect("diesel down.sql");
+        assert_eq!(
+            (down.name.as_str(), down.sql()),
+            ("2024_x/down.sql", "DROP TABLE a;\n")
+        );
+
+        let golang = write("1_b.up.sql", "CREATE TABLE b ();\n");
+        write("1_b.down.sql", "DROP TABLE b;\n");
+        assert_eq!(down_of(&golang).unwrap().unwrap().name, "1_b.down.sql");
+        let flat = write("x__up.sql", "CREATE TABLE c ();\n");
+        write("x__down.sql", "DROP TABLE c;\n");
+        assert_eq!(down_of(&flat).unwrap().unwrap().name, "x__down.sql");
+
+        let dbmate = write(
+            "2_d.sql",
+            "-- migrate:up\nCREATE TABLE d ();\n-- migrate:down transaction:false\nDROP TABLE d;\n",
+        );
+        let down = down_of(&dbmate).unwrap().expect("dbmate down section");
+        assert_eq!(down.sql(), "DROP TABLE d;\n");
+        assert!(down.directive.is_some());
+        let goose = write(
+            "3_e.sql",
+            "-- +goose Down\nDROP TABLE e;\n-- +goose Up\nCREATE TABLE e ();\n",
+        );
+        assert_eq!(down_of(&goose).unwrap().unwrap().sql(), "DROP TABLE e;\n");
+
+        assert!(down_of(&write("4_plain.sql", "CREATE TABLE f ();\n"))
+            .unwrap()
+            .is_none());
+        assert!(down_of(&write("5_g.up.sql", "CREATE TABLE g ();\n"))
+            .unwrap()
+            .is_none());
+    }
 
     #[test]
     fn psql_meta_commands_and_copy_data_are_refused_with_their_position() {

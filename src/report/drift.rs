@@ -301,8 +301,10 @@ struct JsonReport<'a> {
     notes: &'a [String],
 }
 
+/// One drift entry of the JSON report (also used by `verify --both-ways` for what a down
+/// migration did not restore).
 #[derive(Serialize)]
-struct JsonDrift<'a> {
+pub struct JsonDrift<'a> {
     kind: &'static str,
     schema: &'a str,
     table: &'a str,
@@ -323,6 +325,20 @@ struct JsonSummary {
     catalog_queries: usize,
 }
 
+/// A drift as the JSON report shows it, at `line` of schema.yaml when known.
+pub fn entry(d: &Drift, line: Option<usize>) -> JsonDrift<'_> {
+    JsonDrift {
+        kind: d.kind.as_str(),
+        schema: &d.table.schema,
+        table: &d.table.name,
+        object: d.object.as_deref(),
+        expected: d.expected.as_deref(),
+        actual: d.actual.as_deref(),
+        severity: severity_word(d.severity),
+        line,
+    }
+}
+
 /// The JSON report (version 1).
 pub fn json(result: &DriftResult, out: &mut dyn Write) -> io::Result<()> {
     let c = counts(result);
@@ -331,16 +347,7 @@ pub fn json(result: &DriftResult, out: &mut dyn Write) -> io::Result<()> {
         drift: result
             .drift
             .iter()
-            .map(|d| JsonDrift {
-                kind: d.kind.as_str(),
-                schema: &d.table.schema,
-                table: &d.table.name,
-                object: d.object.as_deref(),
-                expected: d.expected.as_deref(),
-                actual: d.actual.as_deref(),
-                severity: severity_word(d.severity),
-                line: line_of(d, result),
-            })
+            .map(|d| entry(d, line_of(d, result)))
             .collect(),
         summary: JsonSummary {
             tables_declared: result.declared.tables.len(),

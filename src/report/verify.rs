@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use super::github::{escape_data, escape_property};
 use super::terminal::printable;
 use crate::migrations::{ApplyError, Failure, MigrationFile};
-use crate::verify::{short, Change, FileReport, Status, Summary};
+use crate::verify::{short, Change, DownReport, DownStatus, FileReport, Status, Summary};
 
 /// The human report: a diagnostic at the statement whose second run failed, the changes a
 /// second run made with the statements that likely made them, then the notes and a summary.
@@ -45,6 +45,11 @@ pub fn human(
             }
         }
     }
+    for down in reports.iter().filter_map(|r| r.down.as_ref()) {
+        if down.status != DownStatus::Ok {
+            writeln!(out, "down migration: {}\n", printable(&down_verdict(down)))?;
+        }
+    }
     for note in notes {
         writeln!(out, "note: {}", printable(note))?;
     }
@@ -61,6 +66,7 @@ pub fn human(
             summary.not_run
         ));
     }
+    push_downs(&mut line, summary);
     writeln!(out, "{line}")
 }
 
@@ -116,16 +122,30 @@ fn one_line(text: &str) -> String {
     short(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// The JSON report (version 1): the verdict of every file run, the summary and the notes.
+/// The JSON report (version 1): the verdict of every file run, the summary and the notes. A
+/// down migration's `difference` holds drift entries as `check` prints them.
 pub fn json(
     out: &mut dyn Write,
     reports: &[FileReport],
     summary: &Summary,
     notes: &[String],
 ) -> std::io::Result<()> {
+    let mut files = Vec::with_capacity(reports.len());
+    for report in reports {
+        let mut file = serde_json::to_value(report)?;
+        if let (Some(down), Some(entry)) = (&report.down, file.get_mut("down")) {
+            let difference: Vec<_> = down
+                .difference
+                .iter()
+                .map(|d| super::drift::entry(d, None))
+                .collect();
+            entry["difference"] = serde_json::to_value(difference)?;
+        }
+        files.push(file);
+    }
     let document = serde_json::json!({
         "version": 1,
-        "files": reports,
+        "files": files,
         "summary": summary,
         "notes": notes,
     });
@@ -134,52 +154,113 @@ pub fn json(
 }
 
 /// GitHub workflow annotations: one `::error` per file that is not re-runnable, changes on
-/// re-run or fails, at its line where known; then a summary line.
+/// re-run or fails, at its line where known, and one per down migration that does not restore
+/// the schema or fails; then a summary line.
 pub fn github(
     out: &mut dyn Write,
     reports: &[FileReport],
     summary: &Summary,
 ) -> std::io::Result<()> {
     for report in reports {
-        let (title, message, line, column) = match (&report.status, &report.error) {
-            (Status::Ok, _) => continue,
-            (Status::NotRerunnable, Some(failure)) => (
-                "not re-runnable",
-                failure.headline(),
-                failure.line,
-                failure.column,
-            ),
-            (Status::Failed, Some(failure)) => (
-                "fails on its first run",
-                failure.headline(),
-                failure.line,
-                failure.column,
-            ),
-            (_, _) => (
-                "changes on re-run",
-                report
-                    .changes
-                    .iter()
-                    .map(Change::describe)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                report.suspects.first().map(|s| s.line),
-                report.suspects.first().map(|s| s.column),
-            ),
-        };
-        let mut properties = format!("file={},title={title}", escape_property(&report.file));
-        if let (Some(line), Some(column)) = (line, column) {
-            properties.push_str(&format!(",line={line},col={column}"));
+        if let Some((title, message, line, column)) = rerun_annotation(report) {
+            let mut properties = format!("file={},title={title}", escape_property(&report.file));
+            if let (Some(line), Some(column)) = (line, column) {
+                properties.push_str(&format!(",line={line},col={column}"));
+            }
+            writeln!(out, "::error {properties}::{}", escape_data(&message))?;
         }
-        writeln!(out, "::error {properties}::{}", escape_data(&message))?;
+        if let Some(down) = report.down.as_ref().filter(|d| d.status != DownStatus::Ok) {
+            writeln!(
+                out,
+                "::error file={},title=down migration::{}",
+                escape_property(down_path(&down.file)),
+                escape_data(&down_verdict(down))
+            )?;
+        }
     }
-    writeln!(
-        out,
+    let mut line = format!(
         "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
         summary.verified,
         summary.ok,
         summary.not_rerunnable,
         summary.changes_on_rerun,
         summary.failed
-    )
+    );
+    push_downs(&mut line, summary);
+    writeln!(out, "{line}")
+}
+
+/// The annotation of a file's second run: title, message, line and column.
+fn rerun_annotation(
+    report: &FileReport,
+) -> Option<(&'static str, String, Option<usize>, Option<usize>)> {
+    Some(match (&report.status, &report.error) {
+        (Status::Ok, _) => return None,
+        (Status::NotRerunnable, Some(failure)) => (
+            "not re-runnable",
+            failure.headline(),
+            failure.line,
+            failure.column,
+        ),
+        (Status::Failed, Some(failure)) => (
+            "fails on its first run",
+            failure.headline(),
+            failure.line,
+            failure.column,
+        ),
+        (_, _) => (
+            "changes on re-run",
+            report
+                .changes
+                .iter()
+                .map(Change::describe)
+                .collect::<Vec<_>>()
+                .join("; "),
+            report.suspects.first().map(|s| s.line),
+            report.suspects.first().map(|s| s.column),
+        ),
+    })
+}
+
+/// The down's file as a path: a down section is in the up file itself.
+fn down_path(file: &str) -> &str {
+    file.strip_suffix(" (down section)").unwrap_or(file)
+}
+
+/// One sentence on a down migration that did not restore the schema, or failed.
+fn down_verdict(down: &DownReport) -> String {
+    let (after, expected) = match down.step {
+        Some("up again") => (
+            "the up migration run again after the down",
+            "the first run of the up",
+        ),
+        _ => ("the down migration", "the up migration"),
+    };
+    match down.status {
+        DownStatus::Ok => format!("{}: restores the schema", down.file),
+        DownStatus::Failed => format!(
+            "{}: {after} fails: {}",
+            down.file,
+            down.error.as_deref().unwrap_or("")
+        ),
+        DownStatus::NotRestoring => format!(
+            "{}: {after} leaves the schema different from before {expected}: {}",
+            down.file,
+            down.difference
+                .iter()
+                .map(super::drift::message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+/// The down migrations' figures, after a summary line (`--both-ways`).
+fn push_downs(line: &mut String, summary: &Summary) {
+    if let Some(downs) = &summary.downs {
+        line.push_str(&format!(
+            "; {} down migration(s): {} restore the schema, {} do not, {} fail",
+            downs.run, downs.ok, downs.not_restoring, downs.failed
+        ));
+    }
 }

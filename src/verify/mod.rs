@@ -21,6 +21,10 @@ use crate::migrations::{
 };
 use crate::Error;
 
+mod both_ways;
+
+pub use both_ways::{DownReport, DownStatus};
+
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,6 +52,9 @@ pub struct FileReport {
     /// Statements that probably caused the changes (`file:line:col  statement`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suspects: Vec<Suspect>,
+    /// With `--both-ways`, for a file that has a down migration: how the down went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down: Option<DownReport>,
 }
 
 /// A statement pointed at as the likely cause of a change.
@@ -120,12 +127,14 @@ pub struct Verified {
 }
 
 /// Applies every up migration of `paths` twice on a fresh database (a scratch cluster, or a
-/// temporary database on `dev_url`) and judges each second run.
+/// temporary database on `dev_url`) and judges each second run; with `both_ways`, each down
+/// migration too.
 pub fn verify_all(
     paths: &[PathBuf],
     glob: Option<&str>,
     dev_url: Option<&str>,
     timeout: Duration,
+    both_ways: bool,
 ) -> Result<Verified, Error> {
     let discovery = migrations::discover(paths, glob)?;
     let mut notes: Vec<String> = migrations::skipped_note(&discovery.skipped)
@@ -147,6 +156,7 @@ pub fn verify_all(
             index,
             version,
             timeout,
+            both_ways,
         )?;
         match outcome {
             FileOutcome::Verified { report, note } => {
@@ -161,6 +171,7 @@ pub fn verify_all(
                     error: Some((*failure).clone()),
                     changes: Vec::new(),
                     suspects: Vec::new(),
+                    down: None,
                 });
                 history_error = Some(ApplyError::new(
                     file,
@@ -175,7 +186,7 @@ pub fn verify_all(
     }
     progress.finish_and_clear();
     Ok(Verified {
-        summary: Summary::new(discovery.files.len(), &reports),
+        summary: Summary::new(discovery.files.len(), &reports, both_ways),
         reports,
         notes,
         files: discovery.files,
@@ -184,7 +195,7 @@ pub fn verify_all(
 }
 
 /// The connection to the replay database (reopened when the database is swapped for a copy).
-struct Session {
+pub(super) struct Session {
     client: postgres::Client,
 }
 
@@ -212,9 +223,18 @@ fn verify_file(
     index: usize,
     version: u32,
     timeout: Duration,
+    both_ways: bool,
 ) -> Result<FileOutcome, Error> {
     let file = &files[index];
     let history = &files[..=index];
+    let down = match both_ways {
+        true => migrations::down_of(file)?,
+        false => None,
+    };
+    let before = match down {
+        Some(_) => Some(both_ways::read_schema(session)?),
+        None => None,
+    };
     let mode = &migrations::mode_for(file, version);
     if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
         return Ok(FileOutcome::FirstRunFailed(failure));
@@ -256,6 +276,7 @@ fn verify_file(
         error: None,
         changes,
         suspects: Vec::new(),
+        down: None,
     };
     match second {
         Ok(()) if report.changes.is_empty() => {}
@@ -267,6 +288,11 @@ fn verify_file(
     }
     if !report.changes.is_empty() {
         report.suspects = suspects(file, &report.changes);
+    }
+    if let (Some(down), Some(before)) = (&down, &before) {
+        let verdict =
+            both_ways::down_then_up(workspace, session, history, down, before, version, timeout)?;
+        report.down = Some(verdict);
     }
     Ok(FileOutcome::Verified {
         report: Box::new(report),
@@ -319,7 +345,7 @@ fn rollback(client: &mut postgres::Client) -> Result<(), Error> {
 
 /// Replaces the replay database with a new one holding `history` applied once (first runs
 /// only), and reconnects.
-fn rebuild(
+pub(super) fn rebuild(
     workspace: &mut Workspace,
     session: &mut Session,
     history: &[MigrationFile],
@@ -529,11 +555,36 @@ pub struct Summary {
     pub failed: usize,
     /// Files never reached because an earlier file failed its first run.
     pub not_run: usize,
+    /// With `--both-ways`: the down migrations run, and how many of them restored the schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downs: Option<DownSummary>,
+}
+
+/// How the down migrations went (`--both-ways`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DownSummary {
+    pub run: usize,
+    pub ok: usize,
+    pub not_restoring: usize,
+    pub failed: usize,
 }
 
 impl Summary {
-    fn new(files: usize, reports: &[FileReport]) -> Summary {
+    fn new(files: usize, reports: &[FileReport], both_ways: bool) -> Summary {
         let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
+        let downs = || {
+            let downs: Vec<DownStatus> = reports
+                .iter()
+                .filter_map(|r| r.down.as_ref().map(|d| d.status))
+                .collect();
+            let count = |status: DownStatus| downs.iter().filter(|s| **s == status).count();
+            DownSummary {
+                run: downs.len(),
+                ok: count(DownStatus::Ok),
+                not_restoring: count(DownStatus::NotRestoring),
+                failed: count(DownStatus::Failed),
+            }
+        };
         Summary {
             files,
             verified: reports.len(),
@@ -542,7 +593,13 @@ impl Summary {
             changes_on_rerun: count(Status::ChangesOnRerun),
             failed: count(Status::Failed),
             not_run: files - reports.len(),
+            downs: both_ways.then(downs),
         }
+    }
+
+    /// Every file re-ran cleanly, and every down restored the schema.
+    pub fn all_ok(&self) -> bool {
+        self.ok == self.verified && self.downs.as_ref().is_none_or(|d| d.ok == d.run)
     }
 }
 
