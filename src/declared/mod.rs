@@ -2,13 +2,13 @@
 //! the YAML line and column.
 //!
 //! Two passes over the same text: serde (`serde_yaml_ng`, every struct `deny_unknown_fields`)
-//! reads the document ([`doc`], [`read`], in parts on a large file: [`parts`]), and a small
-//! event-level locator ([`locate`]) records where every key and value is written, so that
+//! reads the document (`doc.rs`, `read.rs`; in parts on a large file: `parts.rs`), and a small
+//! event-level locator (`locate.rs`) records where every key and value is written, so that
 //! semantic errors found afterwards (a foreign key to an undeclared table, a duplicate index
 //! name, a malformed type, an expression that is not SQL) point at the right line and column.
-//! [`convert`] and [`table`] turn the documents into the model, [`validate`] holds the checks
-//! that span tables, and [`error`] the diagnostics. This module validates and converts; it never
-//! talks to a database and never compares (see `diff`).
+//! `convert.rs` and `table.rs` turn the documents into the model, `validate.rs` holds the checks
+//! that span tables, and `error.rs` the diagnostics. This module validates and converts; it
+//! never talks to a database and never compares (see `diff`).
 //!
 //! Conventions beyond DESIGN:
 //! - A table key is `name` (in the default `schema:`), `schema.name`, or double-quoted SQL parts

@@ -127,7 +127,7 @@ impl Block {
 /// The tables `names` of a file read without positions, as written and with their positions
 /// (with every enum): only the parts of the file that hold them are read again, so that a drift
 /// report on a large file costs about what the comparison did. `None` when the file is not laid
-/// out plainly enough to be cut or a table is not where its key said; [`from_text`] then.
+/// out plainly enough to be cut or a table is not where its key said; [`super::from_text`] then.
 pub fn positions_for(declared: &Declared, names: &BTreeSet<QualifiedName>) -> Option<Schema> {
     let source = declared.source.as_str();
     let default_schema = declared.default_schema.as_str();
