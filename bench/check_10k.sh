@@ -9,6 +9,8 @@
 #   TABLES=2000 bench/check_10k.sh     # a smaller run
 #   EXPRESSION_INDEX=1 bench/check_10k.sh   # 2nd index on lower(name) WHERE email IS NOT NULL
 #   BENCH_URL=postgres://... bench/check_10k.sh   # use an existing, EMPTY database instead
+#   BEFORE_BIN=/tmp/driftlint-before bench/check_10k.sh   # also time another build of driftlint
+#       (e.g. main's, copied aside) on the same database, alternating with this one, RUNS=3 each
 #
 # Needs: PostgreSQL server binaries (initdb, pg_ctl, psql), cargo. Optional: /usr/bin/time
 # (peak memory), migra (`pip install migra psycopg2-binary`).
@@ -133,6 +135,53 @@ printf '  %-22s %s\n' "pull wall time:" "${pull_wall} s" \
     "  its peak RSS:" "$([ "$drift_rss" = "?" ] && echo "?" || echo "$((drift_rss / 1024)) MB")"
 if [ "$check_rc" != 0 ]; then
     say "check did not come out clean:"; head -c 2000 "$WORK/check.json" >&2; cat "$WORK/check.err" >&2
+fi
+
+# BEFORE_BIN: both binaries, alternating, on the same database and files: the load step
+# (DRIFTLINT_TIMINGS=1), wall time and peak memory of each check.
+if [ -n "${BEFORE_BIN:-}" ]; then
+    RUNS=${RUNS:-3}
+    side="$WORK/side.txt"
+    : >"$side"
+    set +e
+    for run in $(seq 1 "$RUNS"); do
+        for label in before after; do
+            bin=$BIN
+            [ "$label" = before ] && bin=$BEFORE_BIN
+            for file in check drift; do
+                yaml=$YAML
+                [ "$file" = drift ] && yaml=$DRIFT_YAML
+                DRIFTLINT_TIMINGS=1 measure "$bin" check --schema "$yaml" --database-url "$URL" \
+                    --format json >/dev/null 2>"$WORK/side.err"
+                rc=$?
+                read -r wall rss < <(tail -n 1 "$WORK/time.log")
+                load=$(awk '/^timing: load schema.yaml/ { print $4 }' "$WORK/side.err")
+                echo "$label $file $run ${load:-?} $wall $rss $rc" >>"$side"
+            done
+        done
+    done
+    set -e
+    echo
+    echo "side by side, $RUNS runs each, alternating (before: $BEFORE_BIN, after: $BIN)"
+    printf '  %-7s %-6s %-24s %-22s %-18s %s\n' binary check "load step ms (min/med)" \
+        "wall s (min/med)" "peak RSS MB (max)" exits
+    for file in check drift; do
+        for label in before after; do
+            awk -v l="$label" -v f="$file" '
+                function med(a, n,   i, j, t) {
+                    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+                }
+                $1 == l && $2 == f { n++; load[n] = $4; wall[n] = $5; if ($6 > rss) rss = $6; exits = exits $7 }
+                END {
+                    med_load = med(load, n); min_load = load[1]
+                    med_wall = med(wall, n); min_wall = wall[1]
+                    printf "  %-7s %-6s %-24s %-22s %-18s %s\n", l, f,
+                        sprintf("%.1f / %.1f", min_load, med_load),
+                        sprintf("%.2f / %.2f", min_wall, med_wall), int(rss / 1024), exits
+                }' "$side"
+        done
+    done
 fi
 
 if command -v migra >/dev/null && [ -n "$EMPTY_URL" ]; then

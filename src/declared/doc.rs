@@ -1,0 +1,331 @@
+//! The YAML documents as serde reads them: one struct per mapping of the format, every one
+//! `deny_unknown_fields`, with mappings kept in the order they are written ([`Ordered`]). These
+//! are the file's shape only; what the values mean is decided in `convert` and `table`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileDoc {
+    pub(super) version: u32,
+    #[serde(default)]
+    pub(super) schema: Option<String>,
+    #[serde(default)]
+    pub(super) ignore: Vec<String>,
+    #[serde(default)]
+    pub(super) enums: Ordered<Vec<String>>,
+    #[serde(default)]
+    pub(super) tables: Ordered<TableDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TableDoc {
+    #[serde(default)]
+    pub(super) columns: Ordered<ColumnDoc>,
+    #[serde(default)]
+    pub(super) primary_key: Option<PrimaryKeyDoc>,
+    #[serde(default)]
+    pub(super) indexes: Vec<IndexDoc>,
+    #[serde(default)]
+    pub(super) foreign_keys: Vec<ForeignKeyDoc>,
+    #[serde(default)]
+    pub(super) unique: Vec<UniqueDoc>,
+    #[serde(default)]
+    pub(super) checks: Vec<CheckDoc>,
+}
+
+/// A column. Deserialized by hand for one YAML trap: inside `{ }` a comma ends a plain value,
+/// so `{ type: numeric(12,2) }` reaches us as `type: "numeric(12"` plus a key `2)`. Such a key
+/// right after an unclosed type modifier is put back; any other unknown key is an error.
+#[derive(Debug, Default)]
+pub(super) struct ColumnDoc {
+    pub(super) data_type: String,
+    pub(super) nullable: Option<bool>,
+    pub(super) default: Option<ScalarDoc>,
+    pub(super) primary_key: bool,
+    pub(super) unique: bool,
+    /// The rarely written keys, apart: a large file holds many columns at once.
+    pub(super) more: Option<Box<ColumnMore>>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct ColumnMore {
+    pub(super) references: Option<String>,
+    pub(super) on_delete: Option<String>,
+    pub(super) on_update: Option<String>,
+    pub(super) identity: Option<String>,
+    pub(super) generated: Option<String>,
+}
+
+static NO_MORE: ColumnMore = ColumnMore {
+    references: None,
+    on_delete: None,
+    on_update: None,
+    identity: None,
+    generated: None,
+};
+
+impl ColumnDoc {
+    pub(super) fn more(&self) -> &ColumnMore {
+        self.more.as_deref().unwrap_or(&NO_MORE)
+    }
+
+    fn more_mut(&mut self) -> &mut ColumnMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+}
+
+const COLUMN_FIELDS: &[&str] = &[
+    "type",
+    "nullable",
+    "default",
+    "primary_key",
+    "unique",
+    "references",
+    "on_delete",
+    "on_update",
+    "identity",
+    "generated",
+];
+
+impl<'de> Deserialize<'de> for ColumnDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ColumnVisitor)
+    }
+}
+
+struct ColumnVisitor;
+
+impl<'de> Visitor<'de> for ColumnVisitor {
+    type Value = ColumnDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a column mapping such as { type: uuid, nullable: false }")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ColumnDoc, A::Error> {
+        use serde::de::Error as _;
+        let mut doc = ColumnDoc::default();
+        let mut data_type: Option<String> = None;
+        let mut seen = 0u16;
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(i) = COLUMN_FIELDS.iter().position(|field| *field == key) {
+                if seen & (1 << i) != 0 {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice"
+                    )));
+                }
+                seen |= 1 << i;
+            }
+            match key.as_str() {
+                "type" => data_type = Some(map.next_value()?),
+                "nullable" => doc.nullable = map.next_value()?,
+                "default" => doc.default = map.next_value()?,
+                "primary_key" => doc.primary_key = map.next_value()?,
+                "unique" => doc.unique = map.next_value()?,
+                "references" => doc.more_mut().references = map.next_value()?,
+                "on_delete" => doc.more_mut().on_delete = map.next_value()?,
+                "on_update" => doc.more_mut().on_update = map.next_value()?,
+                "identity" => doc.more_mut().identity = map.next_value()?,
+                "generated" => doc.more_mut().generated = map.next_value()?,
+                other => {
+                    let continues_type = data_type
+                        .as_deref()
+                        .is_some_and(|t| t.matches('(').count() > t.matches(')').count())
+                        && other
+                            .trim_end_matches("[]")
+                            .trim()
+                            .trim_end_matches(')')
+                            .trim()
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == '-')
+                        && other.contains(')');
+                    if !continues_type {
+                        return Err(A::Error::unknown_field(other, COLUMN_FIELDS));
+                    }
+                    let _: serde::de::IgnoredAny = map.next_value()?;
+                    if let Some(t) = data_type.as_mut() {
+                        t.push(',');
+                        t.push_str(other.trim());
+                    }
+                }
+            }
+        }
+        doc.data_type = data_type.ok_or_else(|| A::Error::missing_field("type"))?;
+        Ok(doc)
+    }
+}
+
+/// A default written as a YAML number or boolean is taken as its SQL text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum ScalarDoc {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl ScalarDoc {
+    pub(super) fn to_sql(&self) -> String {
+        match self {
+            ScalarDoc::Bool(b) => b.to_string(),
+            ScalarDoc::Int(i) => i.to_string(),
+            ScalarDoc::Float(f) => f.to_string(),
+            ScalarDoc::Text(t) => t.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum PrimaryKeyDoc {
+    Columns(Vec<String>),
+    Named(NamedColumnsDoc),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NamedColumnsDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    pub(super) columns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IndexDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) columns: Vec<KeyDoc>,
+    #[serde(default)]
+    pub(super) expression: Option<String>,
+    #[serde(default)]
+    pub(super) unique: bool,
+    #[serde(default, rename = "where")]
+    pub(super) predicate: Option<String>,
+    #[serde(default)]
+    pub(super) using: Option<String>,
+    #[serde(default)]
+    pub(super) include: Vec<String>,
+    #[serde(default)]
+    pub(super) nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum KeyDoc {
+    Text(String),
+    Structured(Box<KeySpecDoc>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct KeySpecDoc {
+    #[serde(default)]
+    pub(super) column: Option<String>,
+    #[serde(default)]
+    pub(super) expression: Option<String>,
+    #[serde(default)]
+    pub(super) order: Option<String>,
+    #[serde(default)]
+    pub(super) nulls: Option<String>,
+    #[serde(default)]
+    pub(super) opclass: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ForeignKeyDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    pub(super) columns: Vec<String>,
+    pub(super) references: ForeignTargetDoc,
+    #[serde(default)]
+    pub(super) on_delete: Option<String>,
+    #[serde(default)]
+    pub(super) on_update: Option<String>,
+    #[serde(default)]
+    pub(super) deferrable: bool,
+    #[serde(default)]
+    pub(super) initially_deferred: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ForeignTargetDoc {
+    pub(super) table: String,
+    pub(super) columns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UniqueDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    pub(super) columns: Vec<String>,
+    #[serde(default)]
+    pub(super) nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    pub(super) expression: String,
+}
+
+/// A mapping that keeps the order its keys are written in.
+#[derive(Debug)]
+pub(super) struct Ordered<V>(pub(super) Vec<(String, V)>);
+
+impl<V> Default for Ordered<V> {
+    fn default() -> Self {
+        Ordered(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedVisitor<V> {
+            type Value = Ordered<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Ordered(Vec::new()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
+                let mut entries = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, V>()? {
+                    entries.push((key, value));
+                }
+                if let Some(key) = duplicate_key(&entries) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{key}` is written twice"
+                    )));
+                }
+                Ok(Ordered(entries))
+            }
+        }
+        deserializer.deserialize_any(OrderedVisitor(PhantomData))
+    }
+}
+
+/// A key that appears twice among `entries`, if any.
+pub(super) fn duplicate_key<V>(entries: &[(String, V)]) -> Option<&str> {
+    let mut keys: Vec<&str> = entries.iter().map(|(key, _)| key.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2)
+        .find(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+}
