@@ -84,6 +84,16 @@ pub fn constraint_exists(table: &QualifiedName, name: &str) -> String {
     )
 }
 
+/// The catalog condition "a constraint named `name` exists on `table` and is not validated yet".
+pub fn constraint_not_validated(table: &QualifiedName, name: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} \
+         AND conrelid = {} AND NOT convalidated)",
+        quote_literal(name),
+        regclass(table)
+    )
+}
+
 /// The catalog condition "a type named `name` exists".
 pub fn type_exists(name: &QualifiedName) -> String {
     format!(
