@@ -7,7 +7,7 @@ use super::describe::describe_index;
 use super::drift::{DriftKind, Object};
 use super::normalize::normalize_expr;
 use super::Out;
-use crate::model::{Index, Table};
+use crate::model::{Index, QualifiedName, Table};
 
 /// One index key, normalized: expression or column, is-expression, opclass, DESC, NULLS FIRST.
 pub(super) type KeyShape = (String, bool, Option<String>, bool, Option<bool>);
@@ -78,6 +78,8 @@ pub(super) fn plain_columns(index: &Index) -> Option<Vec<String>> {
     plain.then(|| index.keys.iter().map(|k| k.expr.clone()).collect())
 }
 
+/// Matches the declared indexes of `declared` against the live ones, marking in `live_used` the
+/// live indexes and in `live_unique_used` the live unique constraints that satisfy one.
 pub(super) fn compare_indexes(
     out: &mut Out,
     declared: &Table,
@@ -85,23 +87,6 @@ pub(super) fn compare_indexes(
     live_used: &mut [bool],
     live_unique_used: &mut [bool],
 ) {
-    let name = &declared.name;
-    let mismatch = |out: &mut Out, index: &Index, actual: &Index| {
-        let mut actual_text = describe_index(actual);
-        if !actual.valid {
-            actual_text = format!("INVALID {actual_text}");
-        }
-        out.push(
-            DriftKind::IndexMismatch,
-            name,
-            index.name.as_deref().or(actual.name.as_deref()),
-            Some(describe_index(index)),
-            Some(actual_text),
-            Some(Object::Index(index.clone())),
-            Some(Object::Index(actual.clone())),
-            index.pos,
-        );
-    };
     // Named indexes first, so that an unnamed one never takes a named one's match.
     for index in declared.indexes.iter().filter(|i| i.name.is_some()) {
         let found = live
@@ -113,26 +98,11 @@ pub(super) fn compare_indexes(
             Some((i, actual)) => {
                 live_used[i] = true;
                 if !same_index(index, actual) || !actual.valid {
-                    mismatch(out, index, actual);
+                    mismatch(out, &declared.name, index, actual);
                 }
             }
-            None => {
-                // A unique index may exist as a unique constraint of the same name.
-                if let Some(u) = matching_unique_constraint(index, live, live_unique_used, true) {
-                    live_unique_used[u] = true;
-                    continue;
-                }
-                out.push(
-                    DriftKind::MissingIndex,
-                    name,
-                    index.name.as_deref(),
-                    Some(describe_index(index)),
-                    None,
-                    Some(Object::Index(index.clone())),
-                    None,
-                    index.pos,
-                );
-            }
+            // A unique index may exist as a unique constraint of the same name.
+            None => missing_unless_constraint(out, declared, index, live, live_unique_used, true),
         }
     }
     for index in declared.indexes.iter().filter(|i| i.name.is_none()) {
@@ -148,27 +118,56 @@ pub(super) fn compare_indexes(
             Some((i, actual)) => {
                 live_used[i] = true;
                 if !actual.valid {
-                    mismatch(out, index, actual);
+                    mismatch(out, &declared.name, index, actual);
                 }
             }
-            None => {
-                if let Some(u) = matching_unique_constraint(index, live, live_unique_used, false) {
-                    live_unique_used[u] = true;
-                    continue;
-                }
-                out.push(
-                    DriftKind::MissingIndex,
-                    name,
-                    None,
-                    Some(describe_index(index)),
-                    None,
-                    Some(Object::Index(index.clone())),
-                    None,
-                    index.pos,
-                );
-            }
+            None => missing_unless_constraint(out, declared, index, live, live_unique_used, false),
         }
     }
+}
+
+/// `index_mismatch`, with `INVALID` in front of the live definition when it is.
+fn mismatch(out: &mut Out, table: &QualifiedName, index: &Index, actual: &Index) {
+    let mut actual_text = describe_index(actual);
+    if !actual.valid {
+        actual_text = format!("INVALID {actual_text}");
+    }
+    out.push(
+        DriftKind::IndexMismatch,
+        table,
+        index.name.as_deref().or(actual.name.as_deref()),
+        Some(describe_index(index)),
+        Some(actual_text),
+        Some(Object::Index(index.clone())),
+        Some(Object::Index(actual.clone())),
+        index.pos,
+    );
+}
+
+/// `missing_index` for a declared index no live index matches, unless a live unique constraint
+/// (of the same name, when `by_name`) satisfies it: that one is marked used instead.
+fn missing_unless_constraint(
+    out: &mut Out,
+    declared: &Table,
+    index: &Index,
+    live: &Table,
+    live_unique_used: &mut [bool],
+    by_name: bool,
+) {
+    if let Some(u) = matching_unique_constraint(index, live, live_unique_used, by_name) {
+        live_unique_used[u] = true;
+        return;
+    }
+    out.push(
+        DriftKind::MissingIndex,
+        &declared.name,
+        index.name.as_deref(),
+        Some(describe_index(index)),
+        None,
+        Some(Object::Index(index.clone())),
+        None,
+        index.pos,
+    );
 }
 
 /// A declared unique index on plain columns is satisfied by a UNIQUE constraint on them.

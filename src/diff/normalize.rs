@@ -43,71 +43,9 @@ fn expr_tokens(sql: &str) -> Vec<Tok> {
         if c.is_whitespace() {
             i += 1;
         } else if c == '\'' || ((c == 'E' || c == 'e') && chars.get(i + 1) == Some(&'\'')) {
-            let prefix = if c == '\'' { "" } else { "E" };
-            if c != '\'' {
-                i += 1;
-            }
-            i += 1;
-            let mut text = String::new();
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        text.push_str("''");
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                if prefix == "E" && chars[i] == '\\' && i + 1 < chars.len() {
-                    text.push(chars[i]);
-                    i += 1;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            // A numeric string is the number PostgreSQL printed for a negative default.
-            let numeric = !text.is_empty()
-                && text
-                    .trim_start_matches('-')
-                    .chars()
-                    .all(|d| d.is_ascii_digit() || d == '.')
-                && text
-                    .trim_start_matches('-')
-                    .chars()
-                    .next()
-                    .is_some_and(|d| d.is_ascii_digit());
-            if numeric && prefix.is_empty() {
-                if let Some(rest) = text.strip_prefix('-') {
-                    tokens.push(Tok::Op("-".into()));
-                    tokens.push(Tok::Num(rest.to_string()));
-                } else {
-                    tokens.push(Tok::Num(text));
-                }
-            } else {
-                tokens.push(Tok::Str(format!("{prefix}'{text}'")));
-            }
+            i = string_token(&chars, i, &mut tokens);
         } else if c == '"' {
-            i += 1;
-            let mut text = String::new();
-            while i < chars.len() {
-                if chars[i] == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
-                        text.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            if quote_ident(&text) == text {
-                tokens.push(Tok::Word(text));
-            } else {
-                tokens.push(Tok::Quoted(text));
-            }
+            i = quoted_token(&chars, i, &mut tokens);
         } else if c.is_ascii_digit()
             || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
         {
@@ -130,23 +68,107 @@ fn expr_tokens(sql: &str) -> Vec<Tok> {
             tokens.push(Tok::Op(c.to_string()));
             i += 1;
         } else {
-            // Operators: a run of operator characters; `::` is kept whole.
-            let mut text = String::new();
-            while i < chars.len() && "+-*/<>=~!@#%^&|`?:.".contains(chars[i]) {
-                text.push(chars[i]);
-                i += 1;
-                if text == "::" || text == "." {
-                    break;
-                }
-            }
-            if text.is_empty() {
-                text.push(c);
-                i += 1;
-            }
-            tokens.push(Tok::Op(text));
+            i = operator_token(&chars, i, &mut tokens);
         }
     }
     tokens
+}
+
+/// The string literal (`'..'` or `E'..'`) starting at `chars[i]`, pushed onto `tokens`; returns
+/// the index after it. A numeric string is pushed as a number (with its minus sign apart).
+fn string_token(chars: &[char], mut i: usize, tokens: &mut Vec<Tok>) -> usize {
+    let c = chars[i];
+    let prefix = if c == '\'' { "" } else { "E" };
+    if c != '\'' {
+        i += 1;
+    }
+    i += 1;
+    let mut text = String::new();
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            if chars.get(i + 1) == Some(&'\'') {
+                text.push_str("''");
+                i += 2;
+                continue;
+            }
+            i += 1;
+            break;
+        }
+        if prefix == "E" && chars[i] == '\\' && i + 1 < chars.len() {
+            text.push(chars[i]);
+            i += 1;
+        }
+        text.push(chars[i]);
+        i += 1;
+    }
+    // A numeric string is the number PostgreSQL printed for a negative default.
+    let numeric = !text.is_empty()
+        && text
+            .trim_start_matches('-')
+            .chars()
+            .all(|d| d.is_ascii_digit() || d == '.')
+        && text
+            .trim_start_matches('-')
+            .chars()
+            .next()
+            .is_some_and(|d| d.is_ascii_digit());
+    if numeric && prefix.is_empty() {
+        if let Some(rest) = text.strip_prefix('-') {
+            tokens.push(Tok::Op("-".into()));
+            tokens.push(Tok::Num(rest.to_string()));
+        } else {
+            tokens.push(Tok::Num(text));
+        }
+    } else {
+        tokens.push(Tok::Str(format!("{prefix}'{text}'")));
+    }
+    i
+}
+
+/// The quoted identifier starting at `chars[i]`, pushed onto `tokens` (as a plain word when the
+/// quotes are needless); returns the index after it.
+fn quoted_token(chars: &[char], mut i: usize, tokens: &mut Vec<Tok>) -> usize {
+    i += 1;
+    let mut text = String::new();
+    while i < chars.len() {
+        if chars[i] == '"' {
+            if chars.get(i + 1) == Some(&'"') {
+                text.push('"');
+                i += 2;
+                continue;
+            }
+            i += 1;
+            break;
+        }
+        text.push(chars[i]);
+        i += 1;
+    }
+    if quote_ident(&text) == text {
+        tokens.push(Tok::Word(text));
+    } else {
+        tokens.push(Tok::Quoted(text));
+    }
+    i
+}
+
+/// The operator starting at `chars[i]`: a run of operator characters, `::` and `.` kept whole,
+/// or any other single character; pushed onto `tokens`, returns the index after it.
+fn operator_token(chars: &[char], mut i: usize, tokens: &mut Vec<Tok>) -> usize {
+    let c = chars[i];
+    let mut text = String::new();
+    while i < chars.len() && "+-*/<>=~!@#%^&|`?:.".contains(chars[i]) {
+        text.push(chars[i]);
+        i += 1;
+        if text == "::" || text == "." {
+            break;
+        }
+    }
+    if text.is_empty() {
+        text.push(c);
+        i += 1;
+    }
+    tokens.push(Tok::Op(text));
+    i
 }
 
 fn matching_close(tokens: &[Tok], open: usize, open_tok: &str, close_tok: &str) -> Option<usize> {
