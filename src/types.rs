@@ -334,13 +334,7 @@ impl TypeParser {
                 )),
             },
             "varchar" => self.length("character varying", false),
-            "character" | "char" => {
-                if self.eat_word("varying") {
-                    self.length("character varying", false)
-                } else {
-                    self.length("character", true)
-                }
-            }
+            "character" | "char" => self.fixed_or_varying("character"),
             "bpchar" => match self.modifiers()?.as_deref() {
                 None => Ok("bpchar".into()),
                 Some([n]) if *n >= 1 => Ok(format!("character({n})")),
@@ -350,19 +344,9 @@ impl TypeParser {
                 if first == "national" && !(self.eat_word("character") || self.eat_word("char")) {
                     return Err(error("expected `character` after `national`"));
                 }
-                if self.eat_word("varying") {
-                    self.length("character varying", false)
-                } else {
-                    self.length("character", true)
-                }
+                self.fixed_or_varying("character")
             }
-            "bit" => {
-                if self.eat_word("varying") {
-                    self.length("bit varying", false)
-                } else {
-                    self.length("bit", true)
-                }
-            }
+            "bit" => self.fixed_or_varying("bit"),
             "varbit" => self.length("bit varying", false),
             "time" | "timestamp" => {
                 let precision = self.precision()?;
@@ -430,6 +414,16 @@ impl TypeParser {
             None => Ok(None),
             Some([p]) if (0..=6).contains(p) => Ok(Some(*p)),
             Some(_) => Err(error("a time precision is one number from 0 to 6")),
+        }
+    }
+
+    /// `character` or `bit` (length 1 by default), or with `varying` after it, the varying type
+    /// (any length by default), with its optional length.
+    fn fixed_or_varying(&mut self, fixed: &str) -> Result<String, TypeError> {
+        if self.eat_word("varying") {
+            self.length(&format!("{fixed} varying"), false)
+        } else {
+            self.length(fixed, true)
         }
     }
 

@@ -62,7 +62,22 @@ pub(super) fn compare_table(out: &mut Out, declared: &Table, live: &Table) {
         &mut live_index_used,
         &mut live_unique_used,
     );
-    for (index, used) in live.indexes.iter().zip(&live_index_used) {
+    extra_indexes_and_uniques(out, declared, live, &live_index_used, &live_unique_used);
+    compare_foreign_keys(out, declared, live);
+    compare_checks(out, declared, live);
+}
+
+/// `extra_index` and `extra_unique` for the live indexes and unique constraints no declared
+/// index or constraint claimed.
+fn extra_indexes_and_uniques(
+    out: &mut Out,
+    declared: &Table,
+    live: &Table,
+    live_index_used: &[bool],
+    live_unique_used: &[bool],
+) {
+    let name = &declared.name;
+    for (index, used) in live.indexes.iter().zip(live_index_used) {
         if !used {
             out.push(
                 DriftKind::ExtraIndex,
@@ -76,7 +91,7 @@ pub(super) fn compare_table(out: &mut Out, declared: &Table, live: &Table) {
             );
         }
     }
-    for (unique, used) in live.uniques.iter().zip(&live_unique_used) {
+    for (unique, used) in live.uniques.iter().zip(live_unique_used) {
         if !used {
             out.push(
                 DriftKind::ExtraUnique,
@@ -90,6 +105,4 @@ pub(super) fn compare_table(out: &mut Out, declared: &Table, live: &Table) {
             );
         }
     }
-    compare_foreign_keys(out, declared, live);
-    compare_checks(out, declared, live);
 }

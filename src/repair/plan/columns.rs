@@ -180,55 +180,7 @@ impl Planner<'_> {
             &[column.to_string()],
             "not_null",
         );
-        let t = table.to_sql();
-        let c = quote_ident(column);
-        let (add, validate) = not_null_check(table, column, &check);
-        let phase_add = if held_back.is_some() {
-            Phase::Validate
-        } else {
-            Phase::Constraints
-        };
-        let steps = [
-            (
-                phase_add,
-                add,
-                format!("{table}.{column} NOT NULL, step 1: a check constraint, not validated yet"),
-                vec![lock(table, LockLevel::AccessExclusive, true)],
-                Some(format!(
-                    "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};",
-                    quote_ident(&check)
-                )),
-            ),
-            (
-                Phase::Validate,
-                validate,
-                format!("{table}.{column} NOT NULL, step 2: validate the check (fails if a row is NULL)"),
-                vec![
-                    lock(table, LockLevel::ShareUpdateExclusive, false),
-                    Hazard::TableScan {
-                        table: table.clone(),
-                    },
-                ],
-                None,
-            ),
-            (
-                Phase::NotNull,
-                format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"),
-                format!("{table}.{column} NOT NULL, step 3: SET NOT NULL, proven by the check without a scan"),
-                vec![lock(table, LockLevel::AccessExclusive, true)],
-                Some(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;")),
-            ),
-            (
-                Phase::NotNull,
-                format!(
-                    "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};",
-                    quote_ident(&check)
-                ),
-                format!("{table}.{column} NOT NULL, step 4: drop the helper check"),
-                vec![lock(table, LockLevel::AccessExclusive, true)],
-                None,
-            ),
-        ];
+        let steps = not_null_steps(table, column, &check, held_back.is_some());
         for (phase, sql, comment, hazards, reverse) in steps {
             let set_not_null = sql.ends_with(" SET NOT NULL;");
             let step = self.push(phase, sql, comment);
@@ -317,6 +269,69 @@ impl Planner<'_> {
         step.reverse = Some(reverse);
         self.destructive_gate();
     }
+}
+
+/// One step of the safe `SET NOT NULL`: phase, SQL, comment, hazards, reverse.
+type NotNullStep = (Phase, String, String, Vec<Hazard>, Option<String>);
+
+/// The four steps of the safe `SET NOT NULL` of `column` through the helper check `check`: add
+/// it `NOT VALID`, validate it, `SET NOT NULL`, drop it. When `held_back` (waiting for a
+/// backfill), the add waits for the validation phase too.
+fn not_null_steps(
+    table: &QualifiedName,
+    column: &str,
+    check: &str,
+    held_back: bool,
+) -> [NotNullStep; 4] {
+    let t = table.to_sql();
+    let c = quote_ident(column);
+    let (add, validate) = not_null_check(table, column, check);
+    let phase_add = if held_back {
+        Phase::Validate
+    } else {
+        Phase::Constraints
+    };
+    [
+        (
+            phase_add,
+            add,
+            format!("{table}.{column} NOT NULL, step 1: a check constraint, not validated yet"),
+            vec![lock(table, LockLevel::AccessExclusive, true)],
+            Some(format!(
+                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};",
+                quote_ident(check)
+            )),
+        ),
+        (
+            Phase::Validate,
+            validate,
+            format!("{table}.{column} NOT NULL, step 2: validate the check (fails if a row is NULL)"),
+            vec![
+                lock(table, LockLevel::ShareUpdateExclusive, false),
+                Hazard::TableScan {
+                    table: table.clone(),
+                },
+            ],
+            None,
+        ),
+        (
+            Phase::NotNull,
+            format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"),
+            format!("{table}.{column} NOT NULL, step 3: SET NOT NULL, proven by the check without a scan"),
+            vec![lock(table, LockLevel::AccessExclusive, true)],
+            Some(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;")),
+        ),
+        (
+            Phase::NotNull,
+            format!(
+                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};",
+                quote_ident(check)
+            ),
+            format!("{table}.{column} NOT NULL, step 4: drop the helper check"),
+            vec![lock(table, LockLevel::AccessExclusive, true)],
+            None,
+        ),
+    ]
 }
 
 /// The guarded `ADD CONSTRAINT .. CHECK (column IS NOT NULL) NOT VALID` (skipped when the check
