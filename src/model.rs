@@ -72,6 +72,15 @@ pub fn quote_ident(ident: &str) -> String {
     }
 }
 
+/// Identifiers quoted and joined with `, `: `id, "user"`.
+pub fn quote_ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A string literal in SQL: `it's` becomes `'it''s'`.
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -326,6 +335,34 @@ pub struct Index {
     pub pos: Option<Pos>,
 }
 
+impl Index {
+    /// A plain, valid, non-unique btree index on `columns` (ascending, default operator classes,
+    /// no INCLUDE, no predicate), with its name if it has one.
+    pub fn on_columns(name: Option<String>, columns: &[String]) -> Index {
+        Index {
+            name,
+            unique: false,
+            method: "btree".to_string(),
+            keys: columns
+                .iter()
+                .map(|c| IndexKey {
+                    expr: c.clone(),
+                    expression: false,
+                    opclass: None,
+                    descending: false,
+                    nulls_first: None,
+                })
+                .collect(),
+            include: Vec::new(),
+            predicate: None,
+            nulls_not_distinct: false,
+            valid: true,
+            definition: None,
+            pos: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
@@ -362,6 +399,27 @@ pub struct ForeignKey {
     /// Live side: `false` for a constraint added `NOT VALID` and never validated.
     pub valid: bool,
     pub pos: Option<Pos>,
+}
+
+impl ForeignKey {
+    /// What follows `REFERENCES t (..)` in its DDL: ` ON UPDATE ..`, ` ON DELETE ..` (when not
+    /// `NO ACTION`), ` DEFERRABLE`, ` INITIALLY DEFERRED`; empty for the defaults.
+    pub fn options_sql(&self) -> String {
+        let mut sql = String::new();
+        if self.on_update != FkAction::NoAction {
+            sql.push_str(&format!(" ON UPDATE {}", self.on_update.to_sql()));
+        }
+        if self.on_delete != FkAction::NoAction {
+            sql.push_str(&format!(" ON DELETE {}", self.on_delete.to_sql()));
+        }
+        if self.deferrable {
+            sql.push_str(" DEFERRABLE");
+            if self.initially_deferred {
+                sql.push_str(" INITIALLY DEFERRED");
+            }
+        }
+        sql
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

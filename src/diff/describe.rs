@@ -3,18 +3,10 @@
 //! nothing compares these strings, and repair builds its SQL from the objects themselves.
 
 use crate::model::{
-    quote_ident, quote_literal, Column, FkAction, ForeignKey, Identity, Index, PrimaryKey, Table,
-    Unique,
+    quote_ident, quote_ident_list, quote_literal, Column, ForeignKey, Identity, Index, PrimaryKey,
+    Table, Unique,
 };
 use crate::types;
-
-pub(super) fn idents(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| quote_ident(n))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 pub(super) fn describe_table(table: &Table) -> String {
     let count = table.columns.len();
@@ -95,7 +87,7 @@ pub fn describe_index(index: &Index) -> String {
     }
     text.push_str(&format!("USING {} ({})", index.method, keys.join(", ")));
     if !index.include.is_empty() {
-        text.push_str(&format!(" INCLUDE ({})", idents(&index.include)));
+        text.push_str(&format!(" INCLUDE ({})", quote_ident_list(&index.include)));
     }
     if index.nulls_not_distinct {
         text.push_str(" NULLS NOT DISTINCT");
@@ -109,33 +101,25 @@ pub fn describe_index(index: &Index) -> String {
 pub fn describe_foreign_key(fk: &ForeignKey) -> String {
     let mut text = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
-        idents(&fk.columns),
+        quote_ident_list(&fk.columns),
         fk.ref_table.to_sql(),
-        idents(&fk.ref_columns)
+        quote_ident_list(&fk.ref_columns)
     );
-    if fk.on_update != FkAction::NoAction {
-        text.push_str(&format!(" ON UPDATE {}", fk.on_update.to_sql()));
-    }
-    if fk.on_delete != FkAction::NoAction {
-        text.push_str(&format!(" ON DELETE {}", fk.on_delete.to_sql()));
-    }
-    if fk.deferrable {
-        text.push_str(" DEFERRABLE");
-        if fk.initially_deferred {
-            text.push_str(" INITIALLY DEFERRED");
-        }
-    }
+    text.push_str(&fk.options_sql());
     text
 }
 
 pub(super) fn describe_unique(unique: &Unique) -> String {
-    let mut text = format!("UNIQUE ({})", idents(&unique.columns));
+    let mut text = format!("UNIQUE ({})", quote_ident_list(&unique.columns));
     if unique.nulls_not_distinct {
-        text = format!("UNIQUE NULLS NOT DISTINCT ({})", idents(&unique.columns));
+        text = format!(
+            "UNIQUE NULLS NOT DISTINCT ({})",
+            quote_ident_list(&unique.columns)
+        );
     }
     text
 }
 
 pub(super) fn describe_primary_key(pk: &PrimaryKey) -> String {
-    format!("PRIMARY KEY ({})", idents(&pk.columns))
+    format!("PRIMARY KEY ({})", quote_ident_list(&pk.columns))
 }

@@ -49,27 +49,8 @@ fn schema(tables: Vec<Table>) -> Schema {
 }
 
 fn index(name: Option<&str>, columns: &[&str]) -> Index {
-    Index {
-        name: name.map(str::to_string),
-        unique: false,
-        method: "btree".into(),
-        keys: columns
-            .iter()
-            .map(|c| IndexKey {
-                expr: c.to_string(),
-                expression: false,
-                opclass: None,
-                descending: false,
-                nulls_first: None,
-            })
-            .collect(),
-        include: vec![],
-        predicate: None,
-        nulls_not_distinct: false,
-        valid: true,
-        definition: None,
-        pos: None,
-    }
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    Index::on_columns(name.map(str::to_string), &columns)
 }
 
 fn fk(columns: &[&str], table: &str, ref_columns: &[&str]) -> ForeignKey {

@@ -3,11 +3,9 @@
 //! constraint. The recipes themselves are `foreign_keys`, `checks` and `keys`.
 
 use crate::diff::{Drift, Object};
-use crate::model::{quote_ident, quote_literal, QualifiedName};
+use crate::model::{quote_ident, quote_ident_list, quote_literal, QualifiedName};
 
-use crate::repair::names::{
-    choose_name, column_list, constraint_exists, constraint_not_validated, do_block,
-};
+use crate::repair::names::{choose_name, constraint_exists, constraint_not_validated, do_block};
 
 use super::foreign_keys::foreign_key_definition;
 use super::{lock, Hazard, LockLevel, Phase, Planner};
@@ -86,7 +84,7 @@ impl Planner<'_> {
         let t = d.table.to_sql();
         let reverse = match &d.live {
             Some(Object::ForeignKey(fk)) => Some(foreign_key_definition(fk)),
-            Some(Object::Unique(u)) => Some(format!("UNIQUE ({})", column_list(&u.columns))),
+            Some(Object::Unique(u)) => Some(format!("UNIQUE ({})", quote_ident_list(&u.columns))),
             Some(Object::Check(c)) => Some(format!("CHECK ({})", c.expression)),
             _ => None,
         }

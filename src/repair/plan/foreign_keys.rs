@@ -1,9 +1,11 @@
 //! Recipes for foreign keys: added `NOT VALID` and validated (after the unique index they reference
 //! when this migration builds it), and replaced when their actions or deferrability changed.
 
-use crate::model::{quote_ident, quote_literal, FkAction, ForeignKey, QualifiedName};
+use crate::model::{
+    quote_ident, quote_ident_list, quote_literal, FkAction, ForeignKey, QualifiedName,
+};
 
-use crate::repair::names::{column_list, do_block, regclass};
+use crate::repair::names::{do_block, regclass};
 
 use super::constraints::{key_attnums, NotValid};
 use super::{lock, sorted, Hazard, LockLevel, Phase, Planner};
@@ -128,22 +130,11 @@ impl Planner<'_> {
 pub(super) fn foreign_key_definition(fk: &ForeignKey) -> String {
     let mut sql = format!(
         "FOREIGN KEY ({}) REFERENCES {} ({})",
-        column_list(&fk.columns),
+        quote_ident_list(&fk.columns),
         fk.ref_table.to_sql(),
-        column_list(&fk.ref_columns)
+        quote_ident_list(&fk.ref_columns)
     );
-    if fk.on_update != FkAction::NoAction {
-        sql.push_str(&format!(" ON UPDATE {}", fk.on_update.to_sql()));
-    }
-    if fk.on_delete != FkAction::NoAction {
-        sql.push_str(&format!(" ON DELETE {}", fk.on_delete.to_sql()));
-    }
-    if fk.deferrable {
-        sql.push_str(" DEFERRABLE");
-        if fk.initially_deferred {
-            sql.push_str(" INITIALLY DEFERRED");
-        }
-    }
+    sql.push_str(&fk.options_sql());
     sql
 }
 

@@ -2,9 +2,9 @@
 //! a failed build; plain `CREATE INDEX` on a partitioned table), replacement of a changed index
 //! and the drop of an extra one. The indexes behind unique and primary keys are `keys`'.
 
-use crate::model::{quote_ident, quote_literal, Index, QualifiedName};
+use crate::model::{quote_ident, quote_ident_list, quote_literal, Index, QualifiedName};
 
-use crate::repair::names::{choose_name, column_list, do_block, invalid_index_exists, qualified};
+use crate::repair::names::{choose_name, do_block, invalid_index_exists, qualified};
 
 use super::{lock, Hazard, LockLevel, Phase, Planner};
 
@@ -219,7 +219,7 @@ pub(crate) fn index_sql(table: &QualifiedName, name: &str, index: &Index) -> Str
         keys.join(", ")
     );
     if !index.include.is_empty() {
-        sql.push_str(&format!(" INCLUDE ({})", column_list(&index.include)));
+        sql.push_str(&format!(" INCLUDE ({})", quote_ident_list(&index.include)));
     }
     if index.nulls_not_distinct {
         sql.push_str(" NULLS NOT DISTINCT");

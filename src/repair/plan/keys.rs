@@ -2,9 +2,11 @@
 //! a unique index built concurrently and then attached (`ADD CONSTRAINT .. USING INDEX`), and a
 //! changed primary key replaced.
 
-use crate::model::{quote_ident, quote_literal, Index, PrimaryKey, QualifiedName, Unique};
+use crate::model::{
+    quote_ident, quote_ident_list, quote_literal, Index, PrimaryKey, QualifiedName, Unique,
+};
 
-use crate::repair::names::{column_list, constraint_exists, do_block, regclass};
+use crate::repair::names::{constraint_exists, do_block, regclass};
 
 use super::constraints::key_attnums;
 use super::{lock, Hazard, LockLevel, Phase, Planner};
@@ -51,7 +53,7 @@ impl Planner<'_> {
                 } else {
                     ""
                 },
-                column_list(&unique.columns)
+                quote_ident_list(&unique.columns)
             );
             self.add_key_directly(table, &name, &definition, "unique constraint");
             return;
@@ -72,7 +74,7 @@ impl Planner<'_> {
     pub(super) fn add_primary_key(&mut self, table: &QualifiedName, pk: &PrimaryKey) {
         let name = self.constraint_name(table, &pk.name, &[], "pkey");
         if self.partitioned(table) {
-            let definition = format!("PRIMARY KEY ({})", column_list(&pk.columns));
+            let definition = format!("PRIMARY KEY ({})", quote_ident_list(&pk.columns));
             self.add_key_directly(table, &name, &definition, "primary key");
             return;
         }
@@ -153,26 +155,11 @@ impl Planner<'_> {
     }
 }
 
+/// The unique index a unique constraint or primary key on `columns` is built from.
 fn key_index(columns: &[String], nulls_not_distinct: bool) -> Index {
     Index {
-        name: None,
         unique: true,
-        method: "btree".to_string(),
-        keys: columns
-            .iter()
-            .map(|c| crate::model::IndexKey {
-                expr: c.clone(),
-                expression: false,
-                opclass: None,
-                descending: false,
-                nulls_first: None,
-            })
-            .collect(),
-        include: Vec::new(),
-        predicate: None,
         nulls_not_distinct,
-        valid: true,
-        definition: None,
-        pos: None,
+        ..Index::on_columns(None, columns)
     }
 }

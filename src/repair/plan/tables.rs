@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::{Drift, DriftKind, Object};
-use crate::model::{quote_ident, QualifiedName, Table};
-
-use crate::repair::names::column_list;
+use crate::model::{quote_ident, quote_ident_list, QualifiedName, Table};
 
 use super::columns::column_definition;
 use super::{lock, Hazard, LockLevel, Phase, Planner};
@@ -55,7 +53,7 @@ impl Planner<'_> {
             lines.push(format!(
                 "{}PRIMARY KEY ({})",
                 constraint_prefix(&pk.name),
-                column_list(&pk.columns)
+                quote_ident_list(&pk.columns)
             ));
         }
         for u in &table.uniques {
@@ -67,7 +65,7 @@ impl Planner<'_> {
                 } else {
                     ""
                 },
-                column_list(&u.columns)
+                quote_ident_list(&u.columns)
             ));
         }
         for c in &table.checks {

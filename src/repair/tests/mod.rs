@@ -47,27 +47,8 @@ fn table(name: QualifiedName, columns: Vec<Column>, rows: Option<i64>) -> Table 
 }
 
 fn index(name: Option<&str>, columns: &[&str]) -> Index {
-    Index {
-        name: name.map(Into::into),
-        unique: false,
-        method: "btree".into(),
-        keys: columns
-            .iter()
-            .map(|c| IndexKey {
-                expr: (*c).into(),
-                expression: false,
-                opclass: None,
-                descending: false,
-                nulls_first: None,
-            })
-            .collect(),
-        include: vec![],
-        predicate: None,
-        nulls_not_distinct: false,
-        valid: true,
-        definition: None,
-        pos: None,
-    }
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    Index::on_columns(name.map(str::to_string), &columns)
 }
 
 fn fk(
