@@ -8,6 +8,11 @@
 //! can use them), then one transaction (types, tables, columns, defaults, constraints added
 //! `NOT VALID`), then the part that must run outside a transaction (indexes built
 //! `CONCURRENTLY`, validations, `SET NOT NULL`, constraints that need those indexes).
+//!
+//! This module holds the planner itself (what is known, the dispatch of each drift item to its
+//! recipe, the header lines); `migration` holds the types the renderers read, and each family of
+//! recipes has its file: `columns`, `indexes`, `keys` (unique constraints and primary keys),
+//! `foreign_keys`, `checks`, `constraints` (what those three share), `tables` and `enums`.
 
 mod checks;
 mod columns;
