@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use crate::introspect::{self, DbError};
-use crate::model::{quote_ident, quote_literal, Index, QualifiedName, Schema, Table};
+use crate::model::{quote_ident, quote_literal, Column, Index, QualifiedName, Schema, Table};
 
 /// What [`canonicalize`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -321,68 +321,121 @@ fn plan_table(
     table: &Table,
     live: &Table,
 ) {
-    let name = &table.name;
     for (c, column) in table.columns.iter().enumerate() {
         let Some(live_column) = live.column(&column.name) else {
             continue;
         };
-        if let Some(default) = &column.default {
-            if !same_opt(live_column.default.as_deref(), Some(default)) {
-                let probe_column = format!("d{n}_{c}");
-                shared.push(Item {
-                    ddl: format!(
-                        "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {} DEFAULT {default}",
-                        live_column.data_type
-                    ),
-                    probe: attribute_probe(
-                        SHARED,
-                        &probe_column,
-                        "pg_catalog.pg_get_expr(d.adbin, 0)",
-                    ),
-                    target: Target::Default {
-                        table: name.clone(),
-                        column: c,
-                    },
-                    what: format!("default of {name}.{}", column.name),
-                });
-            }
-        }
-        if let Some(generated) = &column.generated {
-            if !same_opt(live_column.generated.as_deref(), Some(generated)) {
-                let probe_column = format!("driftlint_g{n}_{c}");
-                items.push(Item {
-                    ddl: format!(
-                        "ALTER TABLE {temp} ADD COLUMN {} {} GENERATED ALWAYS AS ({generated}) STORED",
-                        quote_ident(&probe_column),
-                        live_column.data_type
-                    ),
-                    probe: attribute_probe(temp, &probe_column, "pg_catalog.pg_get_expr(d.adbin, d.adrelid)"),
-                    target: Target::Generated { table: name.clone(), column: c },
-                    what: format!("generated expression of {name}.{}", column.name),
-                });
-            }
-        }
-        let serial = crate::types::serial_base(&column.data_type).is_some();
-        if !serial && !same(&column.data_type, &live_column.data_type) {
-            let probe_column = format!("t{n}_{c}");
-            shared.push(Item {
-                ddl: format!(
-                    "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {}",
-                    column.data_type
-                ),
-                probe: attribute_probe(
-                    SHARED,
-                    &probe_column,
-                    "pg_catalog.format_type(a.atttypid, a.atttypmod)",
-                ),
-                target: Target::Type {
-                    table: name.clone(),
-                    column: c,
-                },
-                what: format!("type of {name}.{}", column.name),
-            });
-        }
+        let probe = ColumnProbe {
+            temp,
+            n,
+            c,
+            table: &table.name,
+            column,
+            live: live_column,
+        };
+        shared.extend(probe.default());
+        items.extend(probe.generated());
+        shared.extend(probe.data_type());
     }
+    items.extend(check_items(temp, n, table, live));
+    items.extend(index_items(temp, n, table, live));
+}
+
+/// The declared column `c` of table number `n` and its live twin, to plan the column's items.
+struct ColumnProbe<'a> {
+    /// The table's temporary copy.
+    temp: &'a str,
+    n: usize,
+    c: usize,
+    table: &'a QualifiedName,
+    column: &'a Column,
+    live: &'a Column,
+}
+
+impl ColumnProbe<'_> {
+    /// The declared default, when it differs from the live one: a column of the shared table.
+    fn default(&self) -> Option<Item> {
+        let (name, n, c) = (self.table, self.n, self.c);
+        let default = self.column.default.as_ref()?;
+        if same_opt(self.live.default.as_deref(), Some(default)) {
+            return None;
+        }
+        let probe_column = format!("d{n}_{c}");
+        Some(Item {
+            ddl: format!(
+                "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {} DEFAULT {default}",
+                self.live.data_type
+            ),
+            probe: attribute_probe(SHARED, &probe_column, "pg_catalog.pg_get_expr(d.adbin, 0)"),
+            target: Target::Default {
+                table: name.clone(),
+                column: c,
+            },
+            what: format!("default of {name}.{}", self.column.name),
+        })
+    }
+
+    /// The declared generation expression, when it differs from the live one: a column of the
+    /// table's copy (it names the table's columns).
+    fn generated(&self) -> Option<Item> {
+        let (name, n, c, temp) = (self.table, self.n, self.c, self.temp);
+        let generated = self.column.generated.as_ref()?;
+        if same_opt(self.live.generated.as_deref(), Some(generated)) {
+            return None;
+        }
+        let probe_column = format!("driftlint_g{n}_{c}");
+        Some(Item {
+            ddl: format!(
+                "ALTER TABLE {temp} ADD COLUMN {} {} GENERATED ALWAYS AS ({generated}) STORED",
+                quote_ident(&probe_column),
+                self.live.data_type
+            ),
+            probe: attribute_probe(
+                temp,
+                &probe_column,
+                "pg_catalog.pg_get_expr(d.adbin, d.adrelid)",
+            ),
+            target: Target::Generated {
+                table: name.clone(),
+                column: c,
+            },
+            what: format!("generated expression of {name}.{}", self.column.name),
+        })
+    }
+
+    /// The declared type, when it differs from the live one (a serial type never is asked
+    /// about): a column of the shared table.
+    fn data_type(&self) -> Option<Item> {
+        let (name, n, c) = (self.table, self.n, self.c);
+        let serial = crate::types::serial_base(&self.column.data_type).is_some();
+        if serial || same(&self.column.data_type, &self.live.data_type) {
+            return None;
+        }
+        let probe_column = format!("t{n}_{c}");
+        Some(Item {
+            ddl: format!(
+                "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {}",
+                self.column.data_type
+            ),
+            probe: attribute_probe(
+                SHARED,
+                &probe_column,
+                "pg_catalog.format_type(a.atttypid, a.atttypmod)",
+            ),
+            target: Target::Type {
+                table: name.clone(),
+                column: c,
+            },
+            what: format!("type of {name}.{}", self.column.name),
+        })
+    }
+}
+
+/// The declared checks of table number `n` whose expression the live table does not have, each
+/// added `NOT VALID` to the table's copy.
+fn check_items(temp: &str, n: usize, table: &Table, live: &Table) -> Vec<Item> {
+    let name = &table.name;
+    let mut items = Vec::new();
     for (k, check) in table.checks.iter().enumerate() {
         let known = live
             .checks
@@ -412,6 +465,14 @@ fn plan_table(
             ),
         });
     }
+    items
+}
+
+/// The declared indexes of table number `n` with an expression or a predicate that no live
+/// index has as written, each built on the table's copy.
+fn index_items(temp: &str, n: usize, table: &Table, live: &Table) -> Vec<Item> {
+    let name = &table.name;
+    let mut items = Vec::new();
     for (i, index) in table.indexes.iter().enumerate() {
         let needs = index.predicate.is_some() || index.keys.iter().any(|k| k.expression);
         if !needs || live.indexes.iter().any(|l| same_text(index, l)) {
@@ -435,6 +496,7 @@ fn plan_table(
             ),
         });
     }
+    items
 }
 
 /// The same structure as `introspect/indexes.sql` reads, as one JSON text.

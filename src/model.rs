@@ -72,119 +72,130 @@ pub fn quote_ident(ident: &str) -> String {
     }
 }
 
+/// Identifiers quoted and joined with `, `: `id, "user"`.
+pub fn quote_ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A string literal in SQL: `it's` becomes `'it''s'`.
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
-/// PostgreSQL keywords that cannot be used as a bare column or table name
-/// (reserved, and reserved-but-can-be-function-or-type, per the PostgreSQL 15 keyword appendix).
+/// Whether `ident` is a keyword that cannot be used as a bare column or table name.
 fn is_reserved_keyword(ident: &str) -> bool {
-    const RESERVED: &[&str] = &[
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "authorization",
-        "binary",
-        "both",
-        "case",
-        "cast",
-        "check",
-        "collate",
-        "collation",
-        "column",
-        "concurrently",
-        "constraint",
-        "create",
-        "cross",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_schema",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "false",
-        "fetch",
-        "for",
-        "foreign",
-        "freeze",
-        "from",
-        "full",
-        "grant",
-        "group",
-        "having",
-        "ilike",
-        "in",
-        "initially",
-        "inner",
-        "intersect",
-        "into",
-        "is",
-        "isnull",
-        "join",
-        "lateral",
-        "leading",
-        "left",
-        "like",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "natural",
-        "not",
-        "notnull",
-        "null",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "outer",
-        "overlaps",
-        "placing",
-        "primary",
-        "references",
-        "returning",
-        "right",
-        "select",
-        "session_user",
-        "similar",
-        "some",
-        "symmetric",
-        "system_user",
-        "table",
-        "tablesample",
-        "then",
-        "to",
-        "trailing",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "variadic",
-        "verbose",
-        "when",
-        "where",
-        "window",
-        "with",
-    ];
-    RESERVED.binary_search(&ident).is_ok()
+    RESERVED_KEYWORDS.binary_search(&ident).is_ok()
 }
+
+/// PostgreSQL keywords that cannot be used as a bare column or table name (reserved, and
+/// reserved-but-can-be-function-or-type, per the PostgreSQL 15 keyword appendix), sorted.
+const RESERVED_KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
 
 /// A whole schema: tables and enum types, keyed by qualified name (sorted, deterministic).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -324,6 +335,34 @@ pub struct Index {
     pub pos: Option<Pos>,
 }
 
+impl Index {
+    /// A plain, valid, non-unique btree index on `columns` (ascending, default operator classes,
+    /// no INCLUDE, no predicate), with its name if it has one.
+    pub fn on_columns(name: Option<String>, columns: &[String]) -> Index {
+        Index {
+            name,
+            unique: false,
+            method: "btree".to_string(),
+            keys: columns
+                .iter()
+                .map(|c| IndexKey {
+                    expr: c.clone(),
+                    expression: false,
+                    opclass: None,
+                    descending: false,
+                    nulls_first: None,
+                })
+                .collect(),
+            include: Vec::new(),
+            predicate: None,
+            nulls_not_distinct: false,
+            valid: true,
+            definition: None,
+            pos: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
@@ -360,6 +399,27 @@ pub struct ForeignKey {
     /// Live side: `false` for a constraint added `NOT VALID` and never validated.
     pub valid: bool,
     pub pos: Option<Pos>,
+}
+
+impl ForeignKey {
+    /// What follows `REFERENCES t (..)` in its DDL: ` ON UPDATE ..`, ` ON DELETE ..` (when not
+    /// `NO ACTION`), ` DEFERRABLE`, ` INITIALLY DEFERRED`; empty for the defaults.
+    pub fn options_sql(&self) -> String {
+        let mut sql = String::new();
+        if self.on_update != FkAction::NoAction {
+            sql.push_str(&format!(" ON UPDATE {}", self.on_update.to_sql()));
+        }
+        if self.on_delete != FkAction::NoAction {
+            sql.push_str(&format!(" ON DELETE {}", self.on_delete.to_sql()));
+        }
+        if self.deferrable {
+            sql.push_str(" DEFERRABLE");
+            if self.initially_deferred {
+                sql.push_str(" INITIALLY DEFERRED");
+            }
+        }
+        sql
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

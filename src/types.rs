@@ -282,6 +282,8 @@ impl TypeParser {
         }
     }
 
+    /// The type name itself, with its modifiers: `integer`, `character varying(255)`,
+    /// `timestamp(3) with time zone`, or a user type (enum, domain), possibly qualified.
     fn base(&mut self) -> Result<String, TypeError> {
         let first = match self.tokens.get(self.pos).cloned() {
             Some(Token::Word(w)) => w,
@@ -302,66 +304,17 @@ impl TypeParser {
             None => return Err(error("the type is empty")),
         };
         self.pos += 1;
-        let simple = |name: &str| -> Option<&'static str> {
-            Some(match name {
-                "int" | "int4" | "integer" => "integer",
-                "int8" | "bigint" => "bigint",
-                "int2" | "smallint" => "smallint",
-                "serial" | "serial4" => "serial",
-                "bigserial" | "serial8" => "bigserial",
-                "smallserial" | "serial2" => "smallserial",
-                "float8" => "double precision",
-                "float4" | "real" => "real",
-                "bool" | "boolean" => "boolean",
-                "text" => "text",
-                "uuid" => "uuid",
-                "json" => "json",
-                "jsonb" => "jsonb",
-                "bytea" => "bytea",
-                "date" => "date",
-                "inet" => "inet",
-                "cidr" => "cidr",
-                "macaddr" => "macaddr",
-                "macaddr8" => "macaddr8",
-                "money" => "money",
-                "xml" => "xml",
-                "tsvector" => "tsvector",
-                "tsquery" => "tsquery",
-                "oid" => "oid",
-                "regclass" => "regclass",
-                "jsonpath" => "jsonpath",
-                "point" => "point",
-                "line" => "line",
-                "lseg" => "lseg",
-                "box" => "box",
-                "path" => "path",
-                "polygon" => "polygon",
-                "circle" => "circle",
-                "int4range" => "int4range",
-                "int8range" => "int8range",
-                "numrange" => "numrange",
-                "tsrange" => "tsrange",
-                "tstzrange" => "tstzrange",
-                "daterange" => "daterange",
-                "pg_lsn" => "pg_lsn",
-                "txid_snapshot" => "txid_snapshot",
-                "name" => "name",
-                _ => return None,
-            })
-        };
-        let no_modifiers = |this: &mut Self, name: &str| -> Result<(), TypeError> {
-            if this.peek() == Some(&Token::Punct('(')) {
-                Err(error(format!("the type `{name}` takes no modifier")))
-            } else {
-                Ok(())
-            }
-        };
+        self.named(first)
+    }
+
+    /// The type whose (unquoted, lower-cased) first word `first` was just read.
+    fn named(&mut self, first: String) -> Result<String, TypeError> {
         match first.as_str() {
             "double" => {
                 if !self.eat_word("precision") {
                     return Err(error("expected `precision` after `double`"));
                 }
-                no_modifiers(self, "double precision")?;
+                self.no_modifiers("double precision")?;
                 Ok("double precision".into())
             }
             "float" => match self.modifiers()?.as_deref() {
@@ -381,13 +334,7 @@ impl TypeParser {
                 )),
             },
             "varchar" => self.length("character varying", false),
-            "character" | "char" => {
-                if self.eat_word("varying") {
-                    self.length("character varying", false)
-                } else {
-                    self.length("character", true)
-                }
-            }
+            "character" | "char" => self.fixed_or_varying("character"),
             "bpchar" => match self.modifiers()?.as_deref() {
                 None => Ok("bpchar".into()),
                 Some([n]) if *n >= 1 => Ok(format!("character({n})")),
@@ -397,19 +344,9 @@ impl TypeParser {
                 if first == "national" && !(self.eat_word("character") || self.eat_word("char")) {
                     return Err(error("expected `character` after `national`"));
                 }
-                if self.eat_word("varying") {
-                    self.length("character varying", false)
-                } else {
-                    self.length("character", true)
-                }
+                self.fixed_or_varying("character")
             }
-            "bit" => {
-                if self.eat_word("varying") {
-                    self.length("bit varying", false)
-                } else {
-                    self.length("bit", true)
-                }
-            }
+            "bit" => self.fixed_or_varying("bit"),
             "varbit" => self.length("bit varying", false),
             "time" | "timestamp" => {
                 let precision = self.precision()?;
@@ -423,39 +360,51 @@ impl TypeParser {
                 }
                 Ok(time_name(first.trim_end_matches("tz"), precision, true))
             }
-            "interval" => {
-                let mut fields = Vec::new();
-                while let Some(word) = self.peek_word(0) {
-                    if matches!(
-                        word,
-                        "year" | "month" | "day" | "hour" | "minute" | "second" | "to"
-                    ) {
-                        fields.push(word.to_string());
-                        self.pos += 1;
-                    } else {
-                        break;
-                    }
-                }
-                let precision = self.precision()?;
-                let mut name = String::from("interval");
-                if !fields.is_empty() {
-                    name.push(' ');
-                    name.push_str(&fields.join(" "));
-                }
-                if let Some(p) = precision {
-                    name.push_str(&format!("({p})"));
-                }
-                Ok(name)
-            }
+            "interval" => self.interval(),
             name => {
-                if let Some(canonical) = simple(name) {
+                if let Some(canonical) = simple_type(name) {
                     if self.peek() != Some(&Token::Punct('.')) {
-                        no_modifiers(self, canonical)?;
+                        self.no_modifiers(canonical)?;
                         return Ok(canonical.into());
                     }
                 }
                 self.user_type(first, false)
             }
+        }
+    }
+
+    /// `interval`, its optional fields (`day to second`) and precision, after the word `interval`.
+    fn interval(&mut self) -> Result<String, TypeError> {
+        let mut fields = Vec::new();
+        while let Some(word) = self.peek_word(0) {
+            if matches!(
+                word,
+                "year" | "month" | "day" | "hour" | "minute" | "second" | "to"
+            ) {
+                fields.push(word.to_string());
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        let precision = self.precision()?;
+        let mut name = String::from("interval");
+        if !fields.is_empty() {
+            name.push(' ');
+            name.push_str(&fields.join(" "));
+        }
+        if let Some(p) = precision {
+            name.push_str(&format!("({p})"));
+        }
+        Ok(name)
+    }
+
+    /// An error when a modifier follows a type that takes none.
+    fn no_modifiers(&self, name: &str) -> Result<(), TypeError> {
+        if self.peek() == Some(&Token::Punct('(')) {
+            Err(error(format!("the type `{name}` takes no modifier")))
+        } else {
+            Ok(())
         }
     }
 
@@ -465,6 +414,16 @@ impl TypeParser {
             None => Ok(None),
             Some([p]) if (0..=6).contains(p) => Ok(Some(*p)),
             Some(_) => Err(error("a time precision is one number from 0 to 6")),
+        }
+    }
+
+    /// `character` or `bit` (length 1 by default), or with `varying` after it, the varying type
+    /// (any length by default), with its optional length.
+    fn fixed_or_varying(&mut self, fixed: &str) -> Result<String, TypeError> {
+        if self.eat_word("varying") {
+            self.length(&format!("{fixed} varying"), false)
+        } else {
+            self.length(fixed, true)
         }
     }
 
@@ -540,6 +499,56 @@ fn qualified_type(parts: Vec<(String, bool)>) -> String {
         [name] => render(name),
         _ => String::new(),
     }
+}
+
+/// The canonical name of a built-in type spelled in one word without modifiers (`int4` ->
+/// `integer`), or `None` for any other word.
+fn simple_type(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "int" | "int4" | "integer" => "integer",
+        "int8" | "bigint" => "bigint",
+        "int2" | "smallint" => "smallint",
+        "serial" | "serial4" => "serial",
+        "bigserial" | "serial8" => "bigserial",
+        "smallserial" | "serial2" => "smallserial",
+        "float8" => "double precision",
+        "float4" | "real" => "real",
+        "bool" | "boolean" => "boolean",
+        "text" => "text",
+        "uuid" => "uuid",
+        "json" => "json",
+        "jsonb" => "jsonb",
+        "bytea" => "bytea",
+        "date" => "date",
+        "inet" => "inet",
+        "cidr" => "cidr",
+        "macaddr" => "macaddr",
+        "macaddr8" => "macaddr8",
+        "money" => "money",
+        "xml" => "xml",
+        "tsvector" => "tsvector",
+        "tsquery" => "tsquery",
+        "oid" => "oid",
+        "regclass" => "regclass",
+        "jsonpath" => "jsonpath",
+        "point" => "point",
+        "line" => "line",
+        "lseg" => "lseg",
+        "box" => "box",
+        "path" => "path",
+        "polygon" => "polygon",
+        "circle" => "circle",
+        "int4range" => "int4range",
+        "int8range" => "int8range",
+        "numrange" => "numrange",
+        "tsrange" => "tsrange",
+        "tstzrange" => "tstzrange",
+        "daterange" => "daterange",
+        "pg_lsn" => "pg_lsn",
+        "txid_snapshot" => "txid_snapshot",
+        "name" => "name",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -93,6 +93,20 @@ pub fn render(
     options: &RenderOptions,
     revision: &Revision,
 ) -> Result<String, RepairError> {
+    let mut out = docstring(migration, revision);
+    out.push_str("\n\nfrom alembic import op\n\n");
+    push_identifiers(&mut out, revision);
+    out.push_str("def upgrade() -> None:\n");
+    out.push_str(&set_lock_timeout(options));
+    push_upgrade(&mut out, migration)?;
+    out.push_str("\n\ndef downgrade() -> None:\n");
+    push_downgrade(&mut out, migration, options)?;
+    Ok(out)
+}
+
+/// The module docstring: the revision message, the header both renderers share, and the
+/// revision identifiers.
+fn docstring(migration: &Migration, revision: &Revision) -> String {
     let mut doc = vec![comment_text(&revision.message), String::new()];
     doc.extend(header_lines(migration));
     doc.push("Statements inside `autocommit_block()` run outside a transaction".into());
@@ -101,15 +115,15 @@ pub fn render(
     doc.push(format!("Revision ID: {}", revision.id));
     doc.push(format!("Revises: {}", revision.down.join(", ")));
     let docstring = python_string(&format!("{}\n", doc.join("\n")));
-    let docstring = if docstring.starts_with("\"\"\"") {
+    if docstring.starts_with("\"\"\"") {
         docstring
     } else {
         format!("\"\"{docstring}\"\"")
-    };
+    }
+}
 
-    let mut out = String::new();
-    out.push_str(&docstring);
-    out.push_str("\n\nfrom alembic import op\n\n");
+/// `revision`, `down_revision` (one, several or `None`), `branch_labels`, `depends_on`.
+fn push_identifiers(out: &mut String, revision: &Revision) {
     out.push_str("# revision identifiers, used by Alembic.\n");
     out.push_str(&format!("revision = {}\n", python_string(&revision.id)));
     let down = match revision.down.as_slice() {
@@ -125,15 +139,23 @@ pub fn render(
     };
     out.push_str(&format!("down_revision = {down}\n"));
     out.push_str("branch_labels = None\ndepends_on = None\n\n\n");
+}
 
-    out.push_str("def upgrade() -> None:\n");
-    out.push_str(&format!(
+/// `op.execute("SET lock_timeout = '..'")`, at the top of `upgrade()` and `downgrade()`.
+fn set_lock_timeout(options: &RenderOptions) -> String {
+    format!(
         "    op.execute({})\n",
         python_string(&format!(
             "SET lock_timeout = {}",
             quote_literal(&options.lock_timeout)
         ))
-    ));
+    )
+}
+
+/// The body of `upgrade()` after its `SET lock_timeout`: the applied steps (those outside a
+/// transaction in `autocommit_block()`), the session settings reset, the held-back steps as
+/// comments.
+fn push_upgrade(out: &mut String, migration: &Migration) -> Result<(), RepairError> {
     let total = migration.applied().count();
     let mut number = 0;
     let mut timeout_off = false;
@@ -151,7 +173,7 @@ pub fn render(
         for step in part.steps {
             number += 1;
             out.push('\n');
-            push_step(&mut out, step, indent, &format!("[{number}/{total}] "))?;
+            push_step(out, step, indent, &format!("[{number}/{total}] "))?;
         }
     }
     // The settings above are the session's: leave it as it was for later revisions.
@@ -172,8 +194,15 @@ pub fn render(
             }
         }
     }
+    Ok(())
+}
 
-    out.push_str("\n\ndef downgrade() -> None:\n");
+/// The body of `downgrade()`: the reverses of the applied steps, last first (`pass` if none).
+fn push_downgrade(
+    out: &mut String,
+    migration: &Migration,
+    options: &RenderOptions,
+) -> Result<(), RepairError> {
     let reverses: Vec<&Step> = migration
         .applied()
         .filter(|s| s.reverse.is_some())
@@ -181,13 +210,7 @@ pub fn render(
     if reverses.is_empty() {
         out.push_str("    pass\n");
     } else {
-        out.push_str(&format!(
-            "    op.execute({})\n",
-            python_string(&format!(
-                "SET lock_timeout = {}",
-                quote_literal(&options.lock_timeout)
-            ))
-        ));
+        out.push_str(&set_lock_timeout(options));
     }
     for step in reverses.iter().rev() {
         let Some(reverse) = &step.reverse else {
@@ -205,7 +228,7 @@ pub fn render(
     if !reverses.is_empty() {
         out.push_str("    op.execute(\"RESET lock_timeout\")\n");
     }
-    Ok(out)
+    Ok(())
 }
 
 fn push_step(out: &mut String, step: &Step, indent: &str, prefix: &str) -> Result<(), RepairError> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{quote_ident, quote_literal, QualifiedName};
+use crate::model::{quote_literal, QualifiedName};
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes.
 const MAX_IDENT_BYTES: usize = 63;
@@ -84,6 +84,16 @@ pub fn constraint_exists(table: &QualifiedName, name: &str) -> String {
     )
 }
 
+/// The catalog condition "a constraint named `name` exists on `table` and is not validated yet".
+pub fn constraint_not_validated(table: &QualifiedName, name: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = {} \
+         AND conrelid = {} AND NOT convalidated)",
+        quote_literal(name),
+        regclass(table)
+    )
+}
+
 /// The catalog condition "a type named `name` exists".
 pub fn type_exists(name: &QualifiedName) -> String {
     format!(
@@ -115,15 +125,6 @@ pub fn column_nullable(table: &QualifiedName, column: &str) -> String {
         regclass(table),
         quote_literal(column)
     )
-}
-
-/// `a, "user", "a b"`: a column list.
-pub fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `public."Order".ix`: an index (or other relation) name qualified with the table's schema.

@@ -99,32 +99,45 @@ pub(crate) fn header_lines(migration: &Migration) -> Vec<String> {
 /// Renders the SQL file.
 pub fn render(migration: &Migration, options: &RenderOptions) -> String {
     let mut out = String::new();
+    push_header(&mut out, migration, options);
+    push_parts(&mut out, migration);
+    push_held_back(&mut out, migration);
+    push_down(&mut out, migration);
+    out
+}
+
+/// The header comment (what the file repairs, how to apply it) and `SET lock_timeout`.
+fn push_header(out: &mut String, migration: &Migration, options: &RenderOptions) {
     for line in header_lines(migration) {
-        push_comment(&mut out, &line);
+        push_comment(out, &line);
     }
-    push_comment(&mut out, "");
+    push_comment(out, "");
     push_comment(
-        &mut out,
+        out,
         "Apply with:  psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f <this file>",
     );
     push_comment(
-        &mut out,
+        out,
         "Do not wrap it in a transaction (no --single-transaction): parts marked OUTSIDE A",
     );
     push_comment(
-        &mut out,
+        out,
         "TRANSACTION contain statements PostgreSQL refuses to run inside one.",
     );
     out.push('\n');
     push_comment(
-        &mut out,
+        out,
         "A statement that waits longer than this for a lock fails instead of queueing traffic behind it.",
     );
     out.push_str(&format!(
         "SET lock_timeout = {};\n",
         quote_literal(&options.lock_timeout)
     ));
+}
 
+/// The applied steps, numbered, part by part: `BEGIN; .. COMMIT;` around a transactional part,
+/// `SET statement_timeout = 0` before the first part outside a transaction.
+fn push_parts(out: &mut String, migration: &Migration) {
     let parts = parts(migration);
     let total = migration.applied().count();
     let mut number = 0;
@@ -140,7 +153,7 @@ pub fn render(migration: &Migration, options: &RenderOptions) -> String {
         } else {
             format!("Part {} of {}: in one transaction", i + 1, parts.len())
         };
-        banner_with(&mut out, &title, &part_summary(part));
+        banner_with(out, &title, &part_summary(part));
         if part.outside_transaction {
             if !timeout_off {
                 // Concurrent index builds and validations can run long: no statement timeout.
@@ -153,51 +166,56 @@ pub fn render(migration: &Migration, options: &RenderOptions) -> String {
         for step in &part.steps {
             number += 1;
             out.push('\n');
-            push_step(&mut out, step, &format!("[{number}/{total}] "), false);
+            push_step(out, step, &format!("[{number}/{total}] "), false);
         }
         if !part.outside_transaction {
             out.push_str("\nCOMMIT;\n");
         }
     }
+}
 
+/// The held-back steps, as comments under a NOT APPLIED banner (nothing when there are none).
+fn push_held_back(out: &mut String, migration: &Migration) {
     let held: Vec<&Step> = migration.held_back().collect();
     if !held.is_empty() {
         out.push('\n');
         banner(
-            &mut out,
+            out,
             "NOT APPLIED: statements left as comments; review, then run them by hand",
         );
         for step in held {
             out.push('\n');
-            push_step(&mut out, step, "", true);
+            push_step(out, step, "", true);
         }
     }
+}
 
+/// The commented `down` section: the reverses of the applied steps, last first.
+fn push_down(out: &mut String, migration: &Migration) {
     let reverses: Vec<&Step> = migration
         .applied()
         .filter(|s| s.reverse.is_some())
         .collect();
     out.push('\n');
     banner(
-        &mut out,
+        out,
         "down: undoes the steps above, last first (commented out; review before running)",
     );
     if reverses.is_empty() {
-        push_comment(&mut out, "Nothing to undo.");
+        push_comment(out, "Nothing to undo.");
     }
     for step in reverses.iter().rev() {
         let Some(reverse) = &step.reverse else {
             continue;
         };
-        push_comment(&mut out, &format!("undo: {}", step.comment));
+        push_comment(out, &format!("undo: {}", step.comment));
         if step.reverse_outside_transaction {
-            push_comment(&mut out, "(outside a transaction)");
+            push_comment(out, "(outside a transaction)");
         }
         for line in reverse.lines() {
-            push_comment(&mut out, line);
+            push_comment(out, line);
         }
     }
-    out
 }
 
 fn push_comment(out: &mut String, text: &str) {

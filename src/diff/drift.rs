@@ -1,0 +1,126 @@
+//! The result of a comparison: [`Drift`] items, their [`DriftKind`] (named as in the JSON output),
+//! their [`Severity`] and the [`Object`] each is about. Plain data; deciding what is drift is the
+//! work of the `compare_*` modules beside this one, and describing objects that of `describe`.
+
+use serde::Serialize;
+
+use crate::model::{
+    Check, Column, Enum, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Table, Unique,
+};
+
+/// How serious a drift is: missing and mismatched objects are errors, extra ones warnings
+/// (errors under `--strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The kinds of drift, named as in the JSON output (`missing_column`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    MissingTable,
+    MissingColumn,
+    MissingIndex,
+    MissingForeignKey,
+    MissingUnique,
+    MissingCheck,
+    MissingPrimaryKey,
+    MissingEnum,
+    MissingEnumValue,
+    ExtraTable,
+    ExtraColumn,
+    ExtraIndex,
+    ExtraForeignKey,
+    ExtraUnique,
+    ExtraCheck,
+    ExtraEnum,
+    ExtraEnumValue,
+    ColumnTypeMismatch,
+    ColumnNullabilityMismatch,
+    ColumnDefaultMismatch,
+    IndexMismatch,
+    ForeignKeyMismatch,
+    PrimaryKeyMismatch,
+    /// The labels both sides have are in another order (it decides `ORDER BY` and `<`).
+    EnumMismatch,
+}
+
+impl DriftKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::MissingTable => "missing_table",
+            DriftKind::MissingColumn => "missing_column",
+            DriftKind::MissingIndex => "missing_index",
+            DriftKind::MissingForeignKey => "missing_foreign_key",
+            DriftKind::MissingUnique => "missing_unique",
+            DriftKind::MissingCheck => "missing_check",
+            DriftKind::MissingPrimaryKey => "missing_primary_key",
+            DriftKind::MissingEnum => "missing_enum",
+            DriftKind::MissingEnumValue => "missing_enum_value",
+            DriftKind::ExtraTable => "extra_table",
+            DriftKind::ExtraColumn => "extra_column",
+            DriftKind::ExtraIndex => "extra_index",
+            DriftKind::ExtraForeignKey => "extra_foreign_key",
+            DriftKind::ExtraUnique => "extra_unique",
+            DriftKind::ExtraCheck => "extra_check",
+            DriftKind::ExtraEnum => "extra_enum",
+            DriftKind::ExtraEnumValue => "extra_enum_value",
+            DriftKind::ColumnTypeMismatch => "column_type_mismatch",
+            DriftKind::ColumnNullabilityMismatch => "column_nullability_mismatch",
+            DriftKind::ColumnDefaultMismatch => "column_default_mismatch",
+            DriftKind::IndexMismatch => "index_mismatch",
+            DriftKind::ForeignKeyMismatch => "foreign_key_mismatch",
+            DriftKind::PrimaryKeyMismatch => "primary_key_mismatch",
+            DriftKind::EnumMismatch => "enum_mismatch",
+        }
+    }
+
+    /// `true` for the `extra_*` kinds (warnings unless `--strict`).
+    pub fn is_extra(self) -> bool {
+        self.as_str().starts_with("extra_")
+    }
+}
+
+/// The object a drift is about, as declared or as found live. Repair works from these.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Object {
+    Table(Table),
+    Column(Column),
+    Index(Index),
+    ForeignKey(ForeignKey),
+    Unique(Unique),
+    Check(Check),
+    PrimaryKey(PrimaryKey),
+    Enum(Enum),
+    /// An enum label; `after` is the label it follows in the declared order (`None` = first).
+    EnumValue {
+        value: String,
+        after: Option<String>,
+    },
+}
+
+/// One difference between the declared and the actual schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drift {
+    pub kind: DriftKind,
+    /// The table the drift is on; for enum drift, the enum type's name.
+    pub table: QualifiedName,
+    /// The column, index, constraint or enum value name; `None` for a whole table or enum, or
+    /// for an unnamed object (then `expected`/`actual` describe it).
+    pub object: Option<String>,
+    /// Human-readable declared definition (`uuid`, `NOT NULL`, an index definition), if any.
+    pub expected: Option<String>,
+    /// Human-readable live definition, if any.
+    pub actual: Option<String>,
+    pub severity: Severity,
+    /// The declared object (for missing and mismatched drift).
+    pub declared: Option<Object>,
+    /// The live object (for extra and mismatched drift).
+    pub live: Option<Object>,
+    /// Where the declared object is written in `schema.yaml`, when known.
+    pub pos: Option<Pos>,
+}

@@ -1,0 +1,155 @@
+//! Column types, nullability and defaults (serial, identity, generated, `DEFAULT NULL`).
+
+use super::*;
+
+#[test]
+fn missing_extra_and_mismatched_columns() {
+    let declared = schema(vec![table(
+        "t",
+        vec![
+            column("a", "uuid", true, None),
+            column("b", "integer", false, None),
+            column("c", "text", true, Some("'x'")),
+        ],
+    )]);
+    let live = schema(vec![table(
+        "t",
+        vec![
+            column("b", "bigint", true, None),
+            column("c", "text", true, Some("'y'::text")),
+            column("d", "text", true, None),
+        ],
+    )]);
+    let drift = compare(&declared, &live, false);
+    assert_eq!(
+        kinds(&drift),
+        [
+            (MissingColumn, Some("a"), E),
+            (ExtraColumn, Some("d"), W),
+            (ColumnTypeMismatch, Some("b"), E),
+            (ColumnNullabilityMismatch, Some("b"), E),
+            (ColumnDefaultMismatch, Some("c"), E),
+        ]
+    );
+    assert_eq!(drift[0].expected.as_deref(), Some("uuid"));
+    assert_eq!(drift[2].expected.as_deref(), Some("integer"));
+    assert_eq!(drift[2].actual.as_deref(), Some("bigint"));
+    assert_eq!(drift[3].expected.as_deref(), Some("NOT NULL"));
+}
+
+#[test]
+fn defaults_compare_in_normalized_form() {
+    let pairs = [
+        ("'pending'", "'pending'::outreach_status"),
+        ("now()", "now()"),
+        ("-1", "'-1'::integer"),
+        ("'{}'", "'{}'::jsonb"),
+        ("ARRAY[]::text[]", "ARRAY[]::text[]"),
+        ("'a'", "'a'::character varying"),
+        ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+        ("public.gen_id()", "gen_id()"),
+        ("now() - interval '1 day'", "(now() - '1 day'::interval)"),
+        ("DATE '2020-01-01'", "'2020-01-01'::date"),
+        ("kind LIKE 'auth.%'", "(kind ~~ 'auth.%'::text)"),
+        ("kind NOT ILIKE 'x%'", "((kind)::text !~~* 'x%'::text)"),
+    ];
+    for (declared, live) in pairs {
+        assert_eq!(
+            normalize_expr(declared),
+            normalize_expr(live),
+            "{declared} vs {live}"
+        );
+    }
+    assert_ne!(normalize_expr("'a'"), normalize_expr("'b'"));
+    assert_ne!(normalize_expr("now()"), normalize_expr("clock_timestamp()"));
+    assert_eq!(normalize_expr("CURRENT_TIMESTAMP"), normalize_expr("now()"));
+    assert_eq!(
+        normalize_expr("transaction_timestamp()"),
+        normalize_expr("now()")
+    );
+    assert_ne!(
+        normalize_expr("CURRENT_TIMESTAMP(3)"),
+        normalize_expr("now()")
+    );
+}
+
+#[test]
+fn serial_matches_integer_with_any_nextval_default() {
+    let declared = schema(vec![table("t", vec![column("id", "serial", false, None)])]);
+    let live = schema(vec![table(
+        "t",
+        vec![column(
+            "id",
+            "integer",
+            false,
+            Some("nextval('t_id_seq'::regclass)"),
+        )],
+    )]);
+    assert!(compare(&declared, &live, true).is_empty());
+    let plain = schema(vec![table("t", vec![column("id", "integer", false, None)])]);
+    assert_eq!(
+        kinds(&compare(&declared, &plain, false)),
+        [(ColumnDefaultMismatch, Some("id"), E)]
+    );
+    let wrong = schema(vec![table(
+        "t",
+        vec![column(
+            "id",
+            "bigint",
+            false,
+            Some("nextval('t_id_seq'::regclass)"),
+        )],
+    )]);
+    assert_eq!(
+        kinds(&compare(&declared, &wrong, false)),
+        [(ColumnTypeMismatch, Some("id"), E)]
+    );
+}
+
+#[test]
+fn a_null_default_is_no_default() {
+    let at = |default: Option<&str>| {
+        schema(vec![table(
+            "t",
+            vec![column(
+                "voided_at",
+                "timestamp(6) without time zone",
+                true,
+                default,
+            )],
+        )])
+    };
+    let none = at(None);
+    for null in ["NULL", "null", "NULL::timestamp without time zone"] {
+        assert!(compare(&at(Some(null)), &none, true).is_empty(), "{null}");
+        assert!(compare(&none, &at(Some(null)), true).is_empty(), "{null}");
+    }
+    assert_eq!(
+        kinds(&compare(&none, &at(Some("NULLIF(now(), now())")), false)),
+        [(ColumnDefaultMismatch, Some("voided_at"), E)]
+    );
+}
+
+#[test]
+fn identity_and_generated_are_part_of_the_default() {
+    let mut id = column("id", "bigint", false, None);
+    id.identity = Some(Identity::ByDefault);
+    let mut live_id = id.clone();
+    live_id.identity = Some(Identity::Always);
+    let mut total = column("total", "numeric", true, None);
+    total.generated = Some("price * qty".into());
+    let mut live_total = total.clone();
+    live_total.generated = Some("(price * qty)".into());
+    let declared = schema(vec![table("t", vec![id, total])]);
+    let live = schema(vec![table("t", vec![live_id, live_total])]);
+    let drift = compare(&declared, &live, false);
+    assert_eq!(kinds(&drift), [(ColumnDefaultMismatch, Some("id"), E)]);
+    assert_eq!(
+        drift[0].expected.as_deref(),
+        Some("GENERATED BY DEFAULT AS IDENTITY")
+    );
+    assert_eq!(
+        drift[0].actual.as_deref(),
+        Some("GENERATED ALWAYS AS IDENTITY")
+    );
+}
