@@ -497,7 +497,7 @@ fn round_trip_through_library(db: &TestDb) {
     let mut client = introspect::connect(&db.url, &ConnectOptions::default()).unwrap();
     let schemas = introspect::user_schemas(&mut client).unwrap();
     let (live, _) = introspect::read(&mut client, &schemas).unwrap();
-    let yaml = driftlint::pull::to_yaml(&live, "public");
+    let yaml = driftlint::commands::pull::to_yaml(&live, "public");
     let mut declared = driftlint::declared::parse("pulled.yaml", &yaml)
         .unwrap_or_else(|e| panic!("{:?}\n{yaml}", miette::Report::new(e)));
     let report = driftlint::canon::canonicalize(&mut client, &mut declared.schema, &live).unwrap();
