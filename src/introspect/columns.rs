@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use super::read::{table_for, Catalog, Reader};
+use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{queries, DbError};
 use crate::model::{Column, Identity};

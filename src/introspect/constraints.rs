@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::columns::ColumnNames;
-use super::read::{table_for, Catalog, Reader};
+use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{check_expression, queries, DbError};
 use crate::model::{Check, FkAction, ForeignKey, PrimaryKey, QualifiedName, Unique};

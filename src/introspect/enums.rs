@@ -1,6 +1,6 @@
 //! Enum types (enums.sql) of the schemas read, with their labels in sort order.
 
-use super::read::Reader;
+use super::reader::Reader;
 use super::row::CatalogRow;
 use super::{queries, DbError};
 use crate::model::{Enum, QualifiedName, Schema};

@@ -10,7 +10,7 @@ use postgres::Row;
 
 use super::columns::{Collations, ColumnNames};
 use super::lookups::Lookups;
-use super::read::{table_for, Catalog, Reader};
+use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{queries, DbError};
 use crate::model::{Index, IndexKey, QualifiedName, Schema};

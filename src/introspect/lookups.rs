@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::read::Reader;
+use super::reader::Reader;
 use super::row::CatalogRow;
 use super::{queries, DbError};
 

@@ -1,6 +1,18 @@
 //! The live database read into a [`crate::model::Schema`] with a fixed number of bulk catalog
-//! queries, in one READ ONLY transaction. Connecting (URLs, TLS) lives in [`connect`]; this
+//! queries, in one READ ONLY transaction. Connecting (URLs, TLS) lives in [`mod@connect`]; this
 //! module only reads, it never writes.
+//!
+//! # Layout
+//!
+//! - `reader`: the transaction and the order of the queries; `snapshot`: the indexes read on a
+//!   second connection in the same snapshot;
+//! - one module per object kind, `tables`, `columns`, `constraints`, `indexes`, `enums` and
+//!   `lookups` (keywords and operator classes): each runs its bulk query (the `.sql` file of the
+//!   same name) and turns a row struct into the model with a pure function, tested without a
+//!   database;
+//! - `queries`: the query texts and the parts that depend on the server version, named in
+//!   [`version`]; `row`: every catalog value is read through it, and a missing, NULL or
+//!   mistyped one is a [`DbError::CatalogColumn`], never a panic.
 //!
 //! # What the live side looks like (for the comparison)
 //!
@@ -36,7 +48,7 @@ mod enums;
 mod indexes;
 mod lookups;
 mod queries;
-mod read;
+mod reader;
 mod row;
 mod snapshot;
 mod tables;
@@ -274,7 +286,7 @@ pub fn read_with_timeout(
     schemas: &[String],
     timeout: Duration,
 ) -> Result<(Schema, ReadStats), DbError> {
-    read::read_on(client, None, schemas, timeout)
+    reader::read_on(client, None, schemas, timeout)
 }
 
 /// [`read_with_timeout`] on two connections to the same database (see [`connect_pair`]), in one
@@ -288,7 +300,7 @@ pub fn read_alongside(
     schemas: &[String],
     timeout: Duration,
 ) -> Result<(Schema, ReadStats), DbError> {
-    read::read_on(client, helper, schemas, timeout)
+    reader::read_on(client, helper, schemas, timeout)
 }
 
 /// Two connections to `url`, opened side by side, for [`read_alongside`]: the second is `None`

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use postgres::Row;
 
-use super::read::read_settings;
+use super::reader::read_settings;
 use super::row::CatalogRow;
 use super::{connect, queries, DbError};
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::columns::{Collations, ColumnNames};
-use super::read::{Catalog, Reader};
+use super::reader::{Catalog, Reader};
 use super::row::CatalogRow;
 use super::version::PG_14;
 use super::{queries, DbError, ReadStats};

@@ -1,6 +1,6 @@
 //! Server versions: the `server_version_num` of each release whose catalog driftlint reads
 //! differently, and the query that tells which release a connection talks to. Which query text
-//! a version gets is [`super::queries`]'s business.
+//! a version gets is the business of `introspect::queries`.
 
 use super::row::CatalogRow;
 use super::DbError;
