@@ -299,7 +299,7 @@ fn write_columns(y: &mut String, table: &Table, inline: &Inline<'_>, default_sch
     let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     for (i, (column, key)) in table.columns.iter().zip(&keys).enumerate() {
         let fields = column_fields(table, i, column, inline, default_schema);
-        let _ = writeln!(y, "      {key:width$} {{ {} }}", fields.join(", "));
+        let _ = writeln!(y, "      {key:width$} {}", flow(&fields));
     }
 }
 
@@ -389,15 +389,9 @@ fn write_primary_key(y: &mut String, table: &Table, inline: &Inline<'_>) {
 
 /// `indexes:`, by name.
 fn write_indexes(y: &mut String, table: &Table) {
-    if table.indexes.is_empty() {
-        return;
-    }
-    y.push_str("    indexes:\n");
     let mut indexes: Vec<&Index> = table.indexes.iter().collect();
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
-    for index in indexes {
-        let _ = writeln!(y, "      - {}", index_line(index));
-    }
+    write_entries(y, "indexes", indexes.into_iter().map(index_fields));
 }
 
 /// `foreign_keys:`: those not written inline, to tables of the file.
@@ -408,88 +402,87 @@ fn write_foreign_keys(
     default_schema: &str,
     written: &dyn Fn(&QualifiedName) -> bool,
 ) {
-    let fks: Vec<&ForeignKey> = table
-        .foreign_keys
-        .iter()
-        .enumerate()
+    let fks = (table.foreign_keys.iter().enumerate())
         .filter(|(i, fk)| !inline.has_foreign_key(*i) && written(&fk.ref_table))
-        .map(|(_, fk)| fk)
-        .collect();
-    if fks.is_empty() {
-        return;
+        .map(|(_, fk)| foreign_key_fields(fk, &table.name.name, default_schema));
+    write_entries(y, "foreign_keys", fks);
+}
+
+fn foreign_key_fields(fk: &ForeignKey, table_name: &str, default_schema: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let default = is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey");
+    push_name(&mut fields, fk.name.as_deref(), default);
+    fields.push(format!("columns: {}", list(&fk.columns)));
+    fields.push(format!(
+        "references: {{ table: {}, columns: {} }}",
+        scalar(&table_key(&fk.ref_table, default_schema)),
+        list(&fk.ref_columns)
+    ));
+    push_actions(&mut fields, fk);
+    if fk.deferrable {
+        fields.push("deferrable: true".into());
     }
-    y.push_str("    foreign_keys:\n");
-    for fk in fks {
-        let mut fields = Vec::new();
-        let default = is_default_name(fk.name.as_deref(), &table.name.name, &fk.columns, "fkey");
-        push_name(&mut fields, fk.name.as_deref(), default);
-        fields.push(format!("columns: {}", list(&fk.columns)));
-        fields.push(format!(
-            "references: {{ table: {}, columns: {} }}",
-            scalar(&table_key(&fk.ref_table, default_schema)),
-            list(&fk.ref_columns)
-        ));
-        push_actions(&mut fields, fk);
-        if fk.deferrable {
-            fields.push("deferrable: true".into());
-        }
-        if fk.initially_deferred {
-            fields.push("initially_deferred: true".into());
-        }
-        let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
+    if fk.initially_deferred {
+        fields.push("initially_deferred: true".into());
     }
+    fields
 }
 
 /// `unique:`: the unique constraints not written inline.
 fn write_uniques(y: &mut String, table: &Table, inline: &Inline<'_>) {
-    let uniques: Vec<_> = table
-        .uniques
-        .iter()
-        .enumerate()
+    let table_name = &table.name.name;
+    let uniques = (table.uniques.iter().enumerate())
         .filter(|(i, _)| !inline.has_unique(*i))
-        .map(|(_, u)| u)
-        .collect();
-    if uniques.is_empty() {
-        return;
-    }
-    y.push_str("    unique:\n");
-    for unique in uniques {
-        let mut fields = Vec::new();
-        let default = is_default_name(
-            unique.name.as_deref(),
-            &table.name.name,
-            &unique.columns,
-            "key",
-        );
-        push_name(&mut fields, unique.name.as_deref(), default);
-        fields.push(format!("columns: {}", list(&unique.columns)));
-        if unique.nulls_not_distinct {
-            fields.push("nulls_not_distinct: true".into());
-        }
-        let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
-    }
+        .map(|(_, unique)| {
+            let mut fields = Vec::new();
+            let default =
+                is_default_name(unique.name.as_deref(), table_name, &unique.columns, "key");
+            push_name(&mut fields, unique.name.as_deref(), default);
+            fields.push(format!("columns: {}", list(&unique.columns)));
+            if unique.nulls_not_distinct {
+                fields.push("nulls_not_distinct: true".into());
+            }
+            fields
+        });
+    write_entries(y, "unique", uniques);
 }
 
 /// `checks:`; a name like PostgreSQL's default (`<table>_..._check`) is left out.
 fn write_checks(y: &mut String, table: &Table) {
-    if table.checks.is_empty() {
-        return;
-    }
-    y.push_str("    checks:\n");
     let table_name = &table.name.name;
-    for check in &table.checks {
-        let mut fields = Vec::new();
+    let checks = table.checks.iter().map(|check| {
         let name = check.name.as_deref().unwrap_or_default();
         let default_like = name.starts_with(&format!("{table_name}_")) && name.ends_with("_check");
-        if !name.is_empty() && !default_like {
-            fields.push(format!("name: {}", scalar(name)));
-        }
+        let mut fields = Vec::new();
+        push_name(
+            &mut fields,
+            Some(name).filter(|n| !n.is_empty()),
+            default_like,
+        );
         fields.push(format!("expression: {}", scalar(&check.expression)));
-        let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
+        fields
+    });
+    write_entries(y, "checks", checks);
+}
+
+/// `    key:` and one flow-style `- { ... }` line per entry; nothing without entries.
+fn write_entries(y: &mut String, key: &str, entries: impl Iterator<Item = Vec<String>>) {
+    let mut entries = entries.peekable();
+    if entries.peek().is_none() {
+        return;
+    }
+    let _ = writeln!(y, "    {key}:");
+    for fields in entries {
+        let _ = writeln!(y, "      - {}", flow(&fields));
     }
 }
 
-fn index_line(index: &Index) -> String {
+/// `{ a, b }`.
+fn flow(fields: &[String]) -> String {
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn index_fields(index: &Index) -> Vec<String> {
     let mut fields = Vec::new();
     if let Some(name) = &index.name {
         fields.push(format!("name: {}", scalar(name)));
@@ -516,7 +509,7 @@ fn index_line(index: &Index) -> String {
     if index.nulls_not_distinct {
         fields.push("nulls_not_distinct: true".into());
     }
-    format!("{{ {} }}", fields.join(", "))
+    fields
 }
 
 fn is_bare_expression(key: &IndexKey) -> bool {
@@ -556,7 +549,7 @@ fn key_item(key: &IndexKey) -> String {
     if let Some(opclass) = &key.opclass {
         fields.push(format!("opclass: {}", scalar(opclass)));
     }
-    format!("{{ {} }}", fields.join(", "))
+    flow(&fields)
 }
 
 fn list(items: &[String]) -> String {
