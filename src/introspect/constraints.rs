@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::columns::ColumnNames;
 use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
-use super::{check_expression, queries, DbError};
+use super::{queries, DbError};
 use crate::model::{Check, FkAction, ForeignKey, PrimaryKey, QualifiedName, Unique};
 
 const WHAT: &str = "constraints";
@@ -205,6 +205,27 @@ fn fk_action(code: &str) -> Option<FkAction> {
     })
 }
 
+/// `CHECK ((a > 0)) NOT VALID` -> `(a > 0)`: the expression of a `pg_get_constraintdef`.
+pub fn check_expression(definition: &str) -> String {
+    let mut text = definition.trim();
+    loop {
+        if let Some(rest) = text.strip_suffix("NOT VALID") {
+            text = rest.trim_end();
+        } else if let Some(rest) = text.strip_suffix("NO INHERIT") {
+            text = rest.trim_end();
+        } else {
+            break;
+        }
+    }
+    match text
+        .strip_prefix("CHECK (")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        Some(inner) => inner.to_string(),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +372,17 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "unexpected catalog value while reading constraint ex: unexpected contype `x`"
+        );
+    }
+
+    #[test]
+    fn check_expression_strips_the_wrapper() {
+        assert_eq!(check_expression("CHECK ((a > 0))"), "(a > 0)");
+        assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), "(a > 0)");
+        assert_eq!(check_expression("CHECK ((a > 0)) NO INHERIT"), "(a > 0)");
+        assert_eq!(
+            check_expression("CHECK ((note <> 'NOT VALID'::text))"),
+            "(note <> 'NOT VALID'::text)"
         );
     }
 }

@@ -60,6 +60,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 pub use connect::{connect, ConnectOptions};
+pub use constraints::check_expression;
 
 use crate::model::Schema;
 use row::CatalogRow;
@@ -320,41 +321,4 @@ pub fn connect_pair(
     let client = connect(url, options)?;
     let helper = opening.and_then(|opening| opening.join().ok()?.ok());
     Ok((client, helper))
-}
-
-/// `CHECK ((a > 0)) NOT VALID` -> `(a > 0)`: the expression of a `pg_get_constraintdef`.
-pub fn check_expression(definition: &str) -> String {
-    let mut text = definition.trim();
-    loop {
-        if let Some(rest) = text.strip_suffix("NOT VALID") {
-            text = rest.trim_end();
-        } else if let Some(rest) = text.strip_suffix("NO INHERIT") {
-            text = rest.trim_end();
-        } else {
-            break;
-        }
-    }
-    match text
-        .strip_prefix("CHECK (")
-        .and_then(|rest| rest.strip_suffix(')'))
-    {
-        Some(inner) => inner.to_string(),
-        None => text.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn check_expression_strips_the_wrapper() {
-        assert_eq!(check_expression("CHECK ((a > 0))"), "(a > 0)");
-        assert_eq!(check_expression("CHECK ((a > 0)) NOT VALID"), "(a > 0)");
-        assert_eq!(check_expression("CHECK ((a > 0)) NO INHERIT"), "(a > 0)");
-        assert_eq!(
-            check_expression("CHECK ((note <> 'NOT VALID'::text))"),
-            "(note <> 'NOT VALID'::text)"
-        );
-    }
 }
