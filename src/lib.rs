@@ -30,7 +30,6 @@ pub mod lint;
 pub mod migrations;
 pub mod model;
 pub mod pipeline;
-pub mod pull;
 pub mod repair;
 pub mod report;
 pub mod scratch;

@@ -145,13 +145,13 @@ fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // pull
 
 fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let options = driftlint::pull::PullOptions {
+    let options = driftlint::commands::pull::PullOptions {
         database_url: args.database_url,
         output: args.output,
         schema_names: args.schema_names,
         timeout: std::time::Duration::ZERO,
     };
-    driftlint::pull::run(&options, out)
+    driftlint::commands::pull::run(&options, out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -87,6 +87,14 @@ fn introspection_reads_tables_columns_constraints_indexes_and_enums() {
     assert_eq!(stats.tables, 5);
 
     let prospects = table(&schema, "public", "prospects");
+    assert_prospects_columns_and_constraints(prospects);
+    assert_prospects_indexes(prospects);
+    assert_order_accounts_and_events(&schema);
+    assert_enums(&schema);
+}
+
+/// Columns, keys, checks and foreign key of `prospects` in [`RICH_SQL`].
+fn assert_prospects_columns_and_constraints(prospects: &driftlint::model::Table) {
     let column = |name: &str| prospects.column(name).unwrap();
     assert_eq!(column("domain").data_type, "character varying(255)");
     assert!(!column("domain").nullable);
@@ -129,7 +137,10 @@ fn introspection_reads_tables_columns_constraints_indexes_and_enums() {
     );
     assert_eq!(fk.on_delete, FkAction::SetNull);
     assert_eq!(fk.on_update, FkAction::NoAction);
+}
 
+/// The indexes of `prospects` in [`RICH_SQL`].
+fn assert_prospects_indexes(prospects: &driftlint::model::Table) {
     let index_names: Vec<&str> = prospects
         .indexes
         .iter()
@@ -178,8 +189,12 @@ fn introspection_reads_tables_columns_constraints_indexes_and_enums() {
         index("ix_prospects_discovery_query_id").keys[0].opclass,
         None
     );
+}
 
-    let order = table(&schema, "public", "Order");
+/// Identity, generated columns, a composite foreign key, a quoted type and a partitioned table
+/// in [`RICH_SQL`].
+fn assert_order_accounts_and_events(schema: &Schema) {
+    let order = table(schema, "public", "Order");
     assert_eq!(
         order.column("id").unwrap().identity,
         Some(Identity::ByDefault)
@@ -205,21 +220,24 @@ fn introspection_reads_tables_columns_constraints_indexes_and_enums() {
     assert!(fk.deferrable && fk.initially_deferred && fk.valid);
     assert_eq!(order.uniques[0].columns, ["user", "a\"b"]);
 
-    let accounts = table(&schema, "billing", "accounts");
+    let accounts = table(schema, "billing", "accounts");
     assert_eq!(
         accounts.column("mood").unwrap().data_type,
         "billing.\"Mood\""
     );
     assert_eq!(accounts.primary_key.as_ref().unwrap().columns, ["a", "b"]);
 
-    let events = table(&schema, "public", "events");
+    let events = table(schema, "public", "events");
     assert!(events.partitioned);
     assert_eq!(events.indexes.len(), 1, "the partitioned index only");
     assert_eq!(
         events.column("id").unwrap().default.as_deref(),
         Some("nextval('events_id_seq'::regclass)")
     );
+}
 
+/// The enums of [`RICH_SQL`], sorted, labels in order.
+fn assert_enums(schema: &Schema) {
     let enums: Vec<(String, Vec<String>)> = schema
         .enums
         .values()
@@ -497,7 +515,7 @@ fn round_trip_through_library(db: &TestDb) {
     let mut client = introspect::connect(&db.url, &ConnectOptions::default()).unwrap();
     let schemas = introspect::user_schemas(&mut client).unwrap();
     let (live, _) = introspect::read(&mut client, &schemas).unwrap();
-    let yaml = driftlint::pull::to_yaml(&live, "public");
+    let yaml = driftlint::commands::pull::to_yaml(&live, "public");
     let mut declared = driftlint::declared::parse("pulled.yaml", &yaml)
         .unwrap_or_else(|e| panic!("{:?}\n{yaml}", miette::Report::new(e)));
     let report = driftlint::canon::canonicalize(&mut client, &mut declared.schema, &live).unwrap();
@@ -913,6 +931,32 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
     );
 }
 
+/// server.crt: server.csr signed by the test CA with the extensions `extensions` (written to
+/// `extfile`).
+fn sign_server_certificate(dir: &std::path::Path, extfile: &str, extensions: &str) {
+    std::fs::write(dir.join(extfile), extensions).unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            extfile,
+        ],
+    );
+}
+
 /// A CA and a server certificate for `localhost` and 127.0.0.1, readable by the server.
 fn test_certificates() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
@@ -953,30 +997,10 @@ fn test_certificates() -> tempfile::TempDir {
             "/CN=localhost",
         ],
     );
-    std::fs::write(
-        path.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
+    sign_server_certificate(
         path,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ],
+        "ext.cnf",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
     );
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -996,6 +1020,13 @@ fn test_certificates() -> tempfile::TempDir {
         .arg(path.join("server.key"))
         .status();
     dir
+}
+
+/// Makes the server at `url` read its configuration (and certificate files) again.
+fn reload_configuration(url: &str) {
+    let mut admin = introspect::connect(url, &ConnectOptions::default()).unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
 }
 
 fn free_port() -> u16 {
@@ -1059,39 +1090,12 @@ fn sslmode_require_verify_ca_and_verify_full_through_rustls() {
     assert!(unknown.to_string().contains("127.0.0.1"), "{unknown}");
 
     // A name the certificate does not hold: verify-ca accepts, verify-full refuses.
-    let other = certs.path().join("other.cnf");
-    std::fs::write(
-        &other,
-        "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
+    sign_server_certificate(
         certs.path(),
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "other.cnf",
-        ],
+        "other.cnf",
+        "subjectAltName=DNS:elsewhere.example\nbasicConstraints=CA:FALSE\n",
     );
-    let mut admin = introspect::connect(
-        &url("127.0.0.1", "sslmode=disable"),
-        &ConnectOptions::default(),
-    )
-    .unwrap();
-    admin.batch_execute("SELECT pg_reload_conf()").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    reload_configuration(&url("127.0.0.1", "sslmode=disable"));
     assert!(uses_tls(&url(
         "127.0.0.1",
         &format!("sslmode=verify-ca&sslrootcert={ca}")

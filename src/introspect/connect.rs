@@ -13,7 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::DbError;
+use super::{version, DbError};
 
 /// How to connect.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ impl Default for ConnectOptions {
 }
 
 /// The oldest server driftlint reads (`server_version_num`).
-pub const MIN_SERVER_VERSION: i32 = 110000;
+pub const MIN_SERVER_VERSION: i32 = version::PG_11;
 
 /// `sslmode`, as libpq defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,13 +484,10 @@ fn connect_now(target: &Target, timeout: Duration) -> Result<postgres::Client, D
         config.connect(tls)
     };
     let mut client = result.map_err(|e| classify(&e, target, timeout))?;
-    let version = client
-        .query_one("SELECT current_setting('server_version_num')::int4", &[])
-        .map_err(|e| classify(&e, target, timeout))?;
-    let version: i32 = version.get(0);
+    let version = version::server_version(&mut client, |e| classify(e, target, timeout))?;
     if version < MIN_SERVER_VERSION {
         return Err(DbError::ServerTooOld {
-            version: format!("{}.{}", version / 10000, version % 10000 / 100),
+            version: version::release(version),
         });
     }
     Ok(client)

@@ -1,7 +1,8 @@
 -- Primary keys, unique, check and foreign-key constraints of the tables of the requested
 -- schemas. Column lists come as attribute numbers (named from columns.sql). Constraints cloned
 -- onto partitions (conparentid <> 0) are left out; exclusion constraints and constraint
--- triggers are not modelled.
+-- triggers are not modelled. The nulls_not_distinct placeholder is filled in by server version
+-- (queries.rs): pg_index.indnullsnotdistinct from PostgreSQL 15, before it false.
 SELECT con.conrelid,
        con.conname,
        con.contype::text AS contype,
@@ -16,7 +17,7 @@ SELECT con.conrelid,
        con.condeferred,
        con.convalidated,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
-       /*NULLS_NOT_DISTINCT*/false AS nulls_not_distinct
+       {nulls_not_distinct} AS nulls_not_distinct
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -5,7 +5,8 @@
 -- and predicates are deparsed here (pg_get_indexdef, pg_get_expr): deparsing is the costly part
 -- on large schemas. Plain indexes get their definition written from these columns; the whole
 -- pg_get_indexdef of the others is read later, and only for the indexes repair would replace
--- (index_definitions_by_name.sql).
+-- (index_definitions_by_name.sql). The nulls_not_distinct placeholder is filled in by server
+-- version (queries.rs): pg_index.indnullsnotdistinct from PostgreSQL 15, before it false.
 SELECT i.indexrelid,
        i.indrelid,
        ic.relname AS index_name,
@@ -26,7 +27,7 @@ SELECT i.indexrelid,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
        ic.reloptions IS NOT NULL AS has_options,
        c.relkind = 'p' AS on_partitioned,
-       /*NULLS_NOT_DISTINCT*/false AS nulls_not_distinct
+       {nulls_not_distinct} AS nulls_not_distinct
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam

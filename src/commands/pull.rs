@@ -21,7 +21,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::introspect::{self, ConnectOptions, DbError};
-use crate::model::{FkAction, ForeignKey, Identity, Index, IndexKey, QualifiedName, Schema, Table};
+use crate::model::{
+    Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName, Schema,
+    Table,
+};
 use crate::{Error, Outcome};
 
 /// What `pull` reads and where it writes.
@@ -159,7 +162,7 @@ fn is_default_name(name: Option<&str>, table: &str, columns: &[String], suffix: 
 }
 
 /// `serial` / `bigserial` / `smallserial` when the column is what that shorthand creates.
-fn serial_type(table: &Table, column: &crate::model::Column) -> Option<&'static str> {
+fn serial_type(table: &Table, column: &Column) -> Option<&'static str> {
     let shorthand = match column.data_type.as_str() {
         "integer" => "serial",
         "bigint" => "bigserial",
@@ -212,7 +215,6 @@ fn write_table(
     default_schema: &str,
     written: &dyn Fn(&QualifiedName) -> bool,
 ) {
-    let table_name = &table.name.name;
     let _ = writeln!(y, "  {}:", scalar(&table_key(&table.name, default_schema)));
     for fk in table
         .foreign_keys
@@ -227,31 +229,67 @@ fn write_table(
             fk.ref_table
         );
     }
+    let inline = Inline::of(table, written);
+    write_columns(y, table, &inline, default_schema);
+    write_primary_key(y, table, &inline);
+    write_indexes(y, table);
+    write_foreign_keys(y, table, &inline, default_schema, written);
+    write_uniques(y, table, &inline);
+    write_checks(y, table);
+}
 
-    // What goes inline on a column.
-    let inline_pk = table.primary_key.as_ref().filter(|pk| {
-        pk.columns.len() == 1 && is_default_name(pk.name.as_deref(), table_name, &[], "pkey")
-    });
-    let inline_unique = |column: &str| {
-        table.uniques.iter().position(|u| {
-            u.columns.len() == 1
-                && u.columns[0] == column
-                && !u.nulls_not_distinct
-                && is_default_name(u.name.as_deref(), table_name, &u.columns, "key")
-        })
-    };
-    let inline_fk = |column: &str| {
-        table.foreign_keys.iter().position(|fk| {
-            fk.columns.len() == 1
-                && fk.columns[0] == column
-                && written(&fk.ref_table)
-                && !fk.deferrable
-                && is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey")
-        })
-    };
-    let mut inlined_uniques = Vec::new();
-    let mut inlined_fks = Vec::new();
+/// The constraints of a table written inline on their column: a one-column primary key or
+/// unique constraint with PostgreSQL's default name, and a one-column foreign key with the
+/// default name that is not deferrable and refers to a table of the file.
+struct Inline<'t> {
+    primary_key: Option<&'t PrimaryKey>,
+    /// Per column (in table order), its position in `table.uniques`.
+    uniques: Vec<Option<usize>>,
+    /// Per column, its position in `table.foreign_keys`.
+    foreign_keys: Vec<Option<usize>>,
+}
 
+impl<'t> Inline<'t> {
+    fn of(table: &'t Table, written: &dyn Fn(&QualifiedName) -> bool) -> Self {
+        let table_name = &table.name.name;
+        let primary_key = table.primary_key.as_ref().filter(|pk| {
+            pk.columns.len() == 1 && is_default_name(pk.name.as_deref(), table_name, &[], "pkey")
+        });
+        let unique = |column: &str| {
+            table.uniques.iter().position(|u| {
+                u.columns.len() == 1
+                    && u.columns[0] == column
+                    && !u.nulls_not_distinct
+                    && is_default_name(u.name.as_deref(), table_name, &u.columns, "key")
+            })
+        };
+        let foreign_key = |column: &str| {
+            table.foreign_keys.iter().position(|fk| {
+                fk.columns.len() == 1
+                    && fk.columns[0] == column
+                    && written(&fk.ref_table)
+                    && !fk.deferrable
+                    && is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey")
+            })
+        };
+        Inline {
+            primary_key,
+            uniques: table.columns.iter().map(|c| unique(&c.name)).collect(),
+            foreign_keys: table.columns.iter().map(|c| foreign_key(&c.name)).collect(),
+        }
+    }
+
+    fn has_unique(&self, i: usize) -> bool {
+        self.uniques.contains(&Some(i))
+    }
+
+    fn has_foreign_key(&self, i: usize) -> bool {
+        self.foreign_keys.contains(&Some(i))
+    }
+}
+
+/// `columns:`, one flow-style line per column, the keys padded to one width.
+fn write_columns(y: &mut String, table: &Table, inline: &Inline<'_>, default_schema: &str) {
     y.push_str("    columns:\n");
     let keys: Vec<String> = table
         .columns
@@ -259,152 +297,192 @@ fn write_table(
         .map(|c| format!("{}:", scalar(&c.name)))
         .collect();
     let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-    for (column, key) in table.columns.iter().zip(&keys) {
-        let mut fields: Vec<String> = Vec::new();
-        let serial = serial_type(table, column);
+    for (i, (column, key)) in table.columns.iter().zip(&keys).enumerate() {
+        let fields = column_fields(table, i, column, inline, default_schema);
+        let _ = writeln!(y, "      {key:width$} {}", flow(&fields));
+    }
+}
+
+/// The fields of column `i` of `table`, with the constraints written inline on it.
+fn column_fields(
+    table: &Table,
+    i: usize,
+    column: &Column,
+    inline: &Inline<'_>,
+    default_schema: &str,
+) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    let serial = serial_type(table, column);
+    fields.push(format!(
+        "type: {}",
+        scalar(serial.unwrap_or(&column.data_type))
+    ));
+    if inline
+        .primary_key
+        .is_some_and(|pk| pk.columns[0] == column.name)
+    {
+        fields.push("primary_key: true".into());
+    } else if !column.nullable {
+        fields.push("nullable: false".into());
+    }
+    if inline.uniques[i].is_some() {
+        fields.push("unique: true".into());
+    }
+    if let (Some(default), None) = (&column.default, serial) {
+        fields.push(format!("default: {}", scalar(default)));
+    }
+    match column.identity {
+        Some(Identity::Always) => fields.push("identity: always".into()),
+        Some(Identity::ByDefault) => fields.push("identity: by_default".into()),
+        None => {}
+    }
+    if let Some(generated) = &column.generated {
+        fields.push(format!("generated: {}", scalar(generated)));
+    }
+    if let Some(fk) = inline.foreign_keys[i].map(|f| &table.foreign_keys[f]) {
         fields.push(format!(
-            "type: {}",
-            scalar(serial.unwrap_or(&column.data_type))
+            "references: {}",
+            scalar(&reference(fk, default_schema))
         ));
-        let is_pk = inline_pk.is_some_and(|pk| pk.columns[0] == column.name);
-        if is_pk {
-            fields.push("primary_key: true".into());
-        } else if !column.nullable {
-            fields.push("nullable: false".into());
-        }
-        if let Some(i) = inline_unique(&column.name) {
-            inlined_uniques.push(i);
-            fields.push("unique: true".into());
-        }
-        if let (Some(default), None) = (&column.default, serial) {
-            fields.push(format!("default: {}", scalar(default)));
-        }
-        match column.identity {
-            Some(Identity::Always) => fields.push("identity: always".into()),
-            Some(Identity::ByDefault) => fields.push("identity: by_default".into()),
-            None => {}
-        }
-        if let Some(generated) = &column.generated {
-            fields.push(format!("generated: {}", scalar(generated)));
-        }
-        if let Some(i) = inline_fk(&column.name) {
-            inlined_fks.push(i);
-            let fk = &table.foreign_keys[i];
-            fields.push(format!(
-                "references: {}",
-                scalar(&reference(fk, default_schema))
-            ));
-            if fk.on_delete != FkAction::NoAction {
-                fields.push(format!("on_delete: {}", action(fk.on_delete)));
-            }
-            if fk.on_update != FkAction::NoAction {
-                fields.push(format!("on_update: {}", action(fk.on_update)));
-            }
-        }
-        let _ = writeln!(y, "      {key:width$} {{ {} }}", fields.join(", "));
+        push_actions(&mut fields, fk);
     }
+    fields
+}
 
-    if let Some(pk) = table.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
-        let columns = list(&pk.columns);
-        if is_default_name(pk.name.as_deref(), table_name, &[], "pkey") {
-            let _ = writeln!(y, "    primary_key: {columns}");
-        } else {
-            let _ = writeln!(
-                y,
-                "    primary_key: {{ name: {}, columns: {columns} }}",
-                scalar(pk.name.as_deref().unwrap_or_default())
-            );
-        }
+/// `on_delete:` / `on_update:` of a foreign key, when not `no action`.
+fn push_actions(fields: &mut Vec<String>, fk: &ForeignKey) {
+    if fk.on_delete != FkAction::NoAction {
+        fields.push(format!("on_delete: {}", action(fk.on_delete)));
     }
-
-    if !table.indexes.is_empty() {
-        y.push_str("    indexes:\n");
-        let mut indexes: Vec<&Index> = table.indexes.iter().collect();
-        indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        for index in indexes {
-            let _ = writeln!(y, "      - {}", index_line(index));
-        }
+    if fk.on_update != FkAction::NoAction {
+        fields.push(format!("on_update: {}", action(fk.on_update)));
     }
+}
 
-    let fks: Vec<&ForeignKey> = table
-        .foreign_keys
-        .iter()
-        .enumerate()
-        .filter(|(i, fk)| !inlined_fks.contains(i) && written(&fk.ref_table))
-        .map(|(_, fk)| fk)
-        .collect();
-    if !fks.is_empty() {
-        y.push_str("    foreign_keys:\n");
-        for fk in fks {
+/// `name:` of a constraint, unless it has none or PostgreSQL's default name.
+fn push_name(fields: &mut Vec<String>, name: Option<&str>, is_default: bool) {
+    if let Some(name) = name.filter(|_| !is_default) {
+        fields.push(format!("name: {}", scalar(name)));
+    }
+}
+
+/// `primary_key:`, unless written inline on its column.
+fn write_primary_key(y: &mut String, table: &Table, inline: &Inline<'_>) {
+    let Some(pk) = table
+        .primary_key
+        .as_ref()
+        .filter(|_| inline.primary_key.is_none())
+    else {
+        return;
+    };
+    let columns = list(&pk.columns);
+    if is_default_name(pk.name.as_deref(), &table.name.name, &[], "pkey") {
+        let _ = writeln!(y, "    primary_key: {columns}");
+    } else {
+        let _ = writeln!(
+            y,
+            "    primary_key: {{ name: {}, columns: {columns} }}",
+            scalar(pk.name.as_deref().unwrap_or_default())
+        );
+    }
+}
+
+/// `indexes:`, by name.
+fn write_indexes(y: &mut String, table: &Table) {
+    let mut indexes: Vec<&Index> = table.indexes.iter().collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    write_entries(y, "indexes", indexes.into_iter().map(index_fields));
+}
+
+/// `foreign_keys:`: those not written inline, to tables of the file.
+fn write_foreign_keys(
+    y: &mut String,
+    table: &Table,
+    inline: &Inline<'_>,
+    default_schema: &str,
+    written: &dyn Fn(&QualifiedName) -> bool,
+) {
+    let fks = (table.foreign_keys.iter().enumerate())
+        .filter(|(i, fk)| !inline.has_foreign_key(*i) && written(&fk.ref_table))
+        .map(|(_, fk)| foreign_key_fields(fk, &table.name.name, default_schema));
+    write_entries(y, "foreign_keys", fks);
+}
+
+fn foreign_key_fields(fk: &ForeignKey, table_name: &str, default_schema: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let default = is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey");
+    push_name(&mut fields, fk.name.as_deref(), default);
+    fields.push(format!("columns: {}", list(&fk.columns)));
+    fields.push(format!(
+        "references: {{ table: {}, columns: {} }}",
+        scalar(&table_key(&fk.ref_table, default_schema)),
+        list(&fk.ref_columns)
+    ));
+    push_actions(&mut fields, fk);
+    if fk.deferrable {
+        fields.push("deferrable: true".into());
+    }
+    if fk.initially_deferred {
+        fields.push("initially_deferred: true".into());
+    }
+    fields
+}
+
+/// `unique:`: the unique constraints not written inline.
+fn write_uniques(y: &mut String, table: &Table, inline: &Inline<'_>) {
+    let table_name = &table.name.name;
+    let uniques = (table.uniques.iter().enumerate())
+        .filter(|(i, _)| !inline.has_unique(*i))
+        .map(|(_, unique)| {
             let mut fields = Vec::new();
-            if !is_default_name(fk.name.as_deref(), table_name, &fk.columns, "fkey") {
-                if let Some(name) = &fk.name {
-                    fields.push(format!("name: {}", scalar(name)));
-                }
-            }
-            fields.push(format!("columns: {}", list(&fk.columns)));
-            fields.push(format!(
-                "references: {{ table: {}, columns: {} }}",
-                scalar(&table_key(&fk.ref_table, default_schema)),
-                list(&fk.ref_columns)
-            ));
-            if fk.on_delete != FkAction::NoAction {
-                fields.push(format!("on_delete: {}", action(fk.on_delete)));
-            }
-            if fk.on_update != FkAction::NoAction {
-                fields.push(format!("on_update: {}", action(fk.on_update)));
-            }
-            if fk.deferrable {
-                fields.push("deferrable: true".into());
-            }
-            if fk.initially_deferred {
-                fields.push("initially_deferred: true".into());
-            }
-            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
-        }
-    }
-
-    let uniques: Vec<_> = table
-        .uniques
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !inlined_uniques.contains(i))
-        .map(|(_, u)| u)
-        .collect();
-    if !uniques.is_empty() {
-        y.push_str("    unique:\n");
-        for unique in uniques {
-            let mut fields = Vec::new();
-            if !is_default_name(unique.name.as_deref(), table_name, &unique.columns, "key") {
-                if let Some(name) = &unique.name {
-                    fields.push(format!("name: {}", scalar(name)));
-                }
-            }
+            let default =
+                is_default_name(unique.name.as_deref(), table_name, &unique.columns, "key");
+            push_name(&mut fields, unique.name.as_deref(), default);
             fields.push(format!("columns: {}", list(&unique.columns)));
             if unique.nulls_not_distinct {
                 fields.push("nulls_not_distinct: true".into());
             }
-            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
-        }
-    }
+            fields
+        });
+    write_entries(y, "unique", uniques);
+}
 
-    if !table.checks.is_empty() {
-        y.push_str("    checks:\n");
-        for check in &table.checks {
-            let mut fields = Vec::new();
-            let name = check.name.as_deref().unwrap_or_default();
-            let default_like =
-                name.starts_with(&format!("{table_name}_")) && name.ends_with("_check");
-            if !name.is_empty() && !default_like {
-                fields.push(format!("name: {}", scalar(name)));
-            }
-            fields.push(format!("expression: {}", scalar(&check.expression)));
-            let _ = writeln!(y, "      - {{ {} }}", fields.join(", "));
-        }
+/// `checks:`; a name like PostgreSQL's default (`<table>_..._check`) is left out.
+fn write_checks(y: &mut String, table: &Table) {
+    let table_name = &table.name.name;
+    let checks = table.checks.iter().map(|check| {
+        let name = check.name.as_deref().unwrap_or_default();
+        let default_like = name.starts_with(&format!("{table_name}_")) && name.ends_with("_check");
+        let mut fields = Vec::new();
+        push_name(
+            &mut fields,
+            Some(name).filter(|n| !n.is_empty()),
+            default_like,
+        );
+        fields.push(format!("expression: {}", scalar(&check.expression)));
+        fields
+    });
+    write_entries(y, "checks", checks);
+}
+
+/// `    key:` and one flow-style `- { ... }` line per entry; nothing without entries.
+fn write_entries(y: &mut String, key: &str, entries: impl Iterator<Item = Vec<String>>) {
+    let mut entries = entries.peekable();
+    if entries.peek().is_none() {
+        return;
+    }
+    let _ = writeln!(y, "    {key}:");
+    for fields in entries {
+        let _ = writeln!(y, "      - {}", flow(&fields));
     }
 }
 
-fn index_line(index: &Index) -> String {
+/// `{ a, b }`.
+fn flow(fields: &[String]) -> String {
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn index_fields(index: &Index) -> Vec<String> {
     let mut fields = Vec::new();
     if let Some(name) = &index.name {
         fields.push(format!("name: {}", scalar(name)));
@@ -431,7 +509,7 @@ fn index_line(index: &Index) -> String {
     if index.nulls_not_distinct {
         fields.push("nulls_not_distinct: true".into());
     }
-    format!("{{ {} }}", fields.join(", "))
+    fields
 }
 
 fn is_bare_expression(key: &IndexKey) -> bool {
@@ -471,7 +549,7 @@ fn key_item(key: &IndexKey) -> String {
     if let Some(opclass) = &key.opclass {
         fields.push(format!("opclass: {}", scalar(opclass)));
     }
-    format!("{{ {} }}", fields.join(", "))
+    flow(&fields)
 }
 
 fn list(items: &[String]) -> String {
