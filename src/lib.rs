@@ -20,6 +20,7 @@ pub mod pull;
 pub mod repair;
 pub mod report;
 pub mod scratch;
+pub mod sql;
 pub mod types;
 pub mod verify;
 

@@ -25,9 +25,9 @@ use thiserror::Error;
 
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use crate::lint::source::{self, PieceKind};
-use crate::lint::tokens::DIALECT;
 use crate::model::quote_ident;
+use crate::sql::split::{self as source, PieceKind};
+use crate::sql::tokens::DIALECT;
 use crate::Error;
 
 // ---------------------------------------------------------------------------------------------
@@ -618,7 +618,7 @@ fn diesel_metadata_directive(path: &Path) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Statements
 //
-// Statement boundaries come from the linter's splitter ([`crate::lint::source::split`]: quotes,
+// Statement boundaries come from the linter's splitter ([`crate::sql::split::split`]: quotes,
 // dollar quotes, nested comments, `E''` strings, `BEGIN ATOMIC` bodies). Replay only adds what it
 // needs to decide how to run a statement: its leading keywords.
 

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use sqlparser::tokenizer::Token;
 
-use super::tokens::{Tok, Tokens};
+use crate::sql::tokens::{Tok, Tokens};
 
 /// What kind of object a `DROP` removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1304,7 +1304,7 @@ impl Reader<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::tokens::Tokens;
+    use crate::sql::tokens::Tokens;
 
     fn actions(sql: &str) -> (Shape, Vec<Action>) {
         let tokens = Tokens::new(sql, 0).unwrap();

@@ -2,17 +2,15 @@
 //! (sqlparser AST, PL/pgSQL DO bodies, token fallback) as normalized actions, run the rules,
 //! apply suppressions, report findings, and rewrite files with the safe fixes on `--fix`.
 //!
-//! This module is the engine and the public types; splitting is [`source`], suppression comments
-//! are [`suppress`], reading statements is [`statement`] / [`action`] / [`plpgsql`], judging them
+//! This module is the engine and the public types; splitting is [`crate::sql::split`],
+//! suppression comments are [`suppress`], reading statements is [`statement`] / [`action`] / [`plpgsql`], judging them
 //! is [`rules`], and rendering is `crate::report::findings`.
 
 pub mod action;
 pub mod plpgsql;
 pub mod rules;
-pub mod source;
 pub mod statement;
 pub mod suppress;
-pub mod tokens;
 
 use std::io::{Read, Write};
 use std::ops::Range;
@@ -23,6 +21,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::declared::Declared;
+use crate::sql::split as source;
 use crate::{Error, Outcome};
 use action::{Action, Kind, Parsed};
 pub use rules::Rule;

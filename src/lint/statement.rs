@@ -13,7 +13,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::action::{self, Action, Parsed, Shape};
 use super::plpgsql;
-use super::tokens::{Tokens, DIALECT};
+use crate::sql::tokens::{Tokens, DIALECT};
 
 /// What the reader carries from one statement of a file to the next.
 pub struct FileState<'f> {
@@ -149,7 +149,7 @@ mod tests {
         let text = "CREATE TABLE t (id int); DROP INDEX CONCURRENTLY IF EXISTS ix; frobnicate;";
         let mut state = FileState::new(text);
         let mut out = Vec::new();
-        let kinds: Vec<Parsed> = crate::lint::source::split(text)
+        let kinds: Vec<Parsed> = crate::sql::split::split(text)
             .into_iter()
             .map(|piece| top_level(&mut state, piece.span, &mut out).parsed)
             .collect();
@@ -163,7 +163,7 @@ mod tests {
         let text = "BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT; CREATE INDEX j ON t (a);";
         let mut state = FileState::new(text);
         let mut out = Vec::new();
-        for piece in crate::lint::source::split(text) {
+        for piece in crate::sql::split::split(text) {
             top_level(&mut state, piece.span, &mut out);
         }
         assert!(out[0].in_transaction);
@@ -297,8 +297,8 @@ mod tests {
     /// the same actions. Returns how many statements were compared.
     fn compare_readers(text: &str, label: &str) -> usize {
         let mut compared = 0;
-        for piece in crate::lint::source::split(text) {
-            if piece.kind != crate::lint::source::PieceKind::Statement {
+        for piece in crate::sql::split::split(text) {
+            if piece.kind != crate::sql::split::PieceKind::Statement {
                 continue;
             }
             let sql = &text[piece.span.clone()];
