@@ -7,6 +7,11 @@
 //! is [`rules`], and rendering is `crate::report::findings`.
 
 pub mod action;
+pub mod context;
+pub mod facts;
+pub mod fix;
+pub mod guard;
+pub mod names;
 pub mod plpgsql;
 pub mod rules;
 pub mod statement;
@@ -353,14 +358,14 @@ pub fn lint_text_declared(
 
     let suppressions = suppress::parse(text, &pieces);
     let lines = source::LineIndex::new(text);
-    let facts = rules::Facts::new(&actions);
+    let facts = facts::Facts::new(&actions);
     let mut findings = Vec::new();
     let suppressed = |rule: Rule, at: usize| {
         suppressions.is_suppressed(rule.name(), at)
             || suppressions.is_suppressed(rule.category().name(), at)
     };
     for (index, action) in actions.iter().enumerate() {
-        let ctx = rules::Ctx {
+        let ctx = context::Ctx {
             text,
             actions: &actions,
             index,
@@ -855,29 +860,14 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             .filter(|f| f.fix.as_ref().is_some_and(|fix| fix.safe))
             .map(|f| f.rule)
             .collect();
-        for rule in [
-            Rule::CreateTableWithoutIfNotExists,
-            Rule::CreateIndexWithoutIfNotExists,
-            Rule::CreateSchemaWithoutIfNotExists,
-            Rule::CreateExtensionWithoutIfNotExists,
-            Rule::CreateSequenceWithoutIfNotExists,
-            Rule::CreateMaterializedViewWithoutIfNotExists,
-            Rule::AddColumnWithoutIfNotExists,
-            Rule::DropWithoutIfExists,
-            Rule::DropColumnWithoutIfExists,
-            Rule::DropConstraintWithoutIfExists,
-            Rule::AddConstraintWithoutGuard,
-            Rule::CreateTypeWithoutGuard,
-            Rule::CreateDomainWithoutGuard,
-            Rule::AddEnumValueWithoutIfNotExists,
-            Rule::CreateFunctionWithoutOrReplace,
-            Rule::CreateViewWithoutOrReplace,
-            Rule::CreateTriggerWithoutOrReplace,
-            Rule::CreatePolicyWithoutGuard,
-            Rule::RenameWithoutGuard,
-            Rule::PartitionWithoutGuard,
-        ] {
-            assert!(fixable.contains(&rule), "no safe fix offered for {rule}");
+        for rule in Rule::all().iter().filter(|r| r.fixable()) {
+            assert!(fixable.contains(rule), "no safe fix offered for {rule}");
+        }
+        for rule in &fixable {
+            assert!(
+                rule.fixable(),
+                "{rule} offers a safe fix but is not marked fixable"
+            );
         }
 
         let (fixed, applied, after) = fix_text("fix.sql", FIXABLE, &selection, None);

@@ -1,0 +1,305 @@
+//! Guards: how what surrounds an action protects it against a second run. An `IF [NOT] EXISTS`
+//! catalog lookup that checks the action's object, an `EXCEPTION WHEN` handler that catches the
+//! error a re-run raises, a row check before an `INSERT`, or a table created under the same guard
+//! ([`Ctx::protection`]); and the ways a guard goes wrong: checking another object, standing as a
+//! sentinel for several, or checking the right one with the wrong sense. Whether an unprotected
+//! action is a problem is each rule's call, not this module's.
+
+use super::action::{quote_ident, Action, Guard, Kind, RenameKind};
+use super::context::Ctx;
+use super::names::{literal, shown_name};
+
+/// How an action is protected against a second run by what surrounds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protection {
+    /// Nothing protects it.
+    None,
+    /// A guard, handler or earlier drop makes it safe to run twice.
+    Protected,
+    /// An `IF NOT EXISTS` guard surrounds it but checks other objects (listed). `sentinel`: one
+    /// of them is created in the same guarded branch (the guard checks it for all of them).
+    WrongGuard { checks: String, sentinel: bool },
+    /// A guard checks the right object with the wrong sense: the body creates it only when it
+    /// already exists (`present`), or drops or renames it only when it is absent.
+    WrongSense { checked: String, present: bool },
+}
+
+impl Ctx<'_> {
+    /// How the guards around `action` protect it.
+    pub fn protection(&self, action: &Action) -> Protection {
+        let mut subjects = vec![action.name_str().to_lowercase()];
+        if let Some(new_name) = &action.new_name {
+            subjects.push(new_name.to_lowercase());
+        }
+        let table = action.table_str().to_lowercase();
+        let mut wrong = None;
+        for guard in action.guards.iter().rev() {
+            match guard {
+                Guard::Handler { conditions } => {
+                    if conditions.iter().any(|c| handler_covers(c, &action.kind)) {
+                        return Protection::Protected;
+                    }
+                }
+                Guard::Catalog {
+                    absent,
+                    names,
+                    tables,
+                    id,
+                } => {
+                    let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
+                    let old_named = mentions(&subjects[0]);
+                    let new_named = subjects.get(1).is_some_and(mentions);
+                    if old_named || new_named {
+                        // The right name, but maybe on another table.
+                        let right_table = tables.is_empty()
+                            || table.is_empty()
+                            || !named_per_table(&action.kind)
+                            || tables.contains(&table);
+                        if right_table {
+                            return match self
+                                .wrong_sense(action, *absent, old_named, new_named, *id)
+                            {
+                                Some(present) => Protection::WrongSense {
+                                    checked: if !new_named || old_named {
+                                        shown_name(action)
+                                    } else if action.kind == Kind::Rename(RenameKind::EnumValue) {
+                                        literal(&subjects[1])
+                                    } else {
+                                        quote_ident(&subjects[1])
+                                    },
+                                    present,
+                                },
+                                None => Protection::Protected,
+                            };
+                        }
+                        if wrong.is_none() {
+                            let tables: Vec<String> =
+                                tables.iter().map(|t| quote_ident(t)).collect();
+                            wrong = Some((
+                                format!("{}.{}", tables.join(", "), quote_ident(action.name_str())),
+                                false,
+                            ));
+                        }
+                        continue;
+                    }
+                    let table_made_here = self
+                        .facts
+                        .guard_tables
+                        .get(id)
+                        .is_some_and(|tables| tables.iter().any(|t| t.to_lowercase() == table));
+                    if table_made_here && !matches!(action.kind, Kind::CreateTable) {
+                        return Protection::Protected;
+                    }
+                    let checks_presence = matches!(
+                        action.kind,
+                        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
+                    );
+                    let misguided = match absent {
+                        Some(true) => creates(&action.kind),
+                        Some(false) => checks_presence,
+                        None => false,
+                    };
+                    if misguided && wrong.is_none() {
+                        wrong = Some((
+                            checked_names(names, action),
+                            self.sentinel(action, names, *id),
+                        ));
+                    }
+                }
+                Guard::Rows { absent: true } if matches!(action.kind, Kind::Insert { .. }) => {
+                    return Protection::Protected;
+                }
+                Guard::Rows { .. } | Guard::Plain => {}
+            }
+        }
+        match wrong {
+            Some((checks, sentinel)) => Protection::WrongGuard { checks, sentinel },
+            None => Protection::None,
+        }
+    }
+
+    /// Whether a guard that names the action's object has the wrong sense for it: `Some(true)`
+    /// when the body creates the object only when it exists, `Some(false)` when it drops or
+    /// renames it only when it is absent (or renames onto a new name only when that exists).
+    fn wrong_sense(
+        &self,
+        action: &Action,
+        absent: Option<bool>,
+        old_named: bool,
+        new_named: bool,
+        id: usize,
+    ) -> Option<bool> {
+        let absent = absent?;
+        let kind = &action.kind;
+        if creates(kind) {
+            // `IF EXISTS (x) THEN DROP x; CREATE x; END IF` re-creates x: fine.
+            return (!absent && !self.dropped_in_branch(action, id)).then_some(true);
+        }
+        match kind {
+            Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => absent.then_some(false),
+            Kind::Rename(_) if old_named && new_named => None,
+            Kind::Rename(_) if old_named => absent.then_some(false),
+            Kind::Rename(_) => (!absent).then_some(true),
+            // Attach while the partition is not attached, detach while it is.
+            Kind::AttachPartition => (!absent).then_some(true),
+            Kind::DetachPartition => absent.then_some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether an earlier action under the same guarded branch drops the action's object or
+    /// renames it away.
+    fn dropped_in_branch(&self, action: &Action, id: usize) -> bool {
+        self.actions[..self.index.min(self.actions.len())]
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
+                )
+            })
+            .filter(|a| a.name_str().eq_ignore_ascii_case(action.name_str()))
+            .any(|a| {
+                a.guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::Catalog { id: other, .. } if *other == id))
+            })
+    }
+
+    /// Whether the guard checks an object that another action of the same guarded branch
+    /// creates: a sentinel standing for the whole branch.
+    fn sentinel(&self, action: &Action, names: &[String], id: usize) -> bool {
+        self.actions.iter().any(|other| {
+            !std::ptr::eq(other, action)
+                && creates(&other.kind)
+                && names.iter().any(|n| n == &other.name_str().to_lowercase())
+                && other
+                    .guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::Catalog { id: o, .. } if *o == id))
+        })
+    }
+}
+
+/// Whether the action's object is named within its table (so a guard must check that table).
+fn named_per_table(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AddColumn { .. }
+            | Kind::AddConstraint(_)
+            | Kind::DropColumn
+            | Kind::DropConstraint
+            | Kind::Rename(
+                RenameKind::Column
+                    | RenameKind::MaterializedViewColumn
+                    | RenameKind::Constraint
+                    | RenameKind::Trigger
+            )
+            | Kind::CreateTrigger
+            | Kind::CreatePolicy
+            | Kind::CreateIndex
+    )
+}
+
+/// Whether the action creates or adds something (so an `IF NOT EXISTS` guard must name it).
+pub fn creates(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::CreateTable
+            | Kind::CreateIndex
+            | Kind::CreateSchema
+            | Kind::CreateExtension
+            | Kind::CreateSequence
+            | Kind::CreateMaterializedView
+            | Kind::CreateType
+            | Kind::CreateDomain
+            | Kind::CreateTrigger
+            | Kind::CreateEventTrigger
+            | Kind::CreatePolicy
+            | Kind::AddColumn { .. }
+            | Kind::AddConstraint(_)
+            | Kind::AddEnumValue
+    )
+}
+
+/// The names a guard checks, without the table and schema the action names anyway.
+fn checked_names(names: &[String], action: &Action) -> String {
+    let table = action.table_str().to_lowercase();
+    let schema = action
+        .table
+        .as_ref()
+        .and_then(|t| t.schema.clone())
+        .unwrap_or_else(|| "public".into());
+    let mut shown: Vec<&str> = Vec::new();
+    for name in names {
+        if *name != table
+            && *name != schema
+            && !name.contains('.')
+            && !shown.contains(&name.as_str())
+        {
+            shown.push(name);
+        }
+    }
+    if shown.is_empty() {
+        shown = names.iter().map(String::as_str).collect();
+        shown.dedup();
+    }
+    if shown.is_empty() {
+        "nothing by name".to_string()
+    } else {
+        shown
+            .iter()
+            .map(|name| quote_ident(name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Whether an `EXCEPTION WHEN <condition>` handler catches the error a re-run of `kind` raises.
+pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
+    let c = condition;
+    if c == "others" {
+        return true;
+    }
+    match kind {
+        Kind::CreateTable
+        | Kind::CreateIndex
+        | Kind::CreateSequence
+        | Kind::CreateView
+        | Kind::CreateMaterializedView => c == "duplicate_table",
+        Kind::AddConstraint(_) => matches!(
+            c,
+            "duplicate_object" | "duplicate_table" | "invalid_table_definition"
+        ),
+        Kind::CreateType
+        | Kind::CreateDomain
+        | Kind::CreateTrigger
+        | Kind::CreateEventTrigger
+        | Kind::CreatePolicy
+        | Kind::CreateExtension
+        | Kind::AddEnumValue => c == "duplicate_object",
+        Kind::CreateSchema => c == "duplicate_schema",
+        Kind::CreateFunction | Kind::CreateProcedure | Kind::CreateAggregate => {
+            c == "duplicate_function"
+        }
+        Kind::AddColumn { .. } => c == "duplicate_column",
+        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
+        Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
+        Kind::Insert { .. } => c == "unique_violation",
+        // `"p" is already a partition` is 42809; `"p" is not a partition of "t"` is 42P01.
+        Kind::AttachPartition => c == "wrong_object_type",
+        Kind::DetachPartition => c == "undefined_table",
+        _ => false,
+    }
+}
+
+/// Whether nothing around the action (a guard that checks it, a handler) makes it safe. A guard
+/// that checks another object protects nothing: the rule reports, and so does
+/// `guard-checks-wrong-object`. A guard on the object with the wrong sense keeps the body from
+/// ever running twice: only `guard-checks-wrong-object` reports it.
+pub fn unprotected(action: &Action, ctx: &Ctx) -> bool {
+    !matches!(
+        ctx.protection(action),
+        Protection::Protected | Protection::WrongSense { .. }
+    )
+}
