@@ -2,9 +2,9 @@
 //! the SQL migrations that change it safe to run twice.
 //!
 //! The library behind the `driftlint` binary. Entry points, one per command:
-//! [`lint::run`], [`check::run`], [`repair::run`], [`pull::run`], [`verify::run`]. Each takes a
-//! plain options struct, writes its report to the given writer and returns an [`Outcome`]; the
-//! binary alone turns that into an exit code.
+//! [`commands::lint::run`], [`check::run`], [`repair::run`], [`pull::run`], [`verify::run`].
+//! Each takes a plain options struct, writes its report to the given writer and returns an
+//! [`Outcome`]; the binary alone turns that into an exit code.
 
 pub mod canon;
 pub mod check;

@@ -1,9 +1,9 @@
 //! The rule registry: one table, [`registry!`], with a line per rule — its variant, its module
 //! and function (one file per rule), what it reads, its kebab-case name, category, default
-//! severity, whether it offers a safe fix, and a one-line summary. The enum [`Rule`], [`Rule::ALL`],
-//! the accessors, the page lookup (`rules/<name>.md`) and the one exhaustive `match` that
-//! dispatches all come from that table: a new rule is its file, its page, its fixtures and one
-//! line here.
+//! severity, whether it offers a safe fix, and a one-line summary. The enum [`Rule`],
+//! [`Rule::ALL`], the accessors, the page lookup (`rules/<name>.md`) and the one exhaustive
+//! `match` that dispatches all come from that table: a new rule is its file, its page, its
+//! fixtures and one line here.
 //!
 //! A rule looks at one [`Action`] and the file's context ([`Ctx`]: earlier actions, the guards
 //! around the action) and returns a [`Hit`] — the problem (message), the action (help) and, where
