@@ -3,8 +3,8 @@
 //! ask of them (was this table created earlier, is this object dropped earlier, does schema.yaml
 //! still declare it). How guards protect an action is [`super::guard`]'s.
 
-use super::action::{quote_ident, Action, Kind, Name, ObjectKind};
-use super::facts::{key_table, table_of_drop, DropKey, Facts};
+use super::action::{quote_ident, Action, Name, ObjectKind, Target};
+use super::facts::{key_table, table_of_drop, Facts};
 use crate::declared::Declared;
 use crate::model::QualifiedName;
 
@@ -62,7 +62,7 @@ impl Ctx<'_> {
             .is_some_and(|&i| i < self.index)
     }
 
-    fn dropped_earlier(&self, key: DropKey, name: &str, table: &str) -> bool {
+    fn dropped_earlier(&self, key: Target, name: &str, table: &str) -> bool {
         self.safe_after_earlier()
             || self
                 .facts
@@ -83,11 +83,8 @@ impl Ctx<'_> {
         if self.safe_after_earlier() {
             return true;
         }
-        let key = match action.kind {
-            Kind::Drop(kind) => DropKey::Object(kind),
-            Kind::DropColumn => DropKey::Column,
-            Kind::DropConstraint => DropKey::Constraint,
-            _ => return false,
+        let Some(key) = action.kind.dropped() else {
+            return false;
         };
         let table = key_table(key, action);
         let mut names = action.name.iter().chain(&action.more_names).peekable();
@@ -102,13 +99,13 @@ impl Ctx<'_> {
 
     /// Whether `DROP COLUMN` of the same column of the same table comes earlier.
     pub fn column_dropped_earlier(&self, action: &Action) -> bool {
-        self.dropped_earlier(DropKey::Column, action.name_str(), action.table_str())
+        self.dropped_earlier(Target::Column, action.name_str(), action.table_str())
     }
 
     /// Whether a `DROP <kind>` of the same object comes earlier in the file.
     pub fn object_dropped_earlier(&self, kind: ObjectKind, action: &Action) -> bool {
         self.dropped_earlier(
-            DropKey::Object(kind),
+            Target::Object(kind),
             action.name_str(),
             table_of_drop(kind, action),
         )
@@ -116,7 +113,7 @@ impl Ctx<'_> {
 
     /// Whether `DROP CONSTRAINT` of the same constraint on the same table comes earlier.
     pub fn constraint_dropped_earlier(&self, action: &Action) -> bool {
-        self.dropped_earlier(DropKey::Constraint, action.name_str(), action.table_str())
+        self.dropped_earlier(Target::Constraint, action.name_str(), action.table_str())
     }
 
     /// The text of the statement an action is in.

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::action::{Action, Guard, Kind, ObjectKind, RenameKind};
+use super::action::{Action, Guard, Kind, ObjectKind, RenameKind, Target};
 
 /// What the file says around an action: computed once per file.
 #[derive(Debug, Default)]
@@ -14,10 +14,10 @@ pub struct Facts {
     /// Table name -> index of the first action creating it.
     pub(super) created_tables: HashMap<String, usize>,
     /// (kind, name, table) -> index of the first `DROP` of it (with or without `IF EXISTS`).
-    pub(super) drops: HashMap<(DropKey, String, String), usize>,
+    pub(super) drops: HashMap<(Target, String, String), usize>,
     /// (kind, name, table) -> index of the first action creating it for sure (not under a
     /// condition other than a catalog lookup).
-    pub(super) creates: HashMap<(DropKey, String, String), usize>,
+    pub(super) creates: HashMap<(Target, String, String), usize>,
     /// Guard id -> tables created under that guard.
     pub(super) guard_tables: HashMap<usize, HashSet<String>>,
     /// Indices of actions that cannot fail once the statements before them ran, whatever the
@@ -27,26 +27,11 @@ pub struct Facts {
 }
 
 /// One object's key: kind, name, table (for objects named per table).
-type ObjectKey = (DropKey, String, String);
+type ObjectKey = (Target, String, String);
 
 /// The key of a renamed object and of its new name.
 fn rename_keys(kind: RenameKind, action: &Action) -> Option<(ObjectKey, ObjectKey)> {
-    let key = match kind {
-        RenameKind::Column | RenameKind::MaterializedViewColumn => DropKey::Column,
-        RenameKind::Constraint => DropKey::Constraint,
-        RenameKind::Table => DropKey::Object(ObjectKind::Table),
-        RenameKind::Index => DropKey::Object(ObjectKind::Index),
-        RenameKind::View => DropKey::Object(ObjectKind::View),
-        RenameKind::MaterializedView => DropKey::Object(ObjectKind::MaterializedView),
-        RenameKind::Sequence => DropKey::Object(ObjectKind::Sequence),
-        RenameKind::Type => DropKey::Object(ObjectKind::Type),
-        RenameKind::Domain => DropKey::Object(ObjectKind::Domain),
-        RenameKind::Schema => DropKey::Object(ObjectKind::Schema),
-        RenameKind::Function => DropKey::Object(ObjectKind::Function),
-        RenameKind::Procedure => DropKey::Object(ObjectKind::Procedure),
-        RenameKind::Trigger => DropKey::Object(ObjectKind::Trigger),
-        RenameKind::EnumValue => return None,
-    };
+    let key = kind.target()?;
     let table = key_table(key, action).to_string();
     let old = action.name.as_ref()?.name.clone();
     let new = action.new_name.clone()?;
@@ -66,16 +51,16 @@ fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
             Kind::Drop(kind) => {
                 let table = table_of_drop(*kind, action).to_string();
                 for name in action.name.iter().chain(&action.more_names) {
-                    let key = (DropKey::Object(*kind), name.name.clone(), table.clone());
+                    let key = (Target::Object(*kind), name.name.clone(), table.clone());
                     needs.push((key.clone(), true));
                     leaves.push((key, false));
                 }
             }
             Kind::DropColumn | Kind::DropConstraint => {
                 let kind = if action.kind == Kind::DropColumn {
-                    DropKey::Column
+                    Target::Column
                 } else {
-                    DropKey::Constraint
+                    Target::Constraint
                 };
                 let key = (
                     kind,
@@ -94,7 +79,7 @@ fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
                 }
             }
             kind => {
-                if let (Some(key), Some(name)) = (created_kind(kind), &action.name) {
+                if let (Some(key), Some(name)) = (kind.created(), &action.name) {
                     let key = (key, name.name.clone(), key_table(key, action).to_string());
                     needs.push((key.clone(), false));
                     leaves.push((key, true));
@@ -112,7 +97,7 @@ fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
         if relation {
             let tables: Vec<String> = leaves.iter().map(|(k, _)| k.1.clone()).collect();
             state.retain(|(kind, _, table), _| {
-                !matches!(kind, DropKey::Column | DropKey::Constraint) || !tables.contains(table)
+                !matches!(kind, Target::Column | Target::Constraint) || !tables.contains(table)
             });
         }
         if !action.guards.is_empty() {
@@ -136,45 +121,12 @@ fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
     safe
 }
 
-/// What a drop removes or a create makes, as a key shared by both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum DropKey {
-    Object(ObjectKind),
-    Constraint,
-    Column,
-}
-
-/// The object kind a create action makes, as its `DROP` names it.
-fn created_kind(kind: &Kind) -> Option<DropKey> {
-    let object = match kind {
-        Kind::CreateTable => ObjectKind::Table,
-        Kind::CreateIndex => ObjectKind::Index,
-        Kind::CreateView => ObjectKind::View,
-        Kind::CreateMaterializedView => ObjectKind::MaterializedView,
-        Kind::CreateSequence => ObjectKind::Sequence,
-        Kind::CreateType => ObjectKind::Type,
-        Kind::CreateDomain => ObjectKind::Domain,
-        Kind::CreateSchema => ObjectKind::Schema,
-        Kind::CreateFunction => ObjectKind::Function,
-        Kind::CreateProcedure => ObjectKind::Procedure,
-        Kind::CreateAggregate => ObjectKind::Other("AGGREGATE"),
-        Kind::CreateTrigger => ObjectKind::Trigger,
-        Kind::CreatePolicy => ObjectKind::Policy,
-        Kind::CreateExtension => ObjectKind::Extension,
-        Kind::CreateEventTrigger => ObjectKind::Other("EVENT TRIGGER"),
-        Kind::AddColumn { .. } => return Some(DropKey::Column),
-        Kind::AddConstraint(_) => return Some(DropKey::Constraint),
-        _ => return None,
-    };
-    Some(DropKey::Object(object))
-}
-
 /// The table part of a key: columns, constraints, triggers, policies and rules are named per
 /// table; other objects (an index too) per schema.
-pub(super) fn key_table(key: DropKey, action: &Action) -> &str {
+pub(super) fn key_table(key: Target, action: &Action) -> &str {
     match key {
-        DropKey::Object(kind) => table_of_drop(kind, action),
-        DropKey::Constraint | DropKey::Column => action.table_str(),
+        Target::Object(kind) => table_of_drop(kind, action),
+        Target::Constraint | Target::Column => action.table_str(),
     }
 }
 
@@ -202,15 +154,15 @@ impl Facts {
                     let table = table_of_drop(*kind, action);
                     let names = action.name.iter().chain(&action.more_names);
                     for name in names {
-                        let key = (DropKey::Object(*kind), name.name.clone(), table.to_string());
+                        let key = (Target::Object(*kind), name.name.clone(), table.to_string());
                         facts.drops.entry(key).or_insert(i);
                     }
                 }
                 Kind::DropConstraint | Kind::DropColumn => {
                     let key = if action.kind == Kind::DropColumn {
-                        DropKey::Column
+                        Target::Column
                     } else {
-                        DropKey::Constraint
+                        Target::Constraint
                     };
                     let key = (
                         key,
@@ -226,9 +178,7 @@ impl Facts {
                 .guards
                 .iter()
                 .all(|g| matches!(g, Guard::Catalog { .. }));
-            if let (Some(key), Some(name), true) =
-                (created_kind(&action.kind), &action.name, certain)
-            {
+            if let (Some(key), Some(name), true) = (action.kind.created(), &action.name, certain) {
                 let table = key_table(key, action).to_string();
                 facts
                     .creates
@@ -244,8 +194,9 @@ impl Facts {
 /// The table part of a drop's key: triggers, policies and rules are named per table; other
 /// objects (an index too) are named per schema.
 pub(super) fn table_of_drop(kind: ObjectKind, action: &Action) -> &str {
-    match kind {
-        ObjectKind::Trigger | ObjectKind::Policy | ObjectKind::Other("RULE") => action.table_str(),
-        _ => "",
+    if kind.named_per_table() {
+        action.table_str()
+    } else {
+        ""
     }
 }

@@ -36,7 +36,7 @@ impl Ctx<'_> {
         for guard in action.guards.iter().rev() {
             match guard {
                 Guard::Handler { conditions } => {
-                    if conditions.iter().any(|c| handler_covers(c, &action.kind)) {
+                    if conditions.iter().any(|c| action.kind.rerun_caught_by(c)) {
                         return Protection::Protected;
                     }
                 }
@@ -53,7 +53,7 @@ impl Ctx<'_> {
                         // The right name, but maybe on another table.
                         let right_table = tables.is_empty()
                             || table.is_empty()
-                            || !named_per_table(&action.kind)
+                            || !action.kind.named_per_table()
                             || tables.contains(&table);
                         if right_table {
                             return match self
@@ -90,12 +90,9 @@ impl Ctx<'_> {
                     if table_made_here && !matches!(action.kind, Kind::CreateTable) {
                         return Protection::Protected;
                     }
-                    let checks_presence = matches!(
-                        action.kind,
-                        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
-                    );
+                    let checks_presence = action.kind.needs_existing();
                     let misguided = match absent {
-                        Some(true) => creates(&action.kind),
+                        Some(true) => action.kind.creates(),
                         Some(false) => checks_presence,
                         None => false,
                     };
@@ -131,7 +128,7 @@ impl Ctx<'_> {
     ) -> Option<bool> {
         let absent = absent?;
         let kind = &action.kind;
-        if creates(kind) {
+        if kind.creates() {
             // `IF EXISTS (x) THEN DROP x; CREATE x; END IF` re-creates x: fine.
             return (!absent && !self.dropped_in_branch(action, id)).then_some(true);
         }
@@ -152,12 +149,7 @@ impl Ctx<'_> {
     fn dropped_in_branch(&self, action: &Action, id: usize) -> bool {
         self.actions[..self.index.min(self.actions.len())]
             .iter()
-            .filter(|a| {
-                matches!(
-                    a.kind,
-                    Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint | Kind::Rename(_)
-                )
-            })
+            .filter(|a| a.kind.needs_existing())
             .filter(|a| a.name_str().eq_ignore_ascii_case(action.name_str()))
             .any(|a| {
                 a.guards
@@ -171,7 +163,7 @@ impl Ctx<'_> {
     fn sentinel(&self, action: &Action, names: &[String], id: usize) -> bool {
         self.actions.iter().any(|other| {
             !std::ptr::eq(other, action)
-                && creates(&other.kind)
+                && other.kind.creates()
                 && names.iter().any(|n| n == &other.name_str().to_lowercase())
                 && other
                     .guards
@@ -179,47 +171,6 @@ impl Ctx<'_> {
                     .any(|g| matches!(g, Guard::Catalog { id: o, .. } if *o == id))
         })
     }
-}
-
-/// Whether the action's object is named within its table (so a guard must check that table).
-fn named_per_table(kind: &Kind) -> bool {
-    matches!(
-        kind,
-        Kind::AddColumn { .. }
-            | Kind::AddConstraint(_)
-            | Kind::DropColumn
-            | Kind::DropConstraint
-            | Kind::Rename(
-                RenameKind::Column
-                    | RenameKind::MaterializedViewColumn
-                    | RenameKind::Constraint
-                    | RenameKind::Trigger
-            )
-            | Kind::CreateTrigger
-            | Kind::CreatePolicy
-            | Kind::CreateIndex
-    )
-}
-
-/// Whether the action creates or adds something (so an `IF NOT EXISTS` guard must name it).
-pub fn creates(kind: &Kind) -> bool {
-    matches!(
-        kind,
-        Kind::CreateTable
-            | Kind::CreateIndex
-            | Kind::CreateSchema
-            | Kind::CreateExtension
-            | Kind::CreateSequence
-            | Kind::CreateMaterializedView
-            | Kind::CreateType
-            | Kind::CreateDomain
-            | Kind::CreateTrigger
-            | Kind::CreateEventTrigger
-            | Kind::CreatePolicy
-            | Kind::AddColumn { .. }
-            | Kind::AddConstraint(_)
-            | Kind::AddEnumValue
-    )
 }
 
 /// The names a guard checks, without the table and schema the action names anyway.
@@ -252,44 +203,6 @@ fn checked_names(names: &[String], action: &Action) -> String {
             .map(|name| quote_ident(name))
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-/// Whether an `EXCEPTION WHEN <condition>` handler catches the error a re-run of `kind` raises.
-pub fn handler_covers(condition: &str, kind: &Kind) -> bool {
-    let c = condition;
-    if c == "others" {
-        return true;
-    }
-    match kind {
-        Kind::CreateTable
-        | Kind::CreateIndex
-        | Kind::CreateSequence
-        | Kind::CreateView
-        | Kind::CreateMaterializedView => c == "duplicate_table",
-        Kind::AddConstraint(_) => matches!(
-            c,
-            "duplicate_object" | "duplicate_table" | "invalid_table_definition"
-        ),
-        Kind::CreateType
-        | Kind::CreateDomain
-        | Kind::CreateTrigger
-        | Kind::CreateEventTrigger
-        | Kind::CreatePolicy
-        | Kind::CreateExtension
-        | Kind::AddEnumValue => c == "duplicate_object",
-        Kind::CreateSchema => c == "duplicate_schema",
-        Kind::CreateFunction | Kind::CreateProcedure | Kind::CreateAggregate => {
-            c == "duplicate_function"
-        }
-        Kind::AddColumn { .. } => c == "duplicate_column",
-        Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
-        Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
-        Kind::Insert { .. } => c == "unique_violation",
-        // `"p" is already a partition` is 42809; `"p" is not a partition of "t"` is 42P01.
-        Kind::AttachPartition => c == "wrong_object_type",
-        Kind::DetachPartition => c == "undefined_table",
-        _ => false,
     }
 }
 
