@@ -24,6 +24,16 @@ pub enum Protection {
     WrongSense { checked: String, present: bool },
 }
 
+/// What one catalog guard says about an action.
+enum Verdict {
+    /// It settles the action's protection.
+    Settles(Protection),
+    /// It checks other objects (as the message names them; whether one of them is a sentinel).
+    ChecksOthers(String, bool),
+    /// It says nothing about the action.
+    Nothing,
+}
+
 impl Ctx<'_> {
     /// How the guards around `action` protect it.
     pub fn protection(&self, action: &Action) -> Protection {
@@ -40,67 +50,13 @@ impl Ctx<'_> {
                         return Protection::Protected;
                     }
                 }
-                Guard::Catalog {
-                    absent,
-                    names,
-                    tables,
-                    id,
-                } => {
-                    let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
-                    let old_named = mentions(&subjects[0]);
-                    let new_named = subjects.get(1).is_some_and(mentions);
-                    if old_named || new_named {
-                        // The right name, but maybe on another table.
-                        let right_table = tables.is_empty()
-                            || table.is_empty()
-                            || !action.kind.named_per_table()
-                            || tables.contains(&table);
-                        if right_table {
-                            return match self
-                                .wrong_sense(action, *absent, old_named, new_named, *id)
-                            {
-                                Some(present) => Protection::WrongSense {
-                                    checked: if !new_named || old_named {
-                                        shown_name(action)
-                                    } else if action.kind == Kind::Rename(RenameKind::EnumValue) {
-                                        literal(&subjects[1])
-                                    } else {
-                                        quote_ident(&subjects[1])
-                                    },
-                                    present,
-                                },
-                                None => Protection::Protected,
-                            };
+                Guard::Catalog { .. } => {
+                    match self.catalog_verdict(action, &subjects, &table, guard) {
+                        Verdict::Settles(protection) => return protection,
+                        Verdict::ChecksOthers(checks, sentinel) => {
+                            wrong = wrong.or(Some((checks, sentinel)));
                         }
-                        if wrong.is_none() {
-                            let tables: Vec<String> =
-                                tables.iter().map(|t| quote_ident(t)).collect();
-                            wrong = Some((
-                                format!("{}.{}", tables.join(", "), quote_ident(action.name_str())),
-                                false,
-                            ));
-                        }
-                        continue;
-                    }
-                    let table_made_here = self
-                        .facts
-                        .guard_tables
-                        .get(id)
-                        .is_some_and(|tables| tables.iter().any(|t| t.to_lowercase() == table));
-                    if table_made_here && !matches!(action.kind, Kind::CreateTable) {
-                        return Protection::Protected;
-                    }
-                    let checks_presence = action.kind.needs_existing();
-                    let misguided = match absent {
-                        Some(true) => action.kind.creates(),
-                        Some(false) => checks_presence,
-                        None => false,
-                    };
-                    if misguided && wrong.is_none() {
-                        wrong = Some((
-                            checked_names(names, action),
-                            self.sentinel(action, names, *id),
-                        ));
+                        Verdict::Nothing => {}
                     }
                 }
                 Guard::Rows { absent: true } if matches!(action.kind, Kind::Insert { .. }) => {
@@ -113,6 +69,68 @@ impl Ctx<'_> {
             Some((checks, sentinel)) => Protection::WrongGuard { checks, sentinel },
             None => Protection::None,
         }
+    }
+
+    /// What the catalog `guard` says about `action`, whose name (and new name) lower-cased are
+    /// `subjects` and whose table is `table`.
+    fn catalog_verdict(
+        &self,
+        action: &Action,
+        subjects: &[String],
+        table: &str,
+        guard: &Guard,
+    ) -> Verdict {
+        let Guard::Catalog {
+            absent,
+            names,
+            tables,
+            id,
+        } = guard
+        else {
+            return Verdict::Nothing;
+        };
+        let mentions = |s: &String| !s.is_empty() && names.iter().any(|n| n == s);
+        let old_named = mentions(&subjects[0]);
+        let new_named = subjects.get(1).is_some_and(mentions);
+        if old_named || new_named {
+            // The right name, but maybe on another table.
+            let right_table = tables.is_empty()
+                || table.is_empty()
+                || !action.kind.named_per_table()
+                || tables.iter().any(|t| t == table);
+            if right_table {
+                return Verdict::Settles(
+                    match self.wrong_sense(action, *absent, old_named, new_named, *id) {
+                        Some(present) => Protection::WrongSense {
+                            checked: checked_subject(action, subjects, old_named, new_named),
+                            present,
+                        },
+                        None => Protection::Protected,
+                    },
+                );
+            }
+            let tables: Vec<String> = tables.iter().map(|t| quote_ident(t)).collect();
+            let checks = format!("{}.{}", tables.join(", "), quote_ident(action.name_str()));
+            return Verdict::ChecksOthers(checks, false);
+        }
+        let table_made_here = self
+            .facts
+            .guard_tables
+            .get(id)
+            .is_some_and(|tables| tables.iter().any(|t| t.to_lowercase() == table));
+        if table_made_here && !matches!(action.kind, Kind::CreateTable) {
+            return Verdict::Settles(Protection::Protected);
+        }
+        let misguided = match absent {
+            Some(true) => action.kind.creates(),
+            Some(false) => action.kind.needs_existing(),
+            None => false,
+        };
+        if misguided {
+            let sentinel = self.sentinel(action, names, *id);
+            return Verdict::ChecksOthers(checked_names(names, action), sentinel);
+        }
+        Verdict::Nothing
     }
 
     /// Whether a guard that names the action's object has the wrong sense for it: `Some(true)`
@@ -170,6 +188,23 @@ impl Ctx<'_> {
                     .iter()
                     .any(|g| matches!(g, Guard::Catalog { id: o, .. } if *o == id))
         })
+    }
+}
+
+/// The object a guard with the wrong sense checks, for the message: the action's object, or the
+/// new name of a rename when the guard checks only that.
+fn checked_subject(
+    action: &Action,
+    subjects: &[String],
+    old_named: bool,
+    new_named: bool,
+) -> String {
+    if !new_named || old_named {
+        shown_name(action)
+    } else if action.kind == Kind::Rename(RenameKind::EnumValue) {
+        literal(&subjects[1])
+    } else {
+        quote_ident(&subjects[1])
     }
 }
 

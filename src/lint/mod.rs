@@ -301,10 +301,52 @@ pub fn lint_text_declared(
     declared: Option<&Declared>,
 ) -> FileReport {
     let pieces = source::split(text);
+    let (actions, stats) = read_actions(text, &pieces);
+    let suppressions = suppress::parse(text, &pieces);
+    let lines = source::LineIndex::new(text);
+    let facts = facts::Facts::new(&actions);
+    let mut findings = Vec::new();
+    let suppressed = |rule: Rule, at: usize| {
+        suppressions.is_suppressed(rule.name(), at)
+            || suppressions.is_suppressed(rule.category().name(), at)
+    };
+    for (index, action) in actions.iter().enumerate() {
+        let ctx = context::Ctx {
+            text,
+            actions: &actions,
+            index,
+            facts: &facts,
+            declared,
+        };
+        for &rule in &selection.enabled {
+            let Some(hit) = rule.check(action, &ctx) else {
+                continue;
+            };
+            if suppressed(rule, action.statement.start) {
+                continue;
+            }
+            findings.push(finding(rule, hit, text, &lines, action));
+        }
+    }
+    if selection.enabled(Rule::UnknownSuppression) {
+        findings.extend(unknown_suppressions(&suppressions, &lines));
+    }
+    findings.sort_by_key(|f| (f.span.start, f.rule));
+    FileReport {
+        name: name.to_string(),
+        text: text.to_string(),
+        findings,
+        stats,
+    }
+}
+
+/// Every action of the file's pieces, in order (a statement not fully parsed adds an
+/// `Unparsed` action, a meta-command a `MetaCommand` one), and how the statements were read.
+fn read_actions(text: &str, pieces: &[source::Piece]) -> (Vec<Action>, Stats) {
     let mut state = statement::FileState::new(text);
     let mut actions: Vec<Action> = Vec::new();
     let mut stats = Stats::default();
-    for piece in &pieces {
+    for piece in pieces {
         let first_new = actions.len();
         match piece.kind {
             source::PieceKind::Statement => {
@@ -336,56 +378,29 @@ pub fn lint_text_declared(
             action.piece_start = piece.span.start;
         }
     }
+    (actions, stats)
+}
 
-    let suppressions = suppress::parse(text, &pieces);
-    let lines = source::LineIndex::new(text);
-    let facts = facts::Facts::new(&actions);
-    let mut findings = Vec::new();
-    let suppressed = |rule: Rule, at: usize| {
-        suppressions.is_suppressed(rule.name(), at)
-            || suppressions.is_suppressed(rule.category().name(), at)
-    };
-    for (index, action) in actions.iter().enumerate() {
-        let ctx = context::Ctx {
-            text,
-            actions: &actions,
-            index,
-            facts: &facts,
-            declared,
-        };
-        for &rule in &selection.enabled {
-            let Some(hit) = rule.check(action, &ctx) else {
-                continue;
-            };
-            if suppressed(rule, action.statement.start) {
-                continue;
-            }
-            findings.push(finding(rule, hit, text, &lines, action));
-        }
-    }
-    if selection.enabled(Rule::UnknownSuppression) {
-        for (span, message, help) in rules::unknown_suppression(&suppressions) {
-            let rule = Rule::UnknownSuppression;
-            findings.push(Finding {
-                rule,
-                severity: rule.default_severity(),
-                category: rule.category(),
-                start: lines.line_col(span.start),
-                end: lines.line_col(span.end),
-                span,
-                message,
-                help,
-                fix: None,
-            });
-        }
-    }
-    findings.sort_by_key(|f| (f.span.start, f.rule));
-    FileReport {
-        name: name.to_string(),
-        text: text.to_string(),
-        findings,
-        stats,
-    }
+/// The `unknown-suppression` findings: suppression comments naming no rule or category.
+fn unknown_suppressions(
+    suppressions: &suppress::Suppressions,
+    lines: &source::LineIndex,
+) -> Vec<Finding> {
+    let rule = Rule::UnknownSuppression;
+    rules::unknown_suppression(suppressions)
+        .into_iter()
+        .map(|(span, message, help)| Finding {
+            rule,
+            severity: rule.default_severity(),
+            category: rule.category(),
+            start: lines.line_col(span.start),
+            end: lines.line_col(span.end),
+            span,
+            message,
+            help,
+            fix: None,
+        })
+        .collect()
 }
 
 fn finding(
