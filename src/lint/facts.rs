@@ -38,6 +38,26 @@ fn rename_keys(kind: RenameKind, action: &Action) -> Option<(ObjectKey, ObjectKe
     Some(((key, old, table.clone()), (key, new, table)))
 }
 
+/// The keys of what a drop action removes: every object a `DROP a, b` names, or the column or
+/// constraint it drops.
+fn dropped_keys(action: &Action) -> Vec<ObjectKey> {
+    match action.kind.dropped() {
+        Some(target @ Target::Object(kind)) => {
+            let table = table_of_drop(kind, action).to_string();
+            let names = action.name.iter().chain(&action.more_names);
+            names
+                .map(|name| (target, name.name.clone(), table.clone()))
+                .collect()
+        }
+        Some(target) => vec![(
+            target,
+            action.name_str().to_string(),
+            action.table_str().to_string(),
+        )],
+        None => Vec::new(),
+    }
+}
+
 /// Follow the file from an unknown database: which objects are known to exist (`true`) or to
 /// be absent (`false`) before each action, and which actions therefore cannot fail.
 fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
@@ -47,44 +67,22 @@ fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
         // What the action needs (key, must exist) and what it leaves (key, exists after).
         let mut needs: Vec<(ObjectKey, bool)> = Vec::new();
         let mut leaves: Vec<(ObjectKey, bool)> = Vec::new();
-        match &action.kind {
-            Kind::Drop(kind) => {
-                let table = table_of_drop(*kind, action).to_string();
-                for name in action.name.iter().chain(&action.more_names) {
-                    let key = (Target::Object(*kind), name.name.clone(), table.clone());
-                    needs.push((key.clone(), true));
-                    leaves.push((key, false));
-                }
-            }
-            Kind::DropColumn | Kind::DropConstraint => {
-                let kind = if action.kind == Kind::DropColumn {
-                    Target::Column
-                } else {
-                    Target::Constraint
-                };
-                let key = (
-                    kind,
-                    action.name_str().to_string(),
-                    action.table_str().to_string(),
-                );
+        if action.kind.dropped().is_some() {
+            for key in dropped_keys(action) {
                 needs.push((key.clone(), true));
                 leaves.push((key, false));
             }
-            Kind::Rename(kind) => {
-                if let Some((old, new)) = rename_keys(*kind, action) {
-                    needs.push((old.clone(), true));
-                    needs.push((new.clone(), false));
-                    leaves.push((old, false));
-                    leaves.push((new, true));
-                }
+        } else if let Kind::Rename(kind) = &action.kind {
+            if let Some((old, new)) = rename_keys(*kind, action) {
+                needs.push((old.clone(), true));
+                needs.push((new.clone(), false));
+                leaves.push((old, false));
+                leaves.push((new, true));
             }
-            kind => {
-                if let (Some(key), Some(name)) = (kind.created(), &action.name) {
-                    let key = (key, name.name.clone(), key_table(key, action).to_string());
-                    needs.push((key.clone(), false));
-                    leaves.push((key, true));
-                }
-            }
+        } else if let (Some(key), Some(name)) = (action.kind.created(), &action.name) {
+            let key = (key, name.name.clone(), key_table(key, action).to_string());
+            needs.push((key.clone(), false));
+            leaves.push((key, true));
         }
         if needs.is_empty() && leaves.is_empty() {
             continue;
@@ -134,44 +132,23 @@ impl Facts {
     pub fn new(actions: &[Action]) -> Facts {
         let mut facts = Facts::default();
         for (i, action) in actions.iter().enumerate() {
-            match &action.kind {
-                Kind::CreateTable => {
-                    let table = action.name_str().to_string();
-                    for guard in &action.guards {
-                        if let Guard::Catalog { id, .. } = guard {
-                            facts
-                                .guard_tables
-                                .entry(*id)
-                                .or_default()
-                                .insert(table.clone());
-                        }
-                    }
-                    facts.created_tables.entry(table).or_insert(i);
-                }
-                // A plain DROP counts too: it is flagged on its own, and once it ran, the object
-                // is gone, so re-creating it cannot fail.
-                Kind::Drop(kind) => {
-                    let table = table_of_drop(*kind, action);
-                    let names = action.name.iter().chain(&action.more_names);
-                    for name in names {
-                        let key = (Target::Object(*kind), name.name.clone(), table.to_string());
-                        facts.drops.entry(key).or_insert(i);
+            if action.kind == Kind::CreateTable {
+                let table = action.name_str().to_string();
+                for guard in &action.guards {
+                    if let Guard::Catalog { id, .. } = guard {
+                        facts
+                            .guard_tables
+                            .entry(*id)
+                            .or_default()
+                            .insert(table.clone());
                     }
                 }
-                Kind::DropConstraint | Kind::DropColumn => {
-                    let key = if action.kind == Kind::DropColumn {
-                        Target::Column
-                    } else {
-                        Target::Constraint
-                    };
-                    let key = (
-                        key,
-                        action.name_str().to_string(),
-                        action.table_str().to_string(),
-                    );
-                    facts.drops.entry(key).or_insert(i);
-                }
-                _ => {}
+                facts.created_tables.entry(table).or_insert(i);
+            }
+            // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
+            // gone, so re-creating it cannot fail.
+            for key in dropped_keys(action) {
+                facts.drops.entry(key).or_insert(i);
             }
             // Created for sure: nothing but catalog lookups decides whether it runs.
             let certain = action
