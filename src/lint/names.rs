@@ -4,10 +4,8 @@
 
 use super::action::{quote_ident, Action, Kind, Name, RenameKind};
 
-/// A string literal holding `value`.
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
+/// A string literal holding `value`: `it's` is `'it''s'`.
+pub use crate::model::quote_literal as literal;
 
 /// The name of the object an action acts on, for messages: an enum value as a string literal,
 /// anything else as [`shown`] renders it.

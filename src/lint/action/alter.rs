@@ -160,6 +160,6 @@ fn value_name(value: &str) -> Name {
     Name {
         name: value.to_string(),
         schema: None,
-        written: format!("'{}'", value.replace('\'', "''")),
+        written: crate::model::quote_literal(value),
     }
 }
