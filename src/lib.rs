@@ -34,6 +34,7 @@ pub mod repair;
 pub mod report;
 pub mod scratch;
 pub mod server;
+pub mod sql;
 pub mod types;
 pub mod verify;
 

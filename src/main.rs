@@ -84,12 +84,12 @@ impl<W: Write> Write for Counting<W> {
 fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
     use std::io::IsTerminal;
     let format = match args.format {
-        cli::LintFormat::Human => driftlint::lint::Format::Human,
-        cli::LintFormat::Json => driftlint::lint::Format::Json,
-        cli::LintFormat::Sarif => driftlint::lint::Format::Sarif,
-        cli::LintFormat::Github => driftlint::lint::Format::Github,
+        cli::LintFormat::Human => driftlint::commands::lint::Format::Human,
+        cli::LintFormat::Json => driftlint::commands::lint::Format::Json,
+        cli::LintFormat::Sarif => driftlint::commands::lint::Format::Sarif,
+        cli::LintFormat::Github => driftlint::commands::lint::Format::Github,
     };
-    let options = driftlint::lint::LintOptions {
+    let options = driftlint::commands::lint::LintOptions {
         paths: args.paths,
         format,
         select: args.select,
@@ -99,16 +99,16 @@ fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         schema: args.schema,
     };
-    driftlint::lint::run(&options, out)
+    driftlint::commands::lint::run(&options, out)
 }
 
 fn rules(args: cli::RulesArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
     let json = args.format == cli::RulesFormat::Json;
-    driftlint::lint::list_rules(json, out)
+    driftlint::commands::lint::list_rules(json, out)
 }
 
 fn explain(args: cli::ExplainArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
-    driftlint::lint::explain(&args.rule, out)
+    driftlint::commands::lint::explain(&args.rule, out)
 }
 
 // ---------------------------------------------------------------------------------------------

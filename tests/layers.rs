@@ -168,7 +168,10 @@ fn the_module_graph_has_no_cycle() {
             cycle.join(" -> "),
             graph
                 .iter()
-                .map(|(m, deps)| format!("  {m} -> {}", deps.iter().cloned().collect::<Vec<_>>().join(", ")))
+                .map(|(m, deps)| format!(
+                    "  {m} -> {}",
+                    deps.iter().cloned().collect::<Vec<_>>().join(", ")
+                ))
                 .collect::<Vec<_>>()
                 .join("\n")
         );

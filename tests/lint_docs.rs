@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use driftlint::lint::source::{split, LineIndex, PieceKind};
+use driftlint::sql::split::{split, LineIndex, PieceKind};
 use serde_json::Value;
 
 use crate::util::driftlint;

@@ -4,6 +4,7 @@
 mod util;
 
 mod check;
+mod layers;
 mod lint;
 mod lint_docs;
 mod pull;

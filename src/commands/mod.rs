@@ -3,6 +3,7 @@
 //! Only this layer renders and decides; nothing below it imports it.
 
 pub mod check;
+pub mod lint;
 pub mod pull;
 pub mod repair;
 pub mod verify;

@@ -1,29 +1,34 @@
-//! The migration linter: split files into statements with exact spans, understand each one
-//! (sqlparser AST, PL/pgSQL DO bodies, token fallback) as normalized actions, run the rules,
-//! apply suppressions, report findings, and rewrite files with the safe fixes on `--fix`.
+//! The migration linter's engine: split a file's text into statements with exact spans,
+//! understand each one (sqlparser AST, PL/pgSQL DO bodies, token fallback) as normalized actions,
+//! run the rules, apply suppressions, and return findings and the text with the safe fixes
+//! applied. It reads no files, prints nothing and renders nothing: the command
+//! (`crate::commands::lint`) gathers input, writes fixed files and renders the reports with
+//! `crate::report::findings`, which reads this module's plain types.
 //!
-//! This module is the engine and the public types; splitting is [`source`], suppression comments
-//! are [`suppress`], reading statements is [`statement`] / [`action`] / [`plpgsql`], judging them
-//! is [`rules`], and rendering is `crate::report::findings`.
+//! Splitting and tokenizing are [`crate::sql`]'s; suppression comments are [`suppress`]; reading
+//! statements is [`statement`] / [`action`] / [`plpgsql`]; what the whole file says is [`facts`],
+//! what a rule sees is [`context`], guards are [`guard`]; the rules are [`rules`], with the fix
+//! builders in [`fix`] and names in messages in [`names`].
 
 pub mod action;
+pub mod context;
+pub mod facts;
+pub mod fix;
+pub mod guard;
+pub mod names;
 pub mod plpgsql;
 pub mod rules;
-pub mod source;
 pub mod statement;
 pub mod suppress;
-pub mod tokens;
 
-use std::io::{Read, Write};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use miette::Diagnostic;
-use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::declared::Declared;
-use crate::{Error, Outcome};
+use crate::sql::split as source;
 use action::{Action, Kind, Parsed};
 pub use rules::Rule;
 
@@ -156,26 +161,6 @@ pub enum Format {
     Json,
     Sarif,
     Github,
-}
-
-/// What `driftlint lint` was asked to do.
-#[derive(Debug, Clone, Default)]
-pub struct LintOptions {
-    /// Files or directories ('-' for stdin).
-    pub paths: Vec<PathBuf>,
-    pub format: Format,
-    /// Rules or categories to run (empty: all).
-    pub select: Vec<String>,
-    /// Rules or categories to skip.
-    pub ignore: Vec<String>,
-    /// The name shown for stdin.
-    pub stdin_filename: Option<String>,
-    /// Rewrite files with the safe fixes.
-    pub fix: bool,
-    /// Colors in human output.
-    pub color: bool,
-    /// schema.yaml: dropping or renaming what it still declares is an error.
-    pub schema: Option<PathBuf>,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -316,10 +301,52 @@ pub fn lint_text_declared(
     declared: Option<&Declared>,
 ) -> FileReport {
     let pieces = source::split(text);
+    let (actions, stats) = read_actions(text, &pieces);
+    let suppressions = suppress::parse(text, &pieces);
+    let lines = source::LineIndex::new(text);
+    let facts = facts::Facts::new(&actions);
+    let mut findings = Vec::new();
+    let suppressed = |rule: Rule, at: usize| {
+        suppressions.is_suppressed(rule.name(), at)
+            || suppressions.is_suppressed(rule.category().name(), at)
+    };
+    for (index, action) in actions.iter().enumerate() {
+        let ctx = context::Ctx {
+            text,
+            actions: &actions,
+            index,
+            facts: &facts,
+            declared,
+        };
+        for &rule in &selection.enabled {
+            let Some(hit) = rule.check(action, &ctx) else {
+                continue;
+            };
+            if suppressed(rule, action.statement.start) {
+                continue;
+            }
+            findings.push(finding(rule, hit, text, &lines, action));
+        }
+    }
+    if selection.enabled(Rule::UnknownSuppression) {
+        findings.extend(unknown_suppressions(&suppressions, &lines));
+    }
+    findings.sort_by_key(|f| (f.span.start, f.rule));
+    FileReport {
+        name: name.to_string(),
+        text: text.to_string(),
+        findings,
+        stats,
+    }
+}
+
+/// Every action of the file's pieces, in order (a statement not fully parsed adds an
+/// `Unparsed` action, a meta-command a `MetaCommand` one), and how the statements were read.
+fn read_actions(text: &str, pieces: &[source::Piece]) -> (Vec<Action>, Stats) {
     let mut state = statement::FileState::new(text);
     let mut actions: Vec<Action> = Vec::new();
     let mut stats = Stats::default();
-    for piece in &pieces {
+    for piece in pieces {
         let first_new = actions.len();
         match piece.kind {
             source::PieceKind::Statement => {
@@ -351,56 +378,29 @@ pub fn lint_text_declared(
             action.piece_start = piece.span.start;
         }
     }
+    (actions, stats)
+}
 
-    let suppressions = suppress::parse(text, &pieces);
-    let lines = source::LineIndex::new(text);
-    let facts = rules::Facts::new(&actions);
-    let mut findings = Vec::new();
-    let suppressed = |rule: Rule, at: usize| {
-        suppressions.is_suppressed(rule.name(), at)
-            || suppressions.is_suppressed(rule.category().name(), at)
-    };
-    for (index, action) in actions.iter().enumerate() {
-        let ctx = rules::Ctx {
-            text,
-            actions: &actions,
-            index,
-            facts: &facts,
-            declared,
-        };
-        for &rule in &selection.enabled {
-            let Some(hit) = rule.check(action, &ctx) else {
-                continue;
-            };
-            if suppressed(rule, action.statement.start) {
-                continue;
-            }
-            findings.push(finding(rule, hit, text, &lines, action));
-        }
-    }
-    if selection.enabled(Rule::UnknownSuppression) {
-        for (span, message, help) in rules::unknown_suppression(&suppressions) {
-            let rule = Rule::UnknownSuppression;
-            findings.push(Finding {
-                rule,
-                severity: rule.default_severity(),
-                category: rule.category(),
-                start: lines.line_col(span.start),
-                end: lines.line_col(span.end),
-                span,
-                message,
-                help,
-                fix: None,
-            });
-        }
-    }
-    findings.sort_by_key(|f| (f.span.start, f.rule));
-    FileReport {
-        name: name.to_string(),
-        text: text.to_string(),
-        findings,
-        stats,
-    }
+/// The `unknown-suppression` findings: suppression comments naming no rule or category.
+fn unknown_suppressions(
+    suppressions: &suppress::Suppressions,
+    lines: &source::LineIndex,
+) -> Vec<Finding> {
+    let rule = Rule::UnknownSuppression;
+    rules::unknown_suppression(suppressions)
+        .into_iter()
+        .map(|(span, message, help)| Finding {
+            rule,
+            severity: rule.default_severity(),
+            category: rule.category(),
+            start: lines.line_col(span.start),
+            end: lines.line_col(span.end),
+            span,
+            message,
+            help,
+            fix: None,
+        })
+        .collect()
 }
 
 fn finding(
@@ -527,260 +527,6 @@ pub fn fix_text(
     (current, applied, report)
 }
 
-/// One input: a file path or stdin.
-enum Input {
-    Stdin,
-    File(PathBuf),
-}
-
-/// Expand the given paths: directories are walked recursively (`.sql` files, sorted).
-fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
-        } else if path.is_dir() {
-            let walker = walkdir::WalkDir::new(path).sort_by_file_name();
-            for entry in walker {
-                match entry {
-                    Ok(entry) => {
-                        let p = entry.path();
-                        if entry.file_type().is_file()
-                            && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
-                        {
-                            inputs.push(Input::File(p.to_path_buf()));
-                        }
-                    }
-                    Err(error) => {
-                        let path = error.path().unwrap_or(path).to_path_buf();
-                        let source = error
-                            .into_io_error()
-                            .unwrap_or_else(|| std::io::Error::other("file system loop"));
-                        errors.push(LintError::Read { path, source });
-                    }
-                }
-            }
-        } else {
-            inputs.push(Input::File(path.clone()));
-        }
-    }
-    (inputs, errors)
-}
-
-fn read_file(path: &Path) -> Result<String, LintError> {
-    let bytes = std::fs::read(path).map_err(|source| LintError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
-        path: path.to_path_buf(),
-    })
-}
-
-/// What linting one input produced.
-struct Linted {
-    report: FileReport,
-    /// With --fix: what was applied.
-    applied: Vec<AppliedFix>,
-    /// With --fix on stdin: the fixed text.
-    fixed_stdin: Option<String>,
-}
-
-/// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
-/// outcome: `Found` when a finding of severity error remains; an error when a file could not be
-/// read (after reporting the others).
-pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let selection = Selection::new(&options.select, &options.ignore)?;
-    if options.paths.is_empty() {
-        return Err(LintError::NoPaths.into());
-    }
-    let declared = match &options.schema {
-        Some(path) => Some(crate::declared::load(path)?),
-        None => None,
-    };
-    let declared = declared.as_ref();
-    let (inputs, mut errors) = collect_inputs(&options.paths);
-
-    let mut stdin_text = None;
-    if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-        let mut buffer = Vec::new();
-        let read = std::io::stdin().read_to_end(&mut buffer);
-        let path = PathBuf::from("-");
-        stdin_text = Some(match read {
-            Ok(_) => String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path }),
-            Err(source) => Err(LintError::Read { path, source }),
-        });
-    }
-    let stdin_name = options
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| "<stdin>".to_string());
-
-    let lint_one = |input: &Input| -> Result<Linted, LintError> {
-        let (name, text, path) = match input {
-            Input::Stdin => match &stdin_text {
-                Some(Ok(text)) => (stdin_name.clone(), text.clone(), None),
-                Some(Err(LintError::NotUtf8 { .. })) | None => {
-                    return Err(LintError::NotUtf8 {
-                        path: PathBuf::from(&stdin_name),
-                    })
-                }
-                Some(Err(_)) => {
-                    return Err(LintError::Read {
-                        path: PathBuf::from(&stdin_name),
-                        source: std::io::Error::other("stdin could not be read"),
-                    })
-                }
-            },
-            Input::File(path) => (path.display().to_string(), read_file(path)?, Some(path)),
-        };
-        if !options.fix {
-            return Ok(Linted {
-                report: lint_text_declared(&name, &text, &selection, declared),
-                applied: Vec::new(),
-                fixed_stdin: None,
-            });
-        }
-        let (fixed, applied, report) = fix_text(&name, &text, &selection, declared);
-        let mut fixed_stdin = None;
-        match path {
-            Some(path) if fixed != text => {
-                std::fs::write(path, &fixed).map_err(|source| LintError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-            }
-            Some(_) => {}
-            None => fixed_stdin = Some(fixed),
-        }
-        Ok(Linted {
-            report,
-            applied,
-            fixed_stdin,
-        })
-    };
-
-    let results: Vec<Result<Linted, LintError>> =
-        match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
-            Ok(pool) => pool.install(|| inputs.par_iter().map(lint_one).collect()),
-            Err(_) => inputs.iter().map(lint_one).collect(),
-        };
-
-    let mut reports = Vec::new();
-    let mut changes = Vec::new();
-    let mut fixed_stdin = None;
-    for result in results {
-        match result {
-            Ok(linted) => {
-                let stats = &linted.report.stats;
-                if stats.statements > 0 && stats.parsed == 0 && stats.fallback == 0 {
-                    errors.push(LintError::NotSql {
-                        path: PathBuf::from(&linted.report.name),
-                    });
-                }
-                for (rule, title, (line, column)) in &linted.applied {
-                    changes.push(format!(
-                        "{}:{line}:{column}: fixed {rule}: {title}",
-                        linted.report.name
-                    ));
-                }
-                if linted.fixed_stdin.is_some() {
-                    fixed_stdin = linted.fixed_stdin;
-                }
-                reports.push(linted.report);
-            }
-            Err(error) => errors.push(error),
-        }
-    }
-
-    let output = |e: std::io::Error| Error::Output(e);
-    if let Some(fixed) = fixed_stdin {
-        // `--fix` on stdin: the fixed text is the output, the changes go to stderr.
-        out.write_all(fixed.as_bytes()).map_err(output)?;
-        for change in &changes {
-            eprintln!("{change}");
-        }
-    } else {
-        if !changes.is_empty() {
-            if options.format == Format::Human {
-                for change in &changes {
-                    writeln!(out, "{change}").map_err(output)?;
-                }
-                writeln!(out).map_err(output)?;
-            } else {
-                for change in &changes {
-                    eprintln!("{change}");
-                }
-            }
-        }
-        let summary = summarize(&reports, errors.len());
-        crate::report::findings::write(options.format, &reports, &summary, options.color, out)
-            .map_err(output)?;
-    }
-
-    if !errors.is_empty() {
-        return Err(LintError::Files {
-            count: errors.len(),
-            errors,
-        }
-        .into());
-    }
-    let failed = reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity == Severity::Error);
-    Ok(if failed {
-        Outcome::Found
-    } else {
-        Outcome::Clean
-    })
-}
-
-/// `driftlint rules`: every rule with its category, severity and one line.
-pub fn list_rules(json: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let output = |e: std::io::Error| Error::Output(e);
-    if json {
-        let rules: Vec<serde_json::Value> = Rule::all()
-            .iter()
-            .map(|rule| {
-                serde_json::json!({
-                    "name": rule.name(),
-                    "category": rule.category().name(),
-                    "severity": rule.default_severity().name(),
-                    "summary": rule.summary(),
-                })
-            })
-            .collect();
-        let doc = serde_json::json!({ "version": 1, "rules": rules });
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| output(e.into()))?;
-        writeln!(out).map_err(output)?;
-    } else {
-        for category in Category::ALL {
-            writeln!(out, "{}:", category.name()).map_err(output)?;
-            for rule in Rule::all().iter().filter(|r| r.category() == category) {
-                writeln!(
-                    out,
-                    "  {:<48} {:<8} {}",
-                    rule.name(),
-                    rule.default_severity().name(),
-                    rule.summary()
-                )
-                .map_err(output)?;
-            }
-        }
-    }
-    Ok(Outcome::Clean)
-}
-
-/// `driftlint explain RULE`: print the rule's page.
-pub fn explain(name: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let rule = Rule::from_name(name).ok_or_else(|| LintError::UnknownExplain(name.to_string()))?;
-    out.write_all(rule.page().as_bytes())
-        .map_err(Error::Output)?;
-    Ok(Outcome::Clean)
-}
-
 /// Totals over every file, for the reports' summaries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -816,6 +562,8 @@ pub fn summarize(reports: &[FileReport], unreadable: usize) -> Summary {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     /// A file with one statement per fixable rule, and unfixable ones in between.
@@ -856,29 +604,14 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             .filter(|f| f.fix.as_ref().is_some_and(|fix| fix.safe))
             .map(|f| f.rule)
             .collect();
-        for rule in [
-            Rule::CreateTableWithoutIfNotExists,
-            Rule::CreateIndexWithoutIfNotExists,
-            Rule::CreateSchemaWithoutIfNotExists,
-            Rule::CreateExtensionWithoutIfNotExists,
-            Rule::CreateSequenceWithoutIfNotExists,
-            Rule::CreateMaterializedViewWithoutIfNotExists,
-            Rule::AddColumnWithoutIfNotExists,
-            Rule::DropWithoutIfExists,
-            Rule::DropColumnWithoutIfExists,
-            Rule::DropConstraintWithoutIfExists,
-            Rule::AddConstraintWithoutGuard,
-            Rule::CreateTypeWithoutGuard,
-            Rule::CreateDomainWithoutGuard,
-            Rule::AddEnumValueWithoutIfNotExists,
-            Rule::CreateFunctionWithoutOrReplace,
-            Rule::CreateViewWithoutOrReplace,
-            Rule::CreateTriggerWithoutOrReplace,
-            Rule::CreatePolicyWithoutGuard,
-            Rule::RenameWithoutGuard,
-            Rule::PartitionWithoutGuard,
-        ] {
-            assert!(fixable.contains(&rule), "no safe fix offered for {rule}");
+        for rule in Rule::all().iter().filter(|r| r.fixable()) {
+            assert!(fixable.contains(rule), "no safe fix offered for {rule}");
+        }
+        for rule in &fixable {
+            assert!(
+                rule.fixable(),
+                "{rule} offers a safe fix but is not marked fixable"
+            );
         }
 
         let (fixed, applied, after) = fix_text("fix.sql", FIXABLE, &selection, None);

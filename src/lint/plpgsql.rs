@@ -13,9 +13,9 @@ use std::collections::HashMap;
 use sqlparser::tokenizer::Token;
 
 use super::action::{Action, Cursor, Guard, Kind, Parsed};
-use super::source;
 use super::statement::{self, FileState};
-use super::tokens::{Tok, Tokens};
+use crate::sql::split;
+use crate::sql::tokens::{Tok, Tokens};
 
 /// Read the body of a DO statement (its string token) and append the actions inside it.
 /// `Err` says why the body was not understood completely (actions found so far are kept).
@@ -610,8 +610,8 @@ impl Reader<'_, '_, '_, '_> {
             return;
         };
         let (base, exact) = literal_base(literal, self.state.text, value);
-        for piece in source::split(value) {
-            if piece.kind != source::PieceKind::Statement {
+        for piece in split::split(value) {
+            if piece.kind != split::PieceKind::Statement {
                 self.problem("a psql command inside EXECUTE");
                 continue;
             }

@@ -13,7 +13,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::action::{self, Action, Parsed, Shape};
 use super::plpgsql;
-use super::tokens::{Tokens, DIALECT};
+use crate::sql::tokens::{Tokens, DIALECT};
 
 /// What the reader carries from one statement of a file to the next.
 pub struct FileState<'f> {
@@ -149,7 +149,7 @@ mod tests {
         let text = "CREATE TABLE t (id int); DROP INDEX CONCURRENTLY IF EXISTS ix; frobnicate;";
         let mut state = FileState::new(text);
         let mut out = Vec::new();
-        let kinds: Vec<Parsed> = crate::lint::source::split(text)
+        let kinds: Vec<Parsed> = crate::sql::split::split(text)
             .into_iter()
             .map(|piece| top_level(&mut state, piece.span, &mut out).parsed)
             .collect();
@@ -163,7 +163,7 @@ mod tests {
         let text = "BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT; CREATE INDEX j ON t (a);";
         let mut state = FileState::new(text);
         let mut out = Vec::new();
-        for piece in crate::lint::source::split(text) {
+        for piece in crate::sql::split::split(text) {
             top_level(&mut state, piece.span, &mut out);
         }
         assert!(out[0].in_transaction);
@@ -173,18 +173,8 @@ mod tests {
     /// What sqlparser's AST says a statement does: (kind, object name, flag) per action, for the
     /// kinds both readers know. The token reader must say the same.
     fn ast_facts(statement: &sqlparser::ast::Statement) -> Vec<(String, String, bool)> {
-        use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement};
-        let ident = |id: &sqlparser::ast::Ident| match id.quote_style {
-            Some(_) => id.value.clone(),
-            None => id.value.to_ascii_lowercase(),
-        };
-        let last = |name: &ObjectName| {
-            name.0
-                .last()
-                .and_then(|part| part.as_ident())
-                .map(ident)
-                .unwrap_or_default()
-        };
+        use sqlparser::ast::{ObjectType, Statement};
+        let last = last_part;
         let mut facts = Vec::new();
         match statement {
             Statement::CreateTable(t) if !t.temporary => {
@@ -221,39 +211,59 @@ mod tests {
                 facts.push((kind.into(), name, *if_exists));
             }
             Statement::AlterTable(alter) => {
-                for operation in &alter.operations {
-                    match operation {
-                        AlterTableOperation::AddColumn {
-                            if_not_exists,
-                            column_def,
-                            ..
-                        } => facts.push((
-                            "add column".into(),
-                            ident(&column_def.name),
-                            *if_not_exists,
-                        )),
-                        AlterTableOperation::DropColumn {
-                            column_names,
-                            if_exists,
-                            ..
-                        } => facts.push((
-                            "drop column".into(),
-                            column_names.first().map(ident).unwrap_or_default(),
-                            *if_exists,
-                        )),
-                        AlterTableOperation::DropConstraint {
-                            if_exists, name, ..
-                        } => facts.push(("drop constraint".into(), ident(name), *if_exists)),
-                        AlterTableOperation::AddConstraint { not_valid, .. } => {
-                            facts.push(("add constraint".into(), String::new(), *not_valid))
-                        }
-                        _ => {}
-                    }
-                }
+                facts.extend(alter.operations.iter().filter_map(alter_table_fact));
             }
             _ => {}
         }
         facts
+    }
+
+    /// An identifier as PostgreSQL stores it: unquoted ones fold to lower case.
+    fn folded(id: &sqlparser::ast::Ident) -> String {
+        match id.quote_style {
+            Some(_) => id.value.clone(),
+            None => id.value.to_ascii_lowercase(),
+        }
+    }
+
+    /// The last part of a name, folded.
+    fn last_part(name: &sqlparser::ast::ObjectName) -> String {
+        name.0
+            .last()
+            .and_then(|part| part.as_ident())
+            .map(folded)
+            .unwrap_or_default()
+    }
+
+    /// [`ast_facts`] of one `ALTER TABLE` operation.
+    fn alter_table_fact(
+        operation: &sqlparser::ast::AlterTableOperation,
+    ) -> Option<(String, String, bool)> {
+        use sqlparser::ast::AlterTableOperation;
+        let ident = folded;
+        Some(match operation {
+            AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def,
+                ..
+            } => ("add column".into(), ident(&column_def.name), *if_not_exists),
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => (
+                "drop column".into(),
+                column_names.first().map(ident).unwrap_or_default(),
+                *if_exists,
+            ),
+            AlterTableOperation::DropConstraint {
+                if_exists, name, ..
+            } => ("drop constraint".into(), ident(name), *if_exists),
+            AlterTableOperation::AddConstraint { not_valid, .. } => {
+                ("add constraint".into(), String::new(), *not_valid)
+            }
+            _ => return None,
+        })
     }
 
     /// The same facts from the token reader's actions.
@@ -297,8 +307,8 @@ mod tests {
     /// the same actions. Returns how many statements were compared.
     fn compare_readers(text: &str, label: &str) -> usize {
         let mut compared = 0;
-        for piece in crate::lint::source::split(text) {
-            if piece.kind != crate::lint::source::PieceKind::Statement {
+        for piece in crate::sql::split::split(text) {
+            if piece.kind != crate::sql::split::PieceKind::Statement {
                 continue;
             }
             let sql = &text[piece.span.clone()];

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use super::source::{block_comment_end, Piece, PieceKind};
+use crate::sql::split::{block_comment_end, Piece, PieceKind};
 
 const NEXT: &str = "driftlint-ignore:";
 const FILE: &str = "driftlint-ignore-file:";
@@ -40,7 +40,7 @@ enum Scope {
     Nothing,
 }
 
-/// Find the suppression directives of `text`, split into `pieces` by [`super::source::split`].
+/// Find the suppression directives of `text`, split into `pieces` by [`crate::sql::split::split`].
 pub fn parse(text: &str, pieces: &[Piece]) -> Suppressions {
     let mut suppressions = Suppressions::default();
     if !text.contains("driftlint-ignore") {
@@ -228,7 +228,7 @@ fn is_word_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::source::split;
+    use crate::sql::split::split;
 
     fn parsed(text: &str) -> Suppressions {
         parse(text, &split(text))

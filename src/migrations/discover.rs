@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::lint::source::{self, PieceKind};
+use crate::sql::split::{self as source, PieceKind};
 
 use super::*;
 

@@ -6,11 +6,11 @@ use std::ops::Range;
 
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use crate::lint::source::{self, PieceKind};
-use crate::lint::tokens::DIALECT;
+use crate::sql::split::{self as source, PieceKind};
+use crate::sql::tokens::DIALECT;
 
 //
-// Statement boundaries come from the linter's splitter ([`crate::lint::source::split`]: quotes,
+// Statement boundaries come from the linter's splitter ([`crate::sql::split::split`]: quotes,
 // dollar quotes, nested comments, `E''` strings, `BEGIN ATOMIC` bodies). Replay only adds what it
 // needs to decide how to run a statement: its leading keywords.
 

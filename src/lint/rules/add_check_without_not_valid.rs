@@ -1,8 +1,11 @@
 //! `add-check-without-not-valid`: adding a CHECK constraint scans the whole table under an
 //! ACCESS EXCLUSIVE lock. `NOT VALID` then `VALIDATE CONSTRAINT` avoids the long lock.
 
-use super::{append_fix, shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, ConstraintKind, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::append_fix;
+use crate::lint::names::shown;
 
 pub fn add_check_without_not_valid(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddConstraint(ConstraintKind::Check) = action.kind else {

@@ -3,8 +3,10 @@
 //! a serial column's `nextval()`) must be computed per row, so the whole table is rewritten under
 //! ACCESS EXCLUSIVE.
 
-use super::{shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::names::shown;
 
 pub fn add_column_with_volatile_default(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddColumn {

@@ -1,8 +1,12 @@
 //! `add-column-without-if-not-exists`: `ALTER TABLE ... ADD COLUMN` fails with "column already
 //! exists" on a second run (for example after the column was added by hand as a hotfix).
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn add_column_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddColumn { .. } = action.kind else {

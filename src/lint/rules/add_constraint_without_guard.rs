@@ -3,8 +3,12 @@
 //! unless a DO block checks `pg_constraint` first, an exception handler catches the duplicate,
 //! or the file drops the constraint with `DROP CONSTRAINT IF EXISTS` just before.
 
-use super::{literal, shown, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::wrap_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown};
 
 pub fn add_constraint_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddConstraint(kind) = action.kind else {

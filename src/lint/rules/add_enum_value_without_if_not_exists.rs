@@ -1,7 +1,11 @@
 //! `add-enum-value-without-if-not-exists`: `ALTER TYPE ... ADD VALUE` fails when the enum already has the value.
 
-use super::{insert_fix, shown, shown_name, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::{shown, shown_name};
 
 pub fn add_enum_value_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddEnumValue = action.kind else {

@@ -2,8 +2,11 @@
 //! holding locks on both tables. `NOT VALID` then `VALIDATE CONSTRAINT` splits that in two short
 //! steps. Tables created in the same file are empty, so they are not flagged.
 
-use super::{append_fix, shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, ConstraintKind, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::append_fix;
+use crate::lint::names::shown;
 
 pub fn add_foreign_key_without_not_valid(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AddConstraint(ConstraintKind::ForeignKey) = action.kind else {

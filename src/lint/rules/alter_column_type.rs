@@ -1,8 +1,10 @@
 //! `alter-column-type`: changing a column's type usually rewrites the table and its indexes
 //! under an ACCESS EXCLUSIVE lock.
 
-use super::{shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::names::shown;
 
 pub fn alter_column_type(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::AlterColumnType = action.kind else {

@@ -3,8 +3,10 @@
 //! inside a transaction block (BEGIN ... COMMIT) nor in a DO block or function, which always runs
 //! inside one: PostgreSQL rejects them, so the migration fails every time.
 
-use super::{shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::names::shown;
 
 pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
     if let Kind::ConcurrentlyInBody { what, procedure } = action.kind {

@@ -1,9 +1,12 @@
 //! `create-domain-without-guard`: `CREATE DOMAIN` has no `IF NOT EXISTS`; it fails on a second
 //! run unless guarded by a `pg_type` lookup or a `duplicate_object` handler.
 
+use super::Hit;
 use super::create_type_without_guard::type_guard_fix;
-use super::{shown, unprotected, Ctx, Hit};
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_domain_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateDomain = action.kind else {

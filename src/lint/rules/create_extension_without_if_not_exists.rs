@@ -1,7 +1,11 @@
 //! `create-extension-without-if-not-exists`: `CREATE EXTENSION` fails when the extension is already installed.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_extension_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateExtension = action.kind else {

@@ -2,8 +2,12 @@
 //! `CREATE AGGREGATE` fails when a routine with the same signature exists; `CREATE OR REPLACE`
 //! does not.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_function_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let (what, kind) = match action.kind {

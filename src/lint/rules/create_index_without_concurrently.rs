@@ -2,9 +2,12 @@
 //! lock for the whole build: every INSERT, UPDATE and DELETE waits. Indexes on a table created in
 //! the same file are fine (the table is empty and nobody uses it yet).
 
-use super::{insert_fix, shown, Ctx, Hit};
-use crate::lint::action::{Action, Kind};
+use super::Hit;
 use crate::lint::Fix;
+use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::names::shown;
 
 pub fn create_index_without_concurrently(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateIndex = action.kind else {

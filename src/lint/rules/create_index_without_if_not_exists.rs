@@ -1,8 +1,12 @@
 //! `create-index-without-if-not-exists`: `CREATE [UNIQUE] INDEX [CONCURRENTLY] [ON ONLY]` fails
 //! when the index already exists; an unnamed index is created again, a duplicate, on every run.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_index_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateIndex = action.kind else {

@@ -1,7 +1,11 @@
 //! `create-materialized-view-without-if-not-exists`: `CREATE MATERIALIZED VIEW` fails when the view already exists.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_materialized_view_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateMaterializedView = action.kind else {

@@ -1,8 +1,12 @@
 //! `create-policy-without-guard`: `CREATE POLICY` has no `IF NOT EXISTS`; it fails on a second
 //! run unless preceded by `DROP POLICY IF EXISTS` or guarded by a `pg_policies` lookup.
 
-use super::{literal, schema_condition, shown, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::{schema_condition, wrap_fix};
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown};
 
 pub fn create_policy_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreatePolicy = action.kind else {

@@ -1,7 +1,11 @@
 //! `create-schema-without-if-not-exists`: `CREATE SCHEMA` fails when the schema already exists.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_schema_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateSchema = action.kind else {

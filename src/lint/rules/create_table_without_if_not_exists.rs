@@ -1,7 +1,11 @@
 //! `create-table-without-if-not-exists`: `CREATE TABLE` fails with "relation already exists" when the migration runs again.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_table_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateTable = action.kind else {

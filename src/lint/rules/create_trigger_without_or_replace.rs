@@ -3,8 +3,12 @@
 //! `CREATE EVENT TRIGGER` has no `OR REPLACE`: it needs `DROP EVENT TRIGGER IF EXISTS` first or
 //! a `pg_event_trigger` guard.
 
-use super::{insert_fix, literal, shown, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::{insert_fix, wrap_fix};
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown};
 
 pub fn create_trigger_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
     match action.kind {

@@ -1,8 +1,12 @@
 //! `create-type-without-guard`: `CREATE TYPE` (enum, composite, range) has no `IF NOT EXISTS`;
 //! it fails on a second run unless guarded by a `pg_type` lookup or a `duplicate_object` handler.
 
-use super::{literal, schema_condition, shown, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::{schema_condition, wrap_fix};
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown};
 
 pub fn create_type_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateType = action.kind else {

@@ -1,8 +1,12 @@
 //! `create-view-without-or-replace`: `CREATE VIEW` fails when the view exists; `CREATE OR
 //! REPLACE VIEW` does not (materialized views are `create-materialized-view-without-if-not-exists`).
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn create_view_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::CreateView = action.kind else {

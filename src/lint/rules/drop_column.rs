@@ -5,9 +5,11 @@
 //! With `--schema`, dropping a column schema.yaml still declares is an error: the code built
 //! from schema.yaml reads it.
 
-use super::{shown, Ctx, Hit};
-use crate::lint::action::{Action, Kind};
+use super::Hit;
 use crate::lint::Severity;
+use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::names::shown;
 
 pub fn drop_column(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::DropColumn = action.kind else {

@@ -1,7 +1,11 @@
 //! `drop-column-without-if-exists`: `ALTER TABLE ... DROP COLUMN` fails on a second run.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn drop_column_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::DropColumn = action.kind else {

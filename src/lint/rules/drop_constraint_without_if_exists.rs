@@ -1,7 +1,11 @@
 //! `drop-constraint-without-if-exists`: `ALTER TABLE ... DROP CONSTRAINT` fails on a second run.
 
-use super::{insert_fix, shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn drop_constraint_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::DropConstraint = action.kind else {

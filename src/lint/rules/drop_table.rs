@@ -5,9 +5,11 @@
 //! With `--schema`, dropping a table schema.yaml still declares is an error: the code built from
 //! schema.yaml reads it.
 
-use super::{shown, shown_all, Ctx, Hit};
-use crate::lint::action::{Action, Kind, ObjectKind};
+use super::Hit;
 use crate::lint::Severity;
+use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::context::Ctx;
+use crate::lint::names::{shown, shown_all};
 
 pub fn drop_table(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Drop(ObjectKind::Table) = action.kind else {

@@ -1,8 +1,12 @@
 //! `drop-without-if-exists`: `DROP TABLE / INDEX / VIEW / TYPE / FUNCTION / ...` fails on a
 //! second run, when the object is already gone.
 
-use super::{insert_fix, shown, shown_all, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::insert_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::{shown, shown_all};
 
 pub fn drop_without_if_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Drop(kind) = action.kind else {

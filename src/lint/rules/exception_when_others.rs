@@ -2,8 +2,9 @@
 //! swallowing every error — a typo, a missing table, a lock timeout — so a failed migration
 //! reports success.
 
-use super::{Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
 
 pub fn exception_when_others(action: &Action, _ctx: &Ctx) -> Option<Hit> {
     let Kind::HandlerOthers = action.kind else {

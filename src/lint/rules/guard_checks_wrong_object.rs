@@ -2,8 +2,11 @@
 //! while its body creates another. It looks idempotent, but the guard passes on the second run
 //! and the body fails (or the guard blocks the body forever).
 
-use super::{shown_name, Ctx, Hit, Protection};
+use super::Hit;
 use crate::lint::action::{quote_ident, Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::guard::Protection;
+use crate::lint::names::shown_name;
 
 pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let flags = action.flags;

@@ -1,8 +1,11 @@
 //! `insert-without-on-conflict`: seed data inserted without `ON CONFLICT` is duplicated (or
 //! fails on a unique key) when the migration runs again.
 
-use super::{shown, unprotected, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::guard::unprotected;
+use crate::lint::names::shown;
 
 pub fn insert_without_on_conflict(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Insert {

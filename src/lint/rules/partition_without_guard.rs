@@ -5,8 +5,12 @@
 //! `DETACH PARTITION ... CONCURRENTLY` is not reported: it cannot run inside a DO block, so SQL
 //! offers no guard for it.
 
-use super::{literal, shown, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::wrap_fix;
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown};
 
 pub fn partition_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let attach = match action.kind {

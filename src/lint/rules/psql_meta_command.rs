@@ -1,8 +1,9 @@
 //! `psql-meta-command`: a psql backslash command (`\connect`, `\set`, `\i`) is not SQL; it is
 //! skipped. Info only: other clients (asyncpg, a migration tool) would fail on it.
 
-use super::{Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
 
 pub fn psql_meta_command(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::MetaCommand = action.kind else {

@@ -3,8 +3,12 @@
 //! materialized views), tables, indexes, constraints, views, materialized views, sequences,
 //! types, domains, enum values, schemas, functions, procedures and triggers.
 
-use super::{literal, schema_condition, shown, shown_name, unprotected, wrap_fix, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{quote_ident, Action, Kind, RenameKind};
+use crate::lint::context::Ctx;
+use crate::lint::fix::{schema_condition, wrap_fix};
+use crate::lint::guard::unprotected;
+use crate::lint::names::{literal, shown, shown_name};
 
 pub fn rename_without_guard(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::Rename(kind) = action.kind else {

@@ -1,8 +1,10 @@
 //! `set-not-null`: `ALTER COLUMN ... SET NOT NULL` scans the whole table under ACCESS EXCLUSIVE
 //! (unless a validated `CHECK (col IS NOT NULL)` already proves it, PostgreSQL 12+).
 
-use super::{shown, Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind};
+use crate::lint::context::Ctx;
+use crate::lint::names::shown;
 
 pub fn set_not_null(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::SetNotNull = action.kind else {

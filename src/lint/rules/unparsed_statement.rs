@@ -2,8 +2,9 @@
 //! (its kind, names and flags), so the idempotency rules still ran, but finer checks may not
 //! have. Info only: it never fails a run.
 
-use super::{Ctx, Hit};
+use super::Hit;
 use crate::lint::action::{Action, Kind, Parsed};
+use crate::lint::context::Ctx;
 
 pub fn unparsed_statement(action: &Action, _ctx: &Ctx) -> Option<Hit> {
     let Kind::Unparsed { how, reason } = &action.kind else {

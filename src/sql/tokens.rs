@@ -3,7 +3,7 @@
 //! The text of a statement is tokenized once with sqlparser's PostgreSQL tokenizer; the same
 //! tokens feed the parser (for the AST) and the token-level reader (for actions). sqlparser
 //! reports line/column locations; [`Tokens::new`] turns them into byte offsets in one linear
-//! pass. Splitting a file into statements is `source`'s job, not this module's.
+//! pass. Splitting a file into statements is [`super::split`]'s job, not this module's.
 
 use std::ops::Range;
 

@@ -1,0 +1,352 @@
+//! `driftlint lint`, `driftlint rules` and `driftlint explain`: the command around the lint
+//! engine. It expands the given paths, reads the files (and stdin), runs the engine on each in
+//! parallel, writes the fixed files on `--fix`, renders the reports with
+//! [`crate::report::findings`] and decides the outcome. Understanding SQL and judging it is
+//! [`crate::lint`]'s job; this module only gathers input and renders and decides.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::declared::Declared;
+use crate::lint::{
+    fix_text, lint_text_declared, summarize, AppliedFix, Category, FileReport, LintError, Rule,
+    Selection, Severity,
+};
+use crate::{Error, Outcome};
+
+pub use crate::lint::Format;
+
+/// What `driftlint lint` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Files or directories ('-' for stdin).
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    /// Rules or categories to run (empty: all).
+    pub select: Vec<String>,
+    /// Rules or categories to skip.
+    pub ignore: Vec<String>,
+    /// The name shown for stdin.
+    pub stdin_filename: Option<String>,
+    /// Rewrite files with the safe fixes.
+    pub fix: bool,
+    /// Colors in human output.
+    pub color: bool,
+    /// schema.yaml: dropping or renaming what it still declares is an error.
+    pub schema: Option<PathBuf>,
+}
+
+/// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
+/// outcome: `Found` when a finding of severity error remains; an error when a file could not be
+/// read (after reporting the others).
+pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let selection = Selection::new(&options.select, &options.ignore)?;
+    if options.paths.is_empty() {
+        return Err(LintError::NoPaths.into());
+    }
+    let declared = match &options.schema {
+        Some(path) => Some(crate::declared::load(path)?),
+        None => None,
+    };
+    let (inputs, mut errors) = collect_inputs(&options.paths);
+    let stdin = Stdin::read_if_named(&inputs, options);
+    let job = Job {
+        options,
+        selection: &selection,
+        declared: declared.as_ref(),
+        stdin: &stdin,
+    };
+    let results: Vec<Result<Linted, LintError>> =
+        match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
+            Ok(pool) => pool.install(|| inputs.par_iter().map(|i| job.lint_one(i)).collect()),
+            Err(_) => inputs.iter().map(|i| job.lint_one(i)).collect(),
+        };
+    let gathered = gather(results, &mut errors);
+    write_output(options, &gathered, errors.len(), out).map_err(Error::Output)?;
+    if !errors.is_empty() {
+        return Err(LintError::Files {
+            count: errors.len(),
+            errors,
+        }
+        .into());
+    }
+    let failed = gathered
+        .reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity == Severity::Error);
+    Ok(if failed {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// One input: a file path or stdin.
+enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+/// Expand the given paths: directories are walked recursively (`.sql` files, sorted).
+fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let walker = walkdir::WalkDir::new(path).sort_by_file_name();
+            for entry in walker {
+                match entry {
+                    Ok(entry) => {
+                        let p = entry.path();
+                        if entry.file_type().is_file()
+                            && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+                        {
+                            inputs.push(Input::File(p.to_path_buf()));
+                        }
+                    }
+                    Err(error) => {
+                        let path = error.path().unwrap_or(path).to_path_buf();
+                        let source = error
+                            .into_io_error()
+                            .unwrap_or_else(|| std::io::Error::other("file system loop"));
+                        errors.push(LintError::Read { path, source });
+                    }
+                }
+            }
+        } else {
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    (inputs, errors)
+}
+
+fn read_file(path: &Path) -> Result<String, LintError> {
+    let bytes = std::fs::read(path).map_err(|source| LintError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Standard input, read once (when '-' is among the inputs), and the name it is shown under.
+struct Stdin {
+    text: Option<Result<String, LintError>>,
+    name: String,
+}
+
+impl Stdin {
+    fn read_if_named(inputs: &[Input], options: &LintOptions) -> Stdin {
+        let mut text = None;
+        if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+            let mut buffer = Vec::new();
+            let read = std::io::stdin().read_to_end(&mut buffer);
+            let path = PathBuf::from("-");
+            text = Some(match read {
+                Ok(_) => String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path }),
+                Err(source) => Err(LintError::Read { path, source }),
+            });
+        }
+        let name = options
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "<stdin>".to_string());
+        Stdin { text, name }
+    }
+
+    /// The text read, or the error to report for it under its shown name.
+    fn text(&self) -> Result<String, LintError> {
+        match &self.text {
+            Some(Ok(text)) => Ok(text.clone()),
+            Some(Err(LintError::NotUtf8 { .. })) | None => Err(LintError::NotUtf8 {
+                path: PathBuf::from(&self.name),
+            }),
+            Some(Err(_)) => Err(LintError::Read {
+                path: PathBuf::from(&self.name),
+                source: std::io::Error::other("stdin could not be read"),
+            }),
+        }
+    }
+}
+
+/// What every input is linted with.
+struct Job<'a> {
+    options: &'a LintOptions,
+    selection: &'a Selection,
+    declared: Option<&'a Declared>,
+    stdin: &'a Stdin,
+}
+
+/// What linting one input produced.
+struct Linted {
+    report: FileReport,
+    /// With --fix: what was applied.
+    applied: Vec<AppliedFix>,
+    /// With --fix on stdin: the fixed text.
+    fixed_stdin: Option<String>,
+}
+
+impl Job<'_> {
+    /// Lint one input; with `--fix`, write the fixed file (or keep the fixed stdin).
+    fn lint_one(&self, input: &Input) -> Result<Linted, LintError> {
+        let (name, text, path) = match input {
+            Input::Stdin => (self.stdin.name.clone(), self.stdin.text()?, None),
+            Input::File(path) => (path.display().to_string(), read_file(path)?, Some(path)),
+        };
+        if !self.options.fix {
+            return Ok(Linted {
+                report: lint_text_declared(&name, &text, self.selection, self.declared),
+                applied: Vec::new(),
+                fixed_stdin: None,
+            });
+        }
+        let (fixed, applied, report) = fix_text(&name, &text, self.selection, self.declared);
+        let mut fixed_stdin = None;
+        match path {
+            Some(path) if fixed != text => {
+                std::fs::write(path, &fixed).map_err(|source| LintError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            Some(_) => {}
+            None => fixed_stdin = Some(fixed),
+        }
+        Ok(Linted {
+            report,
+            applied,
+            fixed_stdin,
+        })
+    }
+}
+
+/// The results of every input, in input order.
+struct Gathered {
+    reports: Vec<FileReport>,
+    /// `file:line:column: fixed rule: title`, one per fix applied.
+    changes: Vec<String>,
+    fixed_stdin: Option<String>,
+}
+
+/// Put the results together; inputs that failed, or that are not SQL, add to `errors`.
+fn gather(results: Vec<Result<Linted, LintError>>, errors: &mut Vec<LintError>) -> Gathered {
+    let mut gathered = Gathered {
+        reports: Vec::new(),
+        changes: Vec::new(),
+        fixed_stdin: None,
+    };
+    for result in results {
+        let linted = match result {
+            Ok(linted) => linted,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        let stats = &linted.report.stats;
+        if stats.statements > 0 && stats.parsed == 0 && stats.fallback == 0 {
+            errors.push(LintError::NotSql {
+                path: PathBuf::from(&linted.report.name),
+            });
+        }
+        for (rule, title, (line, column)) in &linted.applied {
+            gathered.changes.push(format!(
+                "{}:{line}:{column}: fixed {rule}: {title}",
+                linted.report.name
+            ));
+        }
+        if linted.fixed_stdin.is_some() {
+            gathered.fixed_stdin = linted.fixed_stdin;
+        }
+        gathered.reports.push(linted.report);
+    }
+    gathered
+}
+
+/// Write the report (or, with `--fix` on stdin, the fixed text) to `out`, and the fixes applied
+/// where the format leaves room for them: before a human report, on stderr otherwise.
+fn write_output(
+    options: &LintOptions,
+    gathered: &Gathered,
+    unreadable: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if let Some(fixed) = &gathered.fixed_stdin {
+        // `--fix` on stdin: the fixed text is the output, the changes go to stderr.
+        out.write_all(fixed.as_bytes())?;
+        for change in &gathered.changes {
+            eprintln!("{change}");
+        }
+        return Ok(());
+    }
+    if !gathered.changes.is_empty() {
+        if options.format == Format::Human {
+            for change in &gathered.changes {
+                writeln!(out, "{change}")?;
+            }
+            writeln!(out)?;
+        } else {
+            for change in &gathered.changes {
+                eprintln!("{change}");
+            }
+        }
+    }
+    let summary = summarize(&gathered.reports, unreadable);
+    crate::report::findings::write(
+        options.format,
+        &gathered.reports,
+        &summary,
+        options.color,
+        out,
+    )
+}
+
+/// `driftlint rules`: every rule with its category, severity and one line.
+pub fn list_rules(json: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let output = |e: std::io::Error| Error::Output(e);
+    if json {
+        let rules: Vec<serde_json::Value> = Rule::all()
+            .iter()
+            .map(|rule| {
+                serde_json::json!({
+                    "name": rule.name(),
+                    "category": rule.category().name(),
+                    "severity": rule.default_severity().name(),
+                    "summary": rule.summary(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "version": 1, "rules": rules });
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| output(e.into()))?;
+        writeln!(out).map_err(output)?;
+    } else {
+        for category in Category::ALL {
+            writeln!(out, "{}:", category.name()).map_err(output)?;
+            for rule in Rule::all().iter().filter(|r| r.category() == category) {
+                writeln!(
+                    out,
+                    "  {:<48} {:<8} {}",
+                    rule.name(),
+                    rule.default_severity().name(),
+                    rule.summary()
+                )
+                .map_err(output)?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `driftlint explain RULE`: print the rule's page.
+pub fn explain(name: &str, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let rule = Rule::from_name(name).ok_or_else(|| LintError::UnknownExplain(name.to_string()))?;
+    out.write_all(rule.page().as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Outcome::Clean)
+}
