@@ -57,6 +57,8 @@ version=$(cargo metadata --no-deps --format-version 1 --offline 2>/dev/null |
   "$py" -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "driftlint"))')
 echo "packaging: driftlint $version, tools ready after $((SECONDS - started)) s"
 
+section() { echo "packaging: $1 (at $((SECONDS - started)) s)"; }
+section "the wheel and the sdist"
 # The wheel and the sdist ------------------------------------------------------------------------
 t=$SECONDS
 # maturin builds into the project's target/ (cargo's own target dir, or CARGO_TARGET_DIR), so an
@@ -78,9 +80,9 @@ check "wheel and sdist metadata: name, version $version (Cargo.toml's), license,
 import email.parser, sys, tarfile, zipfile
 wheel, sdist, version = sys.argv[1:]
 def check(meta, where):
-    want = {"Name": "driftlint", "Version": version, "Description-Content-Type": "text/markdown"}
-    for key, value in want.items():
+    for key, value in {"Name": "driftlint", "Version": version}.items():
         assert meta[key] == value, f"{where}: {key} is {meta[key]!r}, not {value!r}"
+    assert meta["Description-Content-Type"].startswith("text/markdown"), f"{where}: the README is not Markdown"
     assert "MIT OR Apache-2.0" in (meta["License-Expression"] or meta["License"] or ""), f"{where}: license"
     urls = meta.get_all("Project-URL") or []
     assert any(u.startswith("Repository, ") for u in urls), f"{where}: no Repository URL in {urls}"
@@ -103,6 +105,7 @@ PY
 check "twine check --strict (the README renders as the long description)" \
   "$tools/bin/twine" check --strict "$wheel" "$sdist"
 
+section "the installed wheel"
 # The installed wheel, no Rust toolchain on PATH --------------------------------------------------
 user=$work/user
 check "pip install the wheel into a fresh virtualenv" \
@@ -146,6 +149,7 @@ else
   echo "exit code $code" >>"$work/out"; fail "installed driftlint check --migrations fixtures/migrations"
 fi
 
+section "workflows and action.yml"
 # Workflows and the Action: schemas, audit, content --------------------------------------------------
 check "check-jsonschema vendor.github-workflows: .github/workflows/*.yml" \
   "$tools/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
@@ -192,6 +196,7 @@ ci = files[".github/workflows/ci.yml"]
 assert any(s.get("run", "").strip() == "bash .ci/run" for s in ci["jobs"]["ci"]["steps"]), "ci.yml does not run .ci/run"
 PY
 
+section "the Action's steps"
 # The Action's steps, run like the runner runs them, with the local wheel ------------------------------
 action() { "$py" .ci/packaging/run_action.py action.yml wheel="$wheel" "$@"; }
 annotations() { grep -c "^::error $1" "$work/out"; }
@@ -213,6 +218,7 @@ if grep -q '^::error file=fixtures/verify/not_idempotent/' "$work/out"; then pas
 expect 2 "action: an unknown command exits 2" action command=repair
 if has "$work/out" "::error title=driftlint::command must be lint, check or verify"; then pass "action: the unknown command is an annotation"; else fail "action: the unknown command is an annotation"; fi
 
+section "pre-commit"
 # pre-commit ------------------------------------------------------------------------------------------
 check "pre-commit validate-manifest: .pre-commit-hooks.yaml and pre-commit-mirror/.pre-commit-hooks.yaml" \
   "$tools/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml pre-commit-mirror/.pre-commit-hooks.yaml
@@ -279,6 +285,7 @@ else
   fail "set up the hook repository and the local wheelhouse for pre-commit"
 fi
 
+section "README and docs"
 # The README and docs --------------------------------------------------------------------------------
 lines=$(wc -l <README.md)
 if [ "$lines" -lt 300 ]; then pass "README.md is a landing page ($lines lines)"; else echo "$lines lines" >"$work/out"; fail "README.md under 300 lines"; fi
