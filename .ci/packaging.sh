@@ -196,6 +196,19 @@ ci = files[".github/workflows/ci.yml"]
 assert any(s.get("run", "").strip() == "bash .ci/run" for s in ci["jobs"]["ci"]["steps"]), "ci.yml does not run .ci/run"
 PY
 
+# The release's step that takes the standalone binary out of a wheel, run on the local wheel.
+release_step=$work/release-step
+mkdir -p "$release_step/dist" && cp "$wheel" "$release_step/dist/"
+"$py" -c 'import sys, yaml
+steps = yaml.safe_load(open(".github/workflows/release.yml"))["jobs"]["wheels"]["steps"]
+(step,) = [s for s in steps if s.get("name") == "Take the standalone binary out of the wheel"]
+sys.stdout.write(step["run"])' >"$release_step/step.sh"
+if (cd "$release_step" && ARCHIVE=driftlint-local bash --noprofile --norc -eo pipefail step.sh) >"$work/out" 2>&1 &&
+   tar -xzf "$release_step/binaries/driftlint-local.tar.gz" -C "$release_step" >>"$work/out" 2>&1 &&
+   [ "$("$release_step/driftlint" --version)" = "driftlint $version" ]; then
+  pass "release.yml: the standalone binary taken out of the wheel runs (driftlint-<target>.tar.gz)"
+else fail "release.yml: the standalone binary taken out of the wheel"; fi
+
 section "the Action's steps"
 # The Action's steps, run like the runner runs them, with the local wheel ------------------------------
 action() { "$py" .ci/packaging/run_action.py action.yml wheel="$wheel" "$@"; }
