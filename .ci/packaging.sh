@@ -3,7 +3,7 @@
 #   - the wheel (`maturin build --release`, reusing target/) and the sdist: metadata, twine check;
 #   - the wheel installed into a fresh virtualenv, run with no cargo/rustc on PATH: --version,
 #     rules, and the README's main command with the drift the README shows;
-#   - .github/workflows/*.yml and action.yml: check-jsonschema and zizmor --offline, plus what the
+#   - .github/workflows/*.yml, dependabot.yml and action.yml: check-jsonschema and zizmor --offline, plus what the
 #     release must contain;
 #   - the Action's shell steps, run the way the runner runs them, with the local wheel;
 #   - the pre-commit hook files, and the prebuilt-wheel hooks run by pre-commit in a scratch project;
@@ -155,8 +155,10 @@ check "check-jsonschema vendor.github-workflows: .github/workflows/*.yml" \
   "$tools/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 check "check-jsonschema vendor.github-actions: action.yml" \
   "$tools/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
-check "zizmor --offline: workflows and action.yml (pinned actions, credentials, permissions)" \
-  "$tools/bin/zizmor" --offline --no-progress .github/workflows/ci.yml .github/workflows/release.yml action.yml
+check "check-jsonschema vendor.dependabot: .github/dependabot.yml" \
+  "$tools/bin/check-jsonschema" --builtin-schema vendor.dependabot .github/dependabot.yml
+check "zizmor --offline: workflows, dependabot.yml and action.yml (pinned actions, credentials, permissions)" \
+  "$tools/bin/zizmor" --offline --no-progress .github/ action.yml
 check "workflows: every action pinned by commit SHA, top-level permissions: {}, what the release builds" \
   "$py" - <<'PY'
 import re, yaml
@@ -186,6 +188,8 @@ for need in [("x86_64-unknown-linux-gnu", "2_17"), ("aarch64-unknown-linux-gnu",
              ("x86_64-apple-darwin", "off"), ("aarch64-apple-darwin", "off"), ("x86_64-pc-windows-msvc", "off")]:
     assert need in targets, f"release.yml builds no wheel for {need}"
 assert any("sdist" == s.get("with", {}).get("command") for s in jobs["sdist"]["steps"]), "no sdist"
+assert any(s.get("if") == "matrix.platform.native" and '"$bin" --version' in s.get("run", "")
+           for s in jobs["wheels"]["steps"]), "the built binaries are not run"
 pypi = jobs["pypi"]
 assert pypi["permissions"] == {"id-token": "write"}, "trusted publishing needs id-token: write, and only that"
 assert any(s.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for s in pypi["steps"])
