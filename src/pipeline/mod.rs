@@ -200,11 +200,7 @@ fn read_live_alongside(
     };
     timings.lap("rest of catalog read");
     timings.note("connect + catalog read", elapsed);
-    let schemas = if source.schema_names.is_empty() {
-        file.schemas()
-    } else {
-        guess.clone()
-    };
+    let schemas = schemas_to_read(source, &file);
     if schemas != guess {
         let (again, more) = introspect::read_with_timeout(&mut client, &schemas, source.timeout)?;
         live = again;
@@ -234,11 +230,7 @@ fn read_replayed(
 ) -> Result<(Declared, Actual), Error> {
     let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
     timings.lap("load schema.yaml");
-    let schemas = if source.schema_names.is_empty() {
-        file.schemas()
-    } else {
-        source.schema_names.clone()
-    };
+    let schemas = schemas_to_read(source, &file);
     let replayed = migrations::replay(&ReplayOptions {
         dir: dir.to_path_buf(),
         glob: source.glob.clone(),
@@ -258,6 +250,15 @@ fn read_replayed(
             replayed: Some(replayed),
         },
     ))
+}
+
+/// The schemas to read: those named with `--schema-name`, else those schema.yaml declares.
+fn schemas_to_read(source: &SourceOptions, file: &Declared) -> Vec<String> {
+    if source.schema_names.is_empty() {
+        file.schemas()
+    } else {
+        source.schema_names.clone()
+    }
 }
 
 /// Connects to `url` and reads the catalog of `schemas`.
