@@ -1,6 +1,12 @@
 //! UNIQUE constraints: `missing_unique` (absent, or a constraint of that name on other columns),
 //! named ones by name and unnamed ones by columns. A valid unique index on the same plain columns
 //! satisfies a declared constraint. What no declared one claims is reported by `tables`.
+//!
+//! One object may be declared twice: `unique: true` on a column and the same unique index under
+//! `indexes:` (SQLAlchemy's `unique=True, index=True` makes just the index), or the column flag
+//! and a table-level `unique:` on the same column. An unnamed unique that another declaration
+//! already describes is that object: when nothing live is left for it, it is the one the other
+//! declaration matched (or reports missing, and repair builds, once).
 
 use super::describe::describe_unique;
 use super::drift::{DriftKind, Object};
@@ -60,7 +66,8 @@ pub(super) fn compare_uniques(
             },
         }
     }
-    for unique in declared.uniques.iter().filter(|u| u.name.is_none()) {
+    let unnamed = declared.uniques.iter().enumerate();
+    for (n, unique) in unnamed.filter(|(_, u)| u.name.is_none()) {
         let found = live.uniques.iter().enumerate().position(|(i, l)| {
             !live_used[i]
                 && l.columns == unique.columns
@@ -70,8 +77,29 @@ pub(super) fn compare_uniques(
             Some(i) => live_used[i] = true,
             None => match unique_index(unique, live_index_used) {
                 Some(i) => live_index_used[i] = true,
+                None if declared_twice(declared, n) => {}
                 None => missing(out, unique, None),
             },
         }
     }
+}
+
+/// Whether the unnamed unique `declared.uniques[i]` is also declared another way: as a unique
+/// index on the same plain columns, or as an earlier unique (named or not) on the same columns.
+fn declared_twice(declared: &Table, i: usize) -> bool {
+    let unique = &declared.uniques[i];
+    let same = |other: &Unique| {
+        other.columns == unique.columns && other.nulls_not_distinct == unique.nulls_not_distinct
+    };
+    let as_index = declared.indexes.iter().any(|index| {
+        index.unique
+            && index.nulls_not_distinct == unique.nulls_not_distinct
+            && plain_columns(index).as_ref() == Some(&unique.columns)
+    });
+    let as_unique = declared
+        .uniques
+        .iter()
+        .enumerate()
+        .any(|(j, other)| j != i && same(other) && (other.name.is_some() || j < i));
+    as_index || as_unique
 }

@@ -11,7 +11,7 @@
 //!
 //! This module holds the planner itself (what is known, the dispatch of each drift item to its
 //! recipe, the header lines); `migration` holds the types the renderers read, and each family of
-//! recipes has its file: `columns`, `indexes`, `keys` (unique constraints and primary keys),
+//! recipes has its file: `columns`, `generation` (defaults, identity, generated columns), `indexes`, `keys` (unique constraints and primary keys),
 //! `foreign_keys`, `checks`, `constraints` (what those three share), `tables` and `enums`.
 
 mod checks;
@@ -19,6 +19,7 @@ mod columns;
 mod constraints;
 mod enums;
 mod foreign_keys;
+mod generation;
 mod indexes;
 mod keys;
 mod migration;
@@ -241,11 +242,11 @@ impl<'a> Planner<'a> {
     fn repair_mismatch(&mut self, d: &Drift) -> bool {
         match (d.kind, &d.declared, &d.live) {
             (DriftKind::ColumnDefaultMismatch, Some(Object::Column(c)), live) => {
-                let before = match live {
-                    Some(Object::Column(l)) => l.default.clone(),
+                let live = match live {
+                    Some(Object::Column(l)) => Some(l),
                     _ => None,
                 };
-                self.set_default(&d.table, c, before);
+                self.repair_default(&d.table, c, live);
             }
             (DriftKind::ColumnNullabilityMismatch, Some(Object::Column(c)), _) => {
                 if c.nullable {
