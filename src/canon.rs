@@ -21,7 +21,9 @@
 use std::time::Duration;
 
 use crate::introspect::{self, DbError};
-use crate::model::{quote_ident, quote_literal, Column, Index, QualifiedName, Schema, Table};
+use crate::model::{
+    quote_ident, quote_literal, Column, Index, IndexKey, QualifiedName, Schema, Table,
+};
 
 /// What [`canonicalize`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -524,30 +526,7 @@ fn same_text(declared: &Index, live: &Index) -> bool {
 }
 
 fn index_ddl(temp: &str, name: &str, index: &Index) -> String {
-    let keys: Vec<String> = index
-        .keys
-        .iter()
-        .map(|key| {
-            let mut sql = if key.expression {
-                format!("({})", key.expr)
-            } else {
-                quote_ident(&key.expr)
-            };
-            if let Some(opclass) = &key.opclass {
-                sql.push(' ');
-                sql.push_str(opclass);
-            }
-            if key.descending {
-                sql.push_str(" DESC");
-            }
-            match key.nulls_first {
-                Some(true) => sql.push_str(" NULLS FIRST"),
-                Some(false) => sql.push_str(" NULLS LAST"),
-                None => {}
-            }
-            sql
-        })
-        .collect();
+    let keys: Vec<String> = index.keys.iter().map(IndexKey::to_sql).collect();
     let mut ddl = format!(
         "CREATE INDEX {name} ON {temp} USING {} ({})",
         quote_ident(&index.method),
@@ -659,6 +638,8 @@ mod tests {
             default: default.map(str::to_string),
             identity: None,
             generated: None,
+            collation: None,
+            comment: None,
             pos: None,
         }
     }
@@ -700,6 +681,7 @@ mod tests {
                     opclass: None,
                     descending: false,
                     nulls_first: None,
+                    collation: None,
                 }],
                 include: vec![],
                 predicate: Some("status <> 'replied'".into()),

@@ -257,6 +257,8 @@ pub struct Table {
     /// Live side only: the planner's row estimate (`reltuples`); `None` when unknown
     /// (never analyzed) or on the declared side. Repair treats unknown as "has rows".
     pub row_estimate: Option<i64>,
+    /// `COMMENT ON TABLE`, as for [`Column::comment`].
+    pub comment: Option<String>,
     pub pos: Option<Pos>,
 }
 
@@ -286,6 +288,11 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// `GENERATED ALWAYS AS (<expr>) STORED`: the expression.
     pub generated: Option<String>,
+    /// A collation other than its type's default, as SQL (`"C"`, `"en_US"`, `other."x"`).
+    pub collation: Option<String>,
+    /// `COMMENT ON COLUMN`; on the declared side `None` means "not declared, not compared" and
+    /// `Some("")` means "no comment".
+    pub comment: Option<String>,
     pub pos: Option<Pos>,
 }
 
@@ -313,6 +320,36 @@ pub struct IndexKey {
     pub descending: bool,
     /// `Some(true)` for NULLS FIRST, `Some(false)` for NULLS LAST, `None` for the default.
     pub nulls_first: Option<bool>,
+    /// A column key's collation when it is not its column's, as SQL (see [`Column::collation`]).
+    pub collation: Option<String>,
+}
+
+impl IndexKey {
+    /// The key as `CREATE INDEX` takes it: the quoted column or the parenthesized expression,
+    /// then its collation, operator class, order and nulls order.
+    pub fn to_sql(&self) -> String {
+        let mut sql = if self.expression {
+            format!("({})", self.expr)
+        } else {
+            quote_ident(&self.expr)
+        };
+        for (keyword, part) in [("COLLATE ", &self.collation), ("", &self.opclass)] {
+            if let Some(part) = part {
+                sql.push(' ');
+                sql.push_str(keyword);
+                sql.push_str(part);
+            }
+        }
+        if self.descending {
+            sql.push_str(" DESC");
+        }
+        match self.nulls_first {
+            Some(true) => sql.push_str(" NULLS FIRST"),
+            Some(false) => sql.push_str(" NULLS LAST"),
+            None => {}
+        }
+        sql
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -351,6 +388,7 @@ impl Index {
                     opclass: None,
                     descending: false,
                     nulls_first: None,
+                    collation: None,
                 })
                 .collect(),
             include: Vec::new(),

@@ -540,7 +540,7 @@ fn round_trip_through_library(db: &TestDb) {
     assert_eq!(driftlint::diff::compare(&tampered, &live, true).len(), 2);
 }
 
-fn round_trip_through_cli(db: &TestDb) {
+pub(crate) fn round_trip_through_cli(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schema.yaml");
     let pulled = driftlint()

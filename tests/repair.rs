@@ -1071,6 +1071,79 @@ fn identity_and_generated_differences_are_repaired_without_drop_default() {
     );
 }
 
+const COMMENTED_SQL: &str = r#"
+CREATE TABLE notes (id int PRIMARY KEY, title text COLLATE "C", body text, "Tag" varchar(20) COLLATE "POSIX");
+CREATE INDEX ix_notes_body ON notes (body COLLATE "C" text_pattern_ops);
+COMMENT ON TABLE notes IS 'What people write down';
+COMMENT ON COLUMN notes.title IS E'Shown in lists;\nkeep it short: it''s a title';
+"#;
+
+const COMMENTED_YAML: &str = r#"
+version: 1
+tables:
+  notes:
+    comment: What people write down
+    columns:
+      id:    { type: integer, primary_key: true }
+      title: { type: text, collation: C, comment: "Shown in lists;\nkeep it short: it's a title" }
+      body:  { type: text }
+      Tag:   { type: "varchar(20)", collation: pg_catalog."POSIX" }
+    indexes:
+      - name: ix_notes_body
+        columns: [{ column: body, collation: '"C"', opclass: text_pattern_ops }]
+"#;
+
+#[test]
+fn comments_and_collations_are_pulled_checked_and_repaired() {
+    // Built by PostgreSQL from DDL: pulled and checked, and declared by hand, both match.
+    let built = fresh_db();
+    built.exec(COMMENTED_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(COMMENTED_SQL, COMMENTED_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Without them, each difference is reported, and repaired (the collation and the index
+    // with --destructive: they rebuild under an ACCESS EXCLUSIVE lock).
+    let plain =
+        "CREATE TABLE notes (id int PRIMARY KEY, title text, body text, \"Tag\" varchar(20)); \
+                 CREATE INDEX ix_notes_body ON notes (body); \
+                 COMMENT ON COLUMN notes.body IS 'undeclared comments are not compared';";
+    let case = Case::new(plain, COMMENTED_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "column_type_mismatch public.notes.Tag",
+            "column_type_mismatch public.notes.title",
+            "comment_mismatch public.notes",
+            "comment_mismatch public.notes.title",
+            "index_mismatch public.notes.ix_notes_body",
+        ]
+    );
+    let sql = case.round_trip_with(&["--destructive"], &[], &[]);
+    assert!(
+        sql.contains("COMMENT ON TABLE public.notes IS 'What people write down';"),
+        "{sql}"
+    );
+    assert!(sql.contains("TYPE text COLLATE \"C\""), "{sql}");
+
+    // A comment alone is a warning, an error under --strict.
+    let case = Case::new(
+        "CREATE TABLE t (id int PRIMARY KEY); COMMENT ON TABLE t IS 'old';",
+        "version: 1\ntables:\n  t:\n    comment: new\n    columns:\n      id: { type: integer, primary_key: true }\n",
+    );
+    let check = |strict: bool| {
+        let mut command = driftlint();
+        command.args(["check", "--database-url", &case.db.url, "--schema"]);
+        command.arg(&case.schema);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().expect("run check").status.code()
+    };
+    assert_eq!((check(false), check(true)), (Some(0), Some(1)));
+    case.round_trip(&["comment_mismatch public.t"], &[]);
+}
+
 /// Runs an Alembic revision's `upgrade()` (or `downgrade()`) with a stand-in `alembic.op` that
 /// records each statement, unescaping `\:` as SQLAlchemy's `text()` does; returns the SQL as one
 /// psql script.

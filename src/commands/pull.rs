@@ -11,7 +11,8 @@
 //! - index names are always written;
 //! - an integer column whose default is `nextval('<table>_<column>_seq'::regclass)` is written as
 //!   `serial` (`bigserial`, `smallserial`);
-//! - defaults, checks, predicates and expressions are PostgreSQL's own text.
+//! - defaults, checks, predicates and expressions are PostgreSQL's own text;
+//! - comments and collations (other than a type's default) are written where they are set.
 //!
 //! Migration-tool tables (`alembic_version`, ...) are left out; `check` ignores them anyway.
 
@@ -229,6 +230,9 @@ fn write_table(
             fk.ref_table
         );
     }
+    if let Some(comment) = table.comment.as_deref() {
+        let _ = writeln!(y, "    comment: {}", scalar(comment));
+    }
     let inline = Inline::of(table, written);
     write_columns(y, table, &inline, default_schema);
     write_primary_key(y, table, &inline);
@@ -338,6 +342,12 @@ fn column_fields(
     }
     if let Some(generated) = &column.generated {
         fields.push(format!("generated: {}", scalar(generated)));
+    }
+    if let Some(collation) = &column.collation {
+        fields.push(format!("collation: {}", scalar(collation)));
+    }
+    if let Some(comment) = &column.comment {
+        fields.push(format!("comment: {}", scalar(comment)));
     }
     if let Some(fk) = inline.foreign_keys[i].map(|f| &table.foreign_keys[f]) {
         fields.push(format!(
@@ -513,7 +523,12 @@ fn index_fields(index: &Index) -> Vec<String> {
 }
 
 fn is_bare_expression(key: &IndexKey) -> bool {
-    key.expression && key.opclass.is_none() && !key.descending && key.nulls_first.is_none()
+    key.expression && is_plain_key(key)
+}
+
+/// A key with nothing but its column or expression: no operator class, order or collation.
+fn is_plain_key(key: &IndexKey) -> bool {
+    key.opclass.is_none() && !key.descending && key.nulls_first.is_none() && key.collation.is_none()
 }
 
 /// One entry of an index's `columns:` list: a plain column name, or the structured form.
@@ -528,8 +543,7 @@ fn key_item(key: &IndexKey) -> String {
             .expr
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    let plain = key.opclass.is_none() && !key.descending && key.nulls_first.is_none();
-    if simple_name && plain {
+    if simple_name && is_plain_key(key) {
         return scalar(&key.expr);
     }
     let mut fields = Vec::new();
@@ -548,6 +562,9 @@ fn key_item(key: &IndexKey) -> String {
     }
     if let Some(opclass) = &key.opclass {
         fields.push(format!("opclass: {}", scalar(opclass)));
+    }
+    if let Some(collation) = &key.collation {
+        fields.push(format!("collation: {}", scalar(collation)));
     }
     flow(&fields)
 }

@@ -37,6 +37,8 @@ pub(super) struct TableDoc {
     pub(super) unique: Vec<UniqueDoc>,
     #[serde(default)]
     pub(super) checks: Vec<CheckDoc>,
+    #[serde(default)]
+    pub(super) comment: Option<String>,
 }
 
 /// A column. Deserialized by hand for one YAML trap: inside `{ }` a comma ends a plain value,
@@ -60,6 +62,8 @@ pub(super) struct ColumnMore {
     pub(super) on_update: Option<String>,
     pub(super) identity: Option<String>,
     pub(super) generated: Option<String>,
+    pub(super) collation: Option<String>,
+    pub(super) comment: Option<String>,
 }
 
 static NO_MORE: ColumnMore = ColumnMore {
@@ -68,6 +72,8 @@ static NO_MORE: ColumnMore = ColumnMore {
     on_update: None,
     identity: None,
     generated: None,
+    collation: None,
+    comment: None,
 };
 
 impl ColumnDoc {
@@ -91,6 +97,8 @@ const COLUMN_FIELDS: &[&str] = &[
     "on_update",
     "identity",
     "generated",
+    "collation",
+    "comment",
 ];
 
 impl<'de> Deserialize<'de> for ColumnDoc {
@@ -133,6 +141,8 @@ impl<'de> Visitor<'de> for ColumnVisitor {
                 "on_update" => doc.more_mut().on_update = map.next_value()?,
                 "identity" => doc.more_mut().identity = map.next_value()?,
                 "generated" => doc.more_mut().generated = map.next_value()?,
+                "collation" => doc.more_mut().collation = map.next_value()?,
+                "comment" => doc.more_mut().comment = map.next_value()?,
                 other => {
                     let continues_type = data_type
                         .as_deref()
@@ -238,6 +248,8 @@ pub(super) struct KeySpecDoc {
     pub(super) nulls: Option<String>,
     #[serde(default)]
     pub(super) opclass: Option<String>,
+    #[serde(default)]
+    pub(super) collation: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

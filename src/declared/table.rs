@@ -45,6 +45,7 @@ impl Builder<'_> {
         let at = path(&["tables", key]);
         let mut table = Table {
             name,
+            comment: doc.comment.clone(),
             pos: self.key_pos(&at),
             ..Table::default()
         };
@@ -183,6 +184,8 @@ impl Builder<'_> {
                 default,
                 identity,
                 generated,
+                collation: column.more().collation.as_deref().map(collation_sql),
+                comment: column.more().comment.clone(),
                 pos: self.key_pos(at),
             },
             primary_key,
@@ -602,6 +605,7 @@ impl Builder<'_> {
             opclass: spec.opclass.as_ref().map(|o| o.trim().to_ascii_lowercase()),
             descending,
             nulls_first,
+            collation: spec.collation.as_deref().map(collation_sql),
         }))
     }
 
@@ -629,6 +633,7 @@ fn plain_key(column: &str) -> IndexKey {
         opclass: None,
         descending: false,
         nulls_first: None,
+        collation: None,
     }
 }
 
@@ -639,6 +644,7 @@ fn expression_key(expr: String) -> IndexKey {
         opclass: None,
         descending: false,
         nulls_first: None,
+        collation: None,
     }
 }
 
@@ -707,4 +713,30 @@ fn parse_key_text(text: &str) -> Option<IndexKey> {
         return None;
     }
     Some(normalize_key(key))
+}
+
+/// A collation name as the catalog read writes it: each part unquoted then quoted only where
+/// needed, `pg_catalog` and `public` dropped (`C`, `"C"` and `pg_catalog."C"` are all `"C"`).
+fn collation_sql(written: &str) -> String {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quoted = false;
+    let mut chars = written.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                part.push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    parts.push(part);
+    if parts.len() == 2 && matches!(parts[0].as_str(), "pg_catalog" | "public") {
+        parts.remove(0);
+    }
+    let quoted: Vec<String> = parts.iter().map(|p| crate::model::quote_ident(p)).collect();
+    quoted.join(".")
 }

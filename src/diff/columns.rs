@@ -1,8 +1,10 @@
 //! One column against its live twin: `column_type_mismatch` (a serial column is its integer type),
 //! `column_nullability_mismatch` and `column_default_mismatch` (defaults, identity and generation
-//! compared together). Missing and extra columns are found in `tables`.
+//! compared together); a column's collation is part of its type. `comment_mismatch` for a
+//! declared comment, of a column or of its table. Missing and extra columns are found in
+//! `tables`.
 
-use super::describe::describe_default;
+use super::describe::{describe_comment, describe_default, describe_type};
 use super::drift::{DriftKind, Object};
 use super::normalize::normalize_expr;
 use super::Out;
@@ -19,14 +21,14 @@ pub(super) fn compare_column(
     let type_matches = match serial {
         Some(base) => live.data_type == base,
         None => declared.data_type == live.data_type,
-    };
+    } && declared.collation == live.collation;
     let both = |kind, expected, actual| (kind, expected, actual);
     let mut found = Vec::new();
     if !type_matches {
         found.push(both(
             DriftKind::ColumnTypeMismatch,
-            declared.data_type.clone(),
-            live.data_type.clone(),
+            describe_type(declared),
+            describe_type(live),
         ));
     }
     if declared.nullable != live.nullable {
@@ -41,6 +43,13 @@ pub(super) fn compare_column(
             DriftKind::ColumnDefaultMismatch,
             describe_default(declared).unwrap_or_else(|| "no default".into()),
             describe_default(live).unwrap_or_else(|| "no default".into()),
+        ));
+    }
+    if comment_differs(declared.comment.as_deref(), live.comment.as_deref()) {
+        found.push(both(
+            DriftKind::CommentMismatch,
+            describe_comment(declared.comment.as_deref()),
+            describe_comment(live.comment.as_deref()),
         ));
     }
     for (kind, expected, actual) in found {
@@ -99,4 +108,10 @@ pub(super) fn same_expr(a: Option<&str>, b: Option<&str>) -> bool {
         (Some(a), Some(b)) => a == b || normalize_expr(a) == normalize_expr(b),
         _ => false,
     }
+}
+
+/// Whether a declared comment (`None`: not declared, not compared; `""`: none) differs from the
+/// live one.
+pub(super) fn comment_differs(declared: Option<&str>, live: Option<&str>) -> bool {
+    declared.is_some_and(|declared| declared != live.unwrap_or(""))
 }

@@ -23,7 +23,7 @@ pub(super) fn describe_enum(values: &[String]) -> String {
 
 /// `uuid`, `text NOT NULL DEFAULT 'x'`, `bigint NOT NULL GENERATED ALWAYS AS IDENTITY`.
 pub fn describe_column(column: &Column) -> String {
-    let mut text = column.data_type.clone();
+    let mut text = describe_type(column);
     if !column.nullable
         && types::serial_base(&column.data_type).is_none()
         && column.identity.is_none()
@@ -37,6 +37,22 @@ pub fn describe_column(column: &Column) -> String {
         }
     }
     text
+}
+
+/// The type with its collation, as a column definition writes it: `text COLLATE "C"`.
+pub(super) fn describe_type(column: &Column) -> String {
+    match &column.collation {
+        Some(collation) => format!("{} COLLATE {collation}", column.data_type),
+        None => column.data_type.clone(),
+    }
+}
+
+/// A comment as the report shows it: quoted, or `no comment`.
+pub(super) fn describe_comment(comment: Option<&str>) -> String {
+    match comment.filter(|c| !c.is_empty()) {
+        Some(comment) => crate::model::quote_literal(comment),
+        None => "no comment".into(),
+    }
 }
 
 pub(super) fn describe_default(column: &Column) -> Option<String> {
@@ -66,6 +82,10 @@ pub fn describe_index(index: &Index) -> String {
             } else {
                 quote_ident(&k.expr)
             };
+            if let Some(collation) = &k.collation {
+                text.push_str(" COLLATE ");
+                text.push_str(collation);
+            }
             if let Some(opclass) = &k.opclass {
                 text.push(' ');
                 text.push_str(opclass);

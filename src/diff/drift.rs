@@ -8,8 +8,8 @@ use crate::model::{
     Check, Column, Enum, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Table, Unique,
 };
 
-/// How serious a drift is: missing and mismatched objects are errors, extra ones warnings
-/// (errors under `--strict`).
+/// How serious a drift is: missing and mismatched objects are errors, extra ones and comments
+/// warnings (errors under `--strict`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -46,6 +46,9 @@ pub enum DriftKind {
     PrimaryKeyMismatch,
     /// The labels both sides have are in another order (it decides `ORDER BY` and `<`).
     EnumMismatch,
+    /// A declared table or column comment the database does not have (a warning unless
+    /// `--strict`: comments change no behaviour).
+    CommentMismatch,
 }
 
 impl DriftKind {
@@ -75,12 +78,18 @@ impl DriftKind {
             DriftKind::ForeignKeyMismatch => "foreign_key_mismatch",
             DriftKind::PrimaryKeyMismatch => "primary_key_mismatch",
             DriftKind::EnumMismatch => "enum_mismatch",
+            DriftKind::CommentMismatch => "comment_mismatch",
         }
     }
 
-    /// `true` for the `extra_*` kinds (warnings unless `--strict`).
+    /// `true` for the `extra_*` kinds.
     pub fn is_extra(self) -> bool {
         self.as_str().starts_with("extra_")
+    }
+
+    /// `true` for the kinds that are warnings unless `--strict`: extra objects and comments.
+    pub fn warns(self) -> bool {
+        self.is_extra() || self == DriftKind::CommentMismatch
     }
 }
 

@@ -10,7 +10,14 @@ use super::Out;
 use crate::model::{Index, QualifiedName, Table};
 
 /// One index key, normalized: expression or column, is-expression, opclass, DESC, NULLS FIRST.
-pub(super) type KeyShape = (String, bool, Option<String>, bool, Option<bool>);
+pub(super) type KeyShape = (
+    String,
+    bool,
+    Option<String>,
+    bool,
+    Option<bool>,
+    Option<String>,
+);
 
 /// The parts of an index that make it the same index, normalized.
 #[derive(PartialEq)]
@@ -58,6 +65,7 @@ pub(super) fn index_shape(index: &Index) -> IndexShape {
                     k.opclass.as_ref().map(|o| o.to_ascii_lowercase()),
                     k.descending,
                     nulls_first,
+                    k.collation.clone(),
                 )
             })
             .collect(),
@@ -73,7 +81,11 @@ pub(super) fn plain_columns(index: &Index) -> Option<Vec<String>> {
         && index.predicate.is_none()
         && index.include.is_empty()
         && index.keys.iter().all(|k| {
-            !k.expression && k.opclass.is_none() && !k.descending && k.nulls_first.is_none()
+            !k.expression
+                && k.opclass.is_none()
+                && !k.descending
+                && k.nulls_first.is_none()
+                && k.collation.is_none()
         });
     plain.then(|| index.keys.iter().map(|k| k.expr.clone()).collect())
 }

@@ -125,7 +125,7 @@ impl Out {
         live: Option<Object>,
         pos: Option<Pos>,
     ) {
-        let severity = if kind.is_extra() && !self.strict {
+        let severity = if kind.warns() && !self.strict {
             Severity::Warning
         } else {
             Severity::Error

@@ -4,8 +4,8 @@
 //! Whole tables (`missing_table`, `extra_table`) are matched in `compare` itself.
 
 use super::checks::compare_checks;
-use super::columns::compare_column;
-use super::describe::{describe_column, describe_index, describe_unique};
+use super::columns::{comment_differs, compare_column};
+use super::describe::{describe_column, describe_comment, describe_index, describe_unique};
 use super::drift::{DriftKind, Object};
 use super::foreign_keys::compare_foreign_keys;
 use super::indexes::compare_indexes;
@@ -16,6 +16,18 @@ use crate::model::Table;
 
 pub(super) fn compare_table(out: &mut Out, declared: &Table, live: &Table) {
     let name = &declared.name;
+    if comment_differs(declared.comment.as_deref(), live.comment.as_deref()) {
+        out.push(
+            DriftKind::CommentMismatch,
+            name,
+            None,
+            Some(describe_comment(declared.comment.as_deref())),
+            Some(describe_comment(live.comment.as_deref())),
+            Some(Object::Table(declared.clone())),
+            Some(Object::Table(live.clone())),
+            declared.pos,
+        );
+    }
     for column in &declared.columns {
         match live.column(&column.name) {
             None => out.push(

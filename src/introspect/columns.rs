@@ -63,6 +63,9 @@ pub(super) struct ColumnRow {
     /// `pg_attribute.attgenerated`: `s` (stored) or empty.
     pub(super) generated: String,
     pub(super) collation: u32,
+    /// The collation's name when it is not the type's default.
+    pub(super) collation_name: Option<String>,
+    pub(super) comment: Option<String>,
 }
 
 impl ColumnRow {
@@ -77,6 +80,8 @@ impl ColumnRow {
             identity: row.get("identity")?,
             generated: row.get("generated")?,
             collation: row.get("attcollation")?,
+            collation_name: row.get("collation_name")?,
+            comment: row.get("comment")?,
         })
     }
 }
@@ -141,6 +146,8 @@ pub(super) fn column_from_row(row: ColumnRow) -> Column {
             _ => None,
         },
         generated,
+        collation: row.collation_name,
+        comment: row.comment,
         pos: None,
     }
 }
@@ -160,6 +167,8 @@ mod tests {
             identity: identity.into(),
             generated: generated.into(),
             collation: 0,
+            collation_name: None,
+            comment: None,
         }
     }
 

@@ -210,8 +210,10 @@ pub(super) fn index_from_row(
         } else {
             key.expr = names.get(row.table_oid, attnum, &what, table)?;
             let collation = row.collations.get(k).copied().unwrap_or(0);
-            odd_collation |=
-                collation != 0 && Some(&collation) != collations.get(&(row.table_oid, attnum));
+            if collation != 0 && Some(&collation) != collations.get(&(row.table_oid, attnum)) {
+                odd_collation = true;
+                key.collation = lookups.collations.get(&collation).cloned();
+            }
             written_keys.push(written_key(&key, &index.method, lookups));
         }
         index.keys.push(key);
@@ -241,6 +243,7 @@ fn index_key(row: &IndexRow, k: usize, lookups: &Lookups) -> IndexKey {
         descending,
         // NULLS FIRST is the default of a descending key, NULLS LAST of an ascending one.
         nulls_first: (nulls_first != descending).then_some(nulls_first),
+        collation: None,
     }
 }
 

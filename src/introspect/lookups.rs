@@ -7,7 +7,7 @@ use super::reader::Reader;
 use super::row::CatalogRow;
 use super::{queries, DbError};
 
-const WHAT: &str = "keywords and operator classes";
+const WHAT: &str = "keywords, operator classes and collations";
 
 /// Keywords and operator classes, to write index definitions as `pg_get_indexdef` does.
 #[derive(Debug, Default)]
@@ -16,11 +16,13 @@ pub(super) struct Lookups {
     pub(super) keywords: HashSet<String>,
     /// Operator class oid -> (name as SQL, is the default for its type).
     pub(super) opclasses: HashMap<u32, (String, bool)>,
+    /// Collation oid -> name as SQL.
+    pub(super) collations: HashMap<u32, String>,
 }
 
 /// One row of lookups.sql.
 struct LookupRow {
-    /// `k` for a keyword, `o` for an operator class.
+    /// `k` for a keyword, `o` for an operator class, `c` for a collation.
     kind: String,
     oid: u32,
     name: String,
@@ -52,10 +54,16 @@ pub(super) fn read(reader: &mut Reader<'_>) -> Result<Lookups, DbError> {
 
 impl Lookups {
     fn add(&mut self, row: LookupRow) {
-        if row.kind == "k" {
-            self.keywords.insert(row.name);
-        } else {
-            self.opclasses.insert(row.oid, (row.name, row.is_default));
+        match row.kind.as_str() {
+            "k" => {
+                self.keywords.insert(row.name);
+            }
+            "c" => {
+                self.collations.insert(row.oid, row.name);
+            }
+            _ => {
+                self.opclasses.insert(row.oid, (row.name, row.is_default));
+            }
         }
     }
 

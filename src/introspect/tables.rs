@@ -21,6 +21,7 @@ pub(super) struct TableRow {
     pub(super) partitioned: bool,
     pub(super) reltuples: f64,
     pub(super) relpages: i32,
+    pub(super) comment: Option<String>,
 }
 
 impl TableRow {
@@ -33,6 +34,7 @@ impl TableRow {
             partitioned: row.get("partitioned")?,
             reltuples: row.get("reltuples")?,
             relpages: row.get("relpages")?,
+            comment: row.get("comment")?,
         })
     }
 }
@@ -68,6 +70,7 @@ pub(super) fn table_from_row(row: TableRow, version: i32) -> (u32, Table) {
         name: QualifiedName::new(row.schema, row.name),
         partitioned: row.partitioned,
         row_estimate: row_estimate(row.reltuples, row.relpages, version),
+        comment: row.comment,
         ..Table::default()
     };
     (row.oid, table)
@@ -96,6 +99,7 @@ mod tests {
             partitioned: true,
             reltuples,
             relpages,
+            comment: None,
         }
     }
 

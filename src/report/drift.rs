@@ -32,6 +32,7 @@ fn noun(kind: DriftKind) -> &'static str {
         MissingPrimaryKey | PrimaryKeyMismatch => "primary key",
         MissingEnum | ExtraEnum | EnumMismatch => "enum",
         MissingEnumValue | ExtraEnumValue => "enum value",
+        CommentMismatch => "comment",
     }
 }
 
@@ -53,6 +54,10 @@ fn subject(drift: &Drift) -> String {
         | DriftKind::ColumnTypeMismatch
         | DriftKind::ColumnNullabilityMismatch
         | DriftKind::ColumnDefaultMismatch => qualified(drift.object.as_deref().unwrap_or("?")),
+        DriftKind::CommentMismatch => match &drift.object {
+            Some(column) => qualified(column),
+            None => drift.table.to_string(),
+        },
         DriftKind::MissingEnumValue | DriftKind::ExtraEnumValue => format!(
             "'{}' of {}",
             drift.object.as_deref().unwrap_or("?"),

@@ -69,6 +69,7 @@ fn expression_partial_and_gin_indexes() {
         opclass: None,
         descending: false,
         nulls_first: None,
+        collation: None,
     }];
     lower.predicate = Some("status <> 'replied'".into());
     let mut gin = index(None, &["tags"]);

@@ -28,6 +28,8 @@ fn column(name: &str, data_type: &str, nullable: bool, default: Option<&str>) ->
         default: default.map(str::to_string),
         identity: None,
         generated: None,
+        collation: None,
+        comment: None,
         pos: None,
     }
 }

@@ -45,6 +45,9 @@ impl Planner<'_> {
             table.to_sql(),
             quote_ident(&column.name)
         ));
+        if let Some(comment) = column.comment.as_deref().filter(|c| !c.is_empty()) {
+            self.comment_on(table, Some(&column.name), comment, None);
+        }
         if !direct_not_null {
             self.set_not_null(
                 table,
@@ -200,22 +203,42 @@ impl Planner<'_> {
         &mut self,
         table: &QualifiedName,
         column: &Column,
-        before: Option<String>,
+        live: Option<&Column>,
     ) {
         let t = table.to_sql();
         let c = quote_ident(&column.name);
         let ty = crate::types::serial_base(&column.data_type).unwrap_or(&column.data_type);
-        let alter = format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}");
+        // A collation is named when either side has one; `"default"` is the type's own.
+        let collated = column.collation.is_some() || live.is_some_and(|l| l.collation.is_some());
+        let collate = |collation: Option<&String>| match (collated, collation) {
+            (false, _) => String::new(),
+            (true, Some(collation)) => format!(" COLLATE {collation}"),
+            (true, None) => " COLLATE \"default\"".to_string(),
+        };
+        let alter = format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty}{} USING {c}::{ty}",
+            collate(column.collation.as_ref())
+        );
+        let wanted_collation = match &column.collation {
+            Some(collation) => format!("{}::pg_catalog.regcollation", quote_literal(collation)),
+            None => "ty.typcollation".to_string(),
+        };
         let condition = format!(
-            "(SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute \
-             WHERE attrelid = {} AND attname = {} AND NOT attisdropped) <> {}",
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid \
+             WHERE a.attrelid = {} AND a.attname = {} AND NOT a.attisdropped \
+             AND (pg_catalog.format_type(a.atttypid, a.atttypmod) <> {} \
+             OR a.attcollation <> {wanted_collation}))",
             regclass(table),
             quote_literal(&column.name),
             quote_literal(ty)
         );
         let comment = format!(
-            "change the type of {}.{} to {}",
-            table, column.name, column.data_type
+            "change the type of {}.{} to {}{}",
+            table,
+            column.name,
+            column.data_type,
+            collate(column.collation.as_ref())
         );
         let destructive = self.context.destructive;
         let step = self.push(Phase::Destructive, do_block(&condition, &alter), comment);
@@ -231,8 +254,13 @@ impl Planner<'_> {
                 ),
             },
         ];
-        step.reverse =
-            before.map(|ty| format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty};"));
+        step.reverse = live.map(|live| {
+            let ty = &live.data_type;
+            format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty}{} USING {c}::{ty};",
+                collate(live.collation.as_ref())
+            )
+        });
         if !destructive {
             step.commented_out = Some(
                 "a type change rewrites the table under an ACCESS EXCLUSIVE lock (--destructive runs it)"
@@ -358,9 +386,12 @@ fn not_null_check(table: &QualifiedName, column: &str, check: &str) -> (String, 
     (add, validate)
 }
 
-/// `"user" text DEFAULT 'x' NOT NULL` (NOT NULL only when `with_not_null`).
+/// `"user" text COLLATE "C" DEFAULT 'x' NOT NULL` (NOT NULL only when `with_not_null`).
 pub(crate) fn column_definition(column: &Column, with_not_null: bool) -> String {
     let mut sql = format!("{} {}", quote_ident(&column.name), column.data_type);
+    if let Some(collation) = &column.collation {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
     if let Some(expression) = &column.generated {
         sql.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
     } else if let Some(identity) = column.identity {

@@ -2,7 +2,7 @@
 //! a failed build; plain `CREATE INDEX` on a partitioned table), replacement of a changed index
 //! and the drop of an extra one. The indexes behind unique and primary keys are `keys`'.
 
-use crate::model::{quote_ident, quote_ident_list, quote_literal, Index, QualifiedName};
+use crate::model::{quote_ident, quote_ident_list, quote_literal, Index, IndexKey, QualifiedName};
 
 use crate::repair::names::{choose_name, do_block, invalid_index_exists, qualified};
 
@@ -186,30 +186,7 @@ impl Planner<'_> {
 
 /// `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS name ON table USING method (keys) ...;`
 pub(crate) fn index_sql(table: &QualifiedName, name: &str, index: &Index) -> String {
-    let keys: Vec<String> = index
-        .keys
-        .iter()
-        .map(|k| {
-            let mut key = if k.expression {
-                format!("({})", k.expr)
-            } else {
-                quote_ident(&k.expr)
-            };
-            if let Some(opclass) = &k.opclass {
-                key.push(' ');
-                key.push_str(opclass);
-            }
-            if k.descending {
-                key.push_str(" DESC");
-            }
-            match k.nulls_first {
-                Some(true) => key.push_str(" NULLS FIRST"),
-                Some(false) => key.push_str(" NULLS LAST"),
-                None => {}
-            }
-            key
-        })
-        .collect();
+    let keys: Vec<String> = index.keys.iter().map(IndexKey::to_sql).collect();
     let mut sql = format!(
         "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {} USING {} ({})",
         if index.unique { "UNIQUE " } else { "" },

@@ -11,11 +11,12 @@
 //!
 //! This module holds the planner itself (what is known, the dispatch of each drift item to its
 //! recipe, the header lines); `migration` holds the types the renderers read, and each family of
-//! recipes has its file: `columns`, `generation` (defaults, identity, generated columns), `indexes`, `keys` (unique constraints and primary keys),
+//! recipes has its file: `columns`, `comments`, `generation` (defaults, identity, generated columns), `indexes`, `keys` (unique constraints and primary keys),
 //! `foreign_keys`, `checks`, `constraints` (what those three share), `tables` and `enums`.
 
 mod checks;
 mod columns;
+mod comments;
 mod constraints;
 mod enums;
 mod foreign_keys;
@@ -256,11 +257,11 @@ impl<'a> Planner<'a> {
                 }
             }
             (DriftKind::ColumnTypeMismatch, Some(Object::Column(c)), live) => {
-                let before = match live {
-                    Some(Object::Column(l)) => Some(l.data_type.clone()),
+                let live = match live {
+                    Some(Object::Column(l)) => Some(l),
                     _ => None,
                 };
-                self.change_type(&d.table, c, before);
+                self.change_type(&d.table, c, live);
             }
             (DriftKind::IndexMismatch, Some(Object::Index(i)), Some(Object::Index(l))) => {
                 self.replace_index(&d.table, i, l);
@@ -275,6 +276,22 @@ impl<'a> Planner<'a> {
                 Some(Object::PrimaryKey(pk)),
                 Some(Object::PrimaryKey(l)),
             ) => self.replace_primary_key(&d.table, pk, l),
+            (DriftKind::CommentMismatch, Some(Object::Column(c)), live) => {
+                let before = match live {
+                    Some(Object::Column(l)) => l.comment.as_deref(),
+                    _ => None,
+                };
+                let comment = c.comment.as_deref().unwrap_or_default();
+                self.comment_on(&d.table, Some(&c.name), comment, before);
+            }
+            (DriftKind::CommentMismatch, Some(Object::Table(t)), live) => {
+                let before = match live {
+                    Some(Object::Table(l)) => l.comment.as_deref(),
+                    _ => None,
+                };
+                let comment = t.comment.as_deref().unwrap_or_default();
+                self.comment_on(&d.table, None, comment, before);
+            }
             (DriftKind::EnumMismatch, ..) => {
                 let comment = format!(
                     "enum {} lists its labels in another order: PostgreSQL cannot reorder enum \

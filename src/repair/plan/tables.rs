@@ -86,7 +86,9 @@ impl Planner<'_> {
             step.commented_out = Some(
                 "a partitioned table: add its PARTITION BY clause and partitions by hand".into(),
             );
+            return;
         }
+        self.new_table_comments(name, table);
     }
 
     pub(super) fn drop_table(&mut self, table: &QualifiedName) {

@@ -14,6 +14,7 @@ fn index_options_are_all_rendered() {
             opclass: Some("text_pattern_ops".into()),
             descending: true,
             nulls_first: Some(false),
+            collation: None,
         },
         IndexKey {
             expr: "created at".into(),
@@ -21,6 +22,7 @@ fn index_options_are_all_rendered() {
             opclass: None,
             descending: false,
             nulls_first: Some(true),
+            collation: None,
         },
     ];
     ix.include = vec!["id".into()];

@@ -33,6 +33,8 @@ fn column(name: &str, data_type: &str, nullable: bool, default: Option<&str>) ->
         default: default.map(Into::into),
         identity: None,
         generated: None,
+        collation: None,
+        comment: None,
         pos: None,
     }
 }
@@ -84,7 +86,7 @@ fn drift(
         object: object.map(Into::into),
         expected: None,
         actual: None,
-        severity: if kind.is_extra() {
+        severity: if kind.warns() {
             Severity::Warning
         } else {
             Severity::Error

@@ -153,7 +153,9 @@ fn destructive_changes_are_comments_unless_asked_for() {
     assert!(drop_index.outside_transaction);
     let type_change = &m.steps[position(&m, "TYPE bigint")];
     assert!(
-        type_change.sql.contains("format_type(atttypid, atttypmod)")
+        type_change
+            .sql
+            .contains("format_type(a.atttypid, a.atttypmod)")
             && type_change.sql.contains("<> 'bigint'")
     );
 }
