@@ -83,7 +83,9 @@ fn busiest_dir(files: &[String], wanted: impl Fn(&str) -> bool) -> Option<(Strin
 
 /// `alembic.ini` (its `script_location`, default `alembic`) and a `versions/` directory.
 fn alembic(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<Layout> {
-    let ini = files.iter().find(|f| name(f) == "alembic.ini")?;
+    let Some(ini) = files.iter().find(|f| name(f) == "alembic.ini") else {
+        return alembic_versions(files);
+    };
     let base = parent(ini);
     let location = read(ini)
         .and_then(|text| {
@@ -101,6 +103,22 @@ fn alembic(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<La
         dir,
         glob: "*.py",
         evidence: format!("{ini} (script_location = {location})"),
+    })
+}
+
+/// Without `alembic.ini`: a `versions/` directory of `.py` revisions beside an `env.py`.
+fn alembic_versions(files: &[String]) -> Option<Layout> {
+    let example = files.iter().find(|f| {
+        f.ends_with(".py")
+            && name(parent(f)) == "versions"
+            && files.contains(&join(parent(parent(f)), "env.py"))
+    })?;
+    Some(Layout {
+        tool: "Alembic",
+        runner: "alembic",
+        dir: parent(example).to_string(),
+        glob: "*.py",
+        evidence: format!("{} beside env.py", parent(example)),
     })
 }
 
