@@ -446,3 +446,21 @@ fn ignore_tables_in_the_file_hides_their_drift() {
     );
     assert_eq!(code, 0, "{kinds:?}\n{stderr}");
 }
+
+#[test]
+fn the_example_in_the_configuration_page_is_valid() {
+    let page =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"))
+            .unwrap();
+    let start = page.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+    let example = &page[start..start + page[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "driftlint.toml", example);
+    let (_, rows) = settings(dir.path(), &[]);
+    let from_file = rows
+        .iter()
+        .filter(|r| r.2.starts_with("driftlint.toml:"))
+        .count();
+    assert!(from_file >= 10, "{rows:?}");
+    assert_eq!(setting(&rows, "repair.lock-timeout").0, "3s");
+}

@@ -223,7 +223,8 @@ fn show_flag(b: &bool) -> String {
 /// The settings of `[check]` (and, for repair, `[repair]` then `[check]`) that say where the
 /// actual schema comes from.
 fn source_settings(r: &mut Resolve, source: &mut crate::pipeline::SourceOptions) {
-    let url_given = r.given.has("database_url");
+    // An empty DATABASE_URL counts as none (the binary drops it).
+    let url_given = r.given.has("database_url") && source.database_url.is_some();
     let migrations_flag = if url_given {
         // A database URL (flag or DATABASE_URL) wins over a migration directory in the file.
         ("database_url", "--database-url / DATABASE_URL")
