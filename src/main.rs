@@ -25,13 +25,13 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     let given = given(&matches);
-    let json = wants_json(&cli.command);
+    let mut json = wants_json(&cli.command);
     let stdout = std::io::stdout();
     let mut out = Counting {
         inner: stdout.lock(),
         written: 0,
     };
-    let result = dispatch(cli, &given, &mut out);
+    let result = dispatch(cli, &given, &mut json, &mut out);
     let _ = out.flush();
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
@@ -47,15 +47,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the command, with the configuration file for those that read one.
-fn dispatch(cli: Cli, given: &Given, out: &mut dyn Write) -> Result<Outcome, Error> {
+/// Runs the command, with the configuration file for those that read one. `json` becomes true
+/// when the file chooses the JSON format (an error then still prints one JSON document).
+fn dispatch(
+    cli: Cli,
+    given: &Given,
+    json: &mut bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
     let config = || driftlint::config::for_run(cli.config.as_deref(), cli.no_config);
     match cli.command {
-        Command::Lint(args) => lint(args, given, config()?.as_ref(), out),
-        Command::Check(args) => check(args, given, config()?.as_ref(), out),
+        Command::Lint(args) => lint(args, given, config()?.as_ref(), json, out),
+        Command::Check(args) => check(args, given, config()?.as_ref(), json, out),
         Command::Repair(args) => repair(args, given, config()?.as_ref(), out),
         Command::Pull(args) => pull(args, out),
-        Command::Verify(args) => verify(args, given, config()?.as_ref(), out),
+        Command::Verify(args) => verify(args, given, config()?.as_ref(), json, out),
         Command::Rules(args) => rules(args, out),
         Command::Explain(args) => explain(args, out),
         Command::Init(args) => init(args, out),
@@ -120,10 +126,12 @@ fn lint(
     args: cli::LintArgs,
     given: &Given,
     file: Option<&ConfigFile>,
+    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let mut options = lint_options(args);
     driftlint::commands::config::lint(&mut options, given, file);
+    *json = options.format == driftlint::commands::lint::Format::Json;
     driftlint::commands::lint::run(&options, out)
 }
 
@@ -177,10 +185,12 @@ fn check(
     args: cli::CheckArgs,
     given: &Given,
     file: Option<&ConfigFile>,
+    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let mut options = check_options(args);
     driftlint::commands::config::check(&mut options, given, file);
+    *json = options.format == driftlint::commands::check::DriftFormat::Json;
     driftlint::commands::check::run(&options, out)
 }
 
@@ -249,10 +259,12 @@ fn verify(
     args: cli::VerifyArgs,
     given: &Given,
     file: Option<&ConfigFile>,
+    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let mut options = verify_options(args);
     driftlint::commands::config::verify(&mut options, given, file);
+    *json = options.format == driftlint::commands::verify::Format::Json;
     driftlint::commands::verify::run(&options, out)
 }
 

@@ -464,3 +464,13 @@ fn the_example_in_the_configuration_page_is_valid() {
     assert!(from_file >= 10, "{rows:?}");
     assert_eq!(setting(&rows, "repair.lock-timeout").0, "3s");
 }
+
+#[test]
+fn a_json_format_from_the_file_still_gets_a_json_error_document() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "driftlint.toml", "[check]\nformat = \"json\"\n");
+    let (code, stdout, stderr) = run_in(dir.path(), &["check"]);
+    assert_eq!(code, 2, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}"));
+    assert_eq!(doc["version"], 1);
+}
