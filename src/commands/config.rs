@@ -103,6 +103,25 @@ impl<'a> Resolve<'a> {
         self.record(key, show(slot), origin);
     }
 
+    /// [`Resolve::set`] for a setting with named values (the formats).
+    fn choice<T: Copy + PartialEq>(
+        &mut self,
+        key: &'static str,
+        flag: (&str, &str),
+        slot: &mut T,
+        names: &[(&str, T)],
+    ) {
+        let from = |v: &Value| {
+            let name = text(v)?;
+            names.iter().find(|(n, _)| *n == name).map(|(_, x)| *x)
+        };
+        let show = |x: &T| {
+            let name = names.iter().find(|(_, y)| y == x).map(|(n, _)| *n);
+            name.unwrap_or("?").to_string()
+        };
+        self.set(key, flag, slot, from, show);
+    }
+
     fn origin_of(&self, entry: &Entry) -> String {
         let file = self.file.map(|f| f.origin(entry)).unwrap_or_default();
         if entry.section == self.section {
@@ -286,18 +305,15 @@ pub fn check(options: &mut CheckOptions, given: &Given, file: Option<&ConfigFile
         flag,
         show_flag,
     );
-    r.set(
+    r.choice(
         "format",
         ("format", "--format"),
         &mut options.format,
-        |v| {
-            Some(match text(v)?.as_str() {
-                "json" => DriftFormat::Json,
-                "github" => DriftFormat::Github,
-                _ => DriftFormat::Human,
-            })
-        },
-        |f| format!("{f:?}").to_lowercase(),
+        &[
+            ("json", DriftFormat::Json),
+            ("github", DriftFormat::Github),
+            ("human", DriftFormat::Human),
+        ],
     );
     r.shown
 }
@@ -342,18 +358,14 @@ pub fn repair(options: &mut RepairOptions, given: &Given, file: Option<&ConfigFi
         // Both from the file: the directory wins, as the flags cannot be given together.
         options.output = None;
     }
-    r.set(
+    r.choice(
         "format",
         ("format", "--format"),
         &mut options.format,
-        |v| {
-            Some(if text(v)? == "alembic" {
-                RepairFormat::Alembic
-            } else {
-                RepairFormat::Sql
-            })
-        },
-        |f| format!("{f:?}").to_lowercase(),
+        &[
+            ("sql", RepairFormat::Sql),
+            ("alembic", RepairFormat::Alembic),
+        ],
     );
     r.set(
         "alembic-dir",
@@ -414,18 +426,15 @@ pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFi
         show_seconds,
     );
     r.fallback = &[];
-    r.set(
+    r.choice(
         "format",
         ("format", "--format"),
         &mut options.format,
-        |v| {
-            Some(match text(v)?.as_str() {
-                "json" => VerifyFormat::Json,
-                "github" => VerifyFormat::Github,
-                _ => VerifyFormat::Human,
-            })
-        },
-        |f| format!("{f:?}").to_lowercase(),
+        &[
+            ("json", VerifyFormat::Json),
+            ("github", VerifyFormat::Github),
+            ("human", VerifyFormat::Human),
+        ],
     );
     r.set(
         "both-ways",
@@ -462,19 +471,16 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
         |v| path(v).map(Some),
         show_optional_path,
     );
-    r.set(
+    r.choice(
         "format",
         ("format", "--format"),
         &mut options.format,
-        |v| {
-            Some(match text(v)?.as_str() {
-                "json" => LintFormat::Json,
-                "sarif" => LintFormat::Sarif,
-                "github" => LintFormat::Github,
-                _ => LintFormat::Human,
-            })
-        },
-        |f| format!("{f:?}").to_lowercase(),
+        &[
+            ("json", LintFormat::Json),
+            ("sarif", LintFormat::Sarif),
+            ("github", LintFormat::Github),
+            ("human", LintFormat::Human),
+        ],
     );
     let exclude = r
         .file_only("exclude", "(none)")
