@@ -474,3 +474,31 @@ fn a_json_format_from_the_file_still_gets_a_json_error_document() {
     let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}"));
     assert_eq!(doc["version"], 1);
 }
+
+#[test]
+fn repair_takes_its_lock_timeout_and_output_directory_from_the_file() {
+    let dir = readme_project("\n[repair]\nlock-timeout = \"3s\"\nout-dir = \"db/migrations\"\n");
+    let url = crate::util::cluster().url("postgres");
+    let before: Vec<_> = fs::read_dir(dir.path().join("db/migrations"))
+        .unwrap()
+        .collect();
+    let (code, _, stderr) = run_in(dir.path(), &["repair", "--dev-url", &url]);
+    assert_eq!(code, 1, "{stderr}");
+    let written: Vec<std::path::PathBuf> = fs::read_dir(dir.path().join("db/migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("007_"))
+        .collect();
+    assert_eq!(written.len(), 1, "{stderr} (had {} files)", before.len());
+    let sql = fs::read_to_string(&written[0]).unwrap();
+    assert!(sql.contains("SET lock_timeout = '3s';"), "{sql}");
+    assert!(sql.contains("ADD COLUMN IF NOT EXISTS"), "{sql}");
+}
+
+#[test]
+fn the_repository_itself_has_no_configuration_file() {
+    // Tests run the binary inside the checkout: no file there may change their flags.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (doc, _) = settings(root, &[]);
+    assert_eq!(doc["file"], Value::Null, "{doc}");
+}
