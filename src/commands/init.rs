@@ -41,7 +41,7 @@ pub fn run(options: &InitOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     match &layout {
         Some(l) => writeln!(
             out,
-            "found: {} ({}), migrations in {}/",
+            "found: {}, from {}; migrations in {}/",
             l.tool, l.evidence, l.dir
         ),
         None => writeln!(out, "found: no migration layout; writing the defaults"),
@@ -134,7 +134,7 @@ fn has_table(text: &str) -> bool {
 
 fn header(layout: Option<&Layout>) -> String {
     let found = match layout {
-        Some(l) => format!("# Migration layout: {} ({}).\n", l.tool, l.evidence),
+        Some(l) => format!("# Migration layout: {}, from {}.\n", l.tool, l.evidence),
         None => {
             "# No migration layout was recognised: set [check] migrations and glob.\n".to_string()
         }
