@@ -16,6 +16,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Read the settings from this file instead of the driftlint.toml found upward.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file: flags and built-in defaults only.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,6 +40,10 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation page of a lint rule.
     Explain(ExplainArgs),
+    /// Detect the migration layout here and write driftlint.toml (or [tool.driftlint]).
+    Init(InitArgs),
+    /// Print the effective settings and where each came from.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -193,4 +203,28 @@ pub enum RulesFormat {
 pub struct ExplainArgs {
     /// A rule name, e.g. add-column-without-if-not-exists.
     pub rule: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also write schema.yaml from this database (as `driftlint pull` does).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Replace an existing configuration (and schema.yaml with --database-url).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+    /// A command line to resolve, e.g. `check --strict`: its flags are shown winning over the
+    /// file. Without one, every command's settings from the file and the defaults.
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
 }

@@ -21,6 +21,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Db(#[from] crate::introspect::DbError),
 
     #[error("no database to compare with")]

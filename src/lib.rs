@@ -13,6 +13,7 @@
 //! - [`report`]: findings, drift and verify results in every format, from plain data;
 //! - [`pipeline`]: options into (declared, actual, drift); [`verify`]: the second-run verdicts;
 //! - [`error`]: the error every command returns, wrapping the modules' own errors;
+//! - [`config`]: the configuration file, read and validated (the commands decide what wins);
 //! - [`lint`] (the engine), [`repair`] (planning and rendering), [`diff`] (the comparison);
 //! - the sources: [`declared`] (schema.yaml), [`introspect`] (the catalog), [`canon`],
 //!   [`migrations`] (finding and replaying files), [`scratch`] (throwaway clusters);
@@ -21,6 +22,7 @@
 
 pub mod canon;
 pub mod commands;
+pub mod config;
 pub mod declared;
 pub mod diff;
 pub mod error;

@@ -11,28 +11,27 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use driftlint::commands::config::{Given, Shown};
+use driftlint::config::ConfigFile;
 use driftlint::{Error, Outcome};
 
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let json = wants_json(&cli.command);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let given = given(&matches);
+    let mut json = wants_json(&cli.command);
     let stdout = std::io::stdout();
     let mut out = Counting {
         inner: stdout.lock(),
         written: 0,
     };
-    let result = match cli.command {
-        Command::Lint(args) => lint(args, &mut out),
-        Command::Check(args) => check(args, &mut out),
-        Command::Repair(args) => repair(args, &mut out),
-        Command::Pull(args) => pull(args, &mut out),
-        Command::Verify(args) => verify(args, &mut out),
-        Command::Rules(args) => rules(args, &mut out),
-        Command::Explain(args) => explain(args, &mut out),
-    };
+    let result = dispatch(cli, &given, &mut json, &mut out);
     let _ = out.flush();
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
@@ -48,6 +47,47 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the command, with the configuration file for those that read one. `json` becomes true
+/// when the file chooses the JSON format (an error then still prints one JSON document).
+fn dispatch(
+    cli: Cli,
+    given: &Given,
+    json: &mut bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let config = || driftlint::config::for_run(cli.config.as_deref(), cli.no_config);
+    match cli.command {
+        Command::Lint(args) => lint(args, given, config()?.as_ref(), json, out),
+        Command::Check(args) => check(args, given, config()?.as_ref(), json, out),
+        Command::Repair(args) => repair(args, given, config()?.as_ref(), out),
+        Command::Pull(args) => pull(args, out),
+        Command::Verify(args) => verify(args, given, config()?.as_ref(), json, out),
+        Command::Rules(args) => rules(args, out),
+        Command::Explain(args) => explain(args, out),
+        Command::Init(args) => init(args, out),
+        Command::Config(args) => show_config(args, config()?.as_ref(), out),
+    }
+}
+
+/// The arguments of the subcommand given on the command line or through the environment (not
+/// filled in by a default), by clap id: those win over the configuration file.
+fn given(matches: &clap::ArgMatches) -> Given {
+    use clap::parser::ValueSource;
+    let Some((_, sub)) = matches.subcommand() else {
+        return Given::default();
+    };
+    Given::new(
+        sub.ids()
+            .filter(|id| {
+                matches!(
+                    sub.value_source(id.as_str()),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                )
+            })
+            .map(|id| id.to_string()),
+    )
+}
+
 /// `--format json`: the command's one document on stdout, an error document when it fails.
 fn wants_json(command: &Command) -> bool {
     match command {
@@ -55,7 +95,8 @@ fn wants_json(command: &Command) -> bool {
         Command::Check(args) => matches!(args.format, cli::CheckFormat::Json),
         Command::Verify(args) => matches!(args.format, cli::CheckFormat::Json),
         Command::Rules(args) => matches!(args.format, cli::RulesFormat::Json),
-        Command::Repair(_) | Command::Pull(_) | Command::Explain(_) => false,
+        Command::Config(args) => matches!(args.format, cli::RulesFormat::Json),
+        Command::Repair(_) | Command::Pull(_) | Command::Explain(_) | Command::Init(_) => false,
     }
 }
 
@@ -81,7 +122,20 @@ impl<W: Write> Write for Counting<W> {
 // ---------------------------------------------------------------------------------------------
 // lint, rules, explain
 
-fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+fn lint(
+    args: cli::LintArgs,
+    given: &Given,
+    file: Option<&ConfigFile>,
+    json: &mut bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let mut options = lint_options(args);
+    driftlint::commands::config::lint(&mut options, given, file);
+    *json = options.format == driftlint::commands::lint::Format::Json;
+    driftlint::commands::lint::run(&options, out)
+}
+
+fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
     use std::io::IsTerminal;
     let format = match args.format {
         cli::LintFormat::Human => driftlint::commands::lint::Format::Human,
@@ -89,7 +143,7 @@ fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         cli::LintFormat::Sarif => driftlint::commands::lint::Format::Sarif,
         cli::LintFormat::Github => driftlint::commands::lint::Format::Github,
     };
-    let options = driftlint::commands::lint::LintOptions {
+    driftlint::commands::lint::LintOptions {
         paths: args.paths,
         format,
         select: args.select,
@@ -98,8 +152,8 @@ fn lint(args: cli::LintArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         fix: args.fix,
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         schema: args.schema,
-    };
-    driftlint::commands::lint::run(&options, out)
+        adjust: Default::default(),
+    }
 }
 
 fn rules(args: cli::RulesArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
@@ -123,12 +177,26 @@ fn source_options(source: cli::SourceArgs) -> driftlint::pipeline::SourceOptions
         glob: source.glob,
         schema_names: source.schema_names,
         timeout: std::time::Duration::from_secs(source.timeout.max(1)),
+        ignore_tables: Vec::new(),
     }
 }
 
-fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+fn check(
+    args: cli::CheckArgs,
+    given: &Given,
+    file: Option<&ConfigFile>,
+    json: &mut bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let mut options = check_options(args);
+    driftlint::commands::config::check(&mut options, given, file);
+    *json = options.format == driftlint::commands::check::DriftFormat::Json;
+    driftlint::commands::check::run(&options, out)
+}
+
+fn check_options(args: cli::CheckArgs) -> driftlint::commands::check::CheckOptions {
     use driftlint::commands::check::{CheckOptions, DriftFormat};
-    let options = CheckOptions {
+    CheckOptions {
         schema: args.schema,
         source: source_options(args.source),
         format: match args.format {
@@ -137,8 +205,7 @@ fn check(args: cli::CheckArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
             cli::CheckFormat::Github => DriftFormat::Github,
         },
         strict: args.strict,
-    };
-    driftlint::commands::check::run(&options, out)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,9 +224,20 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
 // ---------------------------------------------------------------------------------------------
 // repair
 
-fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+fn repair(
+    args: cli::RepairArgs,
+    given: &Given,
+    file: Option<&ConfigFile>,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let mut options = repair_options(args);
+    driftlint::commands::config::repair(&mut options, given, file);
+    driftlint::commands::repair::run(&options, out, &mut std::io::stderr())
+}
+
+fn repair_options(args: cli::RepairArgs) -> driftlint::commands::repair::RepairOptions {
     use driftlint::commands::repair::{RepairFormat, RepairOptions};
-    let options = RepairOptions {
+    RepairOptions {
         schema: args.schema,
         source: source_options(args.source),
         output: args.output,
@@ -171,16 +249,28 @@ fn repair(args: cli::RepairArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
         alembic_dir: args.alembic_dir,
         destructive: args.destructive,
         lock_timeout: args.lock_timeout,
-    };
-    driftlint::commands::repair::run(&options, out, &mut std::io::stderr())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // verify
 
-fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+fn verify(
+    args: cli::VerifyArgs,
+    given: &Given,
+    file: Option<&ConfigFile>,
+    json: &mut bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let mut options = verify_options(args);
+    driftlint::commands::config::verify(&mut options, given, file);
+    *json = options.format == driftlint::commands::verify::Format::Json;
+    driftlint::commands::verify::run(&options, out)
+}
+
+fn verify_options(args: cli::VerifyArgs) -> driftlint::commands::verify::VerifyOptions {
     use driftlint::commands::verify::{Format, VerifyOptions};
-    let options = VerifyOptions {
+    VerifyOptions {
         paths: args.paths,
         dev_url: args.dev_url,
         glob: args.glob,
@@ -191,6 +281,62 @@ fn verify(args: cli::VerifyArgs, out: &mut dyn Write) -> Result<Outcome, Error> 
             cli::CheckFormat::Github => Format::Github,
         },
         both_ways: args.both_ways,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// init, config
+
+fn init(args: cli::InitArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let options = driftlint::commands::init::InitOptions {
+        dir: std::path::PathBuf::from("."),
+        database_url: args.database_url.filter(|url| !url.is_empty()),
+        force: args.force,
     };
-    driftlint::commands::verify::run(&options, out)
+    driftlint::commands::init::run(&options, out)
+}
+
+/// `driftlint config [COMMAND ...]`: each command's settings, resolved as that command would
+/// resolve them (the given command line for the named command, no flags for the others).
+fn show_config(
+    args: cli::ConfigArgs,
+    file: Option<&ConfigFile>,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    use driftlint::commands::config as resolve;
+    const NAMES: [&str; 4] = ["lint", "check", "repair", "verify"];
+    if let Some(first) = args
+        .command
+        .first()
+        .filter(|c| !NAMES.contains(&c.as_str()))
+    {
+        let message = format!(
+            "`driftlint config {first}`: the command must be one of {}",
+            NAMES.join(", ")
+        );
+        Cli::command()
+            .error(clap::error::ErrorKind::InvalidValue, message)
+            .exit();
+    }
+    let mut shown: Vec<Shown> = Vec::new();
+    for name in NAMES {
+        let mut argv = vec!["driftlint".to_string(), name.to_string()];
+        if args.command.first().map(String::as_str) == Some(name) {
+            argv.extend(args.command[1..].iter().cloned());
+        }
+        let matches = Cli::command()
+            .try_get_matches_from(&argv)
+            .unwrap_or_else(|e| e.exit());
+        let given = given(&matches);
+        let parsed = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        shown.extend(match parsed.command {
+            Command::Lint(a) => resolve::lint(&mut lint_options(a), &given, file),
+            Command::Check(a) => resolve::check(&mut check_options(a), &given, file),
+            Command::Repair(a) => resolve::repair(&mut repair_options(a), &given, file),
+            Command::Verify(a) => resolve::verify(&mut verify_options(a), &given, file),
+            _ => Vec::new(),
+        });
+    }
+    let json = args.format == cli::RulesFormat::Json;
+    resolve::run(file, &shown, json, out)
 }

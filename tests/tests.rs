@@ -4,6 +4,8 @@
 mod util;
 
 mod check;
+mod config;
+mod init;
 mod layers;
 mod lint;
 mod lint_docs;

@@ -36,6 +36,8 @@ pub struct LintOptions {
     pub color: bool,
     /// schema.yaml: dropping or renaming what it still declares is an error.
     pub schema: Option<PathBuf>,
+    /// From the configuration file: excluded files, per-file ignores, per-rule severities.
+    pub adjust: crate::config::lint::LintAdjust,
 }
 
 /// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
@@ -50,7 +52,11 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         Some(path) => Some(crate::declared::load(path)?),
         None => None,
     };
-    let (inputs, mut errors) = collect_inputs(&options.paths);
+    let (mut inputs, mut errors) = collect_inputs(&options.paths);
+    inputs.retain(|input| match input {
+        Input::File(path) => !options.adjust.excluded(path),
+        Input::Stdin => true,
+    });
     let stdin = Stdin::read_if_named(&inputs, options);
     let job = Job {
         options,
@@ -199,14 +205,27 @@ impl Job<'_> {
             Input::Stdin => (self.stdin.name.clone(), self.stdin.text()?, None),
             Input::File(path) => (path.display().to_string(), read_file(path)?, Some(path)),
         };
+        let shown = PathBuf::from(&name);
+        let adjust = |mut report: FileReport| {
+            self.options
+                .adjust
+                .apply(path.unwrap_or(&shown), &mut report);
+            report
+        };
         if !self.options.fix {
             return Ok(Linted {
-                report: lint_text_declared(&name, &text, self.selection, self.declared),
+                report: adjust(lint_text_declared(
+                    &name,
+                    &text,
+                    self.selection,
+                    self.declared,
+                )),
                 applied: Vec::new(),
                 fixed_stdin: None,
             });
         }
         let (fixed, applied, report) = fix_text(&name, &text, self.selection, self.declared);
+        let report = adjust(report);
         let mut fixed_stdin = None;
         match path {
             Some(path) if fixed != text => {

@@ -3,6 +3,8 @@
 //! Only this layer renders and decides; nothing below it imports it.
 
 pub mod check;
+pub mod config;
+pub mod init;
 pub mod lint;
 pub mod pull;
 pub mod repair;

@@ -38,6 +38,8 @@ pub struct SourceOptions {
     pub schema_names: Vec<String>,
     /// Bound on connecting, each catalog query and each migration file.
     pub timeout: Duration,
+    /// Tables never reported (names or globs), added to schema.yaml's `ignore:` list.
+    pub ignore_tables: Vec<String>,
 }
 
 impl Default for SourceOptions {
@@ -49,6 +51,7 @@ impl Default for SourceOptions {
             glob: None,
             schema_names: Vec::new(),
             timeout: Duration::from_secs(300),
+            ignore_tables: Vec::new(),
         }
     }
 }
@@ -138,6 +141,7 @@ pub fn drift_for(
     let alembic_version = alembic_version(&mut actual.client);
     timings.lap("alembic version");
 
+    add_ignored(&mut file, &source.ignore_tables);
     let mut declared_schema = std::mem::take(&mut file.schema);
     leave_out_ignored(&file, &mut declared_schema, &mut actual.live);
     timings.lap("clone and filter");
@@ -270,6 +274,19 @@ fn connect_and_read(
     let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
     let (live, stats) = introspect::read_alongside(&mut client, helper, schemas, timeout)?;
     Ok((client, live, stats))
+}
+
+/// Adds the configuration file's `ignore-tables` to schema.yaml's `ignore:` list (the globs
+/// were checked when the configuration was read; an invalid one leaves the list as it was).
+fn add_ignored(file: &mut Declared, extra: &[String]) {
+    if extra.is_empty() {
+        return;
+    }
+    let mut patterns = file.ignore.patterns().to_vec();
+    patterns.extend(extra.iter().cloned());
+    if let Ok(ignore) = crate::declared::Ignore::new(&patterns) {
+        file.ignore = ignore;
+    }
 }
 
 /// Removes the tables and enums of the `ignore:` list from both sides, and the migration-tool
