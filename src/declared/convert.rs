@@ -26,6 +26,9 @@ pub(super) struct Builder<'a> {
     pub(super) table: Option<(&'a Node, &'a Node)>,
 }
 
+/// The longest name PostgreSQL keeps (NAMEDATALEN - 1), in bytes.
+pub(super) const MAX_IDENTIFIER_BYTES: usize = 63;
+
 /// A key path from its parts.
 pub(super) fn path(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
@@ -179,6 +182,11 @@ impl Builder<'_> {
                 self.value_span(&path(&["schema"])),
             ));
         }
+        self.identifier(
+            &default_schema,
+            "schema",
+            self.value_span(&path(&["schema"])),
+        )?;
         let ignore = Ignore::new(&doc.ignore).map_err(|e| {
             let index = doc
                 .ignore
@@ -265,6 +273,32 @@ impl Builder<'_> {
         Ok(name)
     }
 
+    /// A name PostgreSQL can store: at most 63 bytes (longer ones it cuts, so the database
+    /// would never have the declared name) and no NUL byte. `what` names it in the message.
+    pub(super) fn identifier(
+        &self,
+        name: &str,
+        what: &str,
+        place: Place,
+    ) -> Result<(), DeclaredError> {
+        let problem = if name.contains('\0') {
+            "holds a NUL byte, which PostgreSQL names cannot".to_string()
+        } else if name.len() > MAX_IDENTIFIER_BYTES {
+            format!(
+                "is {} bytes long; PostgreSQL names have at most {MAX_IDENTIFIER_BYTES}",
+                name.len()
+            )
+        } else {
+            return Ok(());
+        };
+        Err(self.error(
+            InvalidKind::Value,
+            format!("the {what} name `{}` {problem}", name.escape_debug()),
+            Some("PostgreSQL cuts a longer name to 63 bytes, so the database never has the declared one: shorten it".into()),
+            place,
+        ))
+    }
+
     /// A table or enum key: `name`, `schema.name`, or double-quoted parts.
     pub(super) fn qualified(
         &self,
@@ -284,6 +318,12 @@ impl Builder<'_> {
                 self.key_span(at),
             )
         })?;
+        if let [schema, _] = parts.as_slice() {
+            self.identifier(schema, "schema", self.key_span(at))?;
+        }
+        if let Some(name) = parts.last().filter(|_| parts.len() <= 2) {
+            self.identifier(name, what, self.key_span(at))?;
+        }
         match parts.as_slice() {
             [name] => Ok(QualifiedName::new(default_schema, name.clone())),
             [schema, name] => Ok(QualifiedName::new(schema.clone(), name.clone())),

@@ -19,7 +19,7 @@ pub enum DeclaredError {
         source: std::io::Error,
     },
 
-    #[error("{} is larger than {} MiB", path.display(), limit / (1024 * 1024))]
+    #[error("{} is larger than {} bytes", path.display(), limit)]
     TooLarge { path: PathBuf, limit: u64 },
 
     #[error("{}", .0.message)]

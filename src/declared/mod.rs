@@ -155,6 +155,11 @@ pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
 /// The text of a `schema.yaml` (for [`from_text`]), read up to [`MAX_FILE_BYTES`] (a device or
 /// a pipe has no size to look at first).
 pub fn read(path: &Path) -> Result<String, DeclaredError> {
+    read_at_most(path, MAX_FILE_BYTES)
+}
+
+/// [`read`] with a bound of `limit` bytes.
+fn read_at_most(path: &Path, limit: u64) -> Result<String, DeclaredError> {
     use std::io::Read as _;
     let error = |source| DeclaredError::Read {
         path: path.to_path_buf(),
@@ -162,13 +167,13 @@ pub fn read(path: &Path) -> Result<String, DeclaredError> {
     };
     let file = std::fs::File::open(path).map_err(error)?;
     let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(limit + 1)
         .read_to_string(&mut text)
         .map_err(error)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
+    if text.len() as u64 > limit {
         return Err(DeclaredError::TooLarge {
             path: path.to_path_buf(),
-            limit: MAX_FILE_BYTES,
+            limit,
         });
     }
     Ok(text)

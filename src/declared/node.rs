@@ -200,6 +200,10 @@ impl Iterator for Guard<'_> {
     type Item = char;
 
     fn next(&mut self) -> Option<char> {
+        if self.exceeded.get().is_some() {
+            // The text ended there: the parser may ask again.
+            return None;
+        }
         let c = self.chars.next()?;
         let start = self.at;
         self.at += c.len_utf8();

@@ -52,6 +52,7 @@ impl Builder<'_> {
         let mut pk_pos = None;
         for (column_name, column) in &doc.columns.0 {
             let col_at = path(&["tables", key, "columns", column_name]);
+            self.identifier(column_name, "column", self.key_span(&col_at))?;
             let parts = self.column(column_name, column, &col_at, schema, default_schema)?;
             if let Some(pos) = parts.primary_key {
                 pk_columns.push(column_name.clone());

@@ -669,3 +669,181 @@ fn yaml_syntax_errors_have_a_position() {
     let error = err_at("version: 1\ntables:\n  t: [\n", 3, "[");
     assert!(error.kind() == Some(InvalidKind::Yaml));
 }
+
+#[test]
+fn issue_15_item_8_deep_nesting_is_an_error_not_a_stack_overflow() {
+    // 10,000 nested block sequences on one line.
+    let yaml = format!("version: 1\ntables:\n  t:\n    {}x\n", "- ".repeat(10_000));
+    let error = parse("schema.yaml", &yaml).expect_err("too deep");
+    assert_eq!(error.kind(), Some(InvalidKind::Yaml));
+    // The root mapping and `tables:` are two levels: the 63rd `- ` is the 65th.
+    assert_eq!(
+        error.pos(),
+        Some(Pos {
+            line: 4,
+            column: 5 + 2 * 62
+        })
+    );
+    assert!(
+        error.to_string().contains("nests deeper than 64 levels"),
+        "{error}"
+    );
+    // 3,000 nested block mappings, one more space of indentation each.
+    let mut yaml = String::from("version: 1\ntables:\n");
+    for depth in 0..3_000 {
+        yaml.push_str(&" ".repeat(depth + 2));
+        yaml.push_str("k:\n");
+    }
+    let error = parse("schema.yaml", &yaml).expect_err("too deep");
+    assert!(
+        error.to_string().contains("nests deeper than 64 levels"),
+        "{error}"
+    );
+    assert_eq!(error.pos().map(|p| p.line), Some(4 + 62));
+}
+
+#[test]
+fn issue_15_item_9_deeply_nested_flow_brackets_fail_fast() {
+    for bracket in ["[", "{"] {
+        let yaml = format!("version: 1\ntables: {}\n", bracket.repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = parse("schema.yaml", &yaml).expect_err("too deep");
+        // The 65th bracket (the text is cut there, before the parser looks further).
+        assert_eq!(
+            error.pos(),
+            Some(Pos {
+                line: 2,
+                column: 9 + 64
+            })
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            error.to_string().contains("nests deeper than 64 levels"),
+            "{error}"
+        );
+    }
+    // Brackets inside quotes and comments do not count.
+    let deep = "[".repeat(100);
+    let yaml = format!("version: 1\n# {deep}\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: \"'{deep}'\" }}\n");
+    let declared = ok(&yaml);
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert_eq!(
+        t.columns[0].default.as_deref(),
+        Some(format!("'{deep}'").as_str())
+    );
+}
+
+#[test]
+fn issue_15_item_10_an_endless_schema_file_is_cut_off() {
+    let error = read_at_most(std::path::Path::new("/dev/zero"), 1 << 20).expect_err("too large");
+    assert!(
+        matches!(error, DeclaredError::TooLarge { limit, .. } if limit == 1 << 20),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("/dev/zero is larger than"),
+        "{error}"
+    );
+    assert_eq!(
+        error.code().map(|c| c.to_string()).as_deref(),
+        Some("driftlint::schema::read")
+    );
+}
+
+#[test]
+fn issue_15_item_14_a_byte_order_mark_is_accepted() {
+    let yaml = "\u{feff}version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n";
+    let declared = ok(yaml);
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert_eq!(t.columns[0].pos, Some(Pos { line: 5, column: 7 }));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("schema.yaml");
+    std::fs::write(&path, yaml).expect("written");
+    assert_eq!(load(&path).expect("valid").schema.tables.len(), 1);
+}
+
+#[test]
+fn issue_15_item_11_names_postgresql_cannot_store_are_rejected() {
+    let long = "n".repeat(64);
+    let fits = "n".repeat(63);
+    let cases = [
+        (format!("version: 1\nschema: {long}\n"), 2, long.as_str(), "schema"),
+        (format!("version: 1\ntables:\n  {long}:\n    columns: {{ id: {{ type: int }} }}\n"), 3, long.as_str(), "table"),
+        (format!("version: 1\ntables:\n  {long}.t:\n    columns: {{ id: {{ type: int }} }}\n"), 3, long.as_str(), "schema"),
+        (format!("version: 1\ntables:\n  t:\n    columns:\n      {long}: {{ type: int }}\n"), 5, long.as_str(), "column"),
+        (format!("version: 1\ntables:\n  t:\n    columns: {{ a: {{ type: int }} }}\n    indexes:\n      - {{ name: {long}, columns: [a] }}\n"), 6, long.as_str(), "index"),
+        (format!("version: 1\ntables:\n  t:\n    columns: {{ a: {{ type: int }} }}\n    checks:\n      - {{ name: {long}, expression: a > 0 }}\n"), 6, long.as_str(), "constraint"),
+        (format!("version: 1\nenums:\n  {long}: [a]\n"), 3, long.as_str(), "enum"),
+        ("version: 1\ntables:\n  t:\n    columns:\n      \"a\\0b\": { type: int }\n".to_string(), 5, "\"a", "column"),
+    ];
+    for (yaml, line, needle, what) in &cases {
+        let error = err_at(yaml, *line, needle);
+        assert_eq!(error.kind(), Some(InvalidKind::Value), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("the {what} name `")),
+            "{message}"
+        );
+        assert!(
+            message.contains("63") || message.contains("NUL"),
+            "{message}"
+        );
+    }
+    // 63 bytes (in a multi-byte spelling too) are fine.
+    let wide = "é".repeat(31);
+    ok(&format!("version: 1\nschema: {fits}\ntables:\n  {fits}:\n    columns:\n      {wide}: {{ type: int }}\n"));
+    let too_wide = "é".repeat(32);
+    err_at(
+        &format!("version: 1\ntables:\n  t:\n    columns:\n      {too_wide}: {{ type: int }}\n"),
+        5,
+        &too_wide,
+    );
+}
+
+#[test]
+fn issue_11_defect_1_sql_scalars_keep_their_text() {
+    for written in [
+        "25.0",
+        "1.50",
+        "0755",
+        "1e3",
+        ".5",
+        "+1",
+        "-0.0",
+        "true",
+        "FALSE",
+        "2024-01-01",
+    ] {
+        let yaml = format!("version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: {written} }}\n    checks:\n      - {{ expression: {written} }}\n    indexes:\n      - {{ columns: [a], where: {written} }}\n");
+        let declared = ok(&yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        assert_eq!(t.columns[0].default.as_deref(), Some(written), "{written}");
+        assert_eq!(t.checks[0].expression, written);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some(written));
+    }
+    // Booleans and numbers still mean what they did where the format wants one.
+    let declared = ok("version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, nullable: False, unique: TRUE }\n");
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert!(!t.columns[0].nullable);
+    assert_eq!(t.uniques.len(), 1);
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, nullable: yes }\n",
+        5,
+        "yes",
+    );
+    assert_eq!(
+        error.to_string(),
+        "invalid type: string \"yes\", expected a boolean"
+    );
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, default: { x: 1 } }\n",
+        5,
+        "{ x",
+    );
+    assert_eq!(error.to_string(), "invalid type: map, expected a string");
+    err_at("version: \"1\"\n", 1, "\"1\"");
+}

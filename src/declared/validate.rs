@@ -92,6 +92,12 @@ impl Builder<'_> {
                 }
             }
             for (item, at, makes_index) in named {
+                let what = if at.get(2).map(String::as_str) == Some("indexes") {
+                    "index"
+                } else {
+                    "constraint"
+                };
+                self.identifier(item, what, self.value_span(&at))?;
                 let is_index = at.get(2).map(String::as_str) == Some("indexes");
                 if !is_index && !constraint_names.insert(item) {
                     return Err(self.error(
