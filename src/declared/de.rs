@@ -12,11 +12,49 @@ use serde::forward_to_deserialize_any;
 
 use super::node::{Kind, Node, Place};
 
-/// A shape error: serde's message, and the node it is about.
+/// A shape error: serde's message, the node it is about, and the keys and items leading to it
+/// (innermost first).
 #[derive(Debug)]
 pub(super) struct ShapeError {
     pub(super) message: String,
     pub(super) at: Option<Place>,
+    path: Vec<Step>,
+}
+
+/// One step of a shape error's path.
+#[derive(Debug)]
+enum Step {
+    Key(String),
+    Item(usize),
+}
+
+impl ShapeError {
+    /// The error as it was read under the mapping key `key`.
+    pub(super) fn under(mut self, key: &str) -> Self {
+        self.path.push(Step::Key(key.to_string()));
+        self
+    }
+
+    /// The message, after the path to the node when it is not the whole file (as in
+    /// `tables.t.columns.a: unknown field ...`).
+    pub(super) fn message(&self) -> String {
+        let mut path = String::new();
+        for step in self.path.iter().rev() {
+            match step {
+                Step::Key(key) if path.is_empty() => path.push_str(key),
+                Step::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Step::Item(i) => path.push_str(&format!("[{i}]")),
+            }
+        }
+        if path.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{path}: {}", self.message)
+        }
+    }
 }
 
 impl fmt::Display for ShapeError {
@@ -32,6 +70,7 @@ impl de::Error for ShapeError {
         ShapeError {
             message: message.to_string(),
             at: None,
+            path: Vec::new(),
         }
     }
 }
@@ -297,12 +336,14 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 /// A sequence's items for serde.
 struct Items<'de> {
     items: std::slice::Iter<'de, Node>,
+    next: usize,
 }
 
 impl<'de> Items<'de> {
     fn new(items: &'de [Node], _at: Place) -> Self {
         Items {
             items: items.iter(),
+            next: 0,
         }
     }
 }
@@ -314,11 +355,14 @@ impl<'de> de::SeqAccess<'de> for Items<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, ShapeError> {
+        let index = self.next;
+        self.next += 1;
         match self.items.next() {
-            Some(node) => seed
-                .deserialize(NodeDe(node))
-                .map(Some)
-                .map_err(placed(node.at)),
+            Some(node) => seed.deserialize(NodeDe(node)).map(Some).map_err(|e| {
+                let mut e = placed(node.at)(e);
+                e.path.push(Step::Item(index));
+                e
+            }),
             None => Ok(None),
         }
     }
@@ -331,7 +375,7 @@ impl<'de> de::SeqAccess<'de> for Items<'de> {
 /// A mapping's entries for serde; `last` is the key last read, or the mapping once all are.
 struct Entries<'de> {
     entries: std::slice::Iter<'de, (Node, Node)>,
-    value: Option<&'de Node>,
+    value: Option<&'de (Node, Node)>,
     last: Place,
     map: Place,
 }
@@ -355,8 +399,9 @@ impl<'de> de::MapAccess<'de> for &mut Entries<'de> {
         seed: K,
     ) -> Result<Option<K::Value>, ShapeError> {
         match self.entries.next() {
-            Some((key, value)) => {
-                self.value = Some(value);
+            Some(entry) => {
+                let key = &entry.0;
+                self.value = Some(entry);
                 self.last = key.at;
                 seed.deserialize(NodeDe(key))
                     .map(Some)
@@ -373,11 +418,17 @@ impl<'de> de::MapAccess<'de> for &mut Entries<'de> {
         &mut self,
         seed: V,
     ) -> Result<V::Value, ShapeError> {
-        let node = self
+        let (key, node) = self
             .value
             .take()
             .ok_or_else(|| <ShapeError as de::Error>::custom("a value without a key"))?;
-        seed.deserialize(NodeDe(node)).map_err(placed(node.at))
+        seed.deserialize(NodeDe(node)).map_err(|e| {
+            let e = placed(node.at)(e);
+            match key.text() {
+                Some(text) => e.under(text),
+                None => e,
+            }
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {

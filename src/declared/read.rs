@@ -118,13 +118,8 @@ impl<'a> Pass<'a> {
 
     fn shape_error(&self, error: ShapeError) -> DeclaredError {
         let help = shape_help(&error.message);
-        yaml_error(
-            self.name,
-            self.source,
-            error.message,
-            help,
-            error.at.unwrap_or_default(),
-        )
+        let at = error.at.unwrap_or_default();
+        yaml_error(self.name, self.source, error.message(), help, at)
     }
 
     fn run(&mut self) -> Result<Outcome, DeclaredError> {
@@ -210,7 +205,8 @@ impl<'a> Pass<'a> {
                 .events
                 .grow(first, 1)
                 .map_err(|e| self.event_error(e))?;
-            from_node::<Ordered<TableDoc>>(&node).map_err(|e| self.shape_error(e))?;
+            from_node::<Ordered<TableDoc>>(&node)
+                .map_err(|e| self.shape_error(e.under("tables")))?;
             return Ok(());
         }
         loop {
@@ -260,8 +256,9 @@ impl<'a> Pass<'a> {
 
     /// One table: read by serde, then (unless an error of meaning came before) converted.
     fn table(&mut self, key: &Node, value: &Node) -> Result<(), DeclaredError> {
-        let text: String = from_node(key).map_err(|e| self.shape_error(e))?;
-        let doc: TableDoc = from_node(value).map_err(|e| self.shape_error(e))?;
+        let text: String = from_node(key).map_err(|e| self.shape_error(e.under("tables")))?;
+        let doc: TableDoc =
+            from_node(value).map_err(|e| self.shape_error(e.under(&text).under("tables")))?;
         let fresh = self.tables.as_mut().map(|t| t.keys.insert(text.clone()));
         if fresh == Some(false) {
             return Err(self.event_error(written_twice(&text, key.at)));

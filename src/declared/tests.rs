@@ -837,13 +837,16 @@ fn issue_11_defect_1_sql_scalars_keep_their_text() {
     );
     assert_eq!(
         error.to_string(),
-        "invalid type: string \"yes\", expected a boolean"
+        "tables.t.columns.a.nullable: invalid type: string \"yes\", expected a boolean"
     );
     let error = err_at(
         "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, default: { x: 1 } }\n",
         5,
         "{ x",
     );
-    assert_eq!(error.to_string(), "invalid type: map, expected a string");
+    assert_eq!(
+        error.to_string(),
+        "tables.t.columns.a.default: invalid type: map, expected a string"
+    );
     err_at("version: \"1\"\n", 1, "\"1\"");
 }
