@@ -11,4 +11,5 @@ mod lint;
 mod lint_docs;
 mod pull;
 mod repair;
+mod schema_yaml;
 mod verify;

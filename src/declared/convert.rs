@@ -1,36 +1,45 @@
 //! Documents into the model, file-level: the header (version, default schema, ignore list,
-//! enums), the tables in file order (each converted by `table`), qualified names and column
-//! types. Errors point at the key or value they are about, through the locator when there is one.
+//! enums), one table at a time (each converted by `table`), qualified names and column types.
+//! Errors and positions point at the key or value they are about, looked up by key path in the
+//! node tree the document was read from.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use globset::Glob;
 use miette::NamedSource;
-use rayon::prelude::*;
 
 use super::doc::{FileDoc, TableDoc};
 use super::error::{DeclaredError, InvalidKind};
-use super::locate::{Locator, Span};
+use super::node::{offset_of, Node, Place};
 use super::{Declared, Ignore};
-use crate::model::{quote_ident, Enum, FkAction, Pos, QualifiedName, Schema, Table};
+use crate::model::{quote_ident, Enum, FkAction, Pos, QualifiedName, Schema};
 use crate::types;
 
 /// Converts documents of one file; every error it makes points into `source`.
 pub(super) struct Builder<'a> {
     pub(super) name: &'a str,
     pub(super) source: &'a str,
-    /// Where keys and values are written; `None` when positions are not read: objects get no
-    /// position and error spans are rough (a caller that skips positions reads the file again,
-    /// with them, when anything fails).
-    pub(super) locator: Option<&'a Locator>,
-    /// Byte offsets of line starts, for positions.
-    pub(super) line_starts: &'a [usize],
+    /// The top-level mapping without `tables:`, for the header's paths.
+    pub(super) header: Option<&'a Node>,
+    /// The table being converted: its key and its value, for the paths under `tables`.
+    pub(super) table: Option<(&'a Node, &'a Node)>,
 }
+
+/// The longest name PostgreSQL keeps (NAMEDATALEN - 1), in bytes.
+pub(super) const MAX_IDENTIFIER_BYTES: usize = 63;
 
 /// A key path from its parts.
 pub(super) fn path(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// The diagnostic span of a place.
+pub(super) fn span_of(source: &str, place: Place) -> (usize, usize) {
+    if place.line == 0 {
+        return (0, 1);
+    }
+    (offset_of(source, place), place.len as usize)
 }
 
 impl Builder<'_> {
@@ -39,40 +48,78 @@ impl Builder<'_> {
         kind: InvalidKind,
         message: String,
         help: Option<String>,
-        span: Span,
+        place: Place,
     ) -> DeclaredError {
         let src = NamedSource::new(self.name, self.source.to_string());
-        DeclaredError::invalid(kind, message, help, src, span.into())
+        DeclaredError::invalid(kind, message, help, src, span_of(self.source, place).into())
     }
 
-    pub(super) fn pos(&self, span: Span) -> Pos {
-        let offset = span.0.min(self.source.len());
-        let line = self.line_starts.partition_point(|start| *start <= offset);
-        let line_start = self.line_starts[line.saturating_sub(1)];
+    pub(super) fn pos(&self, place: Place) -> Pos {
         Pos {
-            line,
-            column: self.source[line_start..offset].chars().count() + 1,
+            line: place.line as usize,
+            column: place.col as usize + 1,
         }
     }
 
-    /// The span of the key at `at`, for an error (the start of the file without a locator).
-    pub(super) fn key_span(&self, at: &[String]) -> Span {
-        self.locator.map_or((0, 1), |locator| locator.key(at))
+    /// The node at the start of `at` (the header, or the table being converted), with its
+    /// key's place, and the rest of the path.
+    fn root<'p>(&self, at: &'p [String]) -> Option<(Option<Place>, &Node, &'p [String])> {
+        match at {
+            [tables, key, rest @ ..] if tables == "tables" => {
+                let (key_node, value) = self.table?;
+                (key_node.text() == Some(key.as_str())).then_some((Some(key_node.at), value, rest))
+            }
+            [first, rest @ ..] => {
+                let (key, value) = self.header?.entry(first)?;
+                Some((Some(key.at), value, rest))
+            }
+            [] => None,
+        }
     }
 
-    /// The span of the value at `at`, for an error (the start of the file without a locator).
-    pub(super) fn value_span(&self, at: &[String]) -> Span {
-        self.locator.map_or((0, 1), |locator| locator.value(at))
+    /// Where the node at `at` is written: its key (if a mapping holds it) and its value; when
+    /// the path goes further than the file, the deepest node on it, and `false`.
+    fn find(&self, at: &[String]) -> Option<(Option<Place>, Place, bool)> {
+        let (mut key, mut node, rest) = self.root(at)?;
+        for part in rest {
+            let found = match node.entry(part) {
+                Some((k, v)) => Some((Some(k.at), v)),
+                None => node.child(part).map(|v| (None, v)),
+            };
+            match found {
+                Some((k, v)) => {
+                    key = k;
+                    node = v;
+                }
+                None => return Some((key, node.at, false)),
+            }
+        }
+        Some((key, node.at, true))
     }
 
-    /// Where the key at `at` is written; `None` when positions are not read.
+    /// The key at `at`, else its value, else the closest enclosing node.
+    pub(super) fn key_span(&self, at: &[String]) -> Place {
+        self.find(at)
+            .map_or(Place::default(), |(key, value, _)| key.unwrap_or(value))
+    }
+
+    /// The value at `at`, else its key, else the closest enclosing node.
+    pub(super) fn value_span(&self, at: &[String]) -> Place {
+        match self.find(at) {
+            Some((_, value, true)) => value,
+            Some((key, value, false)) => key.unwrap_or(value),
+            None => Place::default(),
+        }
+    }
+
+    /// Where the key at `at` is written.
     pub(super) fn key_pos(&self, at: &[String]) -> Option<Pos> {
-        self.locator.map(|locator| self.pos(locator.key(at)))
+        Some(self.pos(self.key_span(at)))
     }
 
-    /// Where the value at `at` is written; `None` when positions are not read.
+    /// Where the value at `at` is written.
     pub(super) fn value_pos(&self, at: &[String]) -> Option<Pos> {
-        self.locator.map(|locator| self.pos(locator.value(at)))
+        Some(self.pos(self.value_span(at)))
     }
 
     /// Parses `sql` as one PostgreSQL expression; `what` names it in the message.
@@ -105,25 +152,23 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn convert(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
-        let mut declared = self.header(doc)?;
-        self.add_tables(&mut declared, &doc.tables.0)?;
-        self.check_names(&doc.tables.0, &declared.default_schema, &mut HashSet::new())?;
-        let tables = doc
-            .tables
-            .0
-            .iter()
-            .map(|(key, table)| (key.as_str(), Some(table)));
-        self.check_foreign_keys(&declared.schema, tables, &declared.default_schema)?;
-        Ok(declared)
+    /// A header with nothing declared, for reading on after an error in the real one.
+    pub(super) fn empty_header(&self) -> Declared {
+        Declared {
+            schema: Schema::default(),
+            ignore: Ignore::default(),
+            default_schema: "public".into(),
+            path: PathBuf::from(self.name),
+            source: String::new(),
+        }
     }
 
     /// Everything but the tables: version, default schema, ignore list, enums.
     pub(super) fn header(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
-        if doc.version != 1 {
+        if let Some(version) = doc.version.filter(|v| *v != 1) {
             return Err(self.error(
                 InvalidKind::Value,
-                format!("schema.yaml version {} is not supported", doc.version),
+                format!("schema.yaml version {version} is not supported"),
                 Some("this driftlint reads `version: 1`".into()),
                 self.value_span(&path(&["version"])),
             ));
@@ -137,6 +182,11 @@ impl Builder<'_> {
                 self.value_span(&path(&["schema"])),
             ));
         }
+        self.identifier(
+            &default_schema,
+            "schema",
+            self.value_span(&path(&["schema"])),
+        )?;
         let ignore = Ignore::new(&doc.ignore).map_err(|e| {
             let index = doc
                 .ignore
@@ -195,40 +245,58 @@ impl Builder<'_> {
         })
     }
 
-    /// Converts `tables` and adds them to `declared`.
-    pub(super) fn add_tables(
+    /// Converts the table `doc`, written under `key`, and adds it to `declared`.
+    pub(super) fn add_table(
         &self,
         declared: &mut Declared,
-        tables: &[(String, TableDoc)],
-    ) -> Result<(), DeclaredError> {
-        let default_schema = &declared.default_schema;
-        let schema = &mut declared.schema;
-        // Tables convert independently (they only need the enums): in parallel on a large
-        // file, then merged in file order so the first error is the first in the file.
-        let converted: Vec<Result<(QualifiedName, Table), DeclaredError>> = tables
-            .par_iter()
-            .map(|(key, table_doc)| {
-                let at = path(&["tables", key]);
-                let name = self.qualified(key, default_schema, &at, "table")?;
-                let table = self.table(name.clone(), key, table_doc, schema, default_schema)?;
-                Ok((name, table))
-            })
-            .collect();
-        for ((key, _), result) in tables.iter().zip(converted) {
-            let (name, table) = result?;
-            if schema.tables.contains_key(&name) {
-                return Err(self.error(
-                    InvalidKind::Duplicate,
-                    format!("the table {name} is declared twice"),
-                    Some(
-                        "`name` and `schema.name` in the default schema are the same table".into(),
-                    ),
-                    self.key_span(&path(&["tables", key])),
-                ));
-            }
-            schema.tables.insert(name, table);
+        key: &str,
+        doc: &TableDoc,
+    ) -> Result<QualifiedName, DeclaredError> {
+        let at = path(&["tables", key]);
+        let name = self.qualified(key, &declared.default_schema, &at, "table")?;
+        let table = self.table(
+            name.clone(),
+            key,
+            doc,
+            &declared.schema,
+            &declared.default_schema,
+        )?;
+        if declared.schema.tables.contains_key(&name) {
+            return Err(self.error(
+                InvalidKind::Duplicate,
+                format!("the table {name} is declared twice"),
+                Some("`name` and `schema.name` in the default schema are the same table".into()),
+                self.key_span(&at),
+            ));
         }
-        Ok(())
+        declared.schema.tables.insert(name.clone(), table);
+        Ok(name)
+    }
+
+    /// A name PostgreSQL can store: at most 63 bytes (longer ones it cuts, so the database
+    /// would never have the declared name) and no NUL byte. `what` names it in the message.
+    pub(super) fn identifier(
+        &self,
+        name: &str,
+        what: &str,
+        place: Place,
+    ) -> Result<(), DeclaredError> {
+        let problem = if name.contains('\0') {
+            "holds a NUL byte, which PostgreSQL names cannot".to_string()
+        } else if name.len() > MAX_IDENTIFIER_BYTES {
+            format!(
+                "is {} bytes long; PostgreSQL names have at most {MAX_IDENTIFIER_BYTES}",
+                name.len()
+            )
+        } else {
+            return Ok(());
+        };
+        Err(self.error(
+            InvalidKind::Value,
+            format!("the {what} name `{}` {problem}", name.escape_debug()),
+            Some("PostgreSQL cuts a longer name to 63 bytes, so the database never has the declared one: shorten it".into()),
+            place,
+        ))
     }
 
     /// A table or enum key: `name`, `schema.name`, or double-quoted parts.
@@ -250,6 +318,12 @@ impl Builder<'_> {
                 self.key_span(at),
             )
         })?;
+        if let [schema, _] = parts.as_slice() {
+            self.identifier(schema, "schema", self.key_span(at))?;
+        }
+        if let Some(name) = parts.last().filter(|_| parts.len() <= 2) {
+            self.identifier(name, what, self.key_span(at))?;
+        }
         match parts.as_slice() {
             [name] => Ok(QualifiedName::new(default_schema, name.clone())),
             [schema, name] => Ok(QualifiedName::new(schema.clone(), name.clone())),

@@ -1,4 +1,4 @@
-//! The YAML documents as serde reads them: one struct per mapping of the format, every one
+//! The YAML documents as serde reads them (from the node trees, see `de`): one struct per mapping of the format, every one
 //! `deny_unknown_fields`, with mappings kept in the order they are written ([`Ordered`]). These
 //! are the file's shape only; what the values mean is decided in `convert` and `table`.
 
@@ -11,15 +11,19 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FileDoc {
-    pub(super) version: u32,
+    /// Required; checked once the whole file is read (it may follow `tables:`).
+    #[serde(default)]
+    pub(super) version: Option<u32>,
     #[serde(default)]
     pub(super) schema: Option<String>,
     #[serde(default)]
     pub(super) ignore: Vec<String>,
     #[serde(default)]
     pub(super) enums: Ordered<Vec<String>>,
-    #[serde(default)]
-    pub(super) tables: Ordered<TableDoc>,
+    /// Read one table at a time by `read`, never into this document: here only so that an
+    /// unknown top-level key lists it among the expected ones.
+    #[serde(default, rename = "tables")]
+    _tables: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +52,8 @@ pub(super) struct TableDoc {
 pub(super) struct ColumnDoc {
     pub(super) data_type: String,
     pub(super) nullable: Option<bool>,
-    pub(super) default: Option<ScalarDoc>,
+    /// SQL, as written (a YAML number or boolean keeps its text: `25.0`, not `25`).
+    pub(super) default: Option<String>,
     pub(super) primary_key: bool,
     pub(super) unique: bool,
     /// The rarely written keys, apart: a large file holds many columns at once.
@@ -168,27 +173,6 @@ impl<'de> Visitor<'de> for ColumnVisitor {
         }
         doc.data_type = data_type.ok_or_else(|| A::Error::missing_field("type"))?;
         Ok(doc)
-    }
-}
-
-/// A default written as a YAML number or boolean is taken as its SQL text.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(super) enum ScalarDoc {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl ScalarDoc {
-    pub(super) fn to_sql(&self) -> String {
-        match self {
-            ScalarDoc::Bool(b) => b.to_string(),
-            ScalarDoc::Int(i) => i.to_string(),
-            ScalarDoc::Float(f) => f.to_string(),
-            ScalarDoc::Text(t) => t.clone(),
-        }
     }
 }
 

@@ -19,6 +19,9 @@ pub enum DeclaredError {
         source: std::io::Error,
     },
 
+    #[error("{} is larger than {} bytes", path.display(), limit)]
+    TooLarge { path: PathBuf, limit: u64 },
+
     #[error("{}", .0.message)]
     Invalid(Box<Invalid>),
 }
@@ -76,7 +79,9 @@ pub struct Invalid {
 impl Diagnostic for DeclaredError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(match self {
-            DeclaredError::Read { .. } => "driftlint::schema::read",
+            DeclaredError::Read { .. } | DeclaredError::TooLarge { .. } => {
+                "driftlint::schema::read"
+            }
             DeclaredError::Invalid(invalid) => invalid.kind.code(),
         }))
     }
@@ -85,6 +90,9 @@ impl Diagnostic for DeclaredError {
         match self {
             DeclaredError::Read { .. } => Some(Box::new(
                 "pass the declared schema with --schema FILE (default: schema.yaml)",
+            )),
+            DeclaredError::TooLarge { .. } => Some(Box::new(
+                "--schema takes a schema.yaml file; is this the right path?",
             )),
             DeclaredError::Invalid(invalid) => invalid
                 .help
@@ -95,14 +103,14 @@ impl Diagnostic for DeclaredError {
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match self {
-            DeclaredError::Read { .. } => None,
+            DeclaredError::Read { .. } | DeclaredError::TooLarge { .. } => None,
             DeclaredError::Invalid(invalid) => Some(&invalid.src),
         }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         match self {
-            DeclaredError::Read { .. } => None,
+            DeclaredError::Read { .. } | DeclaredError::TooLarge { .. } => None,
             DeclaredError::Invalid(invalid) => Some(Box::new(std::iter::once(
                 LabeledSpan::new_with_span(Some(invalid.kind.label().to_string()), invalid.span),
             ))),
@@ -130,7 +138,7 @@ impl DeclaredError {
     /// The kind of problem (`None` for a read error).
     pub fn kind(&self) -> Option<InvalidKind> {
         match self {
-            DeclaredError::Read { .. } => None,
+            DeclaredError::Read { .. } | DeclaredError::TooLarge { .. } => None,
             DeclaredError::Invalid(invalid) => Some(invalid.kind),
         }
     }

@@ -1,14 +1,16 @@
 //! `schema.yaml` (version 1) into a [`crate::model::Schema`], with validation errors that point at
 //! the YAML line and column.
 //!
-//! Two passes over the same text: serde (`serde_yaml_ng`, every struct `deny_unknown_fields`)
-//! reads the document (`doc.rs`, `read.rs`; in parts on a large file: `parts.rs`), and a small
-//! event-level locator (`locate.rs`) records where every key and value is written, so that
-//! semantic errors found afterwards (a foreign key to an undeclared table, a duplicate index
-//! name, a malformed type, an expression that is not SQL) point at the right line and column.
-//! `convert.rs` and `table.rs` turn the documents into the model, `validate.rs` holds the checks
-//! that span tables, and `error.rs` the diagnostics. This module validates and converts; it
-//! never talks to a database and never compares (see `diff`).
+//! One pass over the YAML events (yaml-rust2): `read.rs` drives it, growing each table into a
+//! small tree of nodes that carry their line and column (`node.rs`), which serde reads into the
+//! document types (`de.rs` over `doc.rs`, every struct `deny_unknown_fields`). `convert.rs` and
+//! `table.rs` turn one table's document into the model while its tree is alive, looking up
+//! where each key and value is written in it, so every object has its position and every error
+//! (a foreign key to an undeclared table, a duplicate index name, a malformed type, an
+//! expression that is not SQL) points at the right line and column. `validate.rs` holds the
+//! checks PostgreSQL would make, `error.rs` the diagnostics, `guess.rs` the schemas guessed from
+//! the text. This module validates and converts; it never talks to a database and never
+//! compares (see `diff`).
 //!
 //! Conventions beyond DESIGN:
 //! - A table key is `name` (in the default `schema:`), `schema.name`, or double-quoted SQL parts
@@ -30,10 +32,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::model::{QualifiedName, Schema};
 
 mod convert;
+mod de;
 mod doc;
 mod error;
-mod locate;
-mod parts;
+mod guess;
+mod node;
 mod read;
 mod table;
 mod validate;
@@ -43,7 +46,7 @@ mod tests;
 
 pub use convert::split_name;
 pub use error::{DeclaredError, Invalid, InvalidKind};
-pub use parts::{guess_schemas, positions_for};
+pub use guess::guess_schemas;
 pub use table::normalize_key;
 pub use validate::{check_expression, is_unique_key};
 
@@ -140,41 +143,46 @@ impl Ignore {
     }
 }
 
+/// The largest schema.yaml read: far beyond any schema (a 10,000-table file is about 20 MiB),
+/// and a bound on what `--schema /dev/zero` or a wrong path can make it hold.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads and validates a `schema.yaml`.
 pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
     from_text(path, read(path)?)
 }
 
-/// The text of a `schema.yaml` (for [`from_text`]).
+/// The text of a `schema.yaml` (for [`from_text`]), read up to [`MAX_FILE_BYTES`] (a device or
+/// a pipe has no size to look at first).
 pub fn read(path: &Path) -> Result<String, DeclaredError> {
-    std::fs::read_to_string(path).map_err(|source| DeclaredError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    read_at_most(path, MAX_FILE_BYTES)
 }
 
-/// Whether the declared objects carry the line and column they are written at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Positions {
-    /// Every object gets its position (for reports that point into the file).
-    Read,
-    /// No object gets one (`pos` is `None`): the file is read once instead of twice, which
-    /// `check` uses until it has drift to report. Errors still point at their line and column.
-    Skip,
+/// [`read`] with a bound of `limit` bytes.
+fn read_at_most(path: &Path, limit: u64) -> Result<String, DeclaredError> {
+    use std::io::Read as _;
+    let error = |source| DeclaredError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(error)?;
+    let mut text = String::new();
+    file.take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(error)?;
+    if text.len() as u64 > limit {
+        return Err(DeclaredError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(text)
 }
 
 /// Validates the text [`read`] from `path`, keeping it for diagnostics.
 pub fn from_text(path: &Path, source: String) -> Result<Declared, DeclaredError> {
-    from_text_with(path, source, Positions::Read)
-}
-
-/// [`from_text`], with or without positions.
-pub fn from_text_with(
-    path: &Path,
-    source: String,
-    positions: Positions,
-) -> Result<Declared, DeclaredError> {
-    let mut declared = read::validate_with(&path.display().to_string(), &source, positions)?;
+    let source = without_bom(source);
+    let mut declared = read::validate(&path.display().to_string(), &source)?;
     declared.path = path.to_path_buf();
     declared.source = source;
     Ok(declared)
@@ -182,16 +190,16 @@ pub fn from_text_with(
 
 /// Validates YAML text; `name` is how diagnostics call the file.
 pub fn parse(name: &str, source: &str) -> Result<Declared, DeclaredError> {
-    parse_with(name, source, Positions::Read)
+    let source = without_bom(source.to_string());
+    let mut declared = read::validate(name, &source)?;
+    declared.source = source;
+    Ok(declared)
 }
 
-/// [`parse`], with or without positions.
-pub fn parse_with(
-    name: &str,
-    source: &str,
-    positions: Positions,
-) -> Result<Declared, DeclaredError> {
-    let mut declared = read::validate_with(name, source, positions)?;
-    declared.source = source.to_string();
-    Ok(declared)
+/// The text without the UTF-8 byte order mark some editors write first (YAML allows it).
+fn without_bom(mut source: String) -> String {
+    if source.starts_with('\u{feff}') {
+        source.drain(..'\u{feff}'.len_utf8());
+    }
+    source
 }

@@ -1,205 +1,361 @@
-//! Reading the file: serde reads the documents (in parts when the file allows, see `parts`)
-//! while the locator records where everything is written, on another thread; the documents are
-//! then converted. Without positions serde reads alone, and any failure sends the caller to the
-//! read with positions, which says where. YAML and shape errors are turned into diagnostics here.
+//! Reading the file in one pass over its YAML events. The top-level keys are read as small
+//! node trees; under `tables:` each table is grown into its own tree, read by serde (`de`),
+//! converted with its positions looked up in that tree, and dropped before the next table is
+//! read, so that a large file never holds more than one table's tree. What spans tables (the
+//! foreign key targets) is checked at the end, from the model and the few places kept aside.
+//!
+//! The order errors come in is the file's: YAML errors (syntax, nesting, a key twice, a value
+//! of the wrong shape) stop the read where they are found and come before any error of
+//! meaning (a bad type, an undeclared reference), which is kept and reported once the file is
+//! known to be well formed.
 
 use std::collections::HashSet;
 
 use miette::NamedSource;
+use yaml_rust2::parser::Event;
+use yaml_rust2::scanner::Marker;
 
-use super::convert::Builder;
+use super::convert::{span_of, Builder};
+use super::de::{from_node, ShapeError};
 use super::doc::{FileDoc, Ordered, TableDoc};
 use super::error::{DeclaredError, InvalidKind};
-use super::locate::{LineIndex, Locator};
-use super::parts::{cut_tables, read_in_parts};
-use super::{Declared, Positions};
+use super::node::{written_twice, EventError, Events, Kind, Node, Place, Where};
+use super::validate::FkAt;
+use super::Declared;
+use crate::model::QualifiedName;
 
-/// Validates `source`, with or without positions; `name` is how diagnostics call the file.
-pub(super) fn validate_with(
-    name: &str,
-    source: &str,
-    positions: Positions,
-) -> Result<Declared, DeclaredError> {
-    match positions {
-        Positions::Skip => validate_quickly(name, source),
-        Positions::Read => None,
-    }
-    .map_or_else(|| validate(name, source), Ok)
-}
-
-/// The file read by serde alone, with no positions: `None` when anything is wrong with it, for
-/// the caller to read it again with the locator, which says exactly where.
-fn validate_quickly(name: &str, source: &str) -> Option<Declared> {
-    let builder = Builder {
-        name,
-        source,
-        locator: None,
-        line_starts: &[],
-    };
-    let Some((doc, block)) = cut_tables(source) else {
-        let doc = serde_yaml_ng::from_str::<FileDoc>(source).ok()?;
-        return builder.convert(&doc).ok();
-    };
-    // Each part is converted as soon as it is read, so that the serde form of only one part
-    // is held at a time; what the cross-table checks need is kept aside.
-    let mut declared = builder.header(&doc).ok()?;
-    let mut relation_names = HashSet::new();
-    let mut keys: Vec<String> = Vec::new();
-    for (_, part) in block.parts(source) {
-        let part = serde_yaml_ng::from_str::<Ordered<TableDoc>>(part).ok()?;
-        builder
-            .add_tables(&mut declared, &part.0)
-            .and_then(|()| {
-                builder.check_names(&part.0, &declared.default_schema, &mut relation_names)
-            })
-            .ok()?;
-        keys.extend(part.0.into_iter().map(|(key, _)| key));
-    }
-    let tables = keys.iter().map(|key| (key.as_str(), None));
-    builder
-        .check_foreign_keys(&declared.schema, tables, &declared.default_schema)
-        .ok()?;
-    Some(declared)
-}
-
-/// [`parse`] without keeping a copy of the text (the caller sets `source`).
-fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
-    let lines = LineIndex::new(source);
-    // Both passes read the same text; on a large file they run side by side. serde reads the
-    // tables in parts when it can (see `read_in_parts`); the locator, which reads the whole file,
-    // confirms the parts hold exactly the tables the file has, else serde reads the whole file.
-    let (doc, located) = std::thread::scope(|scope| {
-        let locating = scope.spawn(|| Locator::build(source, &lines, false));
-        let parts = read_in_parts(source);
-        let located = locating
-            .join()
-            .unwrap_or_else(|_| Err(("the YAML could not be read".to_string(), 0)));
-        let confirmed = match (parts, &located) {
-            (Some(doc), Ok(locator))
-                if doc.tables.0.len() == locator.table_keys.len()
-                    && doc
-                        .tables
-                        .0
-                        .iter()
-                        .zip(&locator.table_keys)
-                        .all(|((key, _), located)| key == located) =>
-            {
-                Some(doc)
+/// Validates `source`; `name` is how diagnostics call the file.
+pub(super) fn validate(name: &str, source: &str) -> Result<Declared, DeclaredError> {
+    let mut pass = Pass::new(name, source, None);
+    let first = pass.run()?;
+    match first {
+        Outcome::Done(declared) => Ok(declared),
+        // `schema:` or `enums:` came after tables that needed them: once more, knowing them.
+        Outcome::Again(header) => {
+            let mut again = Pass::new(name, source, Some(header));
+            match again.run()? {
+                Outcome::Done(declared) => Ok(declared),
+                Outcome::Again(_) => Err(yaml_error(
+                    name,
+                    source,
+                    "the file could not be read".into(),
+                    None,
+                    Place::default(),
+                )),
             }
-            _ => None,
+        }
+    }
+}
+
+enum Outcome {
+    Done(Declared),
+    /// The header as the whole file writes it, for a second pass.
+    Again(Node),
+}
+
+/// The tables read so far, converted against the header known when `tables:` began.
+struct Tables {
+    declared: Declared,
+    keys: HashSet<String>,
+    relation_names: HashSet<(String, String)>,
+    foreign_keys: Vec<(QualifiedName, Vec<FkAt>)>,
+}
+
+struct Pass<'a> {
+    name: &'a str,
+    source: &'a str,
+    events: Events<'a>,
+    /// The top-level mapping without `tables:`.
+    header: Node,
+    /// The header of a first pass, when this is the second.
+    preset: Option<Node>,
+    tables: Option<Tables>,
+    /// `schema:` or `enums:` written after `tables:`.
+    header_after_tables: bool,
+    /// The first error of meaning; YAML errors still come first.
+    meaning: Option<DeclaredError>,
+}
+
+impl<'a> Pass<'a> {
+    fn new(name: &'a str, source: &'a str, preset: Option<Node>) -> Pass<'a> {
+        Pass {
+            name,
+            source,
+            events: Events::new(source),
+            header: Node {
+                kind: Kind::Map(Vec::new()),
+                at: Place::default(),
+            },
+            preset,
+            tables: None,
+            header_after_tables: false,
+            meaning: None,
+        }
+    }
+
+    fn next(&mut self) -> Result<(Event, Marker), DeclaredError> {
+        self.events.next().map_err(|e| self.event_error(e))
+    }
+
+    fn event_error(&self, error: EventError) -> DeclaredError {
+        let span = match error.at {
+            Where::Byte(offset) => (offset, 1),
+            Where::Place(place) => span_of(self.source, place),
         };
-        let doc = match confirmed {
-            Some(doc) => Ok(doc),
-            None => serde_yaml_ng::from_str::<FileDoc>(source),
+        let kind = if error.duplicate {
+            InvalidKind::Duplicate
+        } else {
+            InvalidKind::Yaml
         };
-        (doc, located)
-    });
-    // A key written twice is reported as such, before what serde makes of it.
-    if let Ok(Locator { duplicates, .. }) = &located {
-        if let Some((key, span)) = duplicates.first() {
-            return Err(DeclaredError::invalid(
-                InvalidKind::Duplicate,
-                format!("the key `{key}` is written twice"),
-                Some("each key may appear once per mapping".into()),
-                NamedSource::new(name, source.to_string()),
-                (*span).into(),
+        DeclaredError::invalid(
+            kind,
+            error.message,
+            error.help,
+            NamedSource::new(self.name, self.source.to_string()),
+            span.into(),
+        )
+    }
+
+    fn shape_error(&self, error: ShapeError) -> DeclaredError {
+        let help = shape_help(&error.message);
+        let at = error.at.unwrap_or_default();
+        yaml_error(self.name, self.source, error.message(), help, at)
+    }
+
+    fn run(&mut self) -> Result<Outcome, DeclaredError> {
+        let mut event = self.next()?;
+        if matches!(event.0, Event::StreamStart) {
+            event = self.next()?;
+        }
+        if matches!(event.0, Event::DocumentStart) {
+            let root = self.next()?;
+            match root.0 {
+                Event::MappingStart(..) => self.root_mapping(root.1)?,
+                _ => {
+                    let node = self.events.grow(root, 0).map_err(|e| self.event_error(e))?;
+                    self.header = node;
+                }
+            }
+            event = self.next()?;
+            if matches!(event.0, Event::DocumentEnd) {
+                event = self.next()?;
+            }
+            if matches!(event.0, Event::DocumentStart) {
+                return Err(yaml_error(
+                    self.name,
+                    self.source,
+                    "deserializing from YAML containing more than one document is not supported"
+                        .into(),
+                    Some("schema.yaml is one YAML document: remove the `---` line".into()),
+                    Place::at_mark(event.1),
+                ));
+            }
+        }
+        self.finish()
+    }
+
+    /// The top-level mapping, whose `MappingStart` is at `mark`.
+    fn root_mapping(&mut self, mark: Marker) -> Result<(), DeclaredError> {
+        let mut placed = false;
+        self.header.at = Place::at_mark(mark);
+        let mut keys: Vec<String> = Vec::new();
+        loop {
+            let event = self.next()?;
+            if matches!(event.0, Event::MappingEnd) {
+                return Ok(());
+            }
+            let key = self
+                .events
+                .grow(event, 1)
+                .map_err(|e| self.event_error(e))?;
+            if !placed {
+                placed = true;
+                self.header.at = key.at;
+            }
+            if let Some(text) = key.text() {
+                if keys.iter().any(|k| k == text) {
+                    return Err(self.event_error(written_twice(text, key.at)));
+                }
+                keys.push(text.to_string());
+            }
+            let value = self.next()?;
+            if key.text() == Some("tables") && matches!(key.kind, Kind::Scalar { .. }) {
+                self.tables_value(value)?;
+                continue;
+            }
+            if self.tables.is_some() && matches!(key.text(), Some("schema" | "enums")) {
+                self.header_after_tables = true;
+            }
+            let value = self
+                .events
+                .grow(value, 1)
+                .map_err(|e| self.event_error(e))?;
+            if let Kind::Map(entries) = &mut self.header.kind {
+                entries.push((key, value));
+            }
+        }
+    }
+
+    /// The value of `tables:`: a mapping is read one table at a time; anything else is read
+    /// whole, for serde to say what is wrong with it (or that it holds no tables).
+    fn tables_value(&mut self, first: (Event, Marker)) -> Result<(), DeclaredError> {
+        self.start_tables()?;
+        if !matches!(first.0, Event::MappingStart(..)) {
+            let node = self
+                .events
+                .grow(first, 1)
+                .map_err(|e| self.event_error(e))?;
+            from_node::<Ordered<TableDoc>>(&node)
+                .map_err(|e| self.shape_error(e.under("tables")))?;
+            return Ok(());
+        }
+        loop {
+            let event = self.next()?;
+            if matches!(event.0, Event::MappingEnd) {
+                return Ok(());
+            }
+            let key = self
+                .events
+                .grow(event, 2)
+                .map_err(|e| self.event_error(e))?;
+            let value = self.next()?;
+            let value = self
+                .events
+                .grow(value, 2)
+                .map_err(|e| self.event_error(e))?;
+            self.table(&key, &value)?;
+        }
+    }
+
+    /// `tables:` begins: the header so far (or the first pass's) is what the tables are
+    /// converted against.
+    fn start_tables(&mut self) -> Result<(), DeclaredError> {
+        let header = self.preset.as_ref().unwrap_or(&self.header);
+        let doc: FileDoc = from_node(header).map_err(|e| self.shape_error(e))?;
+        let builder = Builder {
+            name: self.name,
+            source: self.source,
+            header: Some(header),
+            table: None,
+        };
+        let declared = match builder.header(&doc) {
+            Ok(declared) => declared,
+            Err(error) => {
+                self.meaning.get_or_insert(error);
+                builder.empty_header()
+            }
+        };
+        self.tables = Some(Tables {
+            declared,
+            keys: HashSet::new(),
+            relation_names: HashSet::new(),
+            foreign_keys: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// One table: read by serde, then (unless an error of meaning came before) converted.
+    fn table(&mut self, key: &Node, value: &Node) -> Result<(), DeclaredError> {
+        let text: String = from_node(key).map_err(|e| self.shape_error(e.under("tables")))?;
+        let doc: TableDoc =
+            from_node(value).map_err(|e| self.shape_error(e.under(&text).under("tables")))?;
+        let fresh = self.tables.as_mut().map(|t| t.keys.insert(text.clone()));
+        if fresh == Some(false) {
+            return Err(self.event_error(written_twice(&text, key.at)));
+        }
+        if self.meaning.is_some() {
+            return Ok(());
+        }
+        let Some(tables) = self.tables.as_mut() else {
+            return Ok(());
+        };
+        let builder = Builder {
+            name: self.name,
+            source: self.source,
+            header: self.preset.as_ref().or(Some(&self.header)),
+            table: Some((key, value)),
+        };
+        let converted = builder
+            .add_table(&mut tables.declared, &text, &doc)
+            .and_then(|name| {
+                builder.check_names(&text, &doc, &name, &mut tables.relation_names)?;
+                Ok(name)
+            });
+        match converted {
+            Ok(name) => {
+                let places = builder.foreign_key_places(&text, &doc);
+                if !places.is_empty() {
+                    tables.foreign_keys.push((name, places));
+                }
+            }
+            Err(error) => self.meaning = Some(error),
+        }
+        Ok(())
+    }
+
+    /// The whole file is read: the header as written, then the errors of meaning, then the
+    /// checks across tables.
+    fn finish(&mut self) -> Result<Outcome, DeclaredError> {
+        if self.header_after_tables && self.preset.is_none() {
+            return Ok(Outcome::Again(std::mem::replace(
+                &mut self.header,
+                Node::null(Place::default()),
+            )));
+        }
+        let doc: FileDoc = from_node(&self.header).map_err(|e| self.shape_error(e))?;
+        if doc.version.is_none() {
+            return Err(yaml_error(
+                self.name,
+                self.source,
+                "missing field `version`".into(),
+                Some("schema.yaml starts with `version: 1`".into()),
+                self.header.at,
             ));
         }
-    }
-    let doc: FileDoc = match doc {
-        Ok(doc) => doc,
-        Err(error) => return Err(shape_error(name, source, &lines, &error)),
-    };
-    let locator = located.map_err(|(message, offset)| {
-        DeclaredError::invalid(
-            InvalidKind::Yaml,
-            message,
-            None,
-            NamedSource::new(name, source.to_string()),
-            (offset, 1).into(),
-        )
-    })?;
-    let builder = Builder {
-        name,
-        source,
-        locator: Some(&locator),
-        line_starts: &lines.starts,
-    };
-    match builder.convert(&doc) {
-        Ok(declared) => Ok(declared),
-        Err(_) => {
-            // The first pass located only what a valid file needs; locate everything to point
-            // the error at its exact key or value.
-            let full = Locator::build(source, &lines, true).unwrap_or_default();
-            let builder = Builder {
-                name,
-                source,
-                locator: Some(&full),
-                line_starts: &lines.starts,
-            };
-            builder.convert(&doc)
+        let builder = Builder {
+            name: self.name,
+            source: self.source,
+            header: Some(&self.header),
+            table: None,
+        };
+        let header = builder.header(&doc)?;
+        if let Some(error) = self.meaning.take() {
+            return Err(error);
         }
+        let Some(tables) = self.tables.take() else {
+            return Ok(Outcome::Done(header));
+        };
+        let mut declared = tables.declared;
+        builder.check_foreign_keys(&declared.schema, &tables.foreign_keys)?;
+        declared.ignore = header.ignore;
+        Ok(Outcome::Done(declared))
     }
 }
 
-/// A serde error (YAML syntax, an unknown key, a value of the wrong shape) as a diagnostic.
-fn shape_error(
+/// A YAML or shape error at `place`.
+fn yaml_error(
     name: &str,
     source: &str,
-    lines: &LineIndex<'_>,
-    error: &serde_yaml_ng::Error,
+    message: String,
+    help: Option<String>,
+    place: Place,
 ) -> DeclaredError {
-    let offset = error
-        .location()
-        .map(|l| lines.offset(l.line(), l.column().saturating_sub(1)))
-        .unwrap_or(0);
-    let message = error.to_string();
-    // serde_yaml_ng appends " at line N column M"; the label says where.
-    let message = match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
-    };
-    // An unknown key of a column is reported at its mapping: point at the key itself.
-    let offset = unknown_field(&message)
-        .and_then(|key| find_key(source, offset, key))
-        .unwrap_or(offset);
-    let help = if message.contains("unknown field `") && message.contains(")`") {
-        Some("inside `{ }` a comma ends the value in YAML: quote values that contain one, e.g. type: \"numeric(12,2)\"".into())
-    } else if message.contains("unknown field") {
-        Some("see the schema.yaml format reference in the README for every key".into())
-    } else {
-        None
-    };
     DeclaredError::invalid(
         InvalidKind::Yaml,
         message,
         help,
         NamedSource::new(name, source.to_string()),
-        (offset, 1).into(),
+        span_of(source, place).into(),
     )
 }
 
-/// The key of an "unknown field `key`" message.
-fn unknown_field(message: &str) -> Option<&str> {
-    let rest = &message[message.find("unknown field `")? + "unknown field `".len()..];
-    Some(&rest[..rest.find('`')?])
-}
-
-/// The first place at or after `from` where `key` is written as a mapping key.
-fn find_key(source: &str, from: usize, key: &str) -> Option<usize> {
-    let mut at = from.min(source.len());
-    while let Some(found) = source[at..].find(key) {
-        let start = at + found;
-        let before = source[..start].chars().next_back();
-        let after = source[start + key.len()..]
-            .trim_start_matches(' ')
-            .chars()
-            .next();
-        let starts_word = before.is_none_or(|c| matches!(c, ' ' | '{' | ',' | '\n' | '\t'));
-        if starts_word && matches!(after, Some(':' | ',' | '}') | None) {
-            return Some(start);
-        }
-        at = start + key.len().max(1);
+/// The help line of a shape error.
+fn shape_help(message: &str) -> Option<String> {
+    if message.contains("unknown field `") && message.contains(")`") {
+        Some("inside `{ }` a comma ends the value in YAML: quote values that contain one, e.g. type: \"numeric(12,2)\"".into())
+    } else if message.contains("unknown field") {
+        Some("see the schema.yaml format reference in the README for every key".into())
+    } else {
+        None
     }
-    None
 }

@@ -6,8 +6,8 @@
 
 use super::convert::{path, split_name, Builder};
 use super::doc::{
-    CheckDoc, ColumnDoc, ForeignKeyDoc, IndexDoc, KeyDoc, KeySpecDoc, PrimaryKeyDoc, ScalarDoc,
-    TableDoc, UniqueDoc,
+    CheckDoc, ColumnDoc, ForeignKeyDoc, IndexDoc, KeyDoc, KeySpecDoc, PrimaryKeyDoc, TableDoc,
+    UniqueDoc,
 };
 use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
@@ -53,6 +53,7 @@ impl Builder<'_> {
         let mut pk_pos = None;
         for (column_name, column) in &doc.columns.0 {
             let col_at = path(&["tables", key, "columns", column_name]);
+            self.identifier(column_name, "column", self.key_span(&col_at))?;
             let parts = self.column(column_name, column, &col_at, schema, default_schema)?;
             if let Some(pos) = parts.primary_key {
                 pk_columns.push(column_name.clone());
@@ -217,12 +218,8 @@ impl Builder<'_> {
     }
 
     /// A column's default as SQL; `None` for `DEFAULT NULL`, which PostgreSQL does not store.
-    fn column_default(
-        &self,
-        value: &ScalarDoc,
-        at: &[String],
-    ) -> Result<Option<String>, DeclaredError> {
-        let sql = self.expression(&value.to_sql(), "default", at)?;
+    fn column_default(&self, value: &str, at: &[String]) -> Result<Option<String>, DeclaredError> {
+        let sql = self.expression(value, "default", at)?;
         if looks_like_bare_word(&sql) {
             return Err(self.error(
                 InvalidKind::Expression,

@@ -1,43 +1,32 @@
-//! The reader's unit tests: every case is read with and without positions.
-
-use std::collections::BTreeSet;
+//! The reader's unit tests: models, positions and error messages of small files.
 
 use miette::Diagnostic;
 
-use super::doc::FileDoc;
-use super::parts::{read_in_parts, top_level_block, TABLES_PER_PART};
 use super::*;
 use crate::model::{FkAction, Identity, Pos, QualifiedName};
 
-/// Reads `yaml` with positions, and checks that reading it without gives the same model
-/// but for the positions.
+/// Tables in the large files of these tests (a few hundred: more than any one buffer).
+const TABLES_PER_PART: usize = 200;
+
+/// Reads `yaml`, which must be valid; every table and column has its position.
 fn ok(yaml: &str) -> Declared {
     let declared = match parse("schema.yaml", yaml) {
         Ok(declared) => declared,
         Err(e) => panic!("{:?}", miette::Report::new(e)),
     };
-    let quick = parse_with("schema.yaml", yaml, Positions::Skip).expect("valid without positions");
-    let mut unplaced = declared.schema.clone();
-    unplaced.take_positions_from(&quick.schema);
-    assert_eq!(unplaced, quick.schema, "reading without positions differs");
-    let mut placed = quick.schema;
-    placed.take_positions_from(&declared.schema);
-    assert_eq!(placed, declared.schema, "positions are not carried over");
+    for table in declared.schema.tables.values() {
+        assert!(table.pos.is_some(), "{} has no position", table.name);
+        assert!(table.columns.iter().all(|c| c.pos.is_some()));
+    }
     declared
 }
 
-/// Asserts that the error points at line `line`, at the first `needle` on that line.
-/// Reads `yaml` with and without positions: both must fail with the same error, at `needle`
-/// on `line`.
+/// Reads `yaml`, which must fail, and asserts that the error points at line `line`, at the
+/// first `needle` on that line.
 fn err_at(yaml: &str, line: usize, needle: &str) -> DeclaredError {
     let Err(error) = parse("schema.yaml", yaml) else {
         panic!("expected an error for:\n{yaml}");
     };
-    let Err(quick) = parse_with("schema.yaml", yaml, Positions::Skip) else {
-        panic!("expected an error without positions for:\n{yaml}");
-    };
-    assert_eq!(quick.to_string(), error.to_string());
-    assert_eq!(quick.pos(), error.pos());
     let text = yaml.lines().nth(line - 1).expect("line exists");
     let byte = text
         .find(needle)
@@ -72,40 +61,25 @@ const LAID_OUT: &str = "# header\r\nversion: 1\r\nschema: app\r\ntables:\r\n\
         \x20 billing.mood: [happy, sad]\r\n";
 
 #[test]
-fn tables_read_in_parts_match_the_whole_file() {
-    let whole = serde_yaml_ng::from_str::<FileDoc>(LAID_OUT).expect("valid YAML");
-    let parts = read_in_parts(LAID_OUT).expect("plain enough to cut");
-    assert_eq!(parts.tables.0.len(), 3);
-    assert_eq!(format!("{parts:?}"), format!("{whole:?}"));
-    // Every part boundary: one table per part.
-    let block = top_level_block(LAID_OUT, "tables").expect("a tables block");
-    assert_eq!(block.entries.len(), 3);
-    // And the whole load takes that path and agrees with the locator.
+fn a_laid_out_file_with_a_key_after_the_tables() {
     let declared = ok(LAID_OUT);
     assert_eq!(declared.schema.tables.len(), 3);
     assert_eq!(
         declared.schemas(),
         vec!["app".to_string(), "billing".into(), "billing.x".into()]
     );
+    let note = &declared.schema.tables[&QualifiedName::new("app", "accounts")].columns[1];
+    assert_eq!(note.default.as_deref(), Some("'a b'"));
+    assert_eq!(note.pos, Some(Pos { line: 9, column: 7 }));
 }
 
 #[test]
-fn files_that_cannot_be_cut_are_read_whole() {
-    for yaml in [
-        "version: 1\ntables: { a: { columns: { id: { type: int } } } }\n",
-        "version: 1\ntables:\n  - a\n",
-        "---\nversion: 1\ntables:\n  a:\n    columns: { id: { type: int } }\n",
-        "version: 1\ntables:\n    a:\n      columns: { id: { type: int } }\n  b: {}\n",
-    ] {
-        assert!(read_in_parts(yaml).is_none(), "{yaml}");
-    }
-    // An alias to an anchor of another part does not read on its own.
+fn aliases_to_an_anchor_of_another_table() {
     let mut yaml =
         String::from("version: 1\ntables:\n  t0:\n    columns: &cols { id: { type: int } }\n");
     for n in 1..=TABLES_PER_PART {
         yaml.push_str(&format!("  t{n}:\n    columns: *cols\n"));
     }
-    assert!(read_in_parts(&yaml).is_none());
     assert_eq!(ok(&yaml).schema.tables.len(), TABLES_PER_PART + 1);
 }
 
@@ -130,16 +104,13 @@ fn chain_of_tables(n: usize) -> String {
 }
 
 #[test]
-fn a_large_file_reads_the_same_with_and_without_positions() {
+fn a_large_file_has_every_position() {
     let yaml = chain_of_tables(2 * TABLES_PER_PART + 7);
-    assert!(read_in_parts(&yaml).is_some());
     let declared = ok(&yaml);
     assert_eq!(declared.schema.tables.len(), 2 * TABLES_PER_PART + 7);
-    let quick = parse_with("schema.yaml", &yaml, Positions::Skip).expect("valid");
-    assert!(quick.schema.tables.values().all(|t| t.pos.is_none()
-        && t.columns.iter().all(|c| c.pos.is_none())
-        && t.indexes.iter().all(|i| i.pos.is_none())
-        && t.foreign_keys.iter().all(|f| f.pos.is_none())));
+    assert!(declared.schema.tables.values().all(|t| t.pos.is_some()
+        && t.indexes.iter().all(|i| i.pos.is_some())
+        && t.foreign_keys.iter().all(|f| f.pos.is_some())));
     let last = &declared.schema.tables
         [&QualifiedName::new("public", format!("t{}", 2 * TABLES_PER_PART + 6))];
     assert!(last.pos.is_some_and(|p| p.line > 2000));
@@ -177,35 +148,6 @@ fn cross_table_errors_in_a_large_file_are_found_with_and_without_positions() {
         error.to_string().contains("`ix_t2` is used twice"),
         "{error}"
     );
-}
-
-#[test]
-fn positions_for_some_tables_match_a_whole_read() {
-    let mut yaml = String::from("version: 1\nenums:\n  mood: [happy, sad]\n");
-    yaml.push_str(&chain_of_tables(3 * TABLES_PER_PART)[11..]);
-    yaml.push_str("  'odd.\"Na me\"':\n    columns: { id: { type: mood, unique: true } }\n");
-    let whole = ok(&yaml);
-    let quick = parse_with("schema.yaml", &yaml, Positions::Skip).expect("valid");
-    let t = |name: &str| QualifiedName::new("public", name.to_string());
-    let odd = QualifiedName::new("odd", "Na me".to_string());
-    let mood = t("mood");
-    let names: BTreeSet<QualifiedName> = [t("t0"), t("t250"), odd.clone(), mood.clone()].into();
-    let some = positions_for(&quick, &names).expect("a plain file");
-    assert_eq!(some.tables.len(), 3);
-    for name in [t("t0"), t("t250"), odd] {
-        assert_eq!(some.tables[&name], whole.schema.tables[&name], "{name}");
-        assert!(some.tables[&name].pos.is_some());
-    }
-    assert_eq!(some.enums[&mood], whole.schema.enums[&mood]);
-    // A table the file does not hold, and a file that cannot be cut, are left to a whole read.
-    assert!(positions_for(&quick, &[t("nowhere")].into()).is_none());
-    let flow = parse_with(
-        "schema.yaml",
-        "version: 1\ntables: { a: { columns: { id: { type: int } } } }\n",
-        Positions::Skip,
-    )
-    .expect("valid");
-    assert!(positions_for(&flow, &[t("a")].into()).is_none());
 }
 
 #[test]
@@ -726,4 +668,185 @@ fn default_null_is_no_default() {
 fn yaml_syntax_errors_have_a_position() {
     let error = err_at("version: 1\ntables:\n  t: [\n", 3, "[");
     assert!(error.kind() == Some(InvalidKind::Yaml));
+}
+
+#[test]
+fn issue_15_item_8_deep_nesting_is_an_error_not_a_stack_overflow() {
+    // 10,000 nested block sequences on one line.
+    let yaml = format!("version: 1\ntables:\n  t:\n    {}x\n", "- ".repeat(10_000));
+    let error = parse("schema.yaml", &yaml).expect_err("too deep");
+    assert_eq!(error.kind(), Some(InvalidKind::Yaml));
+    // The root mapping and `tables:` are two levels: the 63rd `- ` is the 65th.
+    assert_eq!(
+        error.pos(),
+        Some(Pos {
+            line: 4,
+            column: 5 + 2 * 62
+        })
+    );
+    assert!(
+        error.to_string().contains("nests deeper than 64 levels"),
+        "{error}"
+    );
+    // 3,000 nested block mappings, one more space of indentation each.
+    let mut yaml = String::from("version: 1\ntables:\n");
+    for depth in 0..3_000 {
+        yaml.push_str(&" ".repeat(depth + 2));
+        yaml.push_str("k:\n");
+    }
+    let error = parse("schema.yaml", &yaml).expect_err("too deep");
+    assert!(
+        error.to_string().contains("nests deeper than 64 levels"),
+        "{error}"
+    );
+    assert_eq!(error.pos().map(|p| p.line), Some(4 + 62));
+}
+
+#[test]
+fn issue_15_item_9_deeply_nested_flow_brackets_fail_fast() {
+    for bracket in ["[", "{"] {
+        let yaml = format!("version: 1\ntables: {}\n", bracket.repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = parse("schema.yaml", &yaml).expect_err("too deep");
+        // The 65th bracket (the text is cut there, before the parser looks further).
+        assert_eq!(
+            error.pos(),
+            Some(Pos {
+                line: 2,
+                column: 9 + 64
+            })
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            error.to_string().contains("nests deeper than 64 levels"),
+            "{error}"
+        );
+    }
+    // Brackets inside quotes and comments do not count.
+    let deep = "[".repeat(100);
+    let yaml = format!("version: 1\n# {deep}\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: \"'{deep}'\" }}\n");
+    let declared = ok(&yaml);
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert_eq!(
+        t.columns[0].default.as_deref(),
+        Some(format!("'{deep}'").as_str())
+    );
+}
+
+#[test]
+fn issue_15_item_10_an_endless_schema_file_is_cut_off() {
+    let error = read_at_most(std::path::Path::new("/dev/zero"), 1 << 20).expect_err("too large");
+    assert!(
+        matches!(error, DeclaredError::TooLarge { limit, .. } if limit == 1 << 20),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("/dev/zero is larger than"),
+        "{error}"
+    );
+    assert_eq!(
+        error.code().map(|c| c.to_string()).as_deref(),
+        Some("driftlint::schema::read")
+    );
+}
+
+#[test]
+fn issue_15_item_14_a_byte_order_mark_is_accepted() {
+    let yaml = "\u{feff}version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n";
+    let declared = ok(yaml);
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert_eq!(t.columns[0].pos, Some(Pos { line: 5, column: 7 }));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("schema.yaml");
+    std::fs::write(&path, yaml).expect("written");
+    assert_eq!(load(&path).expect("valid").schema.tables.len(), 1);
+}
+
+#[test]
+fn issue_15_item_11_names_postgresql_cannot_store_are_rejected() {
+    let long = "n".repeat(64);
+    let fits = "n".repeat(63);
+    let cases = [
+        (format!("version: 1\nschema: {long}\n"), 2, long.as_str(), "schema"),
+        (format!("version: 1\ntables:\n  {long}:\n    columns: {{ id: {{ type: int }} }}\n"), 3, long.as_str(), "table"),
+        (format!("version: 1\ntables:\n  {long}.t:\n    columns: {{ id: {{ type: int }} }}\n"), 3, long.as_str(), "schema"),
+        (format!("version: 1\ntables:\n  t:\n    columns:\n      {long}: {{ type: int }}\n"), 5, long.as_str(), "column"),
+        (format!("version: 1\ntables:\n  t:\n    columns: {{ a: {{ type: int }} }}\n    indexes:\n      - {{ name: {long}, columns: [a] }}\n"), 6, long.as_str(), "index"),
+        (format!("version: 1\ntables:\n  t:\n    columns: {{ a: {{ type: int }} }}\n    checks:\n      - {{ name: {long}, expression: a > 0 }}\n"), 6, long.as_str(), "constraint"),
+        (format!("version: 1\nenums:\n  {long}: [a]\n"), 3, long.as_str(), "enum"),
+        ("version: 1\ntables:\n  t:\n    columns:\n      \"a\\0b\": { type: int }\n".to_string(), 5, "\"a", "column"),
+    ];
+    for (yaml, line, needle, what) in &cases {
+        let error = err_at(yaml, *line, needle);
+        assert_eq!(error.kind(), Some(InvalidKind::Value), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("the {what} name `")),
+            "{message}"
+        );
+        assert!(
+            message.contains("63") || message.contains("NUL"),
+            "{message}"
+        );
+    }
+    // 63 bytes (in a multi-byte spelling too) are fine.
+    let wide = "é".repeat(31);
+    ok(&format!("version: 1\nschema: {fits}\ntables:\n  {fits}:\n    columns:\n      {wide}: {{ type: int }}\n"));
+    let too_wide = "é".repeat(32);
+    err_at(
+        &format!("version: 1\ntables:\n  t:\n    columns:\n      {too_wide}: {{ type: int }}\n"),
+        5,
+        &too_wide,
+    );
+}
+
+#[test]
+fn issue_11_defect_1_sql_scalars_keep_their_text() {
+    for written in [
+        "25.0",
+        "1.50",
+        "0755",
+        "1e3",
+        ".5",
+        "+1",
+        "-0.0",
+        "true",
+        "FALSE",
+        "2024-01-01",
+    ] {
+        let yaml = format!("version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: {written} }}\n    checks:\n      - {{ expression: {written} }}\n    indexes:\n      - {{ columns: [a], where: {written} }}\n");
+        let declared = ok(&yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        assert_eq!(t.columns[0].default.as_deref(), Some(written), "{written}");
+        assert_eq!(t.checks[0].expression, written);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some(written));
+    }
+    // Booleans and numbers still mean what they did where the format wants one.
+    let declared = ok("version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, nullable: False, unique: TRUE }\n");
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert!(!t.columns[0].nullable);
+    assert_eq!(t.uniques.len(), 1);
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, nullable: yes }\n",
+        5,
+        "yes",
+    );
+    assert_eq!(
+        error.to_string(),
+        "tables.t.columns.a.nullable: invalid type: string \"yes\", expected a boolean"
+    );
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int, default: { x: 1 } }\n",
+        5,
+        "{ x",
+    );
+    assert_eq!(
+        error.to_string(),
+        "tables.t.columns.a.default: invalid type: map, expected a string"
+    );
+    err_at("version: \"1\"\n", 1, "\"1\"");
 }

@@ -7,7 +7,17 @@ use std::collections::{BTreeSet, HashSet};
 use super::convert::{path, Builder};
 use super::doc::{NamedColumnsDoc, PrimaryKeyDoc, TableDoc};
 use super::error::{DeclaredError, InvalidKind};
-use crate::model::{ForeignKey, Schema, Table};
+use super::node::Place;
+use crate::model::{ForeignKey, QualifiedName, Schema, Table};
+
+/// Where one foreign key is written: its `references` value, the referenced table, and each
+/// referenced column (a column's `references: t.c` is all three at once).
+#[derive(Debug, Clone)]
+pub(super) struct FkAt {
+    whole: Place,
+    table: Place,
+    columns: Vec<Place>,
+}
 
 impl Builder<'_> {
     /// Parses `sql` as one PostgreSQL expression; `what` names it in the message.
@@ -31,18 +41,16 @@ impl Builder<'_> {
         }
     }
 
-    /// constraint names are unique per table.
+    /// Constraint names are unique per table, and index names (primary keys and unique
+    /// constraints make one) per schema: `relation_names` holds those of the tables before.
     pub(super) fn check_names(
         &self,
-        tables: &[(String, TableDoc)],
-        default_schema: &str,
+        key: &str,
+        table: &TableDoc,
+        name: &QualifiedName,
         relation_names: &mut HashSet<(String, String)>,
     ) -> Result<(), DeclaredError> {
-        for (key, table) in tables {
-            let Ok(name) = self.qualified(key, default_schema, &path(&["tables", key]), "table")
-            else {
-                continue;
-            };
+        {
             // (name, where it is written, whether it also names an index)
             let mut named: Vec<(&str, Vec<String>, bool)> = Vec::new();
             if let Some(PrimaryKeyDoc::Named(NamedColumnsDoc {
@@ -84,6 +92,12 @@ impl Builder<'_> {
                 }
             }
             for (item, at, makes_index) in named {
+                let what = if at.get(2).map(String::as_str) == Some("indexes") {
+                    "index"
+                } else {
+                    "constraint"
+                };
+                self.identifier(item, what, self.value_span(&at))?;
                 let is_index = at.get(2).map(String::as_str) == Some("indexes");
                 if !is_index && !constraint_names.insert(item) {
                     return Err(self.error(
@@ -106,45 +120,56 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Where the foreign keys of the table being converted are written, in the order of its
+    /// `foreign_keys` (column `references` first, in column order, then the list), for the
+    /// checks that run once every table is read.
+    pub(super) fn foreign_key_places(&self, key: &str, doc: &TableDoc) -> Vec<FkAt> {
+        let mut places: Vec<FkAt> = doc
+            .columns
+            .0
+            .iter()
+            .filter(|(_, c)| c.more().references.is_some())
+            .map(|(c, _)| {
+                let at = self.value_span(&path(&["tables", key, "columns", c, "references"]));
+                FkAt {
+                    whole: at,
+                    table: at,
+                    columns: Vec::new(),
+                }
+            })
+            .collect();
+        for (i, fk) in doc.foreign_keys.iter().enumerate() {
+            let at = path(&["tables", key, "foreign_keys", &i.to_string(), "references"]);
+            let under = |more: &[&str]| {
+                let mut p = at.clone();
+                p.extend(more.iter().map(|m| m.to_string()));
+                self.value_span(&p)
+            };
+            places.push(FkAt {
+                whole: self.value_span(&at),
+                table: under(&["table"]),
+                columns: (0..fk.references.columns.len())
+                    .map(|c| under(&["columns", &c.to_string()]))
+                    .collect(),
+            });
+        }
+        places
+    }
+
     /// A foreign key must reference a declared table, declared columns, and columns that are its
-    /// primary key or unique (PostgreSQL refuses anything else).
-    ///
-    /// `tables` are the table keys in file order, with their documents when errors are to point
-    /// at the exact key (without, they point at the table).
-    pub(super) fn check_foreign_keys<'t>(
+    /// primary key or unique (PostgreSQL refuses anything else). `tables` are the tables in
+    /// file order with where their foreign keys are written.
+    pub(super) fn check_foreign_keys(
         &self,
         schema: &Schema,
-        tables: impl Iterator<Item = (&'t str, Option<&'t TableDoc>)>,
-        default_schema: &str,
+        tables: &[(QualifiedName, Vec<FkAt>)],
     ) -> Result<(), DeclaredError> {
-        for (key, table_doc) in tables {
-            let Ok(name) = self.qualified(key, default_schema, &path(&["tables", key]), "table")
-            else {
+        for (name, places) in tables {
+            let Some(table) = schema.tables.get(name) else {
                 continue;
             };
-            let Some(table) = schema.tables.get(&name) else {
-                continue;
-            };
-            // The order of foreign keys: column `references` first (in column order), then the
-            // `foreign_keys` list; rebuild each one's YAML path in the same order.
-            let locations: Vec<Vec<String>> = match table_doc {
-                Some(table_doc) => {
-                    let mut locations: Vec<Vec<String>> = table_doc
-                        .columns
-                        .0
-                        .iter()
-                        .filter(|(_, c)| c.more().references.is_some())
-                        .map(|(c, _)| path(&["tables", key, "columns", c, "references"]))
-                        .collect();
-                    locations.extend((0..table_doc.foreign_keys.len()).map(|i| {
-                        path(&["tables", key, "foreign_keys", &i.to_string(), "references"])
-                    }));
-                    locations
-                }
-                None => vec![path(&["tables", key]); table.foreign_keys.len()],
-            };
-            for (fk, at) in table.foreign_keys.iter().zip(locations) {
-                self.check_foreign_key(schema, table, fk, &at)?;
+            for (fk, at) in table.foreign_keys.iter().zip(places) {
+                self.check_foreign_key(schema, table, fk, at)?;
             }
         }
         Ok(())
@@ -156,17 +181,8 @@ impl Builder<'_> {
         schema: &Schema,
         table: &Table,
         fk: &ForeignKey,
-        at: &[String],
+        at: &FkAt,
     ) -> Result<(), DeclaredError> {
-        let from_column = at.last().map(String::as_str) == Some("references")
-            && at.get(2).map(String::as_str) == Some("columns");
-        let table_at = if from_column {
-            at.to_vec()
-        } else {
-            let mut p = at.to_vec();
-            p.push("table".into());
-            p
-        };
         let Some(target) = schema.tables.get(&fk.ref_table) else {
             return Err(self.error(
                 InvalidKind::Reference,
@@ -177,19 +193,12 @@ impl Builder<'_> {
                     fk.ref_table
                 ),
                 Some("declare the referenced table too (a table in another schema is written `schema.table`)".into()),
-                self.value_span(&table_at),
+                at.table,
             ));
         };
         for (i, column) in fk.ref_columns.iter().enumerate() {
             if target.column(column).is_none() {
-                let column_at = if from_column {
-                    at.to_vec()
-                } else {
-                    let mut p = at.to_vec();
-                    p.push("columns".into());
-                    p.push(i.to_string());
-                    p
-                };
+                let column_at = at.columns.get(i).copied().unwrap_or(at.whole);
                 return Err(self.error(
                     InvalidKind::Reference,
                     format!(
@@ -206,7 +215,7 @@ impl Builder<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )),
-                    self.value_span(&column_at),
+                    column_at,
                 ));
             }
         }
@@ -219,7 +228,7 @@ impl Builder<'_> {
                     fk.ref_columns.len()
                 ),
                 None,
-                self.value_span(at),
+                at.whole,
             ));
         }
         if !is_unique_key(target, &fk.ref_columns) {
@@ -231,7 +240,7 @@ impl Builder<'_> {
                     fk.ref_columns.join(", ")
                 ),
                 Some("PostgreSQL requires a primary key or unique constraint on the referenced columns; declare one".into()),
-                self.value_span(&table_at),
+                at.table,
             ));
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! The drift pipeline every drift command runs: load schema.yaml, read the actual schema (a live
-//! database or a replayed migration directory), canonicalize, normalize types, compare, and
-//! attach the positions of what drifted. [`drift_for`] returns plain data ([`DriftResult`]);
+//! database or a replayed migration directory), canonicalize, normalize types, compare. The
+//! declared objects carry their positions from the one read of the file. [`drift_for`] returns plain data ([`DriftResult`]);
 //! rendering and deciding belong to the commands above ([`crate::commands`]).
 //!
 //! The comparison itself lives in [`crate::diff`], the catalog read in [`crate::introspect`],
@@ -9,15 +9,15 @@
 
 mod timings;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::declared::{self, Declared, Positions};
+use crate::declared::{self, Declared};
 use crate::diff::{self, Drift, DriftKind, Object, Severity};
 use crate::introspect::{self, ConnectOptions, ReadStats};
 use crate::migrations::{self, ReplayOptions, Replayed};
-use crate::model::{Index, QualifiedName, Schema};
+use crate::model::{Check, Index, QualifiedName, Schema};
 use crate::repair::{Migration, PlanContext};
 use crate::{canon, types, Error};
 
@@ -73,9 +73,8 @@ pub struct DriftResult {
     pub catalog_queries: usize,
     /// `alembic_version.version_num` when the database has that table (for repair's down_revision).
     pub alembic_version: Option<String>,
-    /// The loaded schema.yaml (path, default schema, ignore list, text). Its `schema` holds the
-    /// tables with drift (at least) and the enums as written, with positions; without drift it
-    /// is empty (the compared model is `declared`).
+    /// The loaded schema.yaml (path, default schema, ignore list, text). Its `schema` is empty:
+    /// the compared model, with the positions, is `declared`.
     pub file: Declared,
     /// The actual schema came from a replayed migration directory (empty tables), not from a
     /// database with rows.
@@ -144,6 +143,7 @@ pub fn drift_for(
     add_ignored(&mut file, &source.ignore_tables);
     let mut declared_schema = std::mem::take(&mut file.schema);
     leave_out_ignored(&file, &mut declared_schema, &mut actual.live);
+    let written = WrittenExpressions::of(&declared_schema);
     timings.lap("clone and filter");
     canonicalize(&mut actual, &mut declared_schema, source.timeout)?;
     timings.lap("canonicalize");
@@ -152,11 +152,7 @@ pub fn drift_for(
     timings.lap("normalize types");
 
     let mut drift = diff::compare(&declared_schema, &actual.live, strict);
-    if attach_positions(schema_yaml, &mut file, &mut declared_schema, &drift)? {
-        drift = diff::compare(&declared_schema, &actual.live, strict);
-        timings.lap("positions for the drift");
-    }
-    as_written(&mut drift, &file.schema);
+    as_written(&mut drift, &declared_schema, &written);
     if complete_index_definitions(&mut actual.client, &mut drift)? {
         actual.stats.queries += 1;
     }
@@ -196,7 +192,7 @@ fn read_live_alongside(
             connect_and_read(&url, &guess, timeout).map(|read| (read, started.elapsed()))
         })
     };
-    let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
+    let file = declared::from_text(schema_yaml, text)?;
     timings.lap("load schema.yaml");
     let ((mut client, mut live, mut stats), elapsed) = match reading.join() {
         Ok(read) => read?,
@@ -232,7 +228,7 @@ fn read_replayed(
     source: &SourceOptions,
     timings: &mut Timings,
 ) -> Result<(Declared, Actual), Error> {
-    let file = declared::from_text_with(schema_yaml, text, Positions::Skip)?;
+    let file = declared::from_text(schema_yaml, text)?;
     timings.lap("load schema.yaml");
     let schemas = schemas_to_read(source, &file);
     let replayed = migrations::replay(&ReplayOptions {
@@ -319,62 +315,60 @@ fn canonicalize(
     Ok(())
 }
 
-/// The file was read without positions: reads the positions of the declared objects with drift
-/// (`positions_for`: only the parts of the file that hold them) into `declared`. `true` when
-/// there was drift to place, and the comparison must run again to carry the positions.
-fn attach_positions(
-    schema_yaml: &Path,
-    file: &mut Declared,
-    declared: &mut Schema,
-    drift: &[Drift],
-) -> Result<bool, Error> {
-    let drifted: BTreeSet<QualifiedName> = drift
-        .iter()
-        .map(|item| &item.table)
-        .filter(|name| declared.tables.contains_key(*name) || declared.enums.contains_key(*name))
-        .cloned()
-        .collect();
-    if drifted.is_empty() {
-        return Ok(false);
-    }
-    match declared::positions_for(file, &drifted) {
-        Some(written) => file.schema = written,
-        None => {
-            let source = std::mem::take(&mut file.source);
-            *file = declared::from_text(schema_yaml, source)?;
+/// The declared checks and the indexes on expressions as written, before canonicalization
+/// puts them in PostgreSQL's form (only those can change; a missing column has no live twin to
+/// be canonicalized against), so that a missing one is reported as the YAML wrote it.
+struct WrittenExpressions(HashMap<QualifiedName, (Vec<Index>, Vec<Check>)>);
+
+impl WrittenExpressions {
+    fn of(declared: &Schema) -> Self {
+        let mut written = HashMap::new();
+        for (name, table) in &declared.tables {
+            let indexes: Vec<Index> = table
+                .indexes
+                .iter()
+                .filter(|i| i.predicate.is_some() || i.keys.iter().any(|k| k.expression))
+                .cloned()
+                .collect();
+            if !indexes.is_empty() || !table.checks.is_empty() {
+                written.insert(name.clone(), (indexes, table.checks.clone()));
+            }
         }
+        WrittenExpressions(written)
     }
-    declared.take_positions_from(&file.schema);
-    Ok(true)
 }
 
 /// A missing object is shown as the YAML wrote it, not in the canonical form it was compared
 /// in (mismatches keep both sides canonical, so that their difference is the real one).
-fn as_written(drift: &mut [Drift], written: &Schema) {
+fn as_written(drift: &mut [Drift], declared: &Schema, written: &WrittenExpressions) {
     for item in drift.iter_mut() {
-        let Some(table) = written.tables.get(&item.table) else {
+        let Some(table) = declared.tables.get(&item.table) else {
             continue;
         };
         let Some(pos) = item.pos else {
             continue;
         };
+        let (indexes, checks) = written
+            .0
+            .get(&item.table)
+            .map_or((&[][..], &[][..]), |(i, c)| (&i[..], &c[..]));
         match item.kind {
             DriftKind::MissingColumn => {
                 if let Some(column) = table.columns.iter().find(|c| c.pos == Some(pos)) {
-                    let mut column = column.clone();
-                    if let Ok(canonical) = types::canonical(&column.data_type) {
-                        column.data_type = canonical;
-                    }
-                    item.expected = Some(diff::describe_column(&column));
+                    item.expected = Some(diff::describe_column(column));
                 }
             }
             DriftKind::MissingIndex => {
-                if let Some(index) = table.indexes.iter().find(|i| i.pos == Some(pos)) {
+                let index = indexes
+                    .iter()
+                    .chain(&table.indexes)
+                    .find(|i| i.pos == Some(pos));
+                if let Some(index) = index {
                     item.expected = Some(diff::describe_index(index));
                 }
             }
             DriftKind::MissingCheck if item.actual.is_none() => {
-                if let Some(check) = table.checks.iter().find(|c| c.pos == Some(pos)) {
+                if let Some(check) = checks.iter().find(|c| c.pos == Some(pos)) {
                     item.expected = Some(check.expression.clone());
                 }
             }
