@@ -269,10 +269,29 @@ fn verify_file(
         (result, changes)
     };
 
+    let mut report = judge_second_run(file, *mode == Mode::Transaction, second, changes);
+    if let (Some(down), Some(before)) = (&down, &before) {
+        let verdict =
+            both_ways::down_then_up(workspace, session, history, down, before, version, timeout)?;
+        report.down = Some(verdict);
+    }
+    Ok(FileOutcome::Verified {
+        report: Box::new(report),
+        note,
+    })
+}
+
+/// The report of a file whose first run succeeded, from how its second run went.
+fn judge_second_run(
+    file: &MigrationFile,
+    transaction: bool,
+    second: Result<(), Box<Failure>>,
+    changes: Vec<Change>,
+) -> FileReport {
     let mut report = FileReport {
         file: file.name.clone(),
         status: Status::Ok,
-        transaction: *mode == Mode::Transaction,
+        transaction,
         error: None,
         changes,
         suspects: Vec::new(),
@@ -289,15 +308,7 @@ fn verify_file(
     if !report.changes.is_empty() {
         report.suspects = suspects(file, &report.changes);
     }
-    if let (Some(down), Some(before)) = (&down, &before) {
-        let verdict =
-            both_ways::down_then_up(workspace, session, history, down, before, version, timeout)?;
-        report.down = Some(verdict);
-    }
-    Ok(FileOutcome::Verified {
-        report: Box::new(report),
-        note,
-    })
+    report
 }
 
 /// How a second run went, and what it changed.
