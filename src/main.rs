@@ -216,7 +216,7 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         database_url: args.database_url,
         output: args.output,
         schema_names: args.schema_names,
-        timeout: std::time::Duration::ZERO,
+        timeout: None,
     };
     driftlint::commands::pull::run(&options, out)
 }

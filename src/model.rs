@@ -204,43 +204,6 @@ pub struct Schema {
     pub enums: BTreeMap<QualifiedName, Enum>,
 }
 
-impl Schema {
-    /// Copies every object's position from `written`, the same file read with positions, onto
-    /// this schema (which may since have been filtered and canonicalized: objects are matched by
-    /// table and by their place in each list, which neither changes).
-    pub fn take_positions_from(&mut self, written: &Schema) {
-        for (name, table) in &mut self.tables {
-            let Some(source) = written.tables.get(name) else {
-                continue;
-            };
-            table.pos = source.pos;
-            for (column, from) in table.columns.iter_mut().zip(&source.columns) {
-                column.pos = from.pos;
-            }
-            if let (Some(pk), Some(from)) = (&mut table.primary_key, &source.primary_key) {
-                pk.pos = from.pos;
-            }
-            for (index, from) in table.indexes.iter_mut().zip(&source.indexes) {
-                index.pos = from.pos;
-            }
-            for (fk, from) in table.foreign_keys.iter_mut().zip(&source.foreign_keys) {
-                fk.pos = from.pos;
-            }
-            for (unique, from) in table.uniques.iter_mut().zip(&source.uniques) {
-                unique.pos = from.pos;
-            }
-            for (check, from) in table.checks.iter_mut().zip(&source.checks) {
-                check.pos = from.pos;
-            }
-        }
-        for (name, item) in &mut self.enums {
-            if let Some(from) = written.enums.get(name) {
-                item.pos = from.pos;
-            }
-        }
-    }
-}
-
 /// A table (or partitioned table) with everything attached to it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {

@@ -218,7 +218,7 @@ fn pull_schema(options: &InitOptions, url: &str, out: &mut dyn Write) -> Result<
         database_url: Some(url.to_string()),
         output: Some(path.clone()),
         schema_names: Vec::new(),
-        timeout: std::time::Duration::ZERO,
+        timeout: None,
     };
     crate::commands::pull::run(&pull, &mut std::io::sink())?;
     writeln!(out, "wrote: {} (from the database)", shown(&path)).map_err(Error::Output)

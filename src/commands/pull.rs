@@ -36,8 +36,8 @@ pub struct PullOptions {
     pub output: Option<PathBuf>,
     /// Schemas to read; empty: every non-system schema.
     pub schema_names: Vec<String>,
-    /// Connect and statement timeout; zero means the default (30 s).
-    pub timeout: Duration,
+    /// Connect and statement timeout; `None`: the default of [`ConnectOptions`].
+    pub timeout: Option<Duration>,
 }
 
 /// Connects, reads the schema and writes it as YAML.
@@ -47,11 +47,9 @@ pub fn run(options: &PullOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or(DbError::NoDatabaseUrl)?;
-    let timeout = if options.timeout.is_zero() {
-        ConnectOptions::default().timeout
-    } else {
-        options.timeout
-    };
+    let timeout = options
+        .timeout
+        .unwrap_or_else(|| ConnectOptions::default().timeout);
     let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
     let schemas = if options.schema_names.is_empty() {
         introspect::user_schemas(&mut client)?
