@@ -23,7 +23,7 @@ else
     SECOND_INDEX='(name, created_at DESC)'
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$ROOT/target/release/driftlint"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/driftlint"
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 

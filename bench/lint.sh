@@ -22,7 +22,7 @@ list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 find "$corpus" -type f -name '*.sql' -print0 | LC_ALL=C sort -z >"$list"
 
-python3 - "$PWD/target/release/driftlint" "$list" "${RUNS:-7}" <<'PY'
+python3 - "${CARGO_TARGET_DIR:-$PWD/target}/release/driftlint" "$list" "${RUNS:-7}" <<'PY'
 import json, os, resource, shutil, subprocess, sys, time
 
 driftlint, list_path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])

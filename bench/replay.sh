@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 PROJECTS=${PROJECTS:-"lemmy crates-io trigger-dev supabase-storage concourse"}
-BIN="$ROOT/target/release/driftlint"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/driftlint"
 TIMEOUT=${TIMEOUT:-120}
 
 # shellcheck source=bench/lib.sh

@@ -19,7 +19,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 PROFILE=${PROFILE:-release}
-BIN="$ROOT/target/$PROFILE/driftlint"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/driftlint"
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
