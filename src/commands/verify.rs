@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::migrations::{MigrationError, MigrationFile};
 use crate::report::verify as report;
-use crate::verify::verify_all;
+use crate::verify::{verify_all, Proofs};
 use crate::{Error, Outcome};
 
 /// Report formats of `verify`.
@@ -37,6 +37,26 @@ pub struct VerifyOptions {
     pub format: Format,
     /// Also run each file's down migration, then the file again, and compare the schemas.
     pub both_ways: bool,
+    /// Record what each statement of each first run locks, rewrites and scans.
+    pub locks: bool,
+    /// Generated rows per existing table before each file; `None`: 1,000 with `locks`, else 0.
+    pub rows: Option<usize>,
+}
+
+/// The rows `--locks` fills each table with when `--rows` is not given.
+pub const DEFAULT_ROWS: usize = 1000;
+
+impl VerifyOptions {
+    /// The proofs asked for, with `--rows` defaulted.
+    pub fn proofs(&self) -> Proofs {
+        Proofs {
+            both_ways: self.both_ways,
+            locks: self.locks,
+            rows: self
+                .rows
+                .unwrap_or(if self.locks { DEFAULT_ROWS } else { 0 }),
+        }
+    }
 }
 
 impl Default for VerifyOptions {
@@ -48,6 +68,8 @@ impl Default for VerifyOptions {
             timeout: Duration::from_secs(300),
             format: Format::Human,
             both_ways: false,
+            locks: false,
+            rows: None,
         }
     }
 }
@@ -65,7 +87,7 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
         options.glob.as_deref(),
         options.dev_url.as_deref(),
         options.timeout,
-        options.both_ways,
+        options.proofs(),
     )?;
     let (reports, summary, notes) = (&verified.reports, &verified.summary, &verified.notes);
     let by_name: BTreeMap<&str, &MigrationFile> = verified
