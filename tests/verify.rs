@@ -841,10 +841,87 @@ fn locks_report_what_each_statement_really_does() {
         "{created:?}"
     );
     let summary = &json["summary"]["locks"];
-    assert_eq!(summary["rewrites"], 2, "{summary:#}");
+    assert_eq!(summary["rewrites"], 3, "{summary:#}");
     assert!(
         summary["access_exclusive"].as_u64().unwrap() >= 4,
         "{summary:#}"
+    );
+
+    // The linter's locking findings, judged by the run.
+    let verdict = |file: &str, rule: &str| {
+        file_report(&json, file)["lint"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no lint verdicts for {file}: {json:#}"))
+            .iter()
+            .find(|v| v["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} verdict for {file}"))["verdict"]
+            .clone()
+    };
+    assert_eq!(
+        verdict("002_widen_note.sql", "alter-column-type"),
+        "disproved"
+    );
+    assert_eq!(
+        verdict("003_orders_id_bigint.sql", "alter-column-type"),
+        "confirmed"
+    );
+    assert_eq!(
+        verdict("004_add_token.sql", "add-column-with-volatile-default"),
+        "confirmed"
+    );
+    assert_eq!(
+        verdict(
+            "006_orders_customer_fk.sql",
+            "add-foreign-key-without-not-valid"
+        ),
+        "confirmed"
+    );
+    assert_eq!(
+        summary["lint"]["alter-column-type"],
+        serde_json::json!({"confirmed": 1, "disproved": 1, "not_run": 0})
+    );
+    // Hazards no rule flagged, at their statements.
+    let observed = |file: &str| file_report(&json, file)["observed"].clone();
+    let held = observed("011_customers_vip.sql");
+    assert_eq!(held[0]["rule"], "observed-access-exclusive", "{held:#}");
+    assert_eq!(
+        (held[0]["line"].as_u64(), held[0]["column"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let cluster = observed("012_cluster_audit_log.sql");
+    assert_eq!(cluster[0]["rule"], "observed-rewrite", "{cluster:#}");
+    assert!(cluster[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("public.audit_log"));
+    assert!(file_report(&json, "003_orders_id_bigint.sql")
+        .get("observed")
+        .is_none());
+    assert_eq!(summary["observed"]["observed-rewrite"], 1, "{summary:#}");
+}
+
+/// `--locks --format github`: a warning per observed hazard at its statement, a notice per
+/// disproved lint finding.
+#[test]
+fn locks_github_annotations_name_observed_hazards() {
+    let output = driftlint()
+        .arg("verify")
+        .arg(fixture("verify/locks"))
+        .args(["--locks", "--format", "github"])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.lines().any(|l| l.starts_with("::warning file=")
+            && l.contains("012_cluster_audit_log.sql,line=2,col=1,")
+            && l.contains("title=observed-rewrite::rewrites public.audit_log")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("::notice file=")
+            && l.contains("002_widen_note.sql,line=2")
+            && l.contains("title=alter-column-type disproved")),
+        "{stdout}"
     );
 }
 

@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Write};
 use super::github::{escape_data, escape_property};
 use super::terminal::printable;
 use crate::migrations::{ApplyError, Failure, MigrationFile};
-use crate::verify::locks::Blocks;
+use crate::verify::locks::{Blocks, Verdict};
 use crate::verify::{
     short, Change, DownReport, DownStatus, FileReport, StatementEffects, Status, Summary,
 };
@@ -88,7 +88,7 @@ fn locks(
         return Ok(());
     };
     let notable: Vec<_> = statements.iter().filter(|s| s.is_notable()).collect();
-    if notable.is_empty() {
+    if notable.is_empty() && report.lint.is_empty() {
         return Ok(());
     }
     writeln!(out, "locks: {}", printable(&report.file))?;
@@ -108,7 +108,38 @@ fn locks(
             writeln!(out, "      {}", printable(&line))?;
         }
     }
+    for finding in &report.observed {
+        writeln!(
+            out,
+            "  {}:{}:{}: warning[{}]: {} (no lint rule flagged it)",
+            printable(&report.file),
+            finding.line,
+            finding.column,
+            finding.rule,
+            printable(&finding.message)
+        )?;
+    }
+    for verdict in &report.lint {
+        writeln!(
+            out,
+            "  {}:{}:{}: lint {} {}: {}",
+            printable(&report.file),
+            verdict.line,
+            verdict.column,
+            verdict.rule,
+            verdict_name(verdict.verdict),
+            printable(&verdict.observed)
+        )?;
+    }
     writeln!(out)
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Confirmed => "confirmed",
+        Verdict::Disproved => "disproved",
+        Verdict::NotRun => "not run",
+    }
 }
 
 /// The byte range of a statement in its file, from its positions.
@@ -267,6 +298,34 @@ pub fn github(
                 escape_data(&down_verdict(down))
             )?;
         }
+        for finding in &report.observed {
+            writeln!(
+                out,
+                "::warning file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                escape_property(&report.file),
+                finding.line,
+                finding.column,
+                finding.end_line,
+                finding.end_column,
+                escape_property(&finding.rule),
+                escape_data(&finding.message)
+            )?;
+        }
+        for verdict in report
+            .lint
+            .iter()
+            .filter(|v| v.verdict == Verdict::Disproved)
+        {
+            writeln!(
+                out,
+                "::notice file={},line={},col={},title={} disproved::{}",
+                escape_property(&report.file),
+                verdict.line,
+                verdict.column,
+                escape_property(&verdict.rule),
+                escape_data(&format!("the run showed {}", verdict.observed))
+            )?;
+        }
     }
     let mut line = format!(
         "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
@@ -358,6 +417,14 @@ fn push_locks(line: &mut String, summary: &Summary) {
             locks.rewrites,
             locks.scans,
             locks.index_builds
+        ));
+        let lint = &locks.cross_check.lint;
+        let confirmed: usize = lint.values().map(|c| c.confirmed).sum();
+        let disproved: usize = lint.values().map(|c| c.disproved).sum();
+        let observed: usize = locks.cross_check.observed.values().sum();
+        line.push_str(&format!(
+            "; locking lint findings: {confirmed} confirmed, {disproved} disproved; {observed} \
+             observed hazard(s) no rule flagged"
         ));
     }
 }

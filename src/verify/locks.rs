@@ -139,6 +139,168 @@ impl StatementEffects {
     }
 }
 
+/// A hazard the run observed on a statement: `(rule, message)`. A lock that blocks reads or
+/// writes is a hazard when it is held for more than an instant: while the table is rewritten,
+/// read in full or indexed, or while later statements of the same transaction run.
+pub fn hazards(statement: &StatementEffects) -> Vec<(&'static str, String)> {
+    let mut found = Vec::new();
+    for table in &statement.rewrites {
+        found.push((
+            "observed-rewrite",
+            format!("rewrites {table}: every row is copied while reads and writes wait"),
+        ));
+    }
+    let blocking = |relation: &str| {
+        statement
+            .locks
+            .iter()
+            .find(|l| l.relation == relation && l.blocks != Blocks::Ddl)
+    };
+    let built_on: Vec<&String> = statement
+        .scans
+        .iter()
+        .filter(|table| {
+            statement
+                .index_builds
+                .iter()
+                .any(|index| same_schema(index, table))
+        })
+        .collect();
+    for table in &statement.scans {
+        let Some(lock) = blocking(table) else {
+            continue;
+        };
+        let (rule, what) = match built_on.contains(&table) && !statement.index_builds.is_empty() {
+            true => ("observed-blocking-index-build", "builds an index on"),
+            false => ("observed-scan", "reads all of"),
+        };
+        found.push((
+            rule,
+            format!(
+                "{what} {table} holding {} (blocks {})",
+                lock.mode,
+                lock.blocks.name()
+            ),
+        ));
+    }
+    if statement.held_until_commit_by > 0 {
+        for lock in statement.locks.iter().filter(|l| l.blocks != Blocks::Ddl) {
+            let rule = match lock.blocks {
+                Blocks::Reads => "observed-access-exclusive",
+                _ => "observed-write-lock-held",
+            };
+            found.push((
+                rule,
+                format!(
+                    "{} on {} (blocks {}) is held while {} more statement(s) run until commit",
+                    lock.mode,
+                    lock.relation,
+                    lock.blocks.name(),
+                    statement.held_until_commit_by
+                ),
+            ));
+        }
+    }
+    found
+}
+
+/// `a` and `b` are in the same schema (`schema.name`).
+fn same_schema(a: &str, b: &str) -> bool {
+    a.split_once('.').map(|p| p.0) == b.split_once('.').map(|p| p.0)
+}
+
+/// What the run says of one `locking` lint finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The run shows the lock, rewrite or scan the rule predicts.
+    Confirmed,
+    /// The statement ran and did not do it.
+    Disproved,
+    /// The statement did not run (an earlier statement failed).
+    NotRun,
+}
+
+/// A `locking` lint finding, judged by the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LintVerdict {
+    pub rule: String,
+    pub line: usize,
+    pub column: usize,
+    pub verdict: Verdict,
+    /// What the run showed.
+    pub observed: String,
+}
+
+/// A hazard the run observed on a statement that no `locking` lint finding flagged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedFinding {
+    /// `observed-rewrite`, `observed-access-exclusive`, ...
+    pub rule: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+}
+
+/// How the run judged a rule's findings, and how many hazards it found that no rule flagged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CrossCheck {
+    /// Rule -> findings confirmed, disproved and not run.
+    pub lint: BTreeMap<String, VerdictCounts>,
+    /// `observed-*` rule -> findings.
+    pub observed: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct VerdictCounts {
+    pub confirmed: usize,
+    pub disproved: usize,
+    pub not_run: usize,
+}
+
+/// The verdict on a `locking` finding of rule `rule` on `statement`, and what the run showed.
+pub fn judge(rule: &str, statement: &StatementEffects) -> (Verdict, String) {
+    let blocking: Vec<&Lock> = statement
+        .locks
+        .iter()
+        .filter(|l| l.blocks != Blocks::Ddl)
+        .collect();
+    let confirmed = match rule {
+        "alter-column-type" | "add-column-with-volatile-default" => !statement.rewrites.is_empty(),
+        "set-not-null" | "add-check-without-not-valid" | "add-foreign-key-without-not-valid" => {
+            !statement.scans.is_empty() || !statement.rewrites.is_empty()
+        }
+        "create-index-without-concurrently" => {
+            !statement.index_builds.is_empty() && !blocking.is_empty()
+        }
+        _ => !blocking.is_empty() || !statement.rewrites.is_empty() || !statement.scans.is_empty(),
+    };
+    let mut shown: Vec<String> = blocking
+        .iter()
+        .map(|l| format!("{} on {}", l.mode, l.relation))
+        .collect();
+    shown.extend(statement.rewrites.iter().map(|t| format!("rewrite of {t}")));
+    shown.extend(
+        statement
+            .index_builds
+            .iter()
+            .map(|i| format!("index build {i}")),
+    );
+    shown.extend(statement.scans.iter().map(|t| format!("scan of {t}")));
+    let observed = match shown.is_empty() {
+        true => "no lock blocking reads or writes, no rewrite, no scan of an existing relation"
+            .to_string(),
+        false => shown.join(", "),
+    };
+    let verdict = match confirmed {
+        true => Verdict::Confirmed,
+        false => Verdict::Disproved,
+    };
+    (verdict, observed)
+}
+
 /// The first statement that failed (`None`: the final `COMMIT`), with the error.
 pub struct StatementError {
     pub index: Option<usize>,
@@ -662,6 +824,76 @@ mod tests {
         assert!(strength("AccessExclusiveLock") > strength("ShareRowExclusiveLock"));
     }
 
+    fn lock(relation: &str, mode: &str) -> Lock {
+        Lock {
+            relation: relation.into(),
+            mode: mode.into(),
+            blocks: Blocks::of(mode),
+        }
+    }
+
+    #[test]
+    fn hazards_are_rewrites_blocking_scans_and_locks_held_for_later_statements() {
+        let rewrite = StatementEffects {
+            locks: vec![lock("public.t", "AccessExclusiveLock")],
+            rewrites: vec!["public.t".into()],
+            ..StatementEffects::default()
+        };
+        let rules: Vec<&str> = hazards(&rewrite).iter().map(|h| h.0).collect();
+        assert_eq!(rules, ["observed-rewrite"]);
+
+        let index = StatementEffects {
+            locks: vec![lock("public.t", "ShareLock")],
+            index_builds: vec!["public.t_a_idx".into()],
+            scans: vec!["public.t".into()],
+            ..StatementEffects::default()
+        };
+        let rules: Vec<&str> = hazards(&index).iter().map(|h| h.0).collect();
+        assert_eq!(rules, ["observed-blocking-index-build"]);
+
+        // VALIDATE: a scan under SHARE UPDATE EXCLUSIVE blocks nobody's reads or writes.
+        let validate = StatementEffects {
+            locks: vec![lock("public.t", "ShareUpdateExclusiveLock")],
+            scans: vec!["public.t".into()],
+            ..StatementEffects::default()
+        };
+        assert!(hazards(&validate).is_empty());
+
+        // A brief ACCESS EXCLUSIVE is no hazard; held for a later statement it is.
+        let mut add_column = StatementEffects {
+            locks: vec![lock("public.t", "AccessExclusiveLock")],
+            ..StatementEffects::default()
+        };
+        assert!(hazards(&add_column).is_empty());
+        add_column.held_until_commit_by = 2;
+        let rules: Vec<&str> = hazards(&add_column).iter().map(|h| h.0).collect();
+        assert_eq!(rules, ["observed-access-exclusive"]);
+    }
+
+    #[test]
+    fn judge_confirms_or_disproves_by_rule() {
+        let no_rewrite = StatementEffects {
+            locks: vec![lock("public.t", "AccessExclusiveLock")],
+            ..StatementEffects::default()
+        };
+        assert_eq!(
+            judge("alter-column-type", &no_rewrite).0,
+            Verdict::Disproved
+        );
+        let rewrite = StatementEffects {
+            rewrites: vec!["public.t".into()],
+            ..no_rewrite.clone()
+        };
+        assert_eq!(judge("alter-column-type", &rewrite).0, Verdict::Confirmed);
+        assert_eq!(judge("set-not-null", &no_rewrite).0, Verdict::Disproved);
+        // A rule the cross-check does not know: confirmed by any blocking lock.
+        assert_eq!(judge("some-new-rule", &no_rewrite).0, Verdict::Confirmed);
+        assert_eq!(
+            judge("some-new-rule", &StatementEffects::default()).0,
+            Verdict::Disproved
+        );
+    }
+
     #[test]
     fn held_until_commit_counts_later_statements_of_the_same_transaction() {
         let mut statements: Vec<StatementEffects> = [Some(1), Some(1), Some(1), None, Some(2)]
@@ -686,6 +918,6 @@ mod tests {
         }];
         locate(&mut statements, text, 6);
         let s = &statements[0];
-        assert_eq!((s.line, s.column, s.end_line, s.end_column), (2, 1, 3, 12));
+        assert_eq!((s.line, s.column, s.end_line, s.end_column), (2, 1, 3, 13));
     }
 }

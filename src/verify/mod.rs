@@ -72,6 +72,12 @@ pub struct FileReport {
     /// With `--locks`: what each statement of the first run did to existing relations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<StatementEffects>>,
+    /// With `--locks`: the file's `locking` lint findings, judged by the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<locks::LintVerdict>,
+    /// With `--locks`: hazards the run observed that no lint finding flagged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<locks::ObservedFinding>,
 }
 
 /// A statement pointed at as the likely cause of a change.
@@ -193,6 +199,8 @@ pub fn verify_all(
                     suspects: Vec::new(),
                     down: None,
                     statements: None,
+                    lint: Vec::new(),
+                    observed: Vec::new(),
                 });
                 history_error = Some(ApplyError::new(
                     file,
@@ -379,6 +387,8 @@ fn judge_second_run(
         suspects: Vec::new(),
         down: None,
         statements: None,
+        lint: Vec::new(),
+        observed: Vec::new(),
     };
     match second {
         Ok(()) if report.changes.is_empty() => {}
@@ -674,6 +684,10 @@ pub struct LockSummary {
     pub rewrites: usize,
     pub scans: usize,
     pub index_builds: usize,
+    /// The linter's `locking` findings judged by the run, and the hazards no rule flagged
+    /// (filled in by the command, which runs the linter).
+    #[serde(flatten)]
+    pub cross_check: locks::CrossCheck,
 }
 
 impl LockSummary {
@@ -693,6 +707,7 @@ impl LockSummary {
             rewrites: count(&|s| !s.rewrites.is_empty()),
             scans: count(&|s| !s.scans.is_empty()),
             index_builds: count(&|s| !s.index_builds.is_empty()),
+            cross_check: locks::CrossCheck::default(),
         }
     }
 }
