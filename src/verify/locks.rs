@@ -118,6 +118,10 @@ pub struct StatementEffects {
     /// It ran outside any transaction: its locks were sampled while it ran.
     #[serde(skip)]
     pub sampled: bool,
+    /// The strongest lock its transaction holds on each existing relation after it (the
+    /// statement's own and those of earlier statements of the transaction).
+    #[serde(skip)]
+    pub held: Vec<Lock>,
     /// The transaction it ran in (a counter), `None` for transaction control statements.
     #[serde(skip)]
     pub transaction: Option<usize>,
@@ -150,10 +154,12 @@ pub fn hazards(statement: &StatementEffects) -> Vec<(&'static str, String)> {
             format!("rewrites {table}: every row is copied while reads and writes wait"),
         ));
     }
+    // A scan or index build keeps whatever its transaction holds on the table for its length.
     let blocking = |relation: &str| {
         statement
-            .locks
+            .held
             .iter()
+            .chain(&statement.locks)
             .find(|l| l.relation == relation && l.blocks != Blocks::Ddl)
     };
     let built_on: Vec<&String> = statement
@@ -262,18 +268,35 @@ pub struct VerdictCounts {
 
 /// The verdict on a `locking` finding of rule `rule` on `statement`, and what the run showed.
 pub fn judge(rule: &str, statement: &StatementEffects) -> (Verdict, String) {
-    let blocking: Vec<&Lock> = statement
+    // The locks of the transaction count on the relations the statement reads or rewrites: an
+    // index built after an ALTER TABLE of the same transaction blocks writes for its length.
+    let touched = |relation: &str| {
+        statement
+            .scans
+            .iter()
+            .chain(&statement.rewrites)
+            .any(|t| t == relation)
+    };
+    let mut blocking: Vec<&Lock> = statement
         .locks
         .iter()
         .filter(|l| l.blocks != Blocks::Ddl)
         .collect();
+    for lock in &statement.held {
+        if lock.blocks != Blocks::Ddl
+            && touched(&lock.relation)
+            && !blocking.iter().any(|l| l.relation == lock.relation)
+        {
+            blocking.push(lock);
+        }
+    }
     let confirmed = match rule {
         "alter-column-type" | "add-column-with-volatile-default" => !statement.rewrites.is_empty(),
         "set-not-null" | "add-check-without-not-valid" | "add-foreign-key-without-not-valid" => {
             !statement.scans.is_empty() || !statement.rewrites.is_empty()
         }
         "create-index-without-concurrently" => {
-            !statement.index_builds.is_empty() && !blocking.is_empty()
+            !statement.index_builds.is_empty() && blocking.iter().any(|l| touched(&l.relation))
         }
         _ => !blocking.is_empty() || !statement.rewrites.is_empty() || !statement.scans.is_empty(),
     };
@@ -544,6 +567,11 @@ impl Run<'_> {
                 effects.locks.push(self.lock(oid, mode));
             }
         }
+        effects.held = self
+            .held
+            .iter()
+            .map(|(oid, held)| self.lock(*oid, MODES[held.saturating_sub(1)].to_string()))
+            .collect();
         effects.locks.sort_by(|a, b| a.relation.cmp(&b.relation));
         if sets_transaction && self.baseline.is_none() {
             return Ok(Ok(effects));
@@ -584,6 +612,7 @@ impl Run<'_> {
             effects.locks.push(self.lock(oid, mode));
         }
         effects.locks.sort_by(|a, b| a.relation.cmp(&b.relation));
+        effects.held = effects.locks.clone();
         let after = self.state()?;
         self.changes(statement, &before, &after, false, &mut effects);
         Ok(Ok(effects))
@@ -886,6 +915,20 @@ mod tests {
         };
         assert_eq!(judge("alter-column-type", &rewrite).0, Verdict::Confirmed);
         assert_eq!(judge("set-not-null", &no_rewrite).0, Verdict::Disproved);
+        // An index built after an ALTER TABLE of the same transaction: the table's lock is the
+        // transaction's, and the build holds it for its length.
+        let after_alter = StatementEffects {
+            held: vec![lock("public.t", "AccessExclusiveLock")],
+            index_builds: vec!["public.t_a_idx".into()],
+            scans: vec!["public.t".into()],
+            ..StatementEffects::default()
+        };
+        assert_eq!(
+            judge("create-index-without-concurrently", &after_alter).0,
+            Verdict::Confirmed
+        );
+        let rules: Vec<&str> = hazards(&after_alter).iter().map(|h| h.0).collect();
+        assert_eq!(rules, ["observed-blocking-index-build"]);
         // A rule the cross-check does not know: confirmed by any blocking lock.
         assert_eq!(judge("some-new-rule", &no_rewrite).0, Verdict::Confirmed);
         assert_eq!(
