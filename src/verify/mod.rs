@@ -351,12 +351,7 @@ fn first_run_observed(
         version,
         timeout,
     )
-    .map_err(|e| MigrationError::Server {
-        action: "recording the locks of a migration".into(),
-        message: e
-            .as_db_error()
-            .map_or_else(|| e.to_string(), |db| db.message().to_string()),
-    })?;
+    .map_err(|e| server_error("recording the locks of a migration", &e))?;
     if let Some(failed) = observed.failure {
         let failure = match failed.index.and_then(|i| statements.get(i)) {
             Some(statement) => {
@@ -592,8 +587,13 @@ impl Snapshot {
 }
 
 fn snapshot_error(error: &postgres::Error) -> Error {
+    server_error("reading the catalog between runs", error)
+}
+
+/// A query of verify's own that the server refused, while doing `action`.
+pub(super) fn server_error(action: &str, error: &postgres::Error) -> Error {
     MigrationError::Server {
-        action: "reading the catalog between runs".into(),
+        action: action.into(),
         message: error
             .as_db_error()
             .map_or_else(|| error.to_string(), |db| db.message().to_string()),

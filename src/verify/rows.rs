@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::Session;
-use crate::migrations::MigrationError;
 use crate::Error;
 
 /// Fills the tables of the session's database that were not filled yet with up to `rows` rows;
@@ -71,13 +70,7 @@ pub(super) fn fill(
 }
 
 fn fill_error(error: &postgres::Error) -> Error {
-    MigrationError::Server {
-        action: "filling the tables with generated rows".into(),
-        message: error
-            .as_db_error()
-            .map_or_else(|| error.to_string(), |db| db.message().to_string()),
-    }
-    .into()
+    super::server_error("filling the tables with generated rows", error)
 }
 
 /// A table to fill.
