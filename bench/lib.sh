@@ -55,3 +55,26 @@ stop_cluster() {
     fi
     rm -rf "$work"
 }
+
+# stage_project PROJECT WORK CORPUS: the directory to replay for one of the five replayable
+# corpus projects (the corpus folder, or a staging copy in WORK).
+stage_project() {
+    local project=$1 WORK=$2 CORPUS=$3
+    case "$project" in
+        lemmy)
+            # Lemmy runs its "replaceable schema" after the newest migration, in one transaction
+            # (see corpus/lemmy/SOURCE.md): staged as a last migration that sorts after the rest.
+            local dir="$WORK/stage-lemmy"
+            mkdir -p "$dir"
+            ln -s "$CORPUS"/lemmy/migrations/*__up.sql "$CORPUS"/lemmy/migrations/*__down.sql "$dir/"
+            {
+                printf 'DROP SCHEMA IF EXISTS r CASCADE;\nCREATE SCHEMA r;\n'
+                cat "$CORPUS/lemmy/replaceable-schema/01__utils.sql"
+                printf '\n'
+                cat "$CORPUS/lemmy/replaceable-schema/02__triggers.sql"
+            } >"$dir/9999-99-99-999999_replaceable_schema__up.sql"
+            echo "$dir"
+            ;;
+        *) echo "$CORPUS/$project/migrations" ;;
+    esac
+}

@@ -34,27 +34,7 @@ trap 'exit 130' INT TERM
 
 printf 'version: 1\ntables: {}\n' >"$WORK/empty.yaml"
 
-# The directory to replay for a project (the corpus folder, or a staging copy).
-stage() {
-    local project=$1
-    case "$project" in
-        lemmy)
-            # Lemmy runs its "replaceable schema" after the newest migration, in one transaction
-            # (see corpus/lemmy/SOURCE.md): staged as a last migration that sorts after the rest.
-            local dir="$WORK/stage-lemmy"
-            mkdir -p "$dir"
-            ln -s "$CORPUS"/lemmy/migrations/*__up.sql "$dir/"
-            {
-                printf 'DROP SCHEMA IF EXISTS r CASCADE;\nCREATE SCHEMA r;\n'
-                cat "$CORPUS/lemmy/replaceable-schema/01__utils.sql"
-                printf '\n'
-                cat "$CORPUS/lemmy/replaceable-schema/02__triggers.sql"
-            } >"$dir/9999-99-99-999999_replaceable_schema__up.sql"
-            echo "$dir"
-            ;;
-        *) echo "$CORPUS/$project/migrations" ;;
-    esac
-}
+stage() { stage_project "$1" "$WORK" "$CORPUS"; }
 
 # One line of the table for `project`, replayed from `dir`; extra args go to driftlint.
 measure() {

@@ -185,6 +185,15 @@ pub struct VerifyArgs {
     /// same schema again.
     #[arg(long)]
     pub both_ways: bool,
+    /// Record, statement by statement, the locks each first run takes on existing tables, the
+    /// tables it rewrites or scans and the indexes it builds; cross-check the linter's locking
+    /// findings with them.
+    #[arg(long)]
+    pub locks: bool,
+    /// Fill every existing table with N generated rows before each file (default: 1000 with
+    /// --locks, else 0; 0 disables).
+    #[arg(long, value_name = "N")]
+    pub rows: Option<usize>,
 }
 
 #[derive(Debug, Args)]

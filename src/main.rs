@@ -281,6 +281,8 @@ fn verify_options(args: cli::VerifyArgs) -> driftlint::commands::verify::VerifyO
             cli::CheckFormat::Github => Format::Github,
         },
         both_ways: args.both_ways,
+        locks: args.locks,
+        rows: args.rows,
     }
 }
 

@@ -700,3 +700,363 @@ fn both_ways_runs_each_down_and_the_up_again() {
         .is_none());
     assert!(json["summary"].get("downs").is_none());
 }
+
+// ---------------------------------------------------------------------------------------------
+// --locks and --rows
+
+/// The `--locks` entry of the statement of `file` that starts on `line`.
+fn statement_at<'a>(json: &'a Value, file: &str, line: u64) -> &'a Value {
+    file_report(json, file)["statements"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file} has no statements: {json:#}"))
+        .iter()
+        .find(|s| s["line"].as_u64() == Some(line))
+        .unwrap_or_else(|| panic!("no statement of {file} on line {line}: {json:#}"))
+}
+
+/// The modes a statement took on `relation`.
+fn modes_on(statement: &Value, relation: &str) -> Vec<String> {
+    statement["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["relation"] == relation)
+        .map(|l| l["mode"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn names(statement: &Value, key: &str) -> Vec<String> {
+    statement[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {statement:#}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every fixture of `fixtures/verify/locks` against what PostgreSQL is known to do, on tables
+/// filled with the default 1,000 generated rows.
+#[test]
+fn locks_report_what_each_statement_really_does() {
+    let (code, json, stderr) = verify_json(&fixture("verify/locks"), &["--locks"]);
+    // 010's update fires the audit trigger again on its second run: one more audit row.
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        file_report(&json, "010_audit_trigger.sql")["status"],
+        "changes_on_rerun"
+    );
+
+    // A binary-coercible type change: ACCESS EXCLUSIVE, but no rewrite and no scan.
+    let widen = statement_at(&json, "002_widen_note.sql", 2);
+    assert_eq!(modes_on(widen, "public.orders"), ["AccessExclusiveLock"]);
+    assert_eq!(widen["locks"][0]["blocks"], "reads");
+    assert!(names(widen, "rewrites").is_empty(), "{widen:#}");
+    assert!(names(widen, "scans").is_empty(), "{widen:#}");
+
+    // int -> bigint: a rewrite.
+    let bigint = statement_at(&json, "003_orders_id_bigint.sql", 2);
+    assert_eq!(names(bigint, "rewrites"), ["public.orders"]);
+
+    // A volatile default rewrites; now() does not.
+    let token = statement_at(&json, "004_add_token.sql", 2);
+    assert_eq!(names(token, "rewrites"), ["public.orders"]);
+    let seen_at = statement_at(&json, "005_add_seen_at.sql", 2);
+    assert!(names(seen_at, "rewrites").is_empty(), "{seen_at:#}");
+    assert!(names(seen_at, "scans").is_empty(), "{seen_at:#}");
+
+    // ADD FOREIGN KEY: SHARE ROW EXCLUSIVE on both tables, and the orders are read.
+    let fk = statement_at(&json, "006_orders_customer_fk.sql", 2);
+    assert_eq!(modes_on(fk, "public.orders"), ["ShareRowExclusiveLock"]);
+    assert_eq!(modes_on(fk, "public.customers"), ["ShareRowExclusiveLock"]);
+    assert!(
+        names(fk, "scans").contains(&"public.orders".to_string()),
+        "{fk:#}"
+    );
+    assert!(names(fk, "rewrites").is_empty());
+
+    // NOT VALID reads nothing; VALIDATE in its own transaction takes SHARE UPDATE EXCLUSIVE
+    // only, and reads the table.
+    let not_valid = statement_at(&json, "007_note_check_not_valid.sql", 2);
+    assert!(names(not_valid, "scans").is_empty(), "{not_valid:#}");
+    let validate = statement_at(&json, "008_validate_note_check.sql", 2);
+    assert_eq!(
+        modes_on(validate, "public.orders"),
+        ["ShareUpdateExclusiveLock"]
+    );
+    assert_eq!(
+        validate["locks"].as_array().unwrap().len(),
+        1,
+        "{validate:#}"
+    );
+    assert_eq!(names(validate, "scans"), ["public.orders"]);
+
+    // CREATE INDEX CONCURRENTLY (outside a transaction): no lock that blocks writes.
+    let concurrently = statement_at(&json, "009_index_created_at.sql", 2);
+    assert!(
+        concurrently["locks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["blocks"] == "ddl"),
+        "{concurrently:#}"
+    );
+    assert_eq!(
+        names(concurrently, "index_builds"),
+        ["public.orders_created_at_idx"]
+    );
+    assert_eq!(
+        file_report(&json, "009_index_created_at.sql")["transaction"],
+        false
+    );
+
+    // The update fires a trigger that writes audit_log: its lock on audit_log shows.
+    let update = statement_at(&json, "010_audit_trigger.sql", 10);
+    assert_eq!(modes_on(update, "public.audit_log"), ["RowExclusiveLock"]);
+    let trigger = statement_at(&json, "010_audit_trigger.sql", 9);
+    assert_eq!(
+        modes_on(trigger, "public.orders"),
+        ["ShareRowExclusiveLock"]
+    );
+    assert_eq!(trigger["held_until_commit_by"], 1);
+
+    // ADD COLUMN's ACCESS EXCLUSIVE is held while the backfill after it runs.
+    let vip = statement_at(&json, "011_customers_vip.sql", 3);
+    assert_eq!(modes_on(vip, "public.customers"), ["AccessExclusiveLock"]);
+    assert_eq!(vip["held_until_commit_by"], 1);
+    assert_eq!(
+        (vip["end_line"].as_u64(), vip["end_column"].as_u64()),
+        (Some(3), Some(60))
+    );
+    let backfill = statement_at(&json, "011_customers_vip.sql", 4);
+    assert_eq!(names(backfill, "scans"), ["public.customers"]);
+
+    // Tables created by a file are not "existing" for that file.
+    let created = file_report(&json, "001_create_tables.sql")["statements"]
+        .as_array()
+        .unwrap();
+    assert!(
+        created
+            .iter()
+            .all(|s| s["locks"].as_array().unwrap().is_empty()),
+        "{created:?}"
+    );
+    let summary = &json["summary"]["locks"];
+    assert_eq!(summary["rewrites"], 3, "{summary:#}");
+    assert!(
+        summary["access_exclusive"].as_u64().unwrap() >= 4,
+        "{summary:#}"
+    );
+
+    // The linter's locking findings, judged by the run.
+    let verdict = |file: &str, rule: &str| {
+        file_report(&json, file)["lint"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no lint verdicts for {file}: {json:#}"))
+            .iter()
+            .find(|v| v["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} verdict for {file}"))["verdict"]
+            .clone()
+    };
+    assert_eq!(
+        verdict("002_widen_note.sql", "alter-column-type"),
+        "disproved"
+    );
+    assert_eq!(
+        verdict("003_orders_id_bigint.sql", "alter-column-type"),
+        "confirmed"
+    );
+    assert_eq!(
+        verdict("004_add_token.sql", "add-column-with-volatile-default"),
+        "confirmed"
+    );
+    assert_eq!(
+        verdict(
+            "006_orders_customer_fk.sql",
+            "add-foreign-key-without-not-valid"
+        ),
+        "confirmed"
+    );
+    assert_eq!(
+        summary["lint"]["alter-column-type"],
+        serde_json::json!({"confirmed": 1, "disproved": 1, "not_run": 0})
+    );
+    // Hazards no rule flagged, at their statements.
+    let observed = |file: &str| file_report(&json, file)["observed"].clone();
+    let held = observed("011_customers_vip.sql");
+    assert_eq!(held[0]["rule"], "observed-access-exclusive", "{held:#}");
+    assert_eq!(
+        (held[0]["line"].as_u64(), held[0]["column"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let cluster = observed("012_cluster_audit_log.sql");
+    assert_eq!(cluster[0]["rule"], "observed-rewrite", "{cluster:#}");
+    assert!(cluster[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("public.audit_log"));
+    assert!(file_report(&json, "003_orders_id_bigint.sql")
+        .get("observed")
+        .is_none());
+    assert_eq!(summary["observed"]["observed-rewrite"], 1, "{summary:#}");
+}
+
+/// `--locks --format github`: a warning per observed hazard at its statement, a notice per
+/// disproved lint finding.
+#[test]
+fn locks_github_annotations_name_observed_hazards() {
+    let output = driftlint()
+        .arg("verify")
+        .arg(fixture("verify/locks"))
+        .args(["--locks", "--format", "github"])
+        .output()
+        .expect("driftlint runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.lines().any(|l| l.starts_with("::warning file=")
+            && l.contains("012_cluster_audit_log.sql,line=2,col=1,")
+            && l.contains("title=observed-rewrite::rewrites public.audit_log")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("::notice file=")
+            && l.contains("002_widen_note.sql,line=2")
+            && l.contains("title=alter-column-type disproved")),
+        "{stdout}"
+    );
+}
+
+/// Without `--locks`, nothing about statements.
+#[test]
+fn verify_without_locks_has_no_statements() {
+    let (code, json, _) = verify_json(&fixture("verify/idempotent"), &[]);
+    assert_eq!(code, 0, "{json:#}");
+    for file in json["files"].as_array().unwrap() {
+        assert!(file.get("statements").is_none(), "{file:#}");
+    }
+    assert!(json["summary"].get("locks").is_none());
+}
+
+/// A schema with every kind of constraint the generator must respect. The second file fails
+/// its first run (exit 2) unless every table it names holds exactly the rows asked for.
+const VARIED_SCHEMA: &str = r#"
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE DOMAIN short_code AS varchar(3) CHECK (VALUE <> '');
+CREATE TABLE accounts (
+    region text NOT NULL,
+    number int NOT NULL,
+    label short_code NOT NULL,
+    PRIMARY KEY (region, number)
+);
+CREATE TABLE people (
+    id uuid PRIMARY KEY,
+    email varchar(60) NOT NULL UNIQUE,
+    status text NOT NULL CHECK (status IN ('active', 'left')),
+    feeling mood NOT NULL,
+    price numeric(5, 2) NOT NULL CHECK (price >= 0),
+    tags text[] NOT NULL,
+    extra jsonb,
+    born date NOT NULL,
+    seen timestamptz NOT NULL,
+    manager uuid REFERENCES people (id),
+    region text NOT NULL,
+    number int NOT NULL,
+    FOREIGN KEY (region, number) REFERENCES accounts (region, number),
+    small smallint NOT NULL CHECK (small > 0),
+    flag boolean NOT NULL DEFAULT false,
+    serial_no bigserial
+);
+CREATE TABLE defaults_only (id serial PRIMARY KEY, at timestamptz DEFAULT now());
+CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_all PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2200-01-01');
+CREATE TABLE shapes (id int PRIMARY KEY, center point NOT NULL);
+CREATE TABLE one_flag (on_off boolean PRIMARY KEY);
+"#;
+
+const COUNT_CHECK: &str = r#"
+DO $$
+DECLARE
+    n bigint;
+BEGIN
+    SELECT count(*) INTO n FROM accounts;
+    IF n <> 40 THEN RAISE EXCEPTION 'accounts has % rows', n; END IF;
+    SELECT count(*) INTO n FROM people;
+    IF n <> 40 THEN RAISE EXCEPTION 'people has % rows', n; END IF;
+    SELECT count(*) INTO n FROM people p JOIN accounts a USING (region, number);
+    IF n <> 40 THEN RAISE EXCEPTION 'people join accounts gives % rows', n; END IF;
+    SELECT count(*) INTO n FROM defaults_only;
+    IF n <> 40 THEN RAISE EXCEPTION 'defaults_only has % rows', n; END IF;
+    SELECT count(*) INTO n FROM events;
+    IF n <> 40 THEN RAISE EXCEPTION 'events has % rows', n; END IF;
+    SELECT count(*) INTO n FROM shapes;
+    IF n <> 0 THEN RAISE EXCEPTION 'shapes has % rows', n; END IF;
+END
+$$;
+"#;
+
+#[test]
+fn generated_rows_never_violate_a_constraint() {
+    let dir = write_files(&[
+        ("001_schema.sql", VARIED_SCHEMA),
+        ("002_count.sql", COUNT_CHECK),
+    ]);
+    let (code, json, stderr) = verify_json(dir.path(), &["--rows", "40"]);
+    // The schema file is not re-runnable (exit 1); the count check passes its first run.
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        file_report(&json, "002_count.sql")["status"],
+        "ok",
+        "{json:#}"
+    );
+    let notes: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    // `point` has no generator: the table is left empty and the run says so.
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("public.shapes (no generator for column center of type point)")),
+        "{notes:?}"
+    );
+    // 40 distinct booleans do not exist: the insert is refused, never half-done.
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("public.one_flag (duplicate key value")),
+        "{notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.contains("public.people")),
+        "{notes:?}"
+    );
+}
+
+/// With rows in the table, `ADD COLUMN ... NOT NULL` without a default really fails.
+#[test]
+fn rows_make_not_null_without_default_fail() {
+    let dir = write_files(&[
+        ("001_t.sql", "CREATE TABLE IF NOT EXISTS t (id int);"),
+        (
+            "002_add.sql",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS x int NOT NULL;",
+        ),
+    ]);
+    let (code, json, stderr) = verify_json(dir.path(), &["--locks"]);
+    assert_eq!(code, 2, "{json:#}\n{stderr}");
+    let failed = file_report(&json, "002_add.sql");
+    assert_eq!(failed["status"], "failed");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contains null values"),
+        "{failed:#}"
+    );
+    assert_eq!((failed["error"]["line"].as_u64()), Some(1));
+
+    // --rows 0: the table is empty and the column is added.
+    let (code, json, _) = verify_json(dir.path(), &["--locks", "--rows", "0"]);
+    assert_eq!(code, 0, "{json:#}");
+}

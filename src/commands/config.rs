@@ -443,6 +443,26 @@ pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFi
         flag,
         show_flag,
     );
+    r.set(
+        "locks",
+        ("locks", "--locks"),
+        &mut options.locks,
+        flag,
+        show_flag,
+    );
+    r.set(
+        "rows",
+        ("rows", "--rows"),
+        &mut options.rows,
+        |v| match v {
+            Value::Number(n) => usize::try_from(*n).ok().map(Some),
+            _ => None,
+        },
+        |rows| match rows {
+            Some(n) => n.to_string(),
+            None => "(1000 with locks, else 0)".to_string(),
+        },
+    );
     r.shown
 }
 

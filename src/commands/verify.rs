@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use crate::migrations::{MigrationError, MigrationFile};
 use crate::report::verify as report;
-use crate::verify::verify_all;
+use std::collections::BTreeSet;
+
+use crate::lint::{self, Selection};
+use crate::verify::locks::{self, CrossCheck, LintVerdict, ObservedFinding, Verdict};
+use crate::verify::{verify_all, Proofs, Verified};
 use crate::{Error, Outcome};
 
 /// Report formats of `verify`.
@@ -37,6 +41,26 @@ pub struct VerifyOptions {
     pub format: Format,
     /// Also run each file's down migration, then the file again, and compare the schemas.
     pub both_ways: bool,
+    /// Record what each statement of each first run locks, rewrites and scans.
+    pub locks: bool,
+    /// Generated rows per existing table before each file; `None`: 1,000 with `locks`, else 0.
+    pub rows: Option<usize>,
+}
+
+/// The rows `--locks` fills each table with when `--rows` is not given.
+pub const DEFAULT_ROWS: usize = 1000;
+
+impl VerifyOptions {
+    /// The proofs asked for, with `--rows` defaulted.
+    pub fn proofs(&self) -> Proofs {
+        Proofs {
+            both_ways: self.both_ways,
+            locks: self.locks,
+            rows: self
+                .rows
+                .unwrap_or(if self.locks { DEFAULT_ROWS } else { 0 }),
+        }
+    }
 }
 
 impl Default for VerifyOptions {
@@ -48,6 +72,8 @@ impl Default for VerifyOptions {
             timeout: Duration::from_secs(300),
             format: Format::Human,
             both_ways: false,
+            locks: false,
+            rows: None,
         }
     }
 }
@@ -60,13 +86,16 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
     } else {
         options.paths.clone()
     };
-    let verified = verify_all(
+    let mut verified = verify_all(
         &paths,
         options.glob.as_deref(),
         options.dev_url.as_deref(),
         options.timeout,
-        options.both_ways,
+        options.proofs(),
     )?;
+    if options.locks {
+        cross_check(&mut verified);
+    }
     let (reports, summary, notes) = (&verified.reports, &verified.summary, &verified.notes);
     let by_name: BTreeMap<&str, &MigrationFile> = verified
         .files
@@ -88,4 +117,81 @@ pub fn run(options: &VerifyOptions, out: &mut dyn Write) -> Result<Outcome, Erro
     } else {
         Outcome::Found
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// --locks: the run against the linter
+
+/// Judges every `locking` lint finding of the verified files by what their statements did,
+/// and reports as `observed-*` findings the hazards of statements no such finding flagged.
+fn cross_check(verified: &mut Verified) {
+    let selection = Selection::all();
+    let mut figures = CrossCheck::default();
+    for report in &mut verified.reports {
+        let Some(statements) = &report.statements else {
+            continue;
+        };
+        let Some(file) = verified.files.iter().find(|f| f.name == report.file) else {
+            continue;
+        };
+        let linted = lint::lint_text(&file.name, &file.text, &selection);
+        // The statement whose span holds a byte of the file.
+        let holding = |at: usize| {
+            statements.iter().position(|s| {
+                let start = file.up.start + s.span.start;
+                let end = file.up.start + s.span.end;
+                start <= at && at < end.max(start + 1)
+            })
+        };
+        let mut flagged = BTreeSet::new();
+        for finding in linted
+            .findings
+            .iter()
+            .filter(|f| f.category == lint::Category::Locking && file.up.contains(&f.span.start))
+        {
+            let rule = finding.rule.name().to_string();
+            let (verdict, observed) = match holding(finding.span.start) {
+                Some(index) => {
+                    flagged.insert(index);
+                    locks::judge(&rule, &statements[index])
+                }
+                None => (
+                    Verdict::NotRun,
+                    "the statement did not run: an earlier one failed".to_string(),
+                ),
+            };
+            let counts = figures.lint.entry(rule.clone()).or_default();
+            match verdict {
+                Verdict::Confirmed => counts.confirmed += 1,
+                Verdict::Disproved => counts.disproved += 1,
+                Verdict::NotRun => counts.not_run += 1,
+            }
+            report.lint.push(LintVerdict {
+                rule,
+                line: finding.start.0,
+                column: finding.start.1,
+                verdict,
+                observed,
+            });
+        }
+        for (index, statement) in statements.iter().enumerate() {
+            if flagged.contains(&index) {
+                continue;
+            }
+            for (rule, message) in locks::hazards(statement) {
+                *figures.observed.entry(rule.to_string()).or_default() += 1;
+                report.observed.push(ObservedFinding {
+                    rule: rule.to_string(),
+                    line: statement.line,
+                    column: statement.column,
+                    end_line: statement.end_line,
+                    end_column: statement.end_column,
+                    message,
+                });
+            }
+        }
+    }
+    if let Some(summary) = verified.summary.locks.as_mut() {
+        summary.cross_check = figures;
+    }
 }

@@ -31,6 +31,8 @@ pub enum Kind {
     Flag,
     /// A whole number of seconds, at least 1.
     Seconds,
+    /// A whole number, 0 or more.
+    Count,
     /// A PostgreSQL major version, 13 to 18.
     PgVersion,
     /// One of the listed strings.
@@ -108,7 +110,7 @@ macro_rules! source_keys {
 const CHECK_SOURCE: [Key; 6] = source_keys!("check");
 const REPAIR_SOURCE: [Key; 6] = source_keys!("repair");
 
-const OTHER_KEYS: [Key; 22] = [
+const OTHER_KEYS: [Key; 24] = [
     key(
         "lint",
         "select",
@@ -240,6 +242,18 @@ const OTHER_KEYS: [Key; 22] = [
         "both-ways",
         Kind::Flag,
         "also run and check each file's down migration",
+    ),
+    key(
+        "verify",
+        "locks",
+        Kind::Flag,
+        "record each statement's locks, rewrites and scans",
+    ),
+    key(
+        "verify",
+        "rows",
+        Kind::Count,
+        "generated rows per existing table (default 1000 with locks, 0 disables)",
     ),
 ];
 

@@ -86,6 +86,25 @@ pub fn apply_held(
     }
 }
 
+/// The failure of `statement` of `file`, sent to the server alone: located at the statement, or
+/// inside it where PostgreSQL names a position or an inner statement. `fired`: the client-side
+/// deadline canceled it.
+pub fn statement_failure(
+    file: &MigrationFile,
+    statement: &Statement,
+    error: &postgres::Error,
+    fired: bool,
+) -> Box<Failure> {
+    let mut failure = failure_at(file, Some(statement), error, fired);
+    point_inside(file, &mut failure, error);
+    failure
+}
+
+/// The failure of `file` as a whole (its `COMMIT`, say), not of one of its statements.
+pub fn file_failure(file: &MigrationFile, error: &postgres::Error) -> Box<Failure> {
+    failure_at(file, None, error, false)
+}
+
 fn timeout_setting(timeout: Duration) -> String {
     format!("SET statement_timeout = {}", timeout.as_millis().max(1))
 }
@@ -248,7 +267,7 @@ fn context_statement(context: &str) -> Option<String> {
 
 /// Runs `work` with a client-side deadline: past `timeout`, the running query is canceled
 /// (covers files that reset `statement_timeout` themselves). Returns whether it fired.
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     client: &mut postgres::Client,
     timeout: Duration,
     work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,

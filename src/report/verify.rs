@@ -8,7 +8,10 @@ use std::io::{IsTerminal, Write};
 use super::github::{escape_data, escape_property};
 use super::terminal::printable;
 use crate::migrations::{ApplyError, Failure, MigrationFile};
-use crate::verify::{short, Change, DownReport, DownStatus, FileReport, Status, Summary};
+use crate::verify::locks::{Blocks, Verdict};
+use crate::verify::{
+    short, Change, DownReport, DownStatus, FileReport, StatementEffects, Status, Summary,
+};
 
 /// The human report: a diagnostic at the statement whose second run failed, the changes a
 /// second run made with the statements that likely made them, then the notes and a summary.
@@ -50,6 +53,9 @@ pub fn human(
             writeln!(out, "down migration: {}\n", printable(&down_verdict(down)))?;
         }
     }
+    for report in reports {
+        locks(out, report, files.get(report.file.as_str()).copied())?;
+    }
     for note in notes {
         writeln!(out, "note: {}", printable(note))?;
     }
@@ -67,7 +73,122 @@ pub fn human(
         ));
     }
     push_downs(&mut line, summary);
+    push_locks(&mut line, summary);
     writeln!(out, "{line}")
+}
+
+/// With `--locks`: the statements of a file that did something to an existing relation (a
+/// lock that blocks reads or writes, a rewrite, an index build, a full scan).
+fn locks(
+    out: &mut dyn Write,
+    report: &FileReport,
+    file: Option<&MigrationFile>,
+) -> std::io::Result<()> {
+    let Some(statements) = &report.statements else {
+        return Ok(());
+    };
+    let notable: Vec<_> = statements.iter().filter(|s| s.is_notable()).collect();
+    if notable.is_empty() && report.lint.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "locks: {}", printable(&report.file))?;
+    for statement in notable {
+        let text = file
+            .and_then(|f| f.text.get(statement_range(f, statement)))
+            .map(one_line)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}:{}  {}",
+            statement.line,
+            statement.column,
+            printable(&text)
+        )?;
+        for line in effect_lines(statement) {
+            writeln!(out, "      {}", printable(&line))?;
+        }
+    }
+    for finding in &report.observed {
+        writeln!(
+            out,
+            "  {}:{}:{}: warning[{}]: {} (no lint rule flagged it)",
+            printable(&report.file),
+            finding.line,
+            finding.column,
+            finding.rule,
+            printable(&finding.message)
+        )?;
+    }
+    for verdict in &report.lint {
+        writeln!(
+            out,
+            "  {}:{}:{}: lint {} {}: {}",
+            printable(&report.file),
+            verdict.line,
+            verdict.column,
+            verdict.rule,
+            verdict_name(verdict.verdict),
+            printable(&verdict.observed)
+        )?;
+    }
+    writeln!(out)
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Confirmed => "confirmed",
+        Verdict::Disproved => "disproved",
+        Verdict::NotRun => "not run",
+    }
+}
+
+/// The byte range of a statement in its file, from its positions.
+fn statement_range(file: &MigrationFile, statement: &StatementEffects) -> std::ops::Range<usize> {
+    let offset = |line: usize, column: usize| {
+        let start: usize = file
+            .text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let rest = file.text.get(start..).unwrap_or("");
+        start
+            + rest
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(rest.len(), |(i, _)| i)
+    };
+    let start = offset(statement.line, statement.column);
+    let end = offset(statement.end_line, statement.end_column).max(start);
+    start..end
+}
+
+/// One line per effect of a statement: its locks, rewrites, index builds and scans.
+pub fn effect_lines(statement: &StatementEffects) -> Vec<String> {
+    let mut lines = Vec::new();
+    let held = match (statement.sampled, statement.held_until_commit_by) {
+        (true, _) => " (outside a transaction, sampled while it ran)".to_string(),
+        (false, 0) => String::new(),
+        (false, n) => format!(", held while {n} more statement(s) run until commit"),
+    };
+    for lock in statement.locks.iter().filter(|l| l.blocks != Blocks::Ddl) {
+        lines.push(format!(
+            "{} on {} (blocks {}){held}",
+            lock.mode,
+            lock.relation,
+            lock.blocks.name()
+        ));
+    }
+    for table in &statement.rewrites {
+        lines.push(format!("rewrites {table}"));
+    }
+    for index in &statement.index_builds {
+        lines.push(format!("builds index {index}"));
+    }
+    for table in &statement.scans {
+        lines.push(format!("reads all of {table}"));
+    }
+    lines
 }
 
 /// A second run that failed, as a diagnostic with the file's source (or its headline alone
@@ -177,6 +298,34 @@ pub fn github(
                 escape_data(&down_verdict(down))
             )?;
         }
+        for finding in &report.observed {
+            writeln!(
+                out,
+                "::warning file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                escape_property(&report.file),
+                finding.line,
+                finding.column,
+                finding.end_line,
+                finding.end_column,
+                escape_property(&finding.rule),
+                escape_data(&finding.message)
+            )?;
+        }
+        for verdict in report
+            .lint
+            .iter()
+            .filter(|v| v.verdict == Verdict::Disproved)
+        {
+            writeln!(
+                out,
+                "::notice file={},line={},col={},title={} disproved::{}",
+                escape_property(&report.file),
+                verdict.line,
+                verdict.column,
+                escape_property(&verdict.rule),
+                escape_data(&format!("the run showed {}", verdict.observed))
+            )?;
+        }
     }
     let mut line = format!(
         "verify: {} file(s), {} ok, {} not re-runnable, {} changed on re-run, {} failed",
@@ -187,6 +336,7 @@ pub fn github(
         summary.failed
     );
     push_downs(&mut line, summary);
+    push_locks(&mut line, summary);
     writeln!(out, "{line}")
 }
 
@@ -252,6 +402,30 @@ fn down_verdict(down: &DownReport) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+    }
+}
+
+/// The lock figures, after a summary line (`--locks`).
+fn push_locks(line: &mut String, summary: &Summary) {
+    if let Some(locks) = &summary.locks {
+        line.push_str(&format!(
+            "; {} statement(s) observed: {} take ACCESS EXCLUSIVE on an existing relation, {} \
+             block its writes, {} rewrite, {} scan in full, {} build an index",
+            locks.statements,
+            locks.access_exclusive,
+            locks.blocking_writes,
+            locks.rewrites,
+            locks.scans,
+            locks.index_builds
+        ));
+        let lint = &locks.cross_check.lint;
+        let confirmed: usize = lint.values().map(|c| c.confirmed).sum();
+        let disproved: usize = lint.values().map(|c| c.disproved).sum();
+        let observed: usize = locks.cross_check.observed.values().sum();
+        line.push_str(&format!(
+            "; locking lint findings: {confirmed} confirmed, {disproved} disproved; {observed} \
+             observed hazard(s) no rule flagged"
+        ));
     }
 }
 

@@ -22,8 +22,22 @@ use crate::migrations::{
 use crate::Error;
 
 mod both_ways;
+pub mod locks;
+mod rows;
 
 pub use both_ways::{DownReport, DownStatus};
+pub use locks::StatementEffects;
+
+/// What `verify` proves besides the second runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Proofs {
+    /// Run each file's down migration, then the file again (`--both-ways`).
+    pub both_ways: bool,
+    /// Record what each statement of each first run locks, rewrites and scans (`--locks`).
+    pub locks: bool,
+    /// Fill every table that exists before each file with this many generated rows (`--rows`).
+    pub rows: usize,
+}
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,6 +69,15 @@ pub struct FileReport {
     /// With `--both-ways`, for a file that has a down migration: how the down went.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub down: Option<DownReport>,
+    /// With `--locks`: what each statement of the first run did to existing relations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<Vec<StatementEffects>>,
+    /// With `--locks`: the file's `locking` lint findings, judged by the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<locks::LintVerdict>,
+    /// With `--locks`: hazards the run observed that no lint finding flagged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<locks::ObservedFinding>,
 }
 
 /// A statement pointed at as the likely cause of a change.
@@ -134,14 +157,14 @@ pub fn verify_all(
     glob: Option<&str>,
     dev_url: Option<&str>,
     timeout: Duration,
-    both_ways: bool,
+    proofs: Proofs,
 ) -> Result<Verified, Error> {
     let discovery = migrations::discover(paths, glob)?;
     let mut notes: Vec<String> = migrations::skipped_note(&discovery.skipped)
         .into_iter()
         .collect();
     let mut workspace = Workspace::open(dev_url, timeout)?;
-    let mut session = Session::open(&workspace)?;
+    let mut session = Session::open(&workspace, proofs.locks)?;
     let version = migrations::server_version(&mut session.client)?;
     let progress = migrations::progress_bar(discovery.files.len(), "verifying");
 
@@ -156,12 +179,15 @@ pub fn verify_all(
             index,
             version,
             timeout,
-            both_ways,
+            proofs,
         )?;
         match outcome {
-            FileOutcome::Verified { report, note } => {
+            FileOutcome::Verified {
+                report,
+                notes: more,
+            } => {
                 reports.push(*report);
-                notes.extend(note);
+                notes.extend(more);
             }
             FileOutcome::FirstRunFailed(failure) => {
                 reports.push(FileReport {
@@ -172,6 +198,9 @@ pub fn verify_all(
                     changes: Vec::new(),
                     suspects: Vec::new(),
                     down: None,
+                    statements: None,
+                    lint: Vec::new(),
+                    observed: Vec::new(),
                 });
                 history_error = Some(ApplyError::new(
                     file,
@@ -186,7 +215,7 @@ pub fn verify_all(
     }
     progress.finish_and_clear();
     Ok(Verified {
-        summary: Summary::new(discovery.files.len(), &reports, both_ways),
+        summary: Summary::new(discovery.files.len(), &reports, proofs),
         reports,
         notes,
         files: discovery.files,
@@ -194,15 +223,24 @@ pub fn verify_all(
     })
 }
 
-/// The connection to the replay database (reopened when the database is swapped for a copy).
+/// The connections to the replay database (reopened when the database is swapped for a copy):
+/// the one migrations run on, and with `--locks` a second one that reads their locks.
 pub(super) struct Session {
     client: postgres::Client,
+    watcher: Option<postgres::Client>,
+    /// Tables already filled with generated rows (`--rows`), by oid.
+    filled: std::collections::BTreeSet<u32>,
 }
 
 impl Session {
-    fn open(workspace: &Workspace) -> Result<Session, Error> {
+    fn open(workspace: &Workspace, watch: bool) -> Result<Session, Error> {
         Ok(Session {
             client: workspace.connect()?,
+            watcher: match watch {
+                true => Some(workspace.connect()?),
+                false => None,
+            },
+            filled: std::collections::BTreeSet::new(),
         })
     }
 }
@@ -210,7 +248,7 @@ impl Session {
 enum FileOutcome {
     Verified {
         report: Box<FileReport>,
-        note: Option<String>,
+        notes: Vec<String>,
     },
     FirstRunFailed(Box<Failure>),
 }
@@ -223,11 +261,15 @@ fn verify_file(
     index: usize,
     version: u32,
     timeout: Duration,
-    both_ways: bool,
+    proofs: Proofs,
 ) -> Result<FileOutcome, Error> {
     let file = &files[index];
     let history = &files[..=index];
-    let down = match both_ways {
+    let mut notes = Vec::new();
+    if proofs.rows > 0 {
+        notes.extend(rows::fill(session, proofs.rows, timeout)?);
+    }
+    let down = match proofs.both_ways {
         true => migrations::down_of(file)?,
         false => None,
     };
@@ -236,9 +278,14 @@ fn verify_file(
         None => None,
     };
     let mode = &migrations::mode_for(file, version);
-    if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
-        return Ok(FileOutcome::FirstRunFailed(failure));
-    }
+    let first = match proofs.locks {
+        true => first_run_observed(session, file, mode, version, timeout)?.map(Some),
+        false => migrations::apply(&mut session.client, file, mode, timeout).map(|()| None),
+    };
+    let statements = match first {
+        Ok(statements) => statements,
+        Err(failure) => return Ok(FileOutcome::FirstRunFailed(failure)),
+    };
 
     // The second run must never leak into the history: the next file starts from the state
     // after this file's first run. A file that runs in one transaction is run again in a
@@ -250,7 +297,6 @@ fn verify_file(
     // is run again in place between two snapshots, and if that changed anything (a duplicate,
     // or half a failed run) the database is rebuilt from the history applied once.
     let held = *mode == Mode::Transaction && !file.controls_transactions();
-    let mut note = None;
     let (second, changes) = if held {
         second_run_held(session, file, version, timeout)?
     } else {
@@ -260,7 +306,7 @@ fn verify_file(
         let changes = after_first.changes_to(&after_second);
         if !changes.is_empty() {
             rebuild(workspace, session, history, version, timeout)?;
-            note = Some(format!(
+            notes.push(format!(
                 "{}: its second run (outside a transaction) changed the database; the database \
                  was rebuilt from the files so far, applied once",
                 file.name
@@ -270,6 +316,7 @@ fn verify_file(
     };
 
     let mut report = judge_second_run(file, *mode == Mode::Transaction, second, changes);
+    report.statements = statements;
     if let (Some(down), Some(before)) = (&down, &before) {
         let verdict =
             both_ways::down_then_up(workspace, session, history, down, before, version, timeout)?;
@@ -277,8 +324,46 @@ fn verify_file(
     }
     Ok(FileOutcome::Verified {
         report: Box::new(report),
-        note,
+        notes,
     })
+}
+
+/// The first run of `file`, statement by statement, recording what each does
+/// ([`locks::observe`]); a failing statement is the file's failure.
+fn first_run_observed(
+    session: &mut Session,
+    file: &MigrationFile,
+    mode: &Mode,
+    version: u32,
+    timeout: Duration,
+) -> Result<Result<Vec<StatementEffects>, Box<Failure>>, Error> {
+    let Some(watcher) = session.watcher.as_mut() else {
+        unreachable!("a session of `verify --locks` has a watcher connection");
+    };
+    let sql = file.sql();
+    let statements = migrations::statements(sql);
+    let observed = locks::observe(
+        &mut session.client,
+        watcher,
+        sql,
+        &statements,
+        *mode == Mode::Transaction,
+        version,
+        timeout,
+    )
+    .map_err(|e| server_error("recording the locks of a migration", &e))?;
+    if let Some(failed) = observed.failure {
+        let failure = match failed.index.and_then(|i| statements.get(i)) {
+            Some(statement) => {
+                migrations::statement_failure(file, statement, &failed.error, failed.timed_out)
+            }
+            None => migrations::file_failure(file, &failed.error),
+        };
+        return Ok(Err(failure));
+    }
+    let mut effects = observed.statements;
+    locks::locate(&mut effects, &file.text, file.up.start);
+    Ok(Ok(effects))
 }
 
 /// The report of a file whose first run succeeded, from how its second run went.
@@ -296,6 +381,9 @@ fn judge_second_run(
         changes,
         suspects: Vec::new(),
         down: None,
+        statements: None,
+        lint: Vec::new(),
+        observed: Vec::new(),
     };
     match second {
         Ok(()) if report.changes.is_empty() => {}
@@ -365,8 +453,13 @@ pub(super) fn rebuild(
 ) -> Result<(), Error> {
     let admin = workspace.connect_admin()?;
     drop(std::mem::replace(&mut session.client, admin));
+    let watched = session.watcher.take().is_some();
+    session.filled.clear();
     workspace.start_over()?;
     session.client = workspace.connect()?;
+    if watched {
+        session.watcher = Some(workspace.connect()?);
+    }
     for file in history {
         let mode = migrations::mode_for(file, version);
         migrations::apply(&mut session.client, file, &mode, timeout).map_err(|failure| {
@@ -494,8 +587,13 @@ impl Snapshot {
 }
 
 fn snapshot_error(error: &postgres::Error) -> Error {
+    server_error("reading the catalog between runs", error)
+}
+
+/// A query of verify's own that the server refused, while doing `action`.
+pub(super) fn server_error(action: &str, error: &postgres::Error) -> Error {
     MigrationError::Server {
-        action: "reading the catalog between runs".into(),
+        action: action.into(),
         message: error
             .as_db_error()
             .map_or_else(|| error.to_string(), |db| db.message().to_string()),
@@ -569,6 +667,49 @@ pub struct Summary {
     /// With `--both-ways`: the down migrations run, and how many of them restored the schema.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub downs: Option<DownSummary>,
+    /// With `--locks`: what the first runs did to existing relations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locks: Option<LockSummary>,
+}
+
+/// How many statements of the first runs took an ACCESS EXCLUSIVE lock on, rewrote, scanned or
+/// built an index on a relation that existed before their file (`--locks`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LockSummary {
+    /// Statements observed.
+    pub statements: usize,
+    pub access_exclusive: usize,
+    /// Statements whose locks block writes (or reads).
+    pub blocking_writes: usize,
+    pub rewrites: usize,
+    pub scans: usize,
+    pub index_builds: usize,
+    /// The linter's `locking` findings judged by the run, and the hazards no rule flagged
+    /// (filled in by the command, which runs the linter).
+    #[serde(flatten)]
+    pub cross_check: locks::CrossCheck,
+}
+
+impl LockSummary {
+    fn new(reports: &[FileReport]) -> LockSummary {
+        let statements: Vec<&StatementEffects> = reports
+            .iter()
+            .filter_map(|r| r.statements.as_ref())
+            .flatten()
+            .collect();
+        let count = |test: &dyn Fn(&StatementEffects) -> bool| {
+            statements.iter().filter(|s| test(s)).count()
+        };
+        LockSummary {
+            statements: statements.len(),
+            access_exclusive: count(&|s| s.locks.iter().any(|l| l.blocks == locks::Blocks::Reads)),
+            blocking_writes: count(&|s| s.locks.iter().any(|l| l.blocks != locks::Blocks::Ddl)),
+            rewrites: count(&|s| !s.rewrites.is_empty()),
+            scans: count(&|s| !s.scans.is_empty()),
+            index_builds: count(&|s| !s.index_builds.is_empty()),
+            cross_check: locks::CrossCheck::default(),
+        }
+    }
 }
 
 /// How the down migrations went (`--both-ways`).
@@ -581,7 +722,7 @@ pub struct DownSummary {
 }
 
 impl Summary {
-    fn new(files: usize, reports: &[FileReport], both_ways: bool) -> Summary {
+    fn new(files: usize, reports: &[FileReport], proofs: Proofs) -> Summary {
         let count = |status: Status| reports.iter().filter(|r| r.status == status).count();
         let downs = || {
             let downs: Vec<DownStatus> = reports
@@ -604,7 +745,8 @@ impl Summary {
             changes_on_rerun: count(Status::ChangesOnRerun),
             failed: count(Status::Failed),
             not_run: files - reports.len(),
-            downs: both_ways.then(downs),
+            downs: proofs.both_ways.then(downs),
+            locks: proofs.locks.then(|| LockSummary::new(reports)),
         }
     }
 
