@@ -368,14 +368,23 @@ class _Writer:
                 break
             inner = inner.element
         entries: List[Tuple[str, str]] = []
+        column = None
+        expression = None
         if isinstance(inner, sa_schema.Column) or (
             isinstance(inner, elements.ColumnClause) and not inner.is_literal
         ):
-            if not (order or nulls or opclass):
-                return scalar(inner.name)
-            entries.append(("column", scalar(inner.name)))
+            column = inner.name
+        elif isinstance(inner, elements.TextClause):
+            # `text('"placedAt" DESC')`: the order and nulls are words of the text.
+            column, expression, order, nulls = _text_key(inner.text, order, nulls)
         else:
-            entries.append(("expression", scalar(self.sql(inner))))
+            expression = self.sql(inner)
+        if column is not None:
+            if not (order or nulls or opclass):
+                return scalar(column)
+            entries.append(("column", scalar(column)))
+        else:
+            entries.append(("expression", scalar(expression)))
         if order:
             entries.append(("order", order))
         if nulls:
@@ -536,6 +545,27 @@ def _dialect_impl(type_, dialect):
         impl = impl.load_dialect_impl(dialect)
         seen += 1
     return impl
+
+
+_TEXT_KEY_TAIL = re.compile(
+    r"^(?P<body>.*?)(?:\s+(?P<order>ASC|DESC))?(?:\s+NULLS\s+(?P<nulls>FIRST|LAST))?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_IDENTIFIER = re.compile(r'[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+"')
+
+
+def _text_key(text: str, order, nulls):
+    """A ``text()`` index key split into (column or None, expression or None, order, nulls):
+    the text is SQL, so a bare name is folded to lower case and a quoted one is unquoted."""
+    match = _TEXT_KEY_TAIL.match(text.strip())
+    body = match.group("body").strip() if match else text.strip()
+    if match and match.group("order"):
+        order = match.group("order").lower()
+    if match and match.group("nulls"):
+        nulls = match.group("nulls").lower()
+    if _IDENTIFIER.fullmatch(body):
+        return (unquote(body) if body.startswith('"') else body.lower()), None, order, nulls
+    return None, body, order, nulls
 
 
 def _identity_options(identity) -> str:
