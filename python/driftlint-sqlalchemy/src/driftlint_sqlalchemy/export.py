@@ -53,20 +53,19 @@ def resolve_metadata(spec: str) -> sqlalchemy.MetaData:
             f"`{spec}` is not of the form module:attribute",
             "name the module and its declarative base or MetaData, e.g. app.models:Base",
         )
+    module_name = module_name.strip()
     try:
-        module = importlib.import_module(module_name.strip())
+        module = importlib.import_module(module_name)
     except BaseException as error:  # the user's module may raise anything, even SystemExit
         if isinstance(error, KeyboardInterrupt):
             raise
         raise ExportError(
             f"importing `{module_name}` failed: {type(error).__name__}: {error}",
-            "run from the directory `python -c 'import "
-            + module_name.strip()
-            + "'` works in (or set PYTHONPATH), with the project's own Python and dependencies",
-            "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+            _import_hint(module_name, error),
+            _user_traceback(error),
         ) from None
     target = module
-    walked = module_name.strip()
+    walked = module_name
     for part in attribute.strip().split("."):
         if not hasattr(target, part):
             raise ExportError(
@@ -74,7 +73,7 @@ def resolve_metadata(spec: str) -> sqlalchemy.MetaData:
                 _candidates_hint(module),
             )
         target = getattr(target, part)
-        walked += ("." if walked != module_name.strip() else ":") + part
+        walked += ("." if walked != module_name else ":") + part
     if isinstance(target, sqlalchemy.MetaData):
         metadata = target
     elif isinstance(getattr(target, "metadata", None), sqlalchemy.MetaData):
@@ -91,6 +90,40 @@ def resolve_metadata(spec: str) -> sqlalchemy.MetaData:
             "that imports them all), or name the module that does",
         )
     return metadata
+
+
+def _import_hint(module_name: str, error: BaseException) -> str:
+    missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+    if missing and (module_name == missing or module_name.startswith(missing + ".")):
+        return (
+            f"run from the directory where `python -c 'import {module_name}'` works "
+            "(or set PYTHONPATH)"
+        )
+    if missing:
+        return (
+            f"`{missing}` is not installed for this Python: use the project's own environment "
+            "(driftlint's --python .venv/bin/python)"
+        )
+    return (
+        "the models are imported as the application imports them: settings they read "
+        "(environment variables, .env files) must be there"
+    )
+
+
+def _user_traceback(error: BaseException) -> str:
+    """The traceback without the frames of importlib and of this package."""
+    here = __name__.rpartition(".")[0]
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith("<frozen")
+        and "/importlib/" not in frame.filename.replace("\\", "/")
+        and f"/{here}/" not in frame.filename.replace("\\", "/")
+    ]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
 
 
 def _candidates_hint(module) -> str:
