@@ -203,6 +203,21 @@ pub struct VerifyArgs {
     /// same schema again.
     #[arg(long)]
     pub both_ways: bool,
+    /// Run an Alembic history instead (its alembic.ini, or the directory holding it; default
+    /// ./alembic.ini): each revision upgraded, upgraded again with alembic_version set back,
+    /// downgraded and upgraded again, by Alembic itself.
+    #[arg(
+        long,
+        value_name = "INI",
+        num_args = 0..=1,
+        default_missing_value = "alembic.ini",
+        conflicts_with_all = ["paths", "both_ways", "glob", "dev_url"]
+    )]
+    pub alembic: Option<PathBuf>,
+    /// With --alembic: the project's Python, which has Alembic and the database driver
+    /// (default: $VIRTUAL_ENV's, ./.venv's, then python3).
+    #[arg(long, value_name = "PATH", requires = "alembic")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Alembic(#[from] crate::migrations::alembic::AlembicError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Scratch(#[from] crate::scratch::ScratchError),
 
     #[error(transparent)]

@@ -262,12 +262,25 @@ fn repair_options(args: cli::RepairArgs) -> driftlint::commands::repair::RepairO
 // verify
 
 fn verify(
-    args: cli::VerifyArgs,
+    mut args: cli::VerifyArgs,
     given: &Given,
     file: Option<&ConfigFile>,
     json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    if let Some(ini) = args.alembic.take() {
+        use driftlint::commands::verify_alembic::{run, VerifyAlembicOptions};
+        let python = args.python.take();
+        let options = verify_options(args);
+        *json = options.format == driftlint::commands::verify::Format::Json;
+        let alembic = VerifyAlembicOptions {
+            ini,
+            python,
+            timeout: options.timeout,
+            format: options.format,
+        };
+        return run(&alembic, out);
+    }
     let mut options = verify_options(args);
     driftlint::commands::config::verify(&mut options, given, file);
     *json = options.format == driftlint::commands::verify::Format::Json;

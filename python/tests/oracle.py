@@ -210,6 +210,33 @@ def errors():
            shown(done))
 
 
+def alembic_history():
+    """The runbooks' Alembic history (python/tests/alembic_history, async env.py reading
+    DATABASE_URL): `verify --alembic` names the revision that fails when run again and the one
+    whose downgrade forgets an index, and passes the guarded one."""
+    project = WORK / "alembic_history"
+    shutil.copytree(HERE / "alembic_history", project, dirs_exist_ok=True)
+    done = run([DRIFTLINT, "verify", "--alembic", project / "alembic.ini", "--python", PYTHON,
+                "--format", "json"], cwd=WORK)
+    try:
+        doc = json.loads(done.stdout)
+        problems = {r["revision"]: r["problems"] for r in doc["revisions"]}
+    except (ValueError, KeyError):
+        problems = {}
+    again = problems.get("add_discovery_query", [])
+    report("verify --alembic: the unguarded add_column fails when run again, named with "
+           "Alembic's error",
+           done.returncode == 1 and any(p["step"] == "upgrade again"
+                                        and "already exists" in p["message"] for p in again),
+           shown(done))
+    down = problems.get("7c1e5a90d3f2", [])
+    report("verify --alembic: the downgrade that forgets ix_jobs_user_id is named",
+           any(p["step"] == "downgrade" and "ix_jobs_user_id" in p["message"] for p in down),
+           shown(done))
+    report("verify --alembic: the guarded revision 556b79de2825 passes every step",
+           problems.get("556b79de2825") == [], shown(done))
+
+
 def exporter_tests():
     done = run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 ROOT / "python" / "driftlint-sqlalchemy" / "tests"])
@@ -279,6 +306,7 @@ def main():
         },
     )
     guarded("errors", errors)
+    guarded("verify --alembic", alembic_history)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -8,19 +8,20 @@
 //! works) with a bound on its time, and turns every way it can fail into a [`ModelsError`] that
 //! ends with what Python said. It knows nothing of what the exported file contains.
 
-use std::io::Read;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
+use std::time::Duration;
 
 use crate::error::ModelsError;
+use crate::migrations::python::{self, NotRun};
 
 /// The models to export and the Python to run the exporter with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Models {
     /// `module:attribute`, a declarative base or a `MetaData`.
     pub spec: String,
-    /// The project's Python; `None`: see [`default_python`].
+    /// The project's Python; `None`: see [`python::default_pythons`].
     pub python: Option<PathBuf>,
 }
 
@@ -35,27 +36,31 @@ pub fn export(models: &Models, timeout: Duration) -> Result<String, ModelsError>
             source,
         })?;
     let output = dir.path().join("schema.yaml");
-    let (python, child) = spawn(models, &output)?;
-    let (status, stderr) = wait(child, timeout).map_err(|reason| match reason {
-        Waited::TimedOut(output) => ModelsError::Timeout {
-            spec: models.spec.clone(),
-            seconds: timeout.as_secs(),
-            output,
-        },
-        Waited::Io(source) => ModelsError::Python {
-            python: python.clone(),
-            source,
-        },
-    })?;
-    if !status.success() {
-        return Err(failure(models, &python, status, stderr));
+    let args = [
+        OsStr::new("-m"),
+        OsStr::new("driftlint_sqlalchemy"),
+        OsStr::new(models.spec.trim()),
+        OsStr::new("--output"),
+        output.as_os_str(),
+    ];
+    let (python, ran) =
+        python::run(models.python.as_deref(), &args, None, timeout).map_err(|e| match e {
+            NotRun::Start(python, source) => ModelsError::Python { python, source },
+            NotRun::TimedOut(output) => ModelsError::Timeout {
+                spec: models.spec.clone(),
+                seconds: timeout.as_secs(),
+                output,
+            },
+        })?;
+    if !ran.status.success() {
+        return Err(failure(models, &python, ran.status, ran.stderr));
     }
     std::fs::read_to_string(&output).map_err(|source| ModelsError::Failed {
         spec: models.spec.clone(),
         reason: format!("the exporter wrote no readable file ({source})"),
         help: "run `python -m driftlint_sqlalchemy MODULE:ATTRIBUTE` by hand to see what it does"
             .to_string(),
-        output: stderr,
+        output: ran.stderr,
     })
 }
 
@@ -68,96 +73,6 @@ fn check_spec(spec: &str) -> Result<(), ModelsError> {
         _ => Err(ModelsError::Spec {
             spec: spec.to_string(),
         }),
-    }
-}
-
-/// The Python used when none is named: the active virtualenv's (`VIRTUAL_ENV`), else a
-/// `.venv` in the working directory, else `python3` (then `python`) on `PATH`.
-pub fn default_python() -> Vec<PathBuf> {
-    let bin = if cfg!(windows) {
-        Path::new("Scripts").join("python.exe")
-    } else {
-        Path::new("bin").join("python")
-    };
-    let mut candidates = Vec::new();
-    if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
-        candidates.push(PathBuf::from(venv).join(&bin));
-    }
-    let local = Path::new(".venv").join(&bin);
-    if local.is_file() {
-        candidates.push(local);
-    }
-    candidates.push(PathBuf::from("python3"));
-    candidates.push(PathBuf::from("python"));
-    candidates
-}
-
-/// Starts the exporter with the named Python, or the first default one that exists.
-fn spawn(models: &Models, output: &Path) -> Result<(PathBuf, Child), ModelsError> {
-    let candidates = match &models.python {
-        Some(python) => vec![python.clone()],
-        None => default_python(),
-    };
-    let mut last = None;
-    for python in candidates {
-        let started = Command::new(&python)
-            .args(["-m", "driftlint_sqlalchemy", models.spec.trim(), "--output"])
-            .arg(output)
-            .env("PYTHONIOENCODING", "utf-8")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn();
-        match started {
-            Ok(child) => return Ok((python, child)),
-            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-                last = Some((python, source));
-            }
-            Err(source) => return Err(ModelsError::Python { python, source }),
-        }
-    }
-    let (python, source) = last.unwrap_or_else(|| {
-        (
-            PathBuf::from("python3"),
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        )
-    });
-    Err(ModelsError::Python { python, source })
-}
-
-enum Waited {
-    TimedOut(String),
-    Io(std::io::Error),
-}
-
-/// Waits for the exporter, reading its standard error as it goes; stops it after `timeout`.
-fn wait(mut child: Child, timeout: Duration) -> Result<(ExitStatus, String), Waited> {
-    let reader = child.stderr.take().map(|mut stderr| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = stderr.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    });
-    let collect = |reader: Option<std::thread::JoinHandle<String>>| {
-        reader.and_then(|r| r.join().ok()).unwrap_or_default()
-    };
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok((status, collect(reader))),
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Waited::TimedOut(collect(reader)));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(error) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Waited::Io(error));
-            }
-        }
     }
 }
 
