@@ -76,6 +76,8 @@ pub struct LintArgs {
     /// Declared schema, used by rules that need to know the tables.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+    #[command(flatten)]
+    pub models: ModelsArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,10 +110,24 @@ pub struct SourceArgs {
     pub timeout: u64,
 }
 
+/// SQLAlchemy models as the declared schema, instead of schema.yaml.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Declare the schema with SQLAlchemy models (a declarative base or a MetaData), exported by
+    /// the driftlint-sqlalchemy package: e.g. app.models:Base.
+    #[arg(long, value_name = "MODULE:ATTR", conflicts_with = "schema")]
+    pub models: Option<String>,
+    /// The Python that imports the models (default: $VIRTUAL_ENV's, ./.venv's, then python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[arg(long, value_name = "FILE", default_value = "schema.yaml")]
     pub schema: PathBuf,
+    #[command(flatten)]
+    pub models: ModelsArgs,
     #[command(flatten)]
     pub source: SourceArgs,
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
@@ -131,6 +147,8 @@ pub enum RepairFormat {
 pub struct RepairArgs {
     #[arg(long, value_name = "FILE", default_value = "schema.yaml")]
     pub schema: PathBuf,
+    #[command(flatten)]
+    pub models: ModelsArgs,
     #[command(flatten)]
     pub source: SourceArgs,
     /// Write the migration here ('-' for stdout, the default).
@@ -194,6 +212,21 @@ pub struct VerifyArgs {
     /// --locks, else 0; 0 disables).
     #[arg(long, value_name = "N")]
     pub rows: Option<usize>,
+    /// Run an Alembic history instead (its alembic.ini, or the directory holding it; default
+    /// ./alembic.ini): each revision upgraded, upgraded again with alembic_version set back,
+    /// downgraded and upgraded again, by Alembic itself.
+    #[arg(
+        long,
+        value_name = "INI",
+        num_args = 0..=1,
+        default_missing_value = "alembic.ini",
+        conflicts_with_all = ["paths", "both_ways", "glob", "dev_url", "locks", "rows"]
+    )]
+    pub alembic: Option<PathBuf>,
+    /// With --alembic: the project's Python, which has Alembic and the database driver
+    /// (default: $VIRTUAL_ENV's, ./.venv's, then python3).
+    #[arg(long, value_name = "PATH", requires = "alembic")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,14 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Models(#[from] ModelsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Alembic(#[from] crate::migrations::alembic::AlembicError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Scratch(#[from] crate::scratch::ScratchError),
 
     #[error(transparent)]
@@ -71,4 +79,75 @@ pub enum Error {
     #[error("could not write the report")]
     #[diagnostic(code(driftlint::io::output))]
     Output(#[source] std::io::Error),
+}
+
+/// `--models module:Base`: running the SQLAlchemy exporter (driftlint-sqlalchemy) with the
+/// project's Python failed. `output` is the end of what Python wrote on standard error.
+#[derive(Debug, Error, Diagnostic)]
+pub enum ModelsError {
+    #[error("`{spec}` is not of the form module:attribute")]
+    #[diagnostic(
+        code(driftlint::models::spec),
+        help("name the module and its declarative base or MetaData: --models app.models:Base")
+    )]
+    Spec { spec: String },
+
+    #[error("could not run {}", python.display())]
+    #[diagnostic(
+        code(driftlint::models::python),
+        help("pass --python PATH (the project's virtualenv: .venv/bin/python), or set `python` in [check] of driftlint.toml")
+    )]
+    Python {
+        python: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("driftlint-sqlalchemy is not installed for {}{}", python.display(), tail(output))]
+    #[diagnostic(
+        code(driftlint::models::not_installed),
+        help("install it into the environment that imports your models: `{} -m pip install driftlint-sqlalchemy` (or pass --python)", python.display())
+    )]
+    NotInstalled { python: PathBuf, output: String },
+
+    #[error("the models {spec} could not be exported: {reason}{}", tail(output))]
+    #[diagnostic(code(driftlint::models::export), help("{help}"))]
+    Failed {
+        spec: String,
+        reason: String,
+        help: String,
+        output: String,
+    },
+
+    #[error(
+        "exporting the models {spec} took longer than {seconds} s and was stopped{}",
+        tail(output)
+    )]
+    #[diagnostic(
+        code(driftlint::models::timeout),
+        help("importing the models should not connect to anything; raise --timeout if it really takes this long")
+    )]
+    Timeout {
+        spec: String,
+        seconds: u64,
+        output: String,
+    },
+}
+
+/// Python's last lines, indented under the message (nothing when it wrote nothing).
+fn tail(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let start = lines.len().saturating_sub(12);
+    let mut text = String::from("\n\nPython said:");
+    if start > 0 {
+        text.push_str("\n  ...");
+    }
+    for line in &lines[start..] {
+        text.push_str("\n  ");
+        text.push_str(line);
+    }
+    text
 }

@@ -152,6 +152,8 @@ fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
         fix: args.fix,
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         schema: args.schema,
+        models: args.models.models,
+        python: args.models.python,
         adjust: Default::default(),
     }
 }
@@ -198,6 +200,8 @@ fn check_options(args: cli::CheckArgs) -> driftlint::commands::check::CheckOptio
     use driftlint::commands::check::{CheckOptions, DriftFormat};
     CheckOptions {
         schema: args.schema,
+        models: args.models.models,
+        python: args.models.python,
         source: source_options(args.source),
         format: match args.format {
             cli::CheckFormat::Human => DriftFormat::Human,
@@ -239,6 +243,8 @@ fn repair_options(args: cli::RepairArgs) -> driftlint::commands::repair::RepairO
     use driftlint::commands::repair::{RepairFormat, RepairOptions};
     RepairOptions {
         schema: args.schema,
+        models: args.models.models,
+        python: args.models.python,
         source: source_options(args.source),
         output: args.output,
         out_dir: args.out_dir,
@@ -256,12 +262,25 @@ fn repair_options(args: cli::RepairArgs) -> driftlint::commands::repair::RepairO
 // verify
 
 fn verify(
-    args: cli::VerifyArgs,
+    mut args: cli::VerifyArgs,
     given: &Given,
     file: Option<&ConfigFile>,
     json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    if let Some(ini) = args.alembic.take() {
+        use driftlint::commands::verify_alembic::{run, VerifyAlembicOptions};
+        let python = args.python.take();
+        let options = verify_options(args);
+        *json = options.format == driftlint::commands::verify::Format::Json;
+        let alembic = VerifyAlembicOptions {
+            ini,
+            python,
+            timeout: options.timeout,
+            format: options.format,
+        };
+        return run(&alembic, out);
+    }
     let mut options = verify_options(args);
     driftlint::commands::config::verify(&mut options, given, file);
     *json = options.format == driftlint::commands::verify::Format::Json;

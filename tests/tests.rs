@@ -9,6 +9,7 @@ mod init;
 mod layers;
 mod lint;
 mod lint_docs;
+mod models;
 mod pull;
 mod repair;
 mod schema_yaml;

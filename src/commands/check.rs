@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::pipeline::{drift_for, DriftResult, SourceOptions};
+use crate::pipeline::{drift_for, DeclaredSource, DriftResult, SourceOptions};
 use crate::report::drift as report;
 use crate::report::terminal::Printable;
 use crate::{Error, Outcome};
@@ -22,6 +22,10 @@ pub enum DriftFormat {
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     pub schema: PathBuf,
+    /// SQLAlchemy models (`app.models:Base`) to declare the schema instead of `schema`.
+    pub models: Option<String>,
+    /// The Python that imports the models (default: the active virtualenv's, then `python3`).
+    pub python: Option<PathBuf>,
     pub source: SourceOptions,
     pub format: DriftFormat,
     pub strict: bool,
@@ -31,6 +35,8 @@ impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             schema: PathBuf::from("schema.yaml"),
+            models: None,
+            python: None,
             source: SourceOptions::default(),
             format: DriftFormat::Human,
             strict: false,
@@ -38,10 +44,18 @@ impl Default for CheckOptions {
     }
 }
 
+impl CheckOptions {
+    /// The schema.yaml file, or the models when `--models` names them.
+    pub fn declared(&self) -> DeclaredSource {
+        DeclaredSource::choose(&self.schema, self.models.as_deref(), self.python.as_deref())
+    }
+}
+
 /// Runs `check` and writes the report.
 pub fn run(options: &CheckOptions, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let result = drift_for(&options.schema, &options.source, options.strict)?;
-    let label = options.schema.display().to_string();
+    let declared = options.declared();
+    let result = drift_for(&declared, &options.source, options.strict)?;
+    let label = declared.label();
     match options.format {
         DriftFormat::Human => {
             let out = &mut Printable::new(out);
@@ -76,11 +90,14 @@ fn repair_preview(
         (Some(dir), _) => format!(" --migrations {}", dir.display()),
         _ => " --database-url \"$DATABASE_URL\"".to_string(),
     };
+    let declared = match options.declared() {
+        DeclaredSource::File(path) => format!("--schema {}", path.display()),
+        DeclaredSource::Models(models) => format!("--models {}", models.spec),
+    };
     writeln!(
         out,
-        "\nrepair: `driftlint repair --schema {}{source} --output repair.sql` writes a migration \
-         that is safe to run twice and on a busy table:",
-        options.schema.display()
+        "\nrepair: `driftlint repair {declared}{source} --output repair.sql` writes a migration \
+         that is safe to run twice and on a busy table:"
     )?;
     for (number, step) in migration.applied().enumerate() {
         let place = if step.outside_transaction {

@@ -287,6 +287,30 @@ fn source_settings(r: &mut Resolve, source: &mut crate::pipeline::SourceOptions)
     );
 }
 
+/// `models` and `python`: SQLAlchemy models declaring the schema instead of schema.yaml. A
+/// `--schema` on the command line wins over models set in the file.
+fn models_settings(r: &mut Resolve, models: &mut Option<String>, python: &mut Option<PathBuf>) {
+    let models_flag = if r.given.has("schema") && !r.given.has("models") {
+        ("schema", "--schema")
+    } else {
+        ("models", "--models")
+    };
+    r.set(
+        "models",
+        models_flag,
+        models,
+        |v| text(v).map(Some),
+        show_optional,
+    );
+    r.set(
+        "python",
+        ("python", "--python"),
+        python,
+        |v| path(v).map(Some),
+        show_optional_path,
+    );
+}
+
 /// `check`'s options after the configuration file, and where each came from.
 pub fn check(options: &mut CheckOptions, given: &Given, file: Option<&ConfigFile>) -> Vec<Shown> {
     let mut r = Resolve::new("check", &[], given, file);
@@ -297,6 +321,7 @@ pub fn check(options: &mut CheckOptions, given: &Given, file: Option<&ConfigFile
         path,
         show_path,
     );
+    models_settings(&mut r, &mut options.models, &mut options.python);
     source_settings(&mut r, &mut options.source);
     r.set(
         "strict",
@@ -329,6 +354,7 @@ pub fn repair(options: &mut RepairOptions, given: &Given, file: Option<&ConfigFi
         path,
         show_path,
     );
+    models_settings(&mut r, &mut options.models, &mut options.python);
     source_settings(&mut r, &mut options.source);
     r.fallback = &[];
     let output_given = given.has("output") || given.has("out_dir");

@@ -36,6 +36,10 @@ pub struct LintOptions {
     pub color: bool,
     /// schema.yaml: dropping or renaming what it still declares is an error.
     pub schema: Option<PathBuf>,
+    /// SQLAlchemy models declaring the schema instead of `schema` (`app.models:Base`).
+    pub models: Option<String>,
+    /// The Python that imports the models.
+    pub python: Option<PathBuf>,
     /// From the configuration file: excluded files, per-file ignores, per-rule severities.
     pub adjust: crate::config::lint::LintAdjust,
 }
@@ -48,9 +52,17 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     if options.paths.is_empty() {
         return Err(LintError::NoPaths.into());
     }
-    let declared = match &options.schema {
-        Some(path) => Some(crate::declared::load(path)?),
-        None => None,
+    let declared = match (&options.models, &options.schema) {
+        (Some(_), _) => {
+            let source = crate::pipeline::DeclaredSource::choose(
+                Path::new(""),
+                options.models.as_deref(),
+                options.python.as_deref(),
+            );
+            Some(source.load(std::time::Duration::from_secs(300))?)
+        }
+        (None, Some(path)) => Some(crate::declared::load(path)?),
+        (None, None) => None,
     };
     let (mut inputs, mut errors) = collect_inputs(&options.paths);
     inputs.retain(|input| match input {

@@ -9,6 +9,7 @@ pub mod lint;
 pub mod pull;
 pub mod repair;
 pub mod verify;
+pub mod verify_alembic;
 
 use std::io::Write;
 

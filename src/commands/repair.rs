@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::say;
-use crate::pipeline::{drift_for, DriftResult, SourceOptions};
+use crate::pipeline::{drift_for, DeclaredSource, DriftResult, SourceOptions};
 use crate::repair::{
     alembic, check_lock_timeout, next_sql_name, slug, sql, Migration, RenderOptions, RepairError,
 };
@@ -23,6 +23,10 @@ pub enum RepairFormat {
 /// Options for [`run`], built by the binary from its flags.
 pub struct RepairOptions {
     pub schema: PathBuf,
+    /// SQLAlchemy models (`app.models:Base`) to declare the schema instead of `schema`.
+    pub models: Option<String>,
+    /// The Python that imports the models.
+    pub python: Option<PathBuf>,
     pub source: SourceOptions,
     /// `None` or `-`: standard output.
     pub output: Option<PathBuf>,
@@ -45,12 +49,17 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     check_lock_timeout(&options.lock_timeout)?;
-    let found = drift_for(&options.schema, &options.source, false)?;
+    let declared = DeclaredSource::choose(
+        &options.schema,
+        options.models.as_deref(),
+        options.python.as_deref(),
+    );
+    let found = drift_for(&declared, &options.source, false)?;
     for note in &found.notes {
         say(err, format_args!("note: {note}"))?;
     }
     let migration = found.repair_plan(options.destructive);
-    if let Some(reason) = nothing_to_write(&found, &migration, options) {
+    if let Some(reason) = nothing_to_write(&found, &migration, &declared.label()) {
         say(err, format_args!("{reason}"))?;
         return Ok(Outcome::Clean);
     }
@@ -92,15 +101,10 @@ pub fn run(
 
 /// Why nothing is written, when nothing is: no drift, or only extra objects without
 /// `--destructive`.
-fn nothing_to_write(
-    found: &DriftResult,
-    migration: &Migration,
-    options: &RepairOptions,
-) -> Option<String> {
+fn nothing_to_write(found: &DriftResult, migration: &Migration, declared: &str) -> Option<String> {
     if found.drift.is_empty() {
         return Some(format!(
-            "No drift: the database matches {}; nothing written.",
-            options.schema.display()
+            "No drift: the database matches {declared}; nothing written."
         ));
     }
     if migration.is_empty() && found.drift.iter().all(|d| d.kind.is_extra()) {

@@ -27,6 +27,9 @@ pub enum Kind {
     Path,
     /// One path or a list of paths.
     Paths,
+    /// A program: a path (relative to the config file's directory, when it holds a `/`), or a
+    /// command name looked up on `PATH` (`python3`).
+    Program,
     /// `true` or `false`.
     Flag,
     /// A whole number of seconds, at least 1.
@@ -80,6 +83,18 @@ macro_rules! source_keys {
             key($section, "schema", Kind::Path, "the declared schema file"),
             key(
                 $section,
+                "models",
+                Kind::Text,
+                "SQLAlchemy models declaring the schema instead (module:Base)",
+            ),
+            key(
+                $section,
+                "python",
+                Kind::Program,
+                "the Python that imports the models (--models)",
+            ),
+            key(
+                $section,
                 "migrations",
                 Kind::Path,
                 "migration directory replayed when no database URL is given",
@@ -107,8 +122,8 @@ macro_rules! source_keys {
     };
 }
 
-const CHECK_SOURCE: [Key; 6] = source_keys!("check");
-const REPAIR_SOURCE: [Key; 6] = source_keys!("repair");
+const CHECK_SOURCE: [Key; 8] = source_keys!("check");
+const REPAIR_SOURCE: [Key; 8] = source_keys!("repair");
 
 const OTHER_KEYS: [Key; 24] = [
     key(

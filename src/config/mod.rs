@@ -155,6 +155,9 @@ fn resolve_paths(file: &mut ConfigFile) {
                 (Kind::Path, Value::Text(p)) => {
                     Some(Value::Text(file.resolve(p).display().to_string()))
                 }
+                (Kind::Program, Value::Text(p)) if p.contains('/') || p.contains('\\') => {
+                    Some(Value::Text(file.resolve(p).display().to_string()))
+                }
                 (Kind::Paths, Value::Texts(ps)) => Some(Value::Texts(
                     ps.iter()
                         .map(|p| file.resolve(p).display().to_string())

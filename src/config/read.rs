@@ -194,7 +194,7 @@ fn convert(
         )
     };
     match kind {
-        Kind::Text | Kind::Path => text_of(value)
+        Kind::Text | Kind::Path | Kind::Program => text_of(value)
             .map(Value::Text)
             .ok_or_else(|| fail("a string")),
         Kind::Flag => match value.get_ref() {

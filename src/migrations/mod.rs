@@ -14,9 +14,11 @@
 //! `statements` (their statements and keywords), `apply` (running one file and locating its
 //! error), `workspace` (where they run), `error`; this file replays a whole directory.
 
+pub mod alembic;
 mod apply;
 mod discover;
 mod error;
+pub mod python;
 mod statements;
 mod workspace;
 

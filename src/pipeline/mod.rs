@@ -6,7 +6,11 @@
 //! The comparison itself lives in [`crate::diff`], the catalog read in [`crate::introspect`],
 //! the replay in [`crate::migrations`]; this module wires them together and decides which tables
 //! take part (the `ignore:` list and migration-tool tables).
+//!
+//! The declared side is a schema.yaml file or SQLAlchemy models ([`DeclaredSource`]): models are
+//! exported to schema.yaml text by the project's Python ([`models`]) and read by the same reader.
 
+pub mod models;
 mod timings;
 
 use std::collections::HashMap;
@@ -21,7 +25,56 @@ use crate::model::{Check, Index, QualifiedName, Schema};
 use crate::repair::{Migration, PlanContext};
 use crate::{canon, types, Error};
 
+pub use models::Models;
 use timings::Timings;
+
+/// Where the declared schema comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredSource {
+    /// A schema.yaml file.
+    File(PathBuf),
+    /// SQLAlchemy models (`--models app.models:Base`), exported by driftlint-sqlalchemy.
+    Models(Models),
+}
+
+impl DeclaredSource {
+    /// The models when `models` names them, else the file `schema`.
+    pub fn choose(schema: &Path, models: Option<&str>, python: Option<&Path>) -> DeclaredSource {
+        match models.filter(|m| !m.trim().is_empty()) {
+            Some(spec) => DeclaredSource::Models(Models {
+                spec: spec.trim().to_string(),
+                python: python.map(Path::to_path_buf),
+            }),
+            None => DeclaredSource::File(schema.to_path_buf()),
+        }
+    }
+
+    /// How reports name it: the file's path, or `app.models:Base`.
+    pub fn label(&self) -> String {
+        match self {
+            DeclaredSource::File(path) => path.display().to_string(),
+            DeclaredSource::Models(models) => models.spec.clone(),
+        }
+    }
+
+    /// The schema.yaml text, and the name diagnostics give it.
+    fn text(&self, timeout: Duration) -> Result<(PathBuf, String), Error> {
+        match self {
+            DeclaredSource::File(path) => Ok((path.clone(), declared::read(path)?)),
+            DeclaredSource::Models(models) => {
+                let text = models::export(models, timeout)?;
+                Ok((PathBuf::from(&models.spec), text))
+            }
+        }
+    }
+
+    /// Reads and validates the declared schema (for the commands that need it without a
+    /// database: `lint --schema` / `--models`).
+    pub fn load(&self, timeout: Duration) -> Result<Declared, Error> {
+        let (path, text) = self.text(timeout)?;
+        Ok(declared::from_text(&path, text)?)
+    }
+}
 
 /// Where the actual schema comes from.
 #[derive(Debug, Clone)]
@@ -124,14 +177,21 @@ struct Actual {
     replayed: Option<Replayed>,
 }
 
-/// Loads `schema_yaml`, reads the actual schema from `source`, and compares them.
+/// Loads the declared schema, reads the actual schema from `source`, and compares them.
 pub fn drift_for(
-    schema_yaml: &Path,
+    declared: &DeclaredSource,
     source: &SourceOptions,
     strict: bool,
 ) -> Result<DriftResult, Error> {
     let mut timings = Timings::new();
-    let text = declared::read(schema_yaml)?;
+    let no_source = source.migrations.is_none() && source.database_url.is_none();
+    if no_source && matches!(declared, DeclaredSource::Models(_)) {
+        // Said before the models are imported, which takes a while.
+        return Err(Error::NoSource);
+    }
+    let (schema_yaml, text) = declared.text(source.timeout)?;
+    timings.lap("read the declared schema");
+    let schema_yaml = schema_yaml.as_path();
     let (mut file, mut actual) = match (&source.migrations, &source.database_url) {
         (None, Some(url)) => read_live_alongside(schema_yaml, text, url, source, &mut timings)?,
         (Some(dir), _) => read_replayed(schema_yaml, text, dir, source, &mut timings)?,
@@ -157,6 +217,10 @@ pub fn drift_for(
         actual.stats.queries += 1;
     }
     timings.lap("compare");
+    if let DeclaredSource::Models(_) = declared {
+        // Lines of a file the user never sees: the reports name the models instead.
+        forget_positions(&mut drift, &mut declared_schema);
+    }
     Ok(DriftResult {
         drift,
         declared: declared_schema,
@@ -258,6 +322,19 @@ fn schemas_to_read(source: &SourceOptions, file: &Declared) -> Vec<String> {
         file.schemas()
     } else {
         source.schema_names.clone()
+    }
+}
+
+/// Clears the positions of the declared objects (and of the drift pointing at them).
+fn forget_positions(drift: &mut [Drift], declared: &mut Schema) {
+    for item in drift {
+        item.pos = None;
+    }
+    for table in declared.tables.values_mut() {
+        table.pos = None;
+    }
+    for item in declared.enums.values_mut() {
+        item.pos = None;
     }
 }
 
