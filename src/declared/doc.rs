@@ -5,7 +5,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Deserialize)]
@@ -176,11 +177,33 @@ impl<'de> Visitor<'de> for ColumnVisitor {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `primary_key: [a, b]` or `primary_key: { name: pk, columns: [a, b] }`.
+#[derive(Debug)]
 pub(super) enum PrimaryKeyDoc {
     Columns(Vec<String>),
     Named(NamedColumnsDoc),
+}
+
+impl<'de> Deserialize<'de> for PrimaryKeyDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PrimaryKeyVisitor;
+        impl<'de> Visitor<'de> for PrimaryKeyVisitor {
+            type Value = PrimaryKeyDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of columns or { name: .., columns: [..] }")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(PrimaryKeyDoc::Columns)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                NamedColumnsDoc::deserialize(MapAccessDeserializer::new(map))
+                    .map(PrimaryKeyDoc::Named)
+            }
+        }
+        // Not an untagged enum: that reads plain scalars as numbers first, and a column named
+        // `010` would lose its text (see `de::NodeDe::deserialize_str`).
+        deserializer.deserialize_str(PrimaryKeyVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,11 +235,32 @@ pub(super) struct IndexDoc {
     pub(super) nulls_not_distinct: bool,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// An index key: text (`email`, `"email DESC"`, `lower(email)`) or the structured form.
+#[derive(Debug)]
 pub(super) enum KeyDoc {
     Text(String),
     Structured(Box<KeySpecDoc>),
+}
+
+impl<'de> Deserialize<'de> for KeyDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a column, an expression or { column: .. } / { expression: .. }")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(KeyDoc::Text(text.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                KeySpecDoc::deserialize(MapAccessDeserializer::new(map))
+                    .map(|spec| KeyDoc::Structured(Box::new(spec)))
+            }
+        }
+        // Not an untagged enum, which would read `{ expression: 1.50 }` as the number 1.5.
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
