@@ -1519,3 +1519,121 @@ fn repair_output_lints_clean() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+const KEY_DECLARED_TWICE_YAML: &str = r#"
+version: 1
+tables:
+  accounts:
+    columns:
+      id:    { type: integer, primary_key: true, unique: true }
+      code:  { type: text, nullable: false }
+      pair:  { type: integer }
+"#;
+
+#[test]
+fn issue_11_primary_key_column_also_declared_unique_is_one_object() {
+    // SQLAlchemy's `primary_key=True, unique=True` writes `PRIMARY KEY (id)` and `UNIQUE (id)`;
+    // PostgreSQL keeps only the primary key's index for both.
+    let built = "CREATE TABLE accounts (id integer, code text NOT NULL, pair integer, \
+                 PRIMARY KEY (id), UNIQUE (id));";
+    let case = Case::new(built, KEY_DECLARED_TWICE_YAML);
+    assert_eq!(
+        case.db
+            .query_one_i64("SELECT count(*) FROM pg_index WHERE indrelid = 'accounts'::regclass"),
+        1,
+        "PostgreSQL builds one index for both"
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // The same with a table-level unique list naming the key columns.
+    let yaml =
+        "version: 1\ntables:\n  accounts:\n    columns:\n      id: { type: integer }\n      \
+                code: { type: text, nullable: false }\n      pair: { type: integer }\n    \
+                primary_key: [id, code]\n    unique:\n      - { columns: [id, code] }\n";
+    let case = Case::new(
+        "CREATE TABLE accounts (id integer, code text, pair integer, \
+         PRIMARY KEY (id, code), UNIQUE (id, code));",
+        yaml,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Without the key, it is reported and built once, as the primary key.
+    let case = Case::new(
+        "CREATE TABLE accounts (id integer NOT NULL, code text NOT NULL, pair integer);",
+        KEY_DECLARED_TWICE_YAML,
+    );
+    assert_eq!(case.drift(), ["missing_primary_key public.accounts"]);
+    case.round_trip(&[], &[]);
+    assert_eq!(
+        case.db
+            .query_one_i64("SELECT count(*) FROM pg_index WHERE indrelid = 'accounts'::regclass"),
+        1
+    );
+}
+
+const FOREIGN_KEY_TWICE_YAML: &str = r#"
+version: 1
+tables:
+  owners:
+    columns:
+      id: { type: integer, primary_key: true }
+  pets:
+    columns:
+      id:       { type: integer, primary_key: true }
+      owner_id: { type: integer, references: owners.id, on_delete: cascade }
+    foreign_keys:
+      - { columns: [owner_id], references: { table: owners, columns: [id] }, on_delete: cascade }
+"#;
+
+#[test]
+fn issue_11_column_reference_and_the_same_foreign_keys_entry_are_one_object() {
+    let owners = "CREATE TABLE owners (id integer PRIMARY KEY);";
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // PostgreSQL from DDL that writes both makes two constraints: both are declared.
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE, \
+             FOREIGN KEY (owner_id) REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: reported once, added once.
+    let case = Case::new(
+        &format!("{owners} CREATE TABLE pets (id integer PRIMARY KEY, owner_id integer);"),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert_eq!(case.drift(), ["missing_foreign_key public.pets"]);
+    case.round_trip(&[], &[]);
+    assert_eq!(
+        case.db.query_one_i64(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'pets'::regclass AND contype = 'f'"
+        ),
+        1
+    );
+
+    // Declared twice with different actions is two declarations that disagree, not one object.
+    let yaml = FOREIGN_KEY_TWICE_YAML.replacen(
+        ", on_delete: cascade }\n    foreign_keys",
+        " }\n    foreign_keys",
+        1,
+    );
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        &yaml,
+    );
+    assert_eq!(case.drift(), ["missing_foreign_key public.pets"]);
+}

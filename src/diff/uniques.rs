@@ -3,8 +3,9 @@
 //! satisfies a declared constraint. What no declared one claims is reported by `tables`.
 //!
 //! One object may be declared twice: `unique: true` on a column and the same unique index under
-//! `indexes:` (SQLAlchemy's `unique=True, index=True` makes just the index), or the column flag
-//! and a table-level `unique:` on the same column. An unnamed unique that another declaration
+//! `indexes:` (SQLAlchemy's `unique=True, index=True` makes just the index), the column flag
+//! and a table-level `unique:` on the same column, or a unique on the primary key's columns
+//! (`primary_key=True, unique=True`: PostgreSQL keeps the primary key alone). An unnamed unique that another declaration
 //! already describes is that object: when nothing live is left for it, it is the one the other
 //! declaration matched (or reports missing, and repair builds, once).
 
@@ -84,7 +85,8 @@ pub(super) fn compare_uniques(
     }
 }
 
-/// Whether the unnamed unique `declared.uniques[i]` is also declared another way: as a unique
+/// Whether the unnamed unique `declared.uniques[i]` is also declared another way: as the
+/// primary key (PostgreSQL builds one index for `PRIMARY KEY (id), UNIQUE (id)`), as a unique
 /// index on the same plain columns, or as an earlier unique (named or not) on the same columns.
 fn declared_twice(declared: &Table, i: usize) -> bool {
     let unique = &declared.uniques[i];
@@ -101,5 +103,9 @@ fn declared_twice(declared: &Table, i: usize) -> bool {
         .iter()
         .enumerate()
         .any(|(j, other)| j != i && same(other) && (other.name.is_some() || j < i));
-    as_index || as_unique
+    let as_primary_key = declared
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns == unique.columns);
+    as_primary_key || as_index || as_unique
 }
