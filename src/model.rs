@@ -465,7 +465,24 @@ pub struct Unique {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
+    /// `DEFERRABLE`: checked at the end of the statement or transaction, not row by row. Only
+    /// a constraint can be deferrable, never a bare unique index.
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub initially_deferred: bool,
     pub pos: Option<Pos>,
+}
+
+impl Unique {
+    /// ` DEFERRABLE`, ` DEFERRABLE INITIALLY DEFERRED`, or empty: what follows the key in DDL.
+    pub fn deferrable_sql(&self) -> &'static str {
+        match (self.deferrable, self.initially_deferred) {
+            (false, _) => "",
+            (true, false) => " DEFERRABLE",
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1637,3 +1637,79 @@ fn issue_11_column_reference_and_the_same_foreign_keys_entry_are_one_object() {
     );
     assert_eq!(case.drift(), ["missing_foreign_key public.pets"]);
 }
+
+const DEFERRABLE_SQL: &str = r#"
+CREATE TABLE slots (
+    id int PRIMARY KEY,
+    pos int,
+    code text,
+    UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT uq_code UNIQUE (code) DEFERRABLE
+);
+"#;
+
+const DEFERRABLE_YAML: &str = r#"
+version: 1
+tables:
+  slots:
+    columns:
+      id:   { type: integer, primary_key: true }
+      pos:  { type: integer }
+      code: { type: text }
+    unique:
+      - { columns: [pos], deferrable: true, initially_deferred: true }
+      - { name: uq_code, columns: [code], deferrable: true }
+"#;
+
+#[test]
+fn deferrable_unique_constraints_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(DEFERRABLE_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(DEFERRABLE_SQL, DEFERRABLE_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: added through a concurrently built index, attached as deferrable.
+    let case = Case::new(
+        "CREATE TABLE slots (id int PRIMARY KEY, pos int, code text);",
+        DEFERRABLE_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_unique public.slots",
+            "missing_unique public.slots.uq_code"
+        ]
+    );
+    let sql = case.round_trip(&[], &[]);
+    assert!(
+        sql.contains("UNIQUE USING INDEX uq_code DEFERRABLE;"),
+        "{sql}"
+    );
+    assert!(sql.contains("DEFERRABLE INITIALLY DEFERRED"), "{sql}");
+
+    // Not deferrable in the database: the named one is replaced, the unnamed one added (and
+    // the old one dropped) with --destructive; a unique index never stands for a deferrable key.
+    let case = Case::new(
+        "CREATE TABLE slots (id int PRIMARY KEY, pos int, code text, \
+         CONSTRAINT uq_code UNIQUE (code)); CREATE UNIQUE INDEX ux_pos ON slots (pos);",
+        DEFERRABLE_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_index public.slots.ux_pos",
+            "missing_unique public.slots",
+            "missing_unique public.slots.uq_code",
+        ]
+    );
+    let (_, held, _) = case.repair(&[]);
+    assert!(
+        held.contains("--         ALTER TABLE public.slots DROP CONSTRAINT IF EXISTS uq_code;"),
+        "the replacement is held back without --destructive: {held}"
+    );
+    case.round_trip_with(&["--destructive"], &[], &[]);
+    let deferrable = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'slots'::regclass \
+                      AND contype = 'u' AND condeferrable";
+    assert_eq!(case.db.query_one_i64(deferrable), 2);
+}

@@ -264,6 +264,7 @@ impl<'t> Inline<'t> {
                 u.columns.len() == 1
                     && u.columns[0] == column
                     && !u.nulls_not_distinct
+                    && !u.deferrable
                     && is_default_name(u.name.as_deref(), table_name, &u.columns, "key")
             })
         };
@@ -451,6 +452,12 @@ fn write_uniques(y: &mut String, table: &Table, inline: &Inline<'_>) {
             fields.push(format!("columns: {}", list(&unique.columns)));
             if unique.nulls_not_distinct {
                 fields.push("nulls_not_distinct: true".into());
+            }
+            if unique.deferrable {
+                fields.push("deferrable: true".into());
+            }
+            if unique.initially_deferred {
+                fields.push("initially_deferred: true".into());
             }
             fields
         });

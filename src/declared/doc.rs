@@ -312,6 +312,10 @@ pub(super) struct UniqueDoc {
     pub(super) columns: Vec<String>,
     #[serde(default)]
     pub(super) nulls_not_distinct: bool,
+    #[serde(default)]
+    pub(super) deferrable: bool,
+    #[serde(default)]
+    pub(super) initially_deferred: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -174,6 +174,8 @@ impl Builder<'_> {
             name: None,
             columns: vec![column_name.to_string()],
             nulls_not_distinct: false,
+            deferrable: false,
+            initially_deferred: false,
             pos: self.key_pos(&under(at, "unique")),
         });
         let foreign_key = self.column_reference(column_name, column, at, default_schema)?;
@@ -463,14 +465,7 @@ impl Builder<'_> {
         let target_at = under(&under(at, "references"), "table");
         let ref_table =
             self.qualified(&fk.references.table, default_schema, &target_at, "table")?;
-        if fk.initially_deferred && !fk.deferrable {
-            return Err(self.error(
-                InvalidKind::Value,
-                "`initially_deferred` needs `deferrable: true`".into(),
-                None,
-                self.key_span(&under(at, "initially_deferred")),
-            ));
-        }
+        self.deferral(fk.deferrable, fk.initially_deferred, at)?;
         Ok(ForeignKey {
             name: fk.name.clone(),
             columns: fk.columns.clone(),
@@ -493,12 +488,33 @@ impl Builder<'_> {
         at: &[String],
     ) -> Result<Unique, DeclaredError> {
         self.declared_columns(table, &unique.columns, &under(at, "columns"))?;
+        self.deferral(unique.deferrable, unique.initially_deferred, at)?;
         Ok(Unique {
             name: unique.name.clone(),
             columns: unique.columns.clone(),
             nulls_not_distinct: unique.nulls_not_distinct,
+            deferrable: unique.deferrable,
+            initially_deferred: unique.initially_deferred,
             pos: self.value_pos(at),
         })
+    }
+
+    /// `initially_deferred: true` of a constraint written at `at` needs `deferrable: true`.
+    fn deferral(
+        &self,
+        deferrable: bool,
+        initially_deferred: bool,
+        at: &[String],
+    ) -> Result<(), DeclaredError> {
+        if initially_deferred && !deferrable {
+            return Err(self.error(
+                InvalidKind::Value,
+                "`initially_deferred` needs `deferrable: true`".into(),
+                None,
+                self.key_span(&under(at, "initially_deferred")),
+            ));
+        }
+        Ok(())
     }
 
     /// A check of the `checks` list, written at `at`.

@@ -137,6 +137,7 @@ pub(super) fn describe_unique(unique: &Unique) -> String {
             quote_ident_list(&unique.columns)
         );
     }
+    text.push_str(unique.deferrable_sql());
     text
 }
 

@@ -229,6 +229,9 @@ impl<'a> Planner<'a> {
                 }
                 self.add_check(&d.table, check);
             }
+            (DriftKind::MissingUnique, Some(Object::Unique(u)), Some(Object::Unique(live))) => {
+                self.replace_unique(&d.table, u, live)
+            }
             (DriftKind::MissingUnique, Some(Object::Unique(u)), _) => self.add_unique(&d.table, u),
             (DriftKind::MissingPrimaryKey, Some(Object::PrimaryKey(pk)), _) => {
                 self.add_primary_key(&d.table, pk)
