@@ -1713,3 +1713,103 @@ fn deferrable_unique_constraints_are_pulled_checked_and_repaired() {
                       AND contype = 'u' AND condeferrable";
     assert_eq!(case.db.query_one_i64(deferrable), 2);
 }
+
+const INDEX_OPTIONS_SQL: &str = r#"
+CREATE TABLE parents (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE items (
+    id int PRIMARY KEY,
+    name text,
+    rank int,
+    email text,
+    parent_code text REFERENCES parents (code) ON UPDATE CASCADE ON DELETE SET NULL
+);
+CREATE INDEX ix_items_name ON items (name COLLATE "C" text_pattern_ops DESC NULLS LAST, rank NULLS FIRST);
+CREATE UNIQUE INDEX ux_items_email ON items (lower(email)) NULLS NOT DISTINCT;
+"#;
+
+const INDEX_OPTIONS_YAML: &str = r#"
+version: 1
+tables:
+  parents:
+    columns:
+      id:   { type: integer, primary_key: true }
+      code: { type: text, unique: true }
+  items:
+    columns:
+      id:          { type: integer, primary_key: true }
+      name:        { type: text }
+      rank:        { type: integer }
+      email:       { type: text }
+      parent_code: { type: text, references: parents.code, on_update: cascade, on_delete: set null }
+    indexes:
+      - name: ix_items_name
+        columns:
+          - { column: name, collation: C, opclass: text_pattern_ops, order: desc, nulls: last }
+          - "rank NULLS FIRST"
+      - { name: ux_items_email, expression: lower(email), unique: true, nulls_not_distinct: true }
+"#;
+
+#[test]
+fn index_options_and_on_update_actions_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(INDEX_OPTIONS_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(INDEX_OPTIONS_SQL, INDEX_OPTIONS_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: built with every option, twice without change.
+    let bare = "CREATE TABLE parents (id int PRIMARY KEY, code text UNIQUE); \
+                CREATE TABLE items (id int PRIMARY KEY, name text, rank int, email text, \
+                parent_code text);";
+    let case = Case::new(bare, INDEX_OPTIONS_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_foreign_key public.items",
+            "missing_index public.items.ix_items_name",
+            "missing_index public.items.ux_items_email",
+        ]
+    );
+    case.round_trip(&[], &[]);
+    let definition: String = case
+        .db
+        .client()
+        .query_one("SELECT pg_get_indexdef('ix_items_name'::regclass)", &[])
+        .expect("the index exists")
+        .get(0);
+    assert!(
+        definition
+            .contains("name COLLATE \"C\" text_pattern_ops DESC NULLS LAST, rank NULLS FIRST"),
+        "{definition}"
+    );
+
+    // Each option that differs is an index_mismatch (or foreign_key_mismatch), replaced with
+    // --destructive.
+    for (index, other) in [
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" DESC NULLS LAST, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name text_pattern_ops DESC NULLS LAST, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" text_pattern_ops DESC, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" text_pattern_ops NULLS LAST, rank NULLS FIRST)"),
+        ("ux_items_email", "CREATE UNIQUE INDEX ux_items_email ON items (lower(email))"),
+    ] {
+        let setup = INDEX_OPTIONS_SQL
+            .lines()
+            .filter(|line| !line.contains(&format!(" {index} ")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let case = Case::new(&format!("{setup}\n{other};"), INDEX_OPTIONS_YAML);
+        assert_eq!(
+            case.drift(),
+            [format!("index_mismatch public.items.{index}")],
+            "{other}"
+        );
+        case.round_trip_with(&["--destructive"], &[], &[]);
+    }
+    let on_update = INDEX_OPTIONS_SQL.replace("ON UPDATE CASCADE ", "");
+    let case = Case::new(&on_update, INDEX_OPTIONS_YAML);
+    assert_eq!(
+        case.drift(),
+        ["foreign_key_mismatch public.items.items_parent_code_fkey"]
+    );
+    case.round_trip(&[], &[]);
+}
