@@ -1813,3 +1813,105 @@ fn index_options_and_on_update_actions_are_pulled_checked_and_repaired() {
     );
     case.round_trip(&[], &[]);
 }
+
+const SEQUENCES_SQL: &str = r#"
+CREATE SEQUENCE order_no AS integer START WITH 1000 INCREMENT BY 10 MAXVALUE 900000 CYCLE;
+CREATE SEQUENCE "Ticket Seq" CACHE 5;
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY,
+    no integer NOT NULL DEFAULT nextval('order_no'),
+    legacy serial,
+    ticket bigint
+);
+ALTER SEQUENCE "Ticket Seq" OWNED BY orders.ticket;
+"#;
+
+const SEQUENCES_YAML: &str = r#"
+version: 1
+sequences:
+  order_no: { type: integer, start: 1000, increment: 10, max_value: 900000, cycle: true }
+  Ticket Seq: { cache: 5, owned_by: orders.ticket }
+tables:
+  orders:
+    columns:
+      id:     { type: bigint, primary_key: true, identity: always, sequence: { start: 100, increment: 5 } }
+      no:     { type: integer, nullable: false, default: "nextval('order_no'::regclass)" }
+      legacy: { type: serial }
+      ticket: { type: bigint }
+"#;
+
+#[test]
+fn sequences_and_identity_options_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(SEQUENCES_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(SEQUENCES_SQL, SEQUENCES_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing sequences are created (before the default that uses one), identity options set.
+    let case = Case::new(
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
+         legacy serial, ticket bigint);",
+        SEQUENCES_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_column public.orders.no",
+            "missing_sequence public.Ticket Seq",
+            "missing_sequence public.order_no",
+            "sequence_mismatch public.orders.id",
+        ]
+    );
+    let sql = case.round_trip(&[], &[]);
+    assert!(
+        sql.contains(
+            "ALTER TABLE public.orders ALTER COLUMN id SET START WITH 100 SET INCREMENT BY 5;"
+        ),
+        "{sql}"
+    );
+
+    // Options and owners that differ are altered; an undeclared sequence is extra and dropped
+    // only with --destructive.
+    let case = Case::new(
+        "CREATE SEQUENCE order_no AS bigint START WITH 1 NO CYCLE; \
+         CREATE SEQUENCE \"Ticket Seq\"; CREATE SEQUENCE leftover; \
+         CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY (INCREMENT BY 5) PRIMARY KEY, \
+         no integer NOT NULL DEFAULT nextval('order_no'), legacy serial, ticket bigint);",
+        SEQUENCES_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_sequence public.leftover",
+            "sequence_mismatch public.Ticket Seq",
+            "sequence_mismatch public.order_no",
+            "sequence_mismatch public.orders.id",
+        ]
+    );
+    case.round_trip(&[], &["extra_sequence public.leftover"]);
+    case.round_trip_with(&["--destructive"], &["extra_sequence public.leftover"], &[]);
+
+    // A sequence option PostgreSQL would refuse is an error at its line.
+    let (_dir, path) = {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.yaml");
+        std::fs::write(
+            &path,
+            "version: 1\nsequences:\n  s: { increment: 0 }\ntables: {}\n",
+        )
+        .unwrap();
+        (dir, path)
+    };
+    let output = driftlint()
+        .args(["check", "--database-url", &case.db.url, "--schema"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("increment cannot be 0") && stderr.contains("schema.yaml:3"),
+        "{stderr}"
+    );
+}

@@ -21,6 +21,8 @@ pub(super) struct FileDoc {
     pub(super) ignore: Vec<String>,
     #[serde(default)]
     pub(super) enums: Ordered<Vec<String>>,
+    #[serde(default)]
+    pub(super) sequences: Ordered<SequenceDoc>,
     /// Read one table at a time by `read`, never into this document: here only so that an
     /// unknown top-level key lists it among the expected ones.
     #[serde(default, rename = "tables")]
@@ -70,6 +72,8 @@ pub(super) struct ColumnMore {
     pub(super) generated: Option<String>,
     pub(super) collation: Option<String>,
     pub(super) comment: Option<String>,
+    /// The options of an identity column's sequence.
+    pub(super) sequence: Option<SequenceOptionsDoc>,
 }
 
 static NO_MORE: ColumnMore = ColumnMore {
@@ -80,7 +84,49 @@ static NO_MORE: ColumnMore = ColumnMore {
     generated: None,
     collation: None,
     comment: None,
+    sequence: None,
 };
+
+/// The options of a sequence, as an identity column's `sequence:` writes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SequenceOptionsDoc {
+    #[serde(default)]
+    pub(super) start: Option<i64>,
+    #[serde(default)]
+    pub(super) increment: Option<i64>,
+    #[serde(default)]
+    pub(super) min_value: Option<i64>,
+    #[serde(default)]
+    pub(super) max_value: Option<i64>,
+    #[serde(default)]
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: Option<bool>,
+}
+
+/// A standalone sequence under `sequences:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SequenceDoc {
+    #[serde(default, rename = "type")]
+    pub(super) data_type: Option<String>,
+    #[serde(default)]
+    pub(super) start: Option<i64>,
+    #[serde(default)]
+    pub(super) increment: Option<i64>,
+    #[serde(default)]
+    pub(super) min_value: Option<i64>,
+    #[serde(default)]
+    pub(super) max_value: Option<i64>,
+    #[serde(default)]
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: Option<bool>,
+    /// `table.column` (or `schema.table.column`).
+    #[serde(default)]
+    pub(super) owned_by: Option<String>,
+}
 
 impl ColumnDoc {
     pub(super) fn more(&self) -> &ColumnMore {
@@ -105,6 +151,7 @@ const COLUMN_FIELDS: &[&str] = &[
     "generated",
     "collation",
     "comment",
+    "sequence",
 ];
 
 impl<'de> Deserialize<'de> for ColumnDoc {
@@ -149,6 +196,7 @@ impl<'de> Visitor<'de> for ColumnVisitor {
                 "generated" => doc.more_mut().generated = map.next_value()?,
                 "collation" => doc.more_mut().collation = map.next_value()?,
                 "comment" => doc.more_mut().comment = map.next_value()?,
+                "sequence" => doc.more_mut().sequence = map.next_value()?,
                 other => {
                     let continues_type = data_type
                         .as_deref()

@@ -13,7 +13,7 @@ use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
 use crate::model::{
     Check, Column, ForeignKey, Identity, Index, IndexKey, Pos, PrimaryKey, QualifiedName, Schema,
-    Table, Unique,
+    SequenceOptions, Table, Unique,
 };
 use crate::types;
 
@@ -153,6 +153,30 @@ impl Builder<'_> {
             Some(kind) => Some(self.identity(kind, &data_type, at)?),
             None => None,
         };
+        let identity_options = match &column.more().sequence {
+            Some(doc) if identity.is_none() => {
+                return Err(self.error(
+                    InvalidKind::Value,
+                    format!("`sequence` on column {column_name}, which is not an identity"),
+                    Some("add `identity: always` or `identity: by_default`; a standalone sequence goes under the top-level `sequences:`".into()),
+                    self.key_span(&under(at, "sequence")),
+                ));
+            }
+            Some(doc) => {
+                let options = SequenceOptions {
+                    data_type: None,
+                    start: doc.start,
+                    increment: doc.increment,
+                    min_value: doc.min_value,
+                    max_value: doc.max_value,
+                    cache: doc.cache,
+                    cycle: doc.cycle,
+                };
+                self.sequence_options(&options, &under(at, "sequence"))?;
+                Some(Box::new(options))
+            }
+            None => None,
+        };
         let generated = match &column.more().generated {
             Some(sql) => {
                 Some(self.expression(sql, "generated expression", &under(at, "generated"))?)
@@ -186,6 +210,7 @@ impl Builder<'_> {
                 nullable,
                 default,
                 identity,
+                identity_options,
                 generated,
                 collation: column.more().collation.as_deref().map(collation_sql),
                 comment: column.more().comment.clone(),
