@@ -637,6 +637,7 @@ mod tests {
             nullable: true,
             default: default.map(str::to_string),
             identity: None,
+            identity_options: None,
             generated: None,
             collation: None,
             comment: None,

@@ -197,11 +197,16 @@ const RESERVED_KEYWORDS: &[&str] = &[
     "with",
 ];
 
-/// A whole schema: tables and enum types, keyed by qualified name (sorted, deterministic).
+/// A whole schema: tables, enum types and standalone sequences, keyed by qualified name
+/// (sorted, deterministic).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     pub tables: BTreeMap<QualifiedName, Table>,
     pub enums: BTreeMap<QualifiedName, Enum>,
+    /// Sequences that are not a serial column's or an identity's own (those belong to their
+    /// column: `serial`, [`Column::identity_options`]).
+    #[serde(default)]
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
 }
 
 /// A table (or partitioned table) with everything attached to it.
@@ -249,6 +254,9 @@ pub struct Column {
     /// Default expression as SQL, `None` for no default.
     pub default: Option<String>,
     pub identity: Option<Identity>,
+    /// The options of an identity column's sequence: on the declared side only those written
+    /// (`None`: none compared); on the live side every one, for identity columns.
+    pub identity_options: Option<Box<SequenceOptions>>,
     /// `GENERATED ALWAYS AS (<expr>) STORED`: the expression.
     pub generated: Option<String>,
     /// A collation other than its type's default, as SQL (`"C"`, `"en_US"`, `other."x"`).
@@ -256,6 +264,126 @@ pub struct Column {
     /// `COMMENT ON COLUMN`; on the declared side `None` means "not declared, not compared" and
     /// `Some("")` means "no comment".
     pub comment: Option<String>,
+    pub pos: Option<Pos>,
+}
+
+/// The options of a sequence (standalone or an identity's). On the declared side `None` means
+/// "not written, not compared"; on the live side every field is set (`data_type` aside for an
+/// identity, whose sequence has its column's type).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    /// `AS smallint | integer | bigint`, canonical (`format_type`).
+    pub data_type: Option<String>,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: Option<bool>,
+}
+
+impl SequenceOptions {
+    /// The options `self` (declared) sets that `live` does not have, as `(option, declared,
+    /// live)` texts; empty when every declared option matches.
+    pub fn differences(&self, live: &SequenceOptions) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        let show = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+        if let Some(t) = &self.data_type {
+            if live.data_type.as_ref() != Some(t) {
+                let found = live.data_type.clone().unwrap_or_else(|| "?".into());
+                out.push(("type", t.clone(), found));
+            }
+        }
+        for (option, declared, found) in [
+            ("start", self.start, live.start),
+            ("increment", self.increment, live.increment),
+            ("min_value", self.min_value, live.min_value),
+            ("max_value", self.max_value, live.max_value),
+            ("cache", self.cache, live.cache),
+        ] {
+            if declared.is_some() && declared != found {
+                out.push((option, show(declared), show(found)));
+            }
+        }
+        if let Some(cycle) = self.cycle {
+            if live.cycle != Some(cycle) {
+                let found = live.cycle.map_or("?".to_string(), |c| c.to_string());
+                out.push(("cycle", cycle.to_string(), found));
+            }
+        }
+        out
+    }
+
+    /// The options as `CREATE SEQUENCE` and `ADD GENERATED .. AS IDENTITY (..)` take them:
+    /// `AS integer START WITH 10 INCREMENT BY 5 MINVALUE 1 MAXVALUE 100 CACHE 1 CYCLE`, only
+    /// those set; `prefix` goes before each (`SET ` for `ALTER COLUMN`).
+    pub fn to_sql(&self, prefix: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.data_type {
+            parts.push(format!("{prefix}AS {t}"));
+        }
+        for (keyword, value) in [
+            ("START WITH", self.start),
+            ("INCREMENT BY", self.increment),
+            ("MINVALUE", self.min_value),
+            ("MAXVALUE", self.max_value),
+            ("CACHE", self.cache),
+        ] {
+            if let Some(value) = value {
+                parts.push(format!("{prefix}{keyword} {value}"));
+            }
+        }
+        match self.cycle {
+            Some(true) => parts.push(format!("{prefix}CYCLE")),
+            Some(false) => parts.push(format!("{prefix}NO CYCLE")),
+            None => {}
+        }
+        parts.join(" ")
+    }
+
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == SequenceOptions::default()
+    }
+
+    /// The live options without those PostgreSQL would choose by itself for a sequence of
+    /// `data_type` (`smallint`, `integer`, `bigint`): what `pull` writes.
+    pub fn without_defaults(&self, data_type: &str) -> SequenceOptions {
+        let (type_min, type_max) = match data_type {
+            "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let increment = self.increment.unwrap_or(1);
+        let (min_default, max_default) = if increment > 0 {
+            (1, type_max)
+        } else {
+            (type_min, -1)
+        };
+        let min = self.min_value.unwrap_or(min_default);
+        let max = self.max_value.unwrap_or(max_default);
+        let start_default = if increment > 0 { min } else { max };
+        SequenceOptions {
+            data_type: None,
+            start: self.start.filter(|v| *v != start_default),
+            increment: self.increment.filter(|v| *v != 1),
+            min_value: self.min_value.filter(|v| *v != min_default),
+            max_value: self.max_value.filter(|v| *v != max_default),
+            cache: self.cache.filter(|v| *v != 1),
+            cycle: self.cycle.filter(|c| *c),
+        }
+    }
+}
+
+/// A standalone sequence (`CREATE SEQUENCE`), with the column that owns it, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// On the live side `data_type` is always set; on the declared side only if written.
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`: the table and the column. On the declared side `None` is "not
+    /// written, not compared".
+    pub owned_by: Option<(QualifiedName, String)>,
     pub pos: Option<Pos>,
 }
 
@@ -428,7 +556,24 @@ pub struct Unique {
     pub name: Option<String>,
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
+    /// `DEFERRABLE`: checked at the end of the statement or transaction, not row by row. Only
+    /// a constraint can be deferrable, never a bare unique index.
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub initially_deferred: bool,
     pub pos: Option<Pos>,
+}
+
+impl Unique {
+    /// ` DEFERRABLE`, ` DEFERRABLE INITIALLY DEFERRED`, or empty: what follows the key in DDL.
+    pub fn deferrable_sql(&self) -> &'static str {
+        match (self.deferrable, self.initially_deferred) {
+            (false, _) => "",
+            (true, false) => " DEFERRABLE",
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

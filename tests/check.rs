@@ -181,6 +181,9 @@ fn every_drift_kind_is_covered_by_a_fixture() {
         "foreign_key_mismatch",
         "primary_key_mismatch",
         "enum_mismatch",
+        "missing_sequence",
+        "extra_sequence",
+        "sequence_mismatch",
     ];
     let all: String = drift_fixtures()
         .iter()

@@ -1519,3 +1519,399 @@ fn repair_output_lints_clean() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+const KEY_DECLARED_TWICE_YAML: &str = r#"
+version: 1
+tables:
+  accounts:
+    columns:
+      id:    { type: integer, primary_key: true, unique: true }
+      code:  { type: text, nullable: false }
+      pair:  { type: integer }
+"#;
+
+#[test]
+fn issue_11_primary_key_column_also_declared_unique_is_one_object() {
+    // SQLAlchemy's `primary_key=True, unique=True` writes `PRIMARY KEY (id)` and `UNIQUE (id)`;
+    // PostgreSQL keeps only the primary key's index for both.
+    let built = "CREATE TABLE accounts (id integer, code text NOT NULL, pair integer, \
+                 PRIMARY KEY (id), UNIQUE (id));";
+    let case = Case::new(built, KEY_DECLARED_TWICE_YAML);
+    assert_eq!(
+        case.db
+            .query_one_i64("SELECT count(*) FROM pg_index WHERE indrelid = 'accounts'::regclass"),
+        1,
+        "PostgreSQL builds one index for both"
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // The same with a table-level unique list naming the key columns.
+    let yaml =
+        "version: 1\ntables:\n  accounts:\n    columns:\n      id: { type: integer }\n      \
+                code: { type: text, nullable: false }\n      pair: { type: integer }\n    \
+                primary_key: [id, code]\n    unique:\n      - { columns: [id, code] }\n";
+    let case = Case::new(
+        "CREATE TABLE accounts (id integer, code text, pair integer, \
+         PRIMARY KEY (id, code), UNIQUE (id, code));",
+        yaml,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Without the key, it is reported and built once, as the primary key.
+    let case = Case::new(
+        "CREATE TABLE accounts (id integer NOT NULL, code text NOT NULL, pair integer);",
+        KEY_DECLARED_TWICE_YAML,
+    );
+    assert_eq!(case.drift(), ["missing_primary_key public.accounts"]);
+    case.round_trip(&[], &[]);
+    assert_eq!(
+        case.db
+            .query_one_i64("SELECT count(*) FROM pg_index WHERE indrelid = 'accounts'::regclass"),
+        1
+    );
+}
+
+const FOREIGN_KEY_TWICE_YAML: &str = r#"
+version: 1
+tables:
+  owners:
+    columns:
+      id: { type: integer, primary_key: true }
+  pets:
+    columns:
+      id:       { type: integer, primary_key: true }
+      owner_id: { type: integer, references: owners.id, on_delete: cascade }
+    foreign_keys:
+      - { columns: [owner_id], references: { table: owners, columns: [id] }, on_delete: cascade }
+"#;
+
+#[test]
+fn issue_11_column_reference_and_the_same_foreign_keys_entry_are_one_object() {
+    let owners = "CREATE TABLE owners (id integer PRIMARY KEY);";
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // PostgreSQL from DDL that writes both makes two constraints: both are declared.
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE, \
+             FOREIGN KEY (owner_id) REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: reported once, added once.
+    let case = Case::new(
+        &format!("{owners} CREATE TABLE pets (id integer PRIMARY KEY, owner_id integer);"),
+        FOREIGN_KEY_TWICE_YAML,
+    );
+    assert_eq!(case.drift(), ["missing_foreign_key public.pets"]);
+    case.round_trip(&[], &[]);
+    assert_eq!(
+        case.db.query_one_i64(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'pets'::regclass AND contype = 'f'"
+        ),
+        1
+    );
+
+    // Declared twice with different actions is two declarations that disagree, not one object.
+    let yaml = FOREIGN_KEY_TWICE_YAML.replacen(
+        ", on_delete: cascade }\n    foreign_keys",
+        " }\n    foreign_keys",
+        1,
+    );
+    let case = Case::new(
+        &format!(
+            "{owners} CREATE TABLE pets (id integer PRIMARY KEY, \
+             owner_id integer REFERENCES owners (id) ON DELETE CASCADE);"
+        ),
+        &yaml,
+    );
+    assert_eq!(case.drift(), ["missing_foreign_key public.pets"]);
+}
+
+const DEFERRABLE_SQL: &str = r#"
+CREATE TABLE slots (
+    id int PRIMARY KEY,
+    pos int,
+    code text,
+    UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT uq_code UNIQUE (code) DEFERRABLE
+);
+"#;
+
+const DEFERRABLE_YAML: &str = r#"
+version: 1
+tables:
+  slots:
+    columns:
+      id:   { type: integer, primary_key: true }
+      pos:  { type: integer }
+      code: { type: text }
+    unique:
+      - { columns: [pos], deferrable: true, initially_deferred: true }
+      - { name: uq_code, columns: [code], deferrable: true }
+"#;
+
+#[test]
+fn deferrable_unique_constraints_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(DEFERRABLE_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(DEFERRABLE_SQL, DEFERRABLE_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: added through a concurrently built index, attached as deferrable.
+    let case = Case::new(
+        "CREATE TABLE slots (id int PRIMARY KEY, pos int, code text);",
+        DEFERRABLE_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_unique public.slots",
+            "missing_unique public.slots.uq_code"
+        ]
+    );
+    let sql = case.round_trip(&[], &[]);
+    assert!(
+        sql.contains("UNIQUE USING INDEX uq_code DEFERRABLE;"),
+        "{sql}"
+    );
+    assert!(sql.contains("DEFERRABLE INITIALLY DEFERRED"), "{sql}");
+
+    // Not deferrable in the database: the named one is replaced, the unnamed one added (and
+    // the old one dropped) with --destructive; a unique index never stands for a deferrable key.
+    let case = Case::new(
+        "CREATE TABLE slots (id int PRIMARY KEY, pos int, code text, \
+         CONSTRAINT uq_code UNIQUE (code)); CREATE UNIQUE INDEX ux_pos ON slots (pos);",
+        DEFERRABLE_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_index public.slots.ux_pos",
+            "missing_unique public.slots",
+            "missing_unique public.slots.uq_code",
+        ]
+    );
+    let (_, held, _) = case.repair(&[]);
+    assert!(
+        held.contains("--         ALTER TABLE public.slots DROP CONSTRAINT IF EXISTS uq_code;"),
+        "the replacement is held back without --destructive: {held}"
+    );
+    case.round_trip_with(&["--destructive"], &[], &[]);
+    let deferrable = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'slots'::regclass \
+                      AND contype = 'u' AND condeferrable";
+    assert_eq!(case.db.query_one_i64(deferrable), 2);
+}
+
+const INDEX_OPTIONS_SQL: &str = r#"
+CREATE TABLE parents (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE items (
+    id int PRIMARY KEY,
+    name text,
+    rank int,
+    email text,
+    parent_code text REFERENCES parents (code) ON UPDATE CASCADE ON DELETE SET NULL
+);
+CREATE INDEX ix_items_name ON items (name COLLATE "C" text_pattern_ops DESC NULLS LAST, rank NULLS FIRST);
+CREATE UNIQUE INDEX ux_items_email ON items (lower(email)) NULLS NOT DISTINCT;
+"#;
+
+const INDEX_OPTIONS_YAML: &str = r#"
+version: 1
+tables:
+  parents:
+    columns:
+      id:   { type: integer, primary_key: true }
+      code: { type: text, unique: true }
+  items:
+    columns:
+      id:          { type: integer, primary_key: true }
+      name:        { type: text }
+      rank:        { type: integer }
+      email:       { type: text }
+      parent_code: { type: text, references: parents.code, on_update: cascade, on_delete: set null }
+    indexes:
+      - name: ix_items_name
+        columns:
+          - { column: name, collation: C, opclass: text_pattern_ops, order: desc, nulls: last }
+          - "rank NULLS FIRST"
+      - { name: ux_items_email, expression: lower(email), unique: true, nulls_not_distinct: true }
+"#;
+
+#[test]
+fn index_options_and_on_update_actions_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(INDEX_OPTIONS_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(INDEX_OPTIONS_SQL, INDEX_OPTIONS_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: built with every option, twice without change.
+    let bare = "CREATE TABLE parents (id int PRIMARY KEY, code text UNIQUE); \
+                CREATE TABLE items (id int PRIMARY KEY, name text, rank int, email text, \
+                parent_code text);";
+    let case = Case::new(bare, INDEX_OPTIONS_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_foreign_key public.items",
+            "missing_index public.items.ix_items_name",
+            "missing_index public.items.ux_items_email",
+        ]
+    );
+    case.round_trip(&[], &[]);
+    let definition: String = case
+        .db
+        .client()
+        .query_one("SELECT pg_get_indexdef('ix_items_name'::regclass)", &[])
+        .expect("the index exists")
+        .get(0);
+    assert!(
+        definition
+            .contains("name COLLATE \"C\" text_pattern_ops DESC NULLS LAST, rank NULLS FIRST"),
+        "{definition}"
+    );
+
+    // Each option that differs is an index_mismatch (or foreign_key_mismatch), replaced with
+    // --destructive.
+    for (index, other) in [
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" DESC NULLS LAST, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name text_pattern_ops DESC NULLS LAST, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" text_pattern_ops DESC, rank NULLS FIRST)"),
+        ("ix_items_name", "CREATE INDEX ix_items_name ON items (name COLLATE \"C\" text_pattern_ops NULLS LAST, rank NULLS FIRST)"),
+        ("ux_items_email", "CREATE UNIQUE INDEX ux_items_email ON items (lower(email))"),
+    ] {
+        let setup = INDEX_OPTIONS_SQL
+            .lines()
+            .filter(|line| !line.contains(&format!(" {index} ")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let case = Case::new(&format!("{setup}\n{other};"), INDEX_OPTIONS_YAML);
+        assert_eq!(
+            case.drift(),
+            [format!("index_mismatch public.items.{index}")],
+            "{other}"
+        );
+        case.round_trip_with(&["--destructive"], &[], &[]);
+    }
+    let on_update = INDEX_OPTIONS_SQL.replace("ON UPDATE CASCADE ", "");
+    let case = Case::new(&on_update, INDEX_OPTIONS_YAML);
+    assert_eq!(
+        case.drift(),
+        ["foreign_key_mismatch public.items.items_parent_code_fkey"]
+    );
+    case.round_trip(&[], &[]);
+}
+
+const SEQUENCES_SQL: &str = r#"
+CREATE SEQUENCE order_no AS integer START WITH 1000 INCREMENT BY 10 MAXVALUE 900000 CYCLE;
+CREATE SEQUENCE "Ticket Seq" CACHE 5;
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5) PRIMARY KEY,
+    no integer NOT NULL DEFAULT nextval('order_no'),
+    legacy serial,
+    ticket bigint
+);
+ALTER SEQUENCE "Ticket Seq" OWNED BY orders.ticket;
+"#;
+
+const SEQUENCES_YAML: &str = r#"
+version: 1
+sequences:
+  order_no: { type: integer, start: 1000, increment: 10, max_value: 900000, cycle: true }
+  Ticket Seq: { cache: 5, owned_by: orders.ticket }
+tables:
+  orders:
+    columns:
+      id:     { type: bigint, primary_key: true, identity: always, sequence: { start: 100, increment: 5 } }
+      no:     { type: integer, nullable: false, default: "nextval('order_no'::regclass)" }
+      legacy: { type: serial }
+      ticket: { type: bigint }
+"#;
+
+#[test]
+fn sequences_and_identity_options_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(SEQUENCES_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(SEQUENCES_SQL, SEQUENCES_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing sequences are created (before the default that uses one), identity options set.
+    let case = Case::new(
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
+         legacy serial, ticket bigint);",
+        SEQUENCES_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_column public.orders.no",
+            "missing_sequence public.Ticket Seq",
+            "missing_sequence public.order_no",
+            "sequence_mismatch public.orders.id",
+        ]
+    );
+    let sql = case.round_trip(&[], &[]);
+    assert!(
+        sql.contains(
+            "ALTER TABLE public.orders ALTER COLUMN id SET START WITH 100 SET INCREMENT BY 5;"
+        ),
+        "{sql}"
+    );
+
+    // Options and owners that differ are altered; an undeclared sequence is extra and dropped
+    // only with --destructive.
+    let case = Case::new(
+        "CREATE SEQUENCE order_no AS bigint START WITH 1 NO CYCLE; \
+         CREATE SEQUENCE \"Ticket Seq\"; CREATE SEQUENCE leftover; \
+         CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY (INCREMENT BY 5) PRIMARY KEY, \
+         no integer NOT NULL DEFAULT nextval('order_no'), legacy serial, ticket bigint);",
+        SEQUENCES_YAML,
+    );
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_sequence public.leftover",
+            "sequence_mismatch public.Ticket Seq",
+            "sequence_mismatch public.order_no",
+            "sequence_mismatch public.orders.id",
+        ]
+    );
+    case.round_trip(&[], &["extra_sequence public.leftover"]);
+    case.round_trip_with(&["--destructive"], &["extra_sequence public.leftover"], &[]);
+
+    // A sequence option PostgreSQL would refuse is an error at its line.
+    let (_dir, path) = {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.yaml");
+        std::fs::write(
+            &path,
+            "version: 1\nsequences:\n  s: { increment: 0 }\ntables: {}\n",
+        )
+        .unwrap();
+        (dir, path)
+    };
+    let output = driftlint()
+        .args(["check", "--database-url", &case.db.url, "--schema"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("increment cannot be 0") && stderr.contains("schema.yaml:3"),
+        "{stderr}"
+    );
+}

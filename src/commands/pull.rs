@@ -12,7 +12,9 @@
 //! - an integer column whose default is `nextval('<table>_<column>_seq'::regclass)` is written as
 //!   `serial` (`bigserial`, `smallserial`);
 //! - defaults, checks, predicates and expressions are PostgreSQL's own text;
-//! - comments and collations (other than a type's default) are written where they are set.
+//! - comments and collations (other than a type's default) are written where they are set;
+//! - sequence options (standalone `sequences:`, an identity column's `sequence:`) are written
+//!   only where they differ from what PostgreSQL would choose by itself.
 //!
 //! Migration-tool tables (`alembic_version`, ...) are left out; `check` ignores them anyway.
 
@@ -24,7 +26,7 @@ use std::time::Duration;
 use crate::introspect::{self, ConnectOptions, DbError};
 use crate::model::{
     Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName, Schema,
-    Table,
+    SequenceOptions, Table,
 };
 use crate::{Error, Outcome};
 
@@ -103,6 +105,34 @@ pub fn to_yaml(schema: &Schema, default_schema: &str) -> String {
                 "  {}: [{}]",
                 scalar(&table_key(&e.name, default_schema)),
                 values.join(", ")
+            );
+        }
+    }
+    if !schema.sequences.is_empty() {
+        y.push_str("sequences:\n");
+        for sequence in schema.sequences.values() {
+            let data_type = sequence.options.data_type.as_deref().unwrap_or("bigint");
+            let mut fields = Vec::new();
+            if data_type != "bigint" {
+                fields.push(format!("type: {data_type}"));
+            }
+            fields.extend(sequence_fields(
+                &sequence.options.without_defaults(data_type),
+            ));
+            // An owner that is not written (a migration tool's table) is left out, not compared.
+            let owner = sequence
+                .owned_by
+                .as_ref()
+                .filter(|(table, _)| !is_tool_table(table) && schema.tables.contains_key(table));
+            if let Some((table, column)) = owner {
+                let owner = format!("{}.{}", table_key(table, default_schema), name_part(column));
+                fields.push(format!("owned_by: {}", scalar(&owner)));
+            }
+            let _ = writeln!(
+                y,
+                "  {}: {}",
+                scalar(&table_key(&sequence.name, default_schema)),
+                flow(&fields)
             );
         }
     }
@@ -262,6 +292,7 @@ impl<'t> Inline<'t> {
                 u.columns.len() == 1
                     && u.columns[0] == column
                     && !u.nulls_not_distinct
+                    && !u.deferrable
                     && is_default_name(u.name.as_deref(), table_name, &u.columns, "key")
             })
         };
@@ -338,6 +369,12 @@ fn column_fields(
         Some(Identity::ByDefault) => fields.push("identity: by_default".into()),
         None => {}
     }
+    if let (Some(_), Some(options)) = (column.identity, &column.identity_options) {
+        let written = sequence_fields(&options.without_defaults(&column.data_type));
+        if !written.is_empty() {
+            fields.push(format!("sequence: {}", flow(&written)));
+        }
+    }
     if let Some(generated) = &column.generated {
         fields.push(format!("generated: {}", scalar(generated)));
     }
@@ -353,6 +390,26 @@ fn column_fields(
             scalar(&reference(fk, default_schema))
         ));
         push_actions(&mut fields, fk);
+    }
+    fields
+}
+
+/// The options set in `options` as `start: 10`, `cycle: true`, ... (the type aside).
+fn sequence_fields(options: &SequenceOptions) -> Vec<String> {
+    let mut fields = Vec::new();
+    for (key, value) in [
+        ("start", options.start),
+        ("increment", options.increment),
+        ("min_value", options.min_value),
+        ("max_value", options.max_value),
+        ("cache", options.cache),
+    ] {
+        if let Some(value) = value {
+            fields.push(format!("{key}: {value}"));
+        }
+    }
+    if let Some(cycle) = options.cycle {
+        fields.push(format!("cycle: {cycle}"));
     }
     fields
 }
@@ -449,6 +506,12 @@ fn write_uniques(y: &mut String, table: &Table, inline: &Inline<'_>) {
             fields.push(format!("columns: {}", list(&unique.columns)));
             if unique.nulls_not_distinct {
                 fields.push("nulls_not_distinct: true".into());
+            }
+            if unique.deferrable {
+                fields.push("deferrable: true".into());
+            }
+            if unique.initially_deferred {
+                fields.push("initially_deferred: true".into());
             }
             fields
         });

@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use globset::Glob;
 use miette::NamedSource;
 
-use super::doc::{FileDoc, TableDoc};
+use super::doc::{FileDoc, SequenceDoc, TableDoc};
 use super::error::{DeclaredError, InvalidKind};
 use super::node::{offset_of, Node, Place};
 use super::{Declared, Ignore};
-use crate::model::{quote_ident, Enum, FkAction, Pos, QualifiedName, Schema};
+use crate::model::{
+    quote_ident, Enum, FkAction, Pos, QualifiedName, Schema, Sequence, SequenceOptions,
+};
 use crate::types;
 
 /// Converts documents of one file; every error it makes points into `source`.
@@ -32,6 +34,13 @@ pub(super) const MAX_IDENTIFIER_BYTES: usize = 63;
 /// A key path from its parts.
 pub(super) fn path(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// `at` with `key` appended.
+fn under_path(at: &[String], key: &str) -> Vec<String> {
+    let mut path = at.to_vec();
+    path.push(key.to_string());
+    path
 }
 
 /// The diagnostic span of a place.
@@ -236,6 +245,21 @@ impl Builder<'_> {
             );
         }
 
+        for (key, doc) in &doc.sequences.0 {
+            let at = path(&["sequences", key]);
+            let name = self.qualified(key, &default_schema, &at, "sequence")?;
+            if schema.sequences.contains_key(&name) {
+                return Err(self.error(
+                    InvalidKind::Duplicate,
+                    format!("the sequence {name} is declared twice"),
+                    None,
+                    self.key_span(&at),
+                ));
+            }
+            let sequence = self.sequence(name.clone(), doc, &default_schema, &at)?;
+            schema.sequences.insert(name, sequence);
+        }
+
         Ok(Declared {
             schema,
             ignore,
@@ -243,6 +267,145 @@ impl Builder<'_> {
             path: PathBuf::from(self.name),
             source: String::new(),
         })
+    }
+
+    /// A standalone sequence written at `at`; its owner is checked once the tables are known
+    /// ([`Builder::check_sequence_owners`]).
+    fn sequence(
+        &self,
+        name: QualifiedName,
+        doc: &SequenceDoc,
+        default_schema: &str,
+        at: &[String],
+    ) -> Result<Sequence, DeclaredError> {
+        let data_type = match doc.data_type.as_deref() {
+            None => None,
+            Some(written) => {
+                let canonical = crate::types::canonical(written).ok();
+                match canonical.as_deref() {
+                    Some(t @ ("smallint" | "integer" | "bigint")) => Some(t.to_string()),
+                    _ => {
+                        return Err(self.error(
+                            InvalidKind::Type,
+                            format!("`{written}` is not a sequence type"),
+                            Some("a sequence is `smallint`, `integer` or `bigint`".into()),
+                            self.value_span(&under_path(at, "type")),
+                        ))
+                    }
+                }
+            }
+        };
+        let options = SequenceOptions {
+            data_type,
+            start: doc.start,
+            increment: doc.increment,
+            min_value: doc.min_value,
+            max_value: doc.max_value,
+            cache: doc.cache,
+            cycle: doc.cycle,
+        };
+        self.sequence_options(&options, at)?;
+        let owned_by = match doc.owned_by.as_deref() {
+            None => None,
+            Some(target) => {
+                let parts = split_name(target).unwrap_or_default();
+                match parts.as_slice() {
+                    [t, c] => Some((QualifiedName::new(default_schema, t.clone()), c.clone())),
+                    [s, t, c] => Some((QualifiedName::new(s.clone(), t.clone()), c.clone())),
+                    _ => {
+                        return Err(self.error(
+                            InvalidKind::Value,
+                            format!("`{target}` is not a column reference"),
+                            Some("write `table.column` or `schema.table.column`".into()),
+                            self.value_span(&under_path(at, "owned_by")),
+                        ))
+                    }
+                }
+            }
+        };
+        Ok(Sequence {
+            name,
+            options,
+            owned_by,
+            pos: self.key_pos(at),
+        })
+    }
+
+    /// What PostgreSQL would refuse in the options written at `at`: a zero increment, a minimum
+    /// above the maximum, a start outside them, a cache below 1.
+    pub(super) fn sequence_options(
+        &self,
+        options: &SequenceOptions,
+        at: &[String],
+    ) -> Result<(), DeclaredError> {
+        let fail = |key: &str, message: String| {
+            Err(self.error(
+                InvalidKind::Value,
+                message,
+                None,
+                self.value_span(&under_path(at, key)),
+            ))
+        };
+        if options.increment == Some(0) {
+            return fail("increment", "a sequence's increment cannot be 0".into());
+        }
+        if options.cache.is_some_and(|c| c < 1) {
+            return fail("cache", "a sequence's cache is at least 1".into());
+        }
+        if let (Some(min), Some(max)) = (options.min_value, options.max_value) {
+            if min >= max {
+                return fail(
+                    "min_value",
+                    format!("min_value {min} must be less than max_value {max}"),
+                );
+            }
+        }
+        if let Some(start) = options.start {
+            let below = options.min_value.is_some_and(|min| start < min);
+            let above = options.max_value.is_some_and(|max| start > max);
+            if below || above {
+                return fail(
+                    "start",
+                    format!("start {start} is outside min_value and max_value"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every declared sequence owner (in `doc`, converted into `declared`) is a declared column.
+    pub(super) fn check_sequence_owners(
+        &self,
+        doc: &FileDoc,
+        declared: &Declared,
+    ) -> Result<(), DeclaredError> {
+        for (key, _) in &doc.sequences.0 {
+            let at = path(&["sequences", key]);
+            let name = self.qualified(key, &declared.default_schema, &at, "sequence")?;
+            let Some(sequence) = declared.schema.sequences.get(&name) else {
+                continue;
+            };
+            let Some((table, column)) = &sequence.owned_by else {
+                continue;
+            };
+            let known = declared
+                .schema
+                .tables
+                .get(table)
+                .is_some_and(|t| t.column(column).is_some());
+            if !known {
+                return Err(self.error(
+                    InvalidKind::Reference,
+                    format!(
+                        "the sequence {} is owned by {table}.{column}, which is not declared",
+                        sequence.name
+                    ),
+                    Some("declare the table and column, or leave `owned_by` out".into()),
+                    self.value_span(&under_path(&at, "owned_by")),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Converts the table `doc`, written under `key`, and adds it to `declared`.

@@ -240,10 +240,15 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         self.deserialize_u64(visitor)
     }
 
+    /// A scalar as its text; a mapping or a sequence goes to the visitor as one, so that a
+    /// value that is "text or a mapping" (an index key) keeps its text as written, which an
+    /// untagged enum, reading the scalar as a number first, would not. A visitor that wants
+    /// text only rejects them with serde's own "invalid type: map, expected a string".
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ShapeError> {
         match &self.0.kind {
             Kind::Scalar { text, .. } => visitor.visit_borrowed_str(text),
-            _ => Err(self.invalid(&visitor)),
+            Kind::Map(_) => self.deserialize_map(visitor),
+            Kind::Seq(_) => self.deserialize_seq(visitor),
         }
     }
 

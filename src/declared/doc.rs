@@ -5,7 +5,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Deserialize)]
@@ -20,6 +21,8 @@ pub(super) struct FileDoc {
     pub(super) ignore: Vec<String>,
     #[serde(default)]
     pub(super) enums: Ordered<Vec<String>>,
+    #[serde(default)]
+    pub(super) sequences: Ordered<SequenceDoc>,
     /// Read one table at a time by `read`, never into this document: here only so that an
     /// unknown top-level key lists it among the expected ones.
     #[serde(default, rename = "tables")]
@@ -69,6 +72,8 @@ pub(super) struct ColumnMore {
     pub(super) generated: Option<String>,
     pub(super) collation: Option<String>,
     pub(super) comment: Option<String>,
+    /// The options of an identity column's sequence.
+    pub(super) sequence: Option<SequenceOptionsDoc>,
 }
 
 static NO_MORE: ColumnMore = ColumnMore {
@@ -79,7 +84,49 @@ static NO_MORE: ColumnMore = ColumnMore {
     generated: None,
     collation: None,
     comment: None,
+    sequence: None,
 };
+
+/// The options of a sequence, as an identity column's `sequence:` writes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SequenceOptionsDoc {
+    #[serde(default)]
+    pub(super) start: Option<i64>,
+    #[serde(default)]
+    pub(super) increment: Option<i64>,
+    #[serde(default)]
+    pub(super) min_value: Option<i64>,
+    #[serde(default)]
+    pub(super) max_value: Option<i64>,
+    #[serde(default)]
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: Option<bool>,
+}
+
+/// A standalone sequence under `sequences:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SequenceDoc {
+    #[serde(default, rename = "type")]
+    pub(super) data_type: Option<String>,
+    #[serde(default)]
+    pub(super) start: Option<i64>,
+    #[serde(default)]
+    pub(super) increment: Option<i64>,
+    #[serde(default)]
+    pub(super) min_value: Option<i64>,
+    #[serde(default)]
+    pub(super) max_value: Option<i64>,
+    #[serde(default)]
+    pub(super) cache: Option<i64>,
+    #[serde(default)]
+    pub(super) cycle: Option<bool>,
+    /// `table.column` (or `schema.table.column`).
+    #[serde(default)]
+    pub(super) owned_by: Option<String>,
+}
 
 impl ColumnDoc {
     pub(super) fn more(&self) -> &ColumnMore {
@@ -104,6 +151,7 @@ const COLUMN_FIELDS: &[&str] = &[
     "generated",
     "collation",
     "comment",
+    "sequence",
 ];
 
 impl<'de> Deserialize<'de> for ColumnDoc {
@@ -148,6 +196,7 @@ impl<'de> Visitor<'de> for ColumnVisitor {
                 "generated" => doc.more_mut().generated = map.next_value()?,
                 "collation" => doc.more_mut().collation = map.next_value()?,
                 "comment" => doc.more_mut().comment = map.next_value()?,
+                "sequence" => doc.more_mut().sequence = map.next_value()?,
                 other => {
                     let continues_type = data_type
                         .as_deref()
@@ -176,11 +225,33 @@ impl<'de> Visitor<'de> for ColumnVisitor {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `primary_key: [a, b]` or `primary_key: { name: pk, columns: [a, b] }`.
+#[derive(Debug)]
 pub(super) enum PrimaryKeyDoc {
     Columns(Vec<String>),
     Named(NamedColumnsDoc),
+}
+
+impl<'de> Deserialize<'de> for PrimaryKeyDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PrimaryKeyVisitor;
+        impl<'de> Visitor<'de> for PrimaryKeyVisitor {
+            type Value = PrimaryKeyDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of columns or { name: .., columns: [..] }")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(PrimaryKeyDoc::Columns)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                NamedColumnsDoc::deserialize(MapAccessDeserializer::new(map))
+                    .map(PrimaryKeyDoc::Named)
+            }
+        }
+        // Not an untagged enum: that reads plain scalars as numbers first, and a column named
+        // `010` would lose its text (see `de::NodeDe::deserialize_str`).
+        deserializer.deserialize_str(PrimaryKeyVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,11 +283,32 @@ pub(super) struct IndexDoc {
     pub(super) nulls_not_distinct: bool,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// An index key: text (`email`, `"email DESC"`, `lower(email)`) or the structured form.
+#[derive(Debug)]
 pub(super) enum KeyDoc {
     Text(String),
     Structured(Box<KeySpecDoc>),
+}
+
+impl<'de> Deserialize<'de> for KeyDoc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyDoc;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a column, an expression or { column: .. } / { expression: .. }")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(KeyDoc::Text(text.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                KeySpecDoc::deserialize(MapAccessDeserializer::new(map))
+                    .map(|spec| KeyDoc::Structured(Box::new(spec)))
+            }
+        }
+        // Not an untagged enum, which would read `{ expression: 1.50 }` as the number 1.5.
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,6 +360,10 @@ pub(super) struct UniqueDoc {
     pub(super) columns: Vec<String>,
     #[serde(default)]
     pub(super) nulls_not_distinct: bool,
+    #[serde(default)]
+    pub(super) deferrable: bool,
+    #[serde(default)]
+    pub(super) initially_deferred: bool,
 }
 
 #[derive(Debug, Deserialize)]

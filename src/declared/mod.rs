@@ -95,6 +95,7 @@ impl Declared {
         schemas.insert(self.default_schema.clone());
         schemas.extend(self.schema.tables.keys().map(|name| name.schema.clone()));
         schemas.extend(self.schema.enums.keys().map(|name| name.schema.clone()));
+        schemas.extend(self.schema.sequences.keys().map(|name| name.schema.clone()));
         schemas.into_iter().collect()
     }
 }

@@ -323,11 +323,15 @@ impl<'a> Pass<'a> {
             return Err(error);
         }
         let Some(tables) = self.tables.take() else {
+            builder.check_sequence_owners(&doc, &header)?;
             return Ok(Outcome::Done(header));
         };
         let mut declared = tables.declared;
         builder.check_foreign_keys(&declared.schema, &tables.foreign_keys)?;
         declared.ignore = header.ignore;
+        // The sequences as the whole file writes them (`sequences:` may follow `tables:`).
+        declared.schema.sequences = header.schema.sequences;
+        builder.check_sequence_owners(&doc, &declared)?;
         Ok(Outcome::Done(declared))
     }
 }

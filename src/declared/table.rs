@@ -13,7 +13,7 @@ use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
 use crate::model::{
     Check, Column, ForeignKey, Identity, Index, IndexKey, Pos, PrimaryKey, QualifiedName, Schema,
-    Table, Unique,
+    SequenceOptions, Table, Unique,
 };
 use crate::types;
 
@@ -153,6 +153,30 @@ impl Builder<'_> {
             Some(kind) => Some(self.identity(kind, &data_type, at)?),
             None => None,
         };
+        let identity_options = match &column.more().sequence {
+            Some(doc) if identity.is_none() => {
+                return Err(self.error(
+                    InvalidKind::Value,
+                    format!("`sequence` on column {column_name}, which is not an identity"),
+                    Some("add `identity: always` or `identity: by_default`; a standalone sequence goes under the top-level `sequences:`".into()),
+                    self.key_span(&under(at, "sequence")),
+                ));
+            }
+            Some(doc) => {
+                let options = SequenceOptions {
+                    data_type: None,
+                    start: doc.start,
+                    increment: doc.increment,
+                    min_value: doc.min_value,
+                    max_value: doc.max_value,
+                    cache: doc.cache,
+                    cycle: doc.cycle,
+                };
+                self.sequence_options(&options, &under(at, "sequence"))?;
+                Some(Box::new(options))
+            }
+            None => None,
+        };
         let generated = match &column.more().generated {
             Some(sql) => {
                 Some(self.expression(sql, "generated expression", &under(at, "generated"))?)
@@ -174,6 +198,8 @@ impl Builder<'_> {
             name: None,
             columns: vec![column_name.to_string()],
             nulls_not_distinct: false,
+            deferrable: false,
+            initially_deferred: false,
             pos: self.key_pos(&under(at, "unique")),
         });
         let foreign_key = self.column_reference(column_name, column, at, default_schema)?;
@@ -184,6 +210,7 @@ impl Builder<'_> {
                 nullable,
                 default,
                 identity,
+                identity_options,
                 generated,
                 collation: column.more().collation.as_deref().map(collation_sql),
                 comment: column.more().comment.clone(),
@@ -463,14 +490,7 @@ impl Builder<'_> {
         let target_at = under(&under(at, "references"), "table");
         let ref_table =
             self.qualified(&fk.references.table, default_schema, &target_at, "table")?;
-        if fk.initially_deferred && !fk.deferrable {
-            return Err(self.error(
-                InvalidKind::Value,
-                "`initially_deferred` needs `deferrable: true`".into(),
-                None,
-                self.key_span(&under(at, "initially_deferred")),
-            ));
-        }
+        self.deferral(fk.deferrable, fk.initially_deferred, at)?;
         Ok(ForeignKey {
             name: fk.name.clone(),
             columns: fk.columns.clone(),
@@ -493,12 +513,33 @@ impl Builder<'_> {
         at: &[String],
     ) -> Result<Unique, DeclaredError> {
         self.declared_columns(table, &unique.columns, &under(at, "columns"))?;
+        self.deferral(unique.deferrable, unique.initially_deferred, at)?;
         Ok(Unique {
             name: unique.name.clone(),
             columns: unique.columns.clone(),
             nulls_not_distinct: unique.nulls_not_distinct,
+            deferrable: unique.deferrable,
+            initially_deferred: unique.initially_deferred,
             pos: self.value_pos(at),
         })
+    }
+
+    /// `initially_deferred: true` of a constraint written at `at` needs `deferrable: true`.
+    fn deferral(
+        &self,
+        deferrable: bool,
+        initially_deferred: bool,
+        at: &[String],
+    ) -> Result<(), DeclaredError> {
+        if initially_deferred && !deferrable {
+            return Err(self.error(
+                InvalidKind::Value,
+                "`initially_deferred` needs `deferrable: true`".into(),
+                None,
+                self.key_span(&under(at, "initially_deferred")),
+            ));
+        }
+        Ok(())
     }
 
     /// A check of the `checks` list, written at `at`.

@@ -850,3 +850,120 @@ fn issue_11_defect_1_sql_scalars_keep_their_text() {
     );
     err_at("version: \"1\"\n", 1, "\"1\"");
 }
+
+/// Every place schema.yaml takes SQL, for the scalar `written`: a column default, a generated
+/// column, a check, an index expression (both spellings) and an index predicate.
+fn every_sql_place(written: &str) -> String {
+    format!(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: {written} }}\n      \
+         g: {{ type: text, generated: {written} }}\n    checks:\n      - {{ expression: {written} }}\n    \
+         indexes:\n      - {{ expression: {written} }}\n      - {{ columns: [{{ expression: {written} }}] }}\n      \
+         - {{ columns: [a], where: {written} }}\n"
+    )
+}
+
+#[test]
+fn issue_11_sql_scalars_keep_their_text_whatever_yaml_type_they_parse_as() {
+    // Numbers (decimal, octal-looking, exponent, signed), YAML 1.1 and 1.2
+    // booleans, dates and timestamps: every one reaches the model as written.
+    for written in [
+        "1.50",
+        "010",
+        "0755",
+        "1e3",
+        "1E-3",
+        "-1",
+        "+1",
+        ".5",
+        "true",
+        "True",
+        "FALSE",
+        "2024-01-01",
+    ] {
+        let declared = ok(&every_sql_place(written));
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        assert_eq!(t.columns[0].default.as_deref(), Some(written), "{written}");
+        assert_eq!(
+            t.columns[1].generated.as_deref(),
+            Some(written),
+            "{written}"
+        );
+        assert_eq!(t.checks[0].expression, written, "{written}");
+        for index in &t.indexes[..2] {
+            assert_eq!(index.keys[0].expr, written, "{written}");
+            assert!(index.keys[0].expression, "{written}");
+        }
+        assert_eq!(
+            t.indexes[2].predicate.as_deref(),
+            Some(written),
+            "{written}"
+        );
+    }
+    // YAML 1.1 booleans are words in SQL: where SQL reads them as a name they stay that name,
+    // and a default that is a bare word is an error quoting the word as written.
+    for written in ["yes", "no", "on", "off", "Yes", "OFF"] {
+        let yaml = format!(
+            "version: 1\ntables:\n  t:\n    columns:\n      {written}: {{ type: boolean }}\n    \
+             checks:\n      - {{ expression: {written} }}\n    indexes:\n      - {{ columns: [{written}], where: {written} }}\n"
+        );
+        let declared = ok(&yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        assert_eq!(t.columns[0].name, written);
+        assert_eq!(t.checks[0].expression, written);
+        assert_eq!(t.indexes[0].keys[0].expr, written);
+        assert_eq!(t.indexes[0].predicate.as_deref(), Some(written));
+        let error = err_at(
+            &format!("version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: boolean, default: {written} }}\n"),
+            5,
+            &format!("{written} }}"),
+        );
+        assert!(
+            error.to_string().contains(&format!("`{written}`")),
+            "{written}: {error}"
+        );
+    }
+    // `null` and `~`: SQL NULL where an expression is required (a check), and "nothing"
+    // where the key is optional (no default, no predicate, not generated): what PostgreSQL
+    // stores for DEFAULT NULL is no default either.
+    for written in ["null", "NULL", "~"] {
+        let yaml = format!(
+            "version: 1\ntables:\n  t:\n    columns:\n      a: {{ type: text, default: {written}, generated: {written} }}\n    \
+             indexes:\n      - {{ columns: [a], where: {written} }}\n"
+        );
+        let declared = ok(&yaml);
+        let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+        assert_eq!(t.columns[0].default, None, "{written}");
+        assert_eq!(t.columns[0].generated, None, "{written}");
+        assert_eq!(t.indexes[0].predicate, None, "{written}");
+    }
+    let declared = ok("version: 1\ntables:\n  t:\n    columns:\n      a: { type: text }\n    checks:\n      - { expression: NULL }\n");
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    assert_eq!(t.checks[0].expression, "NULL");
+}
+
+#[test]
+fn issue_11_index_keys_and_primary_keys_that_look_like_numbers_keep_their_text() {
+    // Both were untagged enums, which read a plain `010` as the number 10 and then failed.
+    let declared = ok("version: 1\ntables:\n  t:\n    columns:\n      '010': { type: int }\n      '1.50': { type: int }\n    primary_key: [010, 1.50]\n    indexes:\n      - { columns: [010, { column: 1.50, order: desc }] }\n");
+    let t = &declared.schema.tables[&QualifiedName::new("public", "t")];
+    let pk = t.primary_key.as_ref().expect("a primary key");
+    assert_eq!(pk.columns, ["010", "1.50"]);
+    let keys: Vec<(&str, bool)> = t.indexes[0]
+        .keys
+        .iter()
+        .map(|k| (k.expr.as_str(), k.descending))
+        .collect();
+    assert_eq!(keys, [("010", false), ("1.50", true)]);
+    // The shapes that are neither still get serde's message at the right place.
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n    primary_key: 5\n",
+        6,
+        "5",
+    );
+    assert!(error.to_string().contains("a list of columns"), "{error}");
+    err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n    indexes:\n      - { columns: [{ column: a, sort: desc }] }\n",
+        7,
+        "sort",
+    );
+}

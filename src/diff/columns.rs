@@ -1,10 +1,13 @@
 //! One column against its live twin: `column_type_mismatch` (a serial column is its integer type),
 //! `column_nullability_mismatch` and `column_default_mismatch` (defaults, identity and generation
-//! compared together); a column's collation is part of its type. `comment_mismatch` for a
+//! compared together); a column's collation is part of its type; `sequence_mismatch` for the
+//! declared options of an identity's sequence. `comment_mismatch` for a
 //! declared comment, of a column or of its table. Missing and extra columns are found in
 //! `tables`.
 
-use super::describe::{describe_comment, describe_default, describe_type};
+use super::describe::{
+    describe_comment, describe_default, describe_sequence_differences, describe_type,
+};
 use super::drift::{DriftKind, Object};
 use super::normalize::normalize_expr;
 use super::Out;
@@ -44,6 +47,18 @@ pub(super) fn compare_column(
             describe_default(declared).unwrap_or_else(|| "no default".into()),
             describe_default(live).unwrap_or_else(|| "no default".into()),
         ));
+    }
+    if let (Some(options), Some(_)) = (&declared.identity_options, live.identity) {
+        let live_options = live
+            .identity_options
+            .as_deref()
+            .cloned()
+            .unwrap_or_default();
+        let differences = options.differences(&live_options);
+        if !differences.is_empty() {
+            let (expected, actual) = describe_sequence_differences(&differences);
+            found.push(both(DriftKind::SequenceMismatch, expected, actual));
+        }
     }
     if comment_differs(declared.comment.as_deref(), live.comment.as_deref()) {
         found.push(both(

@@ -4,7 +4,7 @@
 
 use crate::model::{
     quote_ident, quote_ident_list, quote_literal, Column, ForeignKey, Identity, Index, PrimaryKey,
-    Table, Unique,
+    Sequence, Table, Unique,
 };
 use crate::types;
 
@@ -137,9 +137,45 @@ pub(super) fn describe_unique(unique: &Unique) -> String {
             quote_ident_list(&unique.columns)
         );
     }
+    text.push_str(unique.deferrable_sql());
     text
 }
 
 pub(super) fn describe_primary_key(pk: &PrimaryKey) -> String {
     format!("PRIMARY KEY ({})", quote_ident_list(&pk.columns))
+}
+
+/// The options that differ as `(expected, actual)`: `start 100, increment 5` against
+/// `start 1, increment 1`.
+pub(super) fn describe_sequence_differences(
+    differences: &[(&'static str, String, String)],
+) -> (String, String) {
+    let side = |declared: bool| {
+        differences
+            .iter()
+            .map(|(option, expected, actual)| {
+                format!("{option} {}", if declared { expected } else { actual })
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (side(true), side(false))
+}
+
+/// A sequence as DDL would create it: `SEQUENCE AS bigint START WITH 100 OWNED BY t.id`.
+pub(super) fn describe_sequence(sequence: &Sequence) -> String {
+    let mut text = "SEQUENCE".to_string();
+    let options = sequence.options.to_sql("");
+    if !options.is_empty() {
+        text.push(' ');
+        text.push_str(&options);
+    }
+    if let Some((table, column)) = &sequence.owned_by {
+        text.push_str(&format!(
+            " OWNED BY {}.{}",
+            table.to_sql(),
+            quote_ident(column)
+        ));
+    }
+    text
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::model::{
-    Check, Column, Enum, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Table, Unique,
+    Check, Column, Enum, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Sequence, Table, Unique,
 };
 
 /// How serious a drift is: missing and mismatched objects are errors, extra ones and comments
@@ -49,6 +49,13 @@ pub enum DriftKind {
     /// A declared table or column comment the database does not have (a warning unless
     /// `--strict`: comments change no behaviour).
     CommentMismatch,
+    /// A standalone sequence (`sequences:`) the database does not have.
+    MissingSequence,
+    /// A standalone sequence the declaration does not have.
+    ExtraSequence,
+    /// A declared option of a sequence (standalone, or an identity column's) or its owner
+    /// differs.
+    SequenceMismatch,
 }
 
 impl DriftKind {
@@ -79,6 +86,9 @@ impl DriftKind {
             DriftKind::PrimaryKeyMismatch => "primary_key_mismatch",
             DriftKind::EnumMismatch => "enum_mismatch",
             DriftKind::CommentMismatch => "comment_mismatch",
+            DriftKind::MissingSequence => "missing_sequence",
+            DriftKind::ExtraSequence => "extra_sequence",
+            DriftKind::SequenceMismatch => "sequence_mismatch",
         }
     }
 
@@ -105,6 +115,7 @@ pub enum Object {
     Check(Check),
     PrimaryKey(PrimaryKey),
     Enum(Enum),
+    Sequence(Sequence),
     /// An enum label; `after` is the label it follows in the declared order (`None` = first).
     EnumValue {
         value: String,
@@ -116,7 +127,7 @@ pub enum Object {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drift {
     pub kind: DriftKind,
-    /// The table the drift is on; for enum drift, the enum type's name.
+    /// The table the drift is on; for enum and sequence drift, the type's or sequence's name.
     pub table: QualifiedName,
     /// The column, index, constraint or enum value name; `None` for a whole table or enum, or
     /// for an unnamed object (then `expected`/`actual` describe it).

@@ -1,6 +1,7 @@
 //! Foreign keys: `missing_foreign_key`, `foreign_key_mismatch` (same columns and target, other
 //! actions or deferrability) and `extra_foreign_key`; named ones match by name, unnamed ones by
-//! columns and target.
+//! columns and target. A key declared twice alike (on the column and under `foreign_keys:`) is
+//! one key.
 
 use super::describe::describe_foreign_key;
 use super::drift::{DriftKind, Object};
@@ -26,7 +27,13 @@ pub(super) fn compare_foreign_keys(out: &mut Out, declared: &Table, live: &Table
             None => report(out, name, fk, None),
         }
     }
-    for fk in declared.foreign_keys.iter().filter(|f| f.name.is_none()) {
+    // Exact matches first, so that a key that differs only in its actions is not taken for
+    // one that is exactly as declared.
+    let mut matched = vec![false; declared.foreign_keys.len()];
+    for (n, fk) in declared.foreign_keys.iter().enumerate() {
+        if fk.name.is_some() {
+            continue;
+        }
         let exact = live
             .foreign_keys
             .iter()
@@ -34,6 +41,12 @@ pub(super) fn compare_foreign_keys(out: &mut Out, declared: &Table, live: &Table
             .position(|(i, l)| !used[i] && same_target(fk, l) && same_options(fk, l));
         if let Some(i) = exact {
             used[i] = true;
+            matched[n] = true;
+        }
+    }
+    let unnamed = declared.foreign_keys.iter().enumerate();
+    for (n, fk) in unnamed.filter(|(n, f)| f.name.is_none() && !matched[*n]) {
+        if declared_twice(declared, n) {
             continue;
         }
         let target = live
@@ -63,6 +76,21 @@ pub(super) fn compare_foreign_keys(out: &mut Out, declared: &Table, live: &Table
             );
         }
     }
+}
+
+/// Whether the unnamed `declared.foreign_keys[n]` is also declared another way, the same in
+/// every respect: `references:` on a column and the same entry under `foreign_keys:`. When
+/// nothing live is left for it, it is the key the other declaration matched (or reports
+/// missing, and repair adds, once). PostgreSQL would build two from DDL that writes both; a
+/// database with two still matches both.
+fn declared_twice(declared: &Table, n: usize) -> bool {
+    let fk = &declared.foreign_keys[n];
+    declared.foreign_keys.iter().enumerate().any(|(j, other)| {
+        j != n
+            && (other.name.is_some() || j < n)
+            && same_target(fk, other)
+            && same_options(fk, other)
+    })
 }
 
 /// The same columns referencing the same columns of the same table.

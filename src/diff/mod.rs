@@ -11,7 +11,7 @@
 //!
 //! This module matches whole schemas (enums, tables) and collects the result; each kind of object
 //! is compared in its own file, named after it (`columns`, `indexes`, `uniques`, `foreign_keys`,
-//! `checks`, `primary_key`, `enums`), `drift` holds the result types, `describe` the texts of
+//! `checks`, `primary_key`, `enums`, `sequences`), `drift` holds the result types, `describe` the texts of
 //! `expected` / `actual` and `normalize` the expression normalization.
 
 mod checks;
@@ -23,6 +23,7 @@ mod foreign_keys;
 mod indexes;
 mod normalize;
 mod primary_key;
+mod sequences;
 mod tables;
 mod uniques;
 
@@ -65,6 +66,7 @@ pub fn compare(declared: &Schema, actual: &Schema, strict: bool) -> Vec<Drift> {
             );
         }
     }
+    sequences::compare_sequences(&mut out, declared, actual);
     for (name, table) in &declared.tables {
         match actual.tables.get(name) {
             None => out.push(

@@ -8,7 +8,7 @@ use std::fmt::Display;
 use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{queries, DbError};
-use crate::model::{Column, Identity};
+use crate::model::{Column, Identity, SequenceOptions};
 
 const WHAT: &str = "columns";
 const WHAT_REFERENCED: &str = "referenced columns";
@@ -66,6 +66,8 @@ pub(super) struct ColumnRow {
     /// The collation's name when it is not the type's default.
     pub(super) collation_name: Option<String>,
     pub(super) comment: Option<String>,
+    /// An identity column's sequence options; `None` for other columns.
+    pub(super) identity_options: Option<SequenceOptions>,
 }
 
 impl ColumnRow {
@@ -82,6 +84,18 @@ impl ColumnRow {
             collation: row.get("attcollation")?,
             collation_name: row.get("collation_name")?,
             comment: row.get("comment")?,
+            identity_options: match row.get::<Option<i64>>("identity_start")? {
+                None => None,
+                Some(start) => Some(SequenceOptions {
+                    data_type: None,
+                    start: Some(start),
+                    increment: row.get("identity_increment")?,
+                    min_value: row.get("identity_min")?,
+                    max_value: row.get("identity_max")?,
+                    cache: row.get("identity_cache")?,
+                    cycle: row.get("identity_cycle")?,
+                }),
+            },
         })
     }
 }
@@ -145,6 +159,7 @@ pub(super) fn column_from_row(row: ColumnRow) -> Column {
             "d" => Some(Identity::ByDefault),
             _ => None,
         },
+        identity_options: row.identity_options.map(Box::new),
         generated,
         collation: row.collation_name,
         comment: row.comment,
@@ -169,6 +184,7 @@ mod tests {
             collation: 0,
             collation_name: None,
             comment: None,
+            identity_options: None,
         }
     }
 

@@ -4,6 +4,8 @@
 -- generation expression of a GENERATED column does refer to columns and gets its table.
 -- collation_name is set only for a collation other than the type's default (written as
 -- COLLATE in the column's definition), quoted, qualified outside pg_catalog and public.
+-- An identity column's sequence (the one pg_depend ties to it with deptype 'i') gives its
+-- options; other columns get NULLs.
 -- The attgenerated placeholder is filled in by server version (queries.rs):
 -- pg_attribute.attgenerated from PostgreSQL 12, before it a constant (nothing is generated).
 SELECT a.attrelid,
@@ -20,7 +22,13 @@ SELECT a.attrelid,
             WHEN con.nspname IN ('pg_catalog', 'public') THEN pg_catalog.quote_ident(co.collname)
             ELSE pg_catalog.quote_ident(con.nspname) || '.' || pg_catalog.quote_ident(co.collname)
        END AS collation_name,
-       d.description AS comment
+       d.description AS comment,
+       sq.seqstart AS identity_start,
+       sq.seqincrement AS identity_increment,
+       sq.seqmin AS identity_min,
+       sq.seqmax AS identity_max,
+       sq.seqcache AS identity_cache,
+       sq.seqcycle AS identity_cycle
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -31,6 +39,11 @@ LEFT JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
       AND d.objsubid = a.attnum
+LEFT JOIN pg_catalog.pg_depend dep
+       ON a.attidentity <> '' AND dep.classid = 'pg_catalog.pg_class'::regclass
+      AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+      AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i'
+LEFT JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = dep.objid
 WHERE n.nspname = ANY ($1)
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition

@@ -142,6 +142,8 @@ pub(super) fn constraint_from_row(
             name,
             columns,
             nulls_not_distinct: row.nulls_not_distinct,
+            deferrable: row.deferrable,
+            initially_deferred: row.initially_deferred,
             pos: None,
         }),
         "c" => Constraint::Check(Check {
@@ -340,6 +342,7 @@ mod tests {
         let unique = ConstraintRow {
             conkey: Some(vec![2, 3]),
             nulls_not_distinct: true,
+            deferrable: true,
             ..row("uq", "u")
         };
         assert_eq!(
@@ -348,6 +351,8 @@ mod tests {
                 name: Some("uq".into()),
                 columns: vec!["acc_a".into(), "acc_b".into()],
                 nulls_not_distinct: true,
+                deferrable: true,
+                initially_deferred: false,
                 pos: None,
             })
         );

@@ -6,7 +6,8 @@
 //!
 //! - `reader`: the transaction and the order of the queries; `snapshot`: the indexes read on a
 //!   second connection in the same snapshot;
-//! - one module per object kind, `tables`, `columns`, `constraints`, `indexes`, `enums` and
+//! - one module per object kind, `tables`, `columns`, `constraints`, `indexes`, `enums`,
+//!   `sequences` and
 //!   `lookups` (keywords and operator classes): each runs its bulk query (the `.sql` file of the
 //!   same name) and turns a row struct into the model with a pure function, tested without a
 //!   database;
@@ -50,6 +51,7 @@ mod lookups;
 mod queries;
 mod reader;
 mod row;
+mod sequences;
 mod snapshot;
 mod tables;
 
@@ -278,10 +280,10 @@ pub fn index_definitions(
 
 /// [`read`] with an explicit `statement_timeout` and `lock_timeout`.
 ///
-/// Queries: tables, columns, constraints, indexes, enums, lookups (keywords and operator
-/// classes); plus, only when needed, the column names of tables outside `schemas` that foreign
-/// keys refer to, and the definitions of plain indexes with a non-default collation. At most 8,
-/// whatever the number of tables.
+/// Queries: tables, columns, constraints, indexes, enums, sequences, lookups (keywords and
+/// operator classes); plus, only when needed, the column names of tables outside `schemas` that
+/// foreign keys refer to, and the definitions of plain indexes with a non-default collation. At
+/// most 9, whatever the number of tables.
 pub fn read_with_timeout(
     client: &mut postgres::Client,
     schemas: &[String],

@@ -9,6 +9,7 @@ use super::version::{PG_12, PG_15};
 
 pub(super) const TABLES: &str = include_str!("tables.sql");
 pub(super) const ENUMS: &str = include_str!("enums.sql");
+pub(super) const SEQUENCES: &str = include_str!("sequences.sql");
 pub(super) const LOOKUPS: &str = include_str!("lookups.sql");
 pub(super) const COLUMN_NAMES: &str = include_str!("column_names.sql");
 pub(super) const INDEX_DEFINITIONS: &str = include_str!("index_definitions.sql");

@@ -12,8 +12,8 @@ use postgres::Row;
 
 use super::columns::{Collations, ColumnNames};
 use super::{
-    columns, connect, constraints, enums, indexes, lookups, snapshot, tables, version, DbError,
-    ReadStats,
+    columns, connect, constraints, enums, indexes, lookups, sequences, snapshot, tables, version,
+    DbError, ReadStats,
 };
 use crate::model::{QualifiedName, Schema, Table};
 
@@ -146,6 +146,7 @@ pub(super) fn read_on(
     let mut catalog = tables::read(&mut reader, schemas)?;
     let constraint_rows = constraints::read(&mut reader, schemas)?;
     enums::read(&mut reader, &mut catalog.schema, schemas)?;
+    sequences::read(&mut reader, &mut catalog.schema, schemas)?;
     let lookups = lookups::read(&mut reader)?;
     columns::read(&mut reader, &mut catalog, schemas)?;
     let outside = constraints::referenced_outside(&constraint_rows, &catalog.by_oid)?;

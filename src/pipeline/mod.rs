@@ -362,17 +362,31 @@ fn add_ignored(file: &mut Declared, extra: &[String]) {
     }
 }
 
-/// Removes the tables and enums of the `ignore:` list from both sides, and the migration-tool
-/// tables the file does not declare from the live side.
+/// Removes the tables, enums and sequences of the `ignore:` list from both sides, and the
+/// migration-tool tables the file does not declare (and the sequences they own) from the live
+/// side.
 fn leave_out_ignored(file: &Declared, declared: &mut Schema, live: &mut Schema) {
     declared
         .tables
         .retain(|name, _| !file.ignore.is_listed(name));
     live.enums.retain(|name, _| !file.ignore.is_listed(name));
-    live.tables.retain(|name, _| {
+    let skipped = |name: &QualifiedName| {
+        file.ignore.is_listed(name)
+            || (!declared.tables.contains_key(name) && file.ignore.skips_undeclared(name))
+    };
+    // A sequence is left out when listed, or when the table owning it is.
+    declared
+        .sequences
+        .retain(|name, _| !file.ignore.is_listed(name));
+    live.sequences.retain(|name, sequence| {
         !(file.ignore.is_listed(name)
-            || (!declared.tables.contains_key(name) && file.ignore.skips_undeclared(name)))
+            || (!declared.sequences.contains_key(name)
+                && sequence
+                    .owned_by
+                    .as_ref()
+                    .is_some_and(|(table, _)| skipped(table))))
     });
+    live.tables.retain(|name, _| !skipped(name));
 }
 
 /// Puts the declared expressions in PostgreSQL's own form, noting what could not be.

@@ -33,6 +33,7 @@ fn noun(kind: DriftKind) -> &'static str {
         MissingEnum | ExtraEnum | EnumMismatch => "enum",
         MissingEnumValue | ExtraEnumValue => "enum value",
         CommentMismatch => "comment",
+        MissingSequence | ExtraSequence | SequenceMismatch => "sequence",
     }
 }
 
@@ -54,10 +55,11 @@ fn subject(drift: &Drift) -> String {
         | DriftKind::ColumnTypeMismatch
         | DriftKind::ColumnNullabilityMismatch
         | DriftKind::ColumnDefaultMismatch => qualified(drift.object.as_deref().unwrap_or("?")),
-        DriftKind::CommentMismatch => match &drift.object {
+        DriftKind::CommentMismatch | DriftKind::SequenceMismatch => match &drift.object {
             Some(column) => qualified(column),
             None => drift.table.to_string(),
         },
+        DriftKind::MissingSequence | DriftKind::ExtraSequence => drift.table.to_string(),
         DriftKind::MissingEnumValue | DriftKind::ExtraEnumValue => format!(
             "'{}' of {}",
             drift.object.as_deref().unwrap_or("?"),

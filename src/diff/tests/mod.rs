@@ -27,6 +27,7 @@ fn column(name: &str, data_type: &str, nullable: bool, default: Option<&str>) ->
         nullable,
         default: default.map(str::to_string),
         identity: None,
+        identity_options: None,
         generated: None,
         collation: None,
         comment: None,

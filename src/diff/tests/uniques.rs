@@ -10,6 +10,8 @@ fn unique_column_matches_a_constraint_or_a_unique_index() {
         name: None,
         columns: vec!["domain".into()],
         nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
         pos: None,
     }];
     let mut by_constraint = table("t", cols.clone());
@@ -17,6 +19,8 @@ fn unique_column_matches_a_constraint_or_a_unique_index() {
         name: Some("t_domain_key".into()),
         columns: vec!["domain".into()],
         nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
         pos: None,
     }];
     assert!(compare(
@@ -54,6 +58,8 @@ fn unique_column_matches_a_constraint_or_a_unique_index() {
         name: Some("t_domain_key".into()),
         columns: vec!["domain".into()],
         nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
         pos: None,
     }];
     assert_eq!(

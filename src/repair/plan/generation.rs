@@ -154,8 +154,9 @@ impl Planner<'_> {
             body.push(format!("{alter} SET NOT NULL;"));
         }
         body.push(format!(
-            "{alter} ADD GENERATED {} AS IDENTITY;",
-            identity_sql(wanted)
+            "{alter} ADD GENERATED {} AS IDENTITY{};",
+            identity_sql(wanted),
+            super::columns::identity_options_sql(column)
         ));
         // RESTART names the identity's own sequence (a serial's old one may still be owned by
         // the column, so looking a sequence up by the column could find that one).

@@ -47,13 +47,14 @@ impl Planner<'_> {
         let name = self.constraint_name(table, &unique.name, &unique.columns, "key");
         if self.partitioned(table) {
             let definition = format!(
-                "UNIQUE{} ({})",
+                "UNIQUE{} ({}){}",
                 if unique.nulls_not_distinct {
                     " NULLS NOT DISTINCT"
                 } else {
                     ""
                 },
-                quote_ident_list(&unique.columns)
+                quote_ident_list(&unique.columns),
+                unique.deferrable_sql()
             );
             self.add_key_directly(table, &name, &definition, "unique constraint");
             return;
@@ -68,7 +69,12 @@ impl Planner<'_> {
             },
             &format!("backs unique constraint {name}"),
         );
-        self.attach_index(table, &name, "UNIQUE", "unique constraint");
+        let kind = format!(
+            "UNIQUE USING INDEX {}{}",
+            quote_ident(&name),
+            unique.deferrable_sql()
+        );
+        self.attach_index(table, &name, &kind, "unique constraint");
     }
 
     pub(super) fn add_primary_key(&mut self, table: &QualifiedName, pk: &PrimaryKey) {
@@ -92,15 +98,18 @@ impl Planner<'_> {
             ..key_index(&pk.columns, false)
         };
         self.create_index(table, &index, &format!("backs primary key {name}"));
-        self.attach_index(table, &name, "PRIMARY KEY", "primary key");
+        let kind = format!("PRIMARY KEY USING INDEX {}", quote_ident(&name));
+        self.attach_index(table, &name, &kind, "primary key");
     }
 
-    fn attach_index(&mut self, table: &QualifiedName, name: &str, kind: &str, what: &str) {
+    /// `ALTER TABLE .. ADD CONSTRAINT name <definition>`, the definition naming the index
+    /// built for it (`UNIQUE USING INDEX name [DEFERRABLE ..]`).
+    fn attach_index(&mut self, table: &QualifiedName, name: &str, definition: &str, what: &str) {
         let t = table.to_sql();
         let n = quote_ident(name);
         let sql = do_block(
             &format!("NOT {}", constraint_exists(table, name)),
-            &format!("ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n}"),
+            &format!("ALTER TABLE {t} ADD CONSTRAINT {n} {definition}"),
         );
         let step = self.push(
             Phase::KeyConstraints,
@@ -150,6 +159,71 @@ impl Planner<'_> {
             for step in &mut self.steps[first..] {
                 step.commented_out =
                     Some("replaces the primary key (--destructive runs it)".into());
+            }
+        }
+    }
+}
+
+impl Planner<'_> {
+    /// A unique constraint of the declared name that differs (other columns, NULLS [NOT]
+    /// DISTINCT or deferrability; PostgreSQL cannot alter them in place): dropped when it still
+    /// differs, then added as declared. Held back unless `--destructive` (it fails while
+    /// foreign keys reference it, and the table is unguarded in between).
+    pub(super) fn replace_unique(
+        &mut self,
+        table: &QualifiedName,
+        declared: &Unique,
+        live: &Unique,
+    ) {
+        let Some(live_name) = &live.name else { return };
+        let declared = &Unique {
+            name: declared.name.clone().or_else(|| live.name.clone()),
+            ..declared.clone()
+        };
+        let t = table.to_sql();
+        let mut differs = vec![
+            format!(
+                "c.conkey <> {}",
+                key_attnums("c.conrelid", &declared.columns)
+            ),
+            format!("c.condeferrable <> {}", declared.deferrable),
+            format!("c.condeferred <> {}", declared.initially_deferred),
+        ];
+        // pg_index.indnullsnotdistinct exists from PostgreSQL 15, which either side having
+        // NULLS NOT DISTINCT proves.
+        if declared.nulls_not_distinct || live.nulls_not_distinct {
+            differs.push(format!(
+                "(SELECT i.indnullsnotdistinct FROM pg_catalog.pg_index i \
+                 WHERE i.indexrelid = c.conindid) <> {}",
+                declared.nulls_not_distinct
+            ));
+        }
+        let condition = format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conname = {} \
+             AND c.conrelid = {} AND c.contype = 'u' AND ({}))",
+            quote_literal(live_name),
+            regclass(table),
+            differs.join(" OR ")
+        );
+        let drop = do_block(
+            &condition,
+            &format!(
+                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
+                quote_ident(live_name)
+            ),
+        );
+        let step = self.push(
+            Phase::Replace,
+            drop,
+            format!("drop unique constraint {live_name} on {table}, which differs from schema.yaml (fails while foreign keys reference it)"),
+        );
+        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        let first = self.steps.len() - 1;
+        self.add_unique(table, declared);
+        if !self.context.destructive {
+            for step in &mut self.steps[first..] {
+                step.commented_out =
+                    Some("replaces a unique constraint (--destructive runs it)".into());
             }
         }
     }

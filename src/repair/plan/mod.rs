@@ -12,7 +12,8 @@
 //! This module holds the planner itself (what is known, the dispatch of each drift item to its
 //! recipe, the header lines); `migration` holds the types the renderers read, and each family of
 //! recipes has its file: `columns`, `comments`, `generation` (defaults, identity, generated columns), `indexes`, `keys` (unique constraints and primary keys),
-//! `foreign_keys`, `checks`, `constraints` (what those three share), `tables` and `enums`.
+//! `foreign_keys`, `checks`, `constraints` (what those three share), `tables`, `enums` and
+//! `sequences`.
 
 mod checks;
 mod columns;
@@ -24,6 +25,7 @@ mod generation;
 mod indexes;
 mod keys;
 mod migration;
+mod sequences;
 mod tables;
 
 pub(crate) use migration::Phase;
@@ -229,9 +231,15 @@ impl<'a> Planner<'a> {
                 }
                 self.add_check(&d.table, check);
             }
+            (DriftKind::MissingUnique, Some(Object::Unique(u)), Some(Object::Unique(live))) => {
+                self.replace_unique(&d.table, u, live)
+            }
             (DriftKind::MissingUnique, Some(Object::Unique(u)), _) => self.add_unique(&d.table, u),
             (DriftKind::MissingPrimaryKey, Some(Object::PrimaryKey(pk)), _) => {
                 self.add_primary_key(&d.table, pk)
+            }
+            (DriftKind::MissingSequence, Some(Object::Sequence(sequence)), _) => {
+                self.create_sequence(sequence)
             }
             _ => return false,
         }
@@ -292,6 +300,16 @@ impl<'a> Planner<'a> {
                 let comment = t.comment.as_deref().unwrap_or_default();
                 self.comment_on(&d.table, None, comment, before);
             }
+            (
+                DriftKind::SequenceMismatch,
+                Some(Object::Sequence(sequence)),
+                Some(Object::Sequence(live)),
+            ) => self.alter_sequence(sequence, live),
+            (
+                DriftKind::SequenceMismatch,
+                Some(Object::Column(column)),
+                Some(Object::Column(live)),
+            ) => self.alter_identity_options(&d.table, column, live),
             (DriftKind::EnumMismatch, ..) => {
                 let comment = format!(
                     "enum {} lists its labels in another order: PostgreSQL cannot reorder enum \
@@ -318,6 +336,9 @@ impl<'a> Planner<'a> {
             }
             (DriftKind::ExtraEnumValue, _) => self.extra_enum_value(d),
             (DriftKind::ExtraEnum, _) => self.drop_enum(&d.table),
+            (DriftKind::ExtraSequence, Some(Object::Sequence(sequence))) => {
+                self.drop_sequence(sequence)
+            }
             _ => return false,
         }
         true

@@ -17,6 +17,8 @@ fn unique_and_primary_key_are_built_concurrently_then_attached() {
         name: None,
         columns: vec!["email".into()],
         nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
         pos: None,
     };
     let pk = PrimaryKey {

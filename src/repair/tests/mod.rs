@@ -32,6 +32,7 @@ fn column(name: &str, data_type: &str, nullable: bool, default: Option<&str>) ->
         nullable,
         default: default.map(Into::into),
         identity: None,
+        identity_options: None,
         generated: None,
         collation: None,
         comment: None,

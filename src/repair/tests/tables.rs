@@ -21,6 +21,8 @@ fn parent_and_child() -> (QualifiedName, Table, QualifiedName, Table) {
         name: Some("uq".into()),
         columns: vec!["id".into()],
         nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
         pos: None,
     });
     p.checks.push(Check {

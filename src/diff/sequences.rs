@@ -1,0 +1,68 @@
+//! Standalone sequences (`sequences:`): `missing_sequence`, `extra_sequence` and
+//! `sequence_mismatch` (a declared option or owner that differs; options not written are not
+//! compared). An identity column's sequence is compared with its column (`columns`); a serial
+//! column's sequence is its column's type (`serial`) and is never read as a standalone one.
+
+use super::describe::{describe_sequence, describe_sequence_differences};
+use super::drift::{DriftKind, Object};
+use super::Out;
+use crate::model::{quote_ident, Schema, Sequence};
+
+pub(super) fn compare_sequences(out: &mut Out, declared: &Schema, actual: &Schema) {
+    for (name, sequence) in &declared.sequences {
+        let Some(live) = actual.sequences.get(name) else {
+            out.push(
+                DriftKind::MissingSequence,
+                name,
+                None,
+                Some(describe_sequence(sequence)),
+                None,
+                Some(Object::Sequence(sequence.clone())),
+                None,
+                sequence.pos,
+            );
+            continue;
+        };
+        let mut differences = sequence.options.differences(&live.options);
+        if let Some(owner) = &sequence.owned_by {
+            if live.owned_by.as_ref() != Some(owner) {
+                differences.push(("owned_by", owner_text(sequence), owner_text(live)));
+            }
+        }
+        if !differences.is_empty() {
+            let (expected, actual) = describe_sequence_differences(&differences);
+            out.push(
+                DriftKind::SequenceMismatch,
+                name,
+                None,
+                Some(expected),
+                Some(actual),
+                Some(Object::Sequence(sequence.clone())),
+                Some(Object::Sequence(live.clone())),
+                sequence.pos,
+            );
+        }
+    }
+    for (name, live) in &actual.sequences {
+        if !declared.sequences.contains_key(name) {
+            out.push(
+                DriftKind::ExtraSequence,
+                name,
+                None,
+                None,
+                Some(describe_sequence(live)),
+                None,
+                Some(Object::Sequence(live.clone())),
+                None,
+            );
+        }
+    }
+}
+
+/// `public.orders.id`, or `none`.
+fn owner_text(sequence: &Sequence) -> String {
+    match &sequence.owned_by {
+        Some((table, column)) => format!("{}.{}", table.to_sql(), quote_ident(column)),
+        None => "none".into(),
+    }
+}
