@@ -12,4 +12,5 @@ mod lint_docs;
 mod pull;
 mod repair;
 mod schema_yaml;
+mod security;
 mod verify;

@@ -312,6 +312,11 @@ fn canonicalize(
             "the declared {what} could not be put in PostgreSQL's own form ({reason}): it is compared as normalized text"
         ));
     }
+    for (what, why) in &canon.as_text {
+        actual.notes.push(format!(
+            "the declared {what} was not put in PostgreSQL's own form, which would have run it on the database ({why}): it is compared as normalized text"
+        ));
+    }
     Ok(())
 }
 
