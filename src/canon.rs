@@ -32,6 +32,7 @@
 
 use std::time::Duration;
 
+use crate::deadline;
 use crate::introspect::{self, DbError};
 use crate::model::{
     quote_ident, quote_literal, Column, Index, IndexKey, QualifiedName, Schema, Table,
@@ -189,7 +190,10 @@ pub fn canonicalize_with_timeout(
     if batches.is_empty() {
         return Ok(report);
     }
-    let gate = gate(client)?;
+    let gate = {
+        let _step = deadline::step("reading event triggers and domains", timeout);
+        gate(client)?
+    };
     if gate.event_triggers {
         report.fallback = Some(
             "the database has event triggers, which creating the temporary tables would fire"
@@ -206,6 +210,10 @@ pub fn canonicalize_with_timeout(
         .filter(|i| !matches!(i.target, Target::Setup))
         .count();
     for items in &batches {
+        let step = deadline::step(
+            "putting declared expressions in PostgreSQL's form",
+            timeout.saturating_mul(2),
+        );
         let results = match run(client, items, timeout)? {
             Ok(results) => results,
             Err(reason) => {
@@ -215,6 +223,7 @@ pub fn canonicalize_with_timeout(
                 return Ok(report);
             }
         };
+        drop(step);
         for (item, (output, error, outside)) in items.iter().zip(results) {
             if let Some(outside) = outside {
                 report

@@ -5,6 +5,7 @@ mod util;
 
 mod check;
 mod config;
+mod faults;
 mod init;
 mod layers;
 mod lint;
