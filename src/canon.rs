@@ -16,10 +16,23 @@
 //! `default_transaction_read_only`, no TEMP privilege) nothing is rewritten and
 //! [`CanonReport::fallback`] says why; the comparison then falls back to normalized text.
 //!
+//! Nothing written in schema.yaml can make PostgreSQL run code that is not built in. Creating
+//! a column default or an index makes PostgreSQL fold calls to `IMMUTABLE`/`STABLE` functions
+//! with constant arguments, and a function can lie about its volatility. So every item first
+//! passes [`contained`] (one parenthesized expression, no statement separator, comment or dollar
+//! quote that could escape the DDL it is put in), then PostgreSQL only *parses* it into a
+//! temporary view, which runs nothing, and the view's dependencies are read from `pg_depend`:
+//! an item that reaches a function or operator outside `pg_catalog` (directly, through a cast, or
+//! through the check of a domain) is never applied and is compared as normalized text
+//! ([`CanonReport::as_text`]). A database with enabled event triggers (which any DDL would fire)
+//! is not asked at all, and where a domain's check calls such a function, items with a string
+//! literal (whose input could reach that check while being parsed) stay text as well.
+//!
 //! This module rewrites the declared side only; it does not compare.
 
 use std::time::Duration;
 
+use crate::deadline;
 use crate::introspect::{self, DbError};
 use crate::model::{
     quote_ident, quote_literal, Column, Index, IndexKey, QualifiedName, Schema, Table,
@@ -37,6 +50,9 @@ pub struct CanonReport {
     /// Items PostgreSQL rejected, as `(what, error)`: they keep their declared text (and will
     /// most likely show as drift).
     pub failed: Vec<(String, String)>,
+    /// Items never applied on the database because they reach code outside `pg_catalog`, as
+    /// `(what, why)`: they are compared as normalized text.
+    pub as_text: Vec<(String, String)>,
 }
 
 impl CanonReport {
@@ -80,8 +96,58 @@ enum Target {
 struct Item {
     ddl: String,
     probe: String,
+    /// The item's expressions as a `SELECT` that PostgreSQL parses into a temporary view (which
+    /// executes nothing) to learn what they call before `ddl` runs; `None` for the setup items.
+    guard: Option<String>,
+    /// Every declared piece of the item passed [`contained`] (or [`plain_name`]).
+    sendable: bool,
     target: Target,
     what: String,
+}
+
+/// `true` when `text` can only be one parenthesized expression (or type name) where it is put:
+/// outside quotes no `;`, `$` (dollar quotes, parameters), comment opener or backslash, and
+/// every parenthesis closes one it opened. Inside `'...'` and `"..."` anything goes (the session
+/// pins `standard_conforming_strings`, and an `E'...'` string with a backslash is refused).
+pub(crate) fn contained(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                let escaped = quote == b'\'' && i > 0 && matches!(bytes[i - 1], b'e' | b'E');
+                let Some(len) = bytes[i + 1..].iter().position(|&b| b == quote) else {
+                    return false;
+                };
+                if escaped && bytes[i + 1..i + 1 + len].contains(&b'\\') {
+                    return false;
+                }
+                i += len + 2;
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            b';' | b'$' | b'\\' => return false,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => return false,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth == 0
+}
+
+/// `true` for a collation or operator class name: identifiers, dots and quoted names only.
+fn plain_name(text: &str) -> bool {
+    contained(text)
+        && text.split('"').step_by(2).all(|part| {
+            part.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        })
 }
 
 /// Collapses whitespace runs: the cheap normalization that spares PostgreSQL identical texts.
@@ -119,16 +185,35 @@ pub fn canonicalize_with_timeout(
     live: &Schema,
     timeout: Duration,
 ) -> Result<CanonReport, DbError> {
-    let batches = plan(declared, live);
-    let mut report = CanonReport {
-        items: batches
-            .iter()
-            .flatten()
-            .filter(|i| !matches!(i.target, Target::Setup))
-            .count(),
-        ..CanonReport::default()
+    let mut report = CanonReport::default();
+    let mut batches = plan(declared, live, &mut report.as_text);
+    if batches.is_empty() {
+        return Ok(report);
+    }
+    let gate = {
+        let _step = deadline::step("reading event triggers and domains", timeout);
+        gate(client)?
     };
+    if gate.event_triggers {
+        report.fallback = Some(
+            "the database has event triggers, which creating the temporary tables would fire"
+                .into(),
+        );
+        return Ok(report);
+    }
+    if let Some(domains) = &gate.domains {
+        keep_literals_as_text(&mut batches, domains, &mut report.as_text);
+    }
+    report.items = batches
+        .iter()
+        .flatten()
+        .filter(|i| !matches!(i.target, Target::Setup))
+        .count();
     for items in &batches {
+        let step = deadline::step(
+            "putting declared expressions in PostgreSQL's form",
+            timeout.saturating_mul(2),
+        );
         let results = match run(client, items, timeout)? {
             Ok(results) => results,
             Err(reason) => {
@@ -138,7 +223,14 @@ pub fn canonicalize_with_timeout(
                 return Ok(report);
             }
         };
-        for (item, (output, error)) in items.iter().zip(results) {
+        drop(step);
+        for (item, (output, error, outside)) in items.iter().zip(results) {
+            if let Some(outside) = outside {
+                report
+                    .as_text
+                    .push((item.what.clone(), format!("it calls {outside}")));
+                continue;
+            }
             if let Some(error) = error {
                 if !matches!(item.target, Target::Setup) {
                     report.failed.push((item.what.clone(), error));
@@ -154,22 +246,80 @@ pub fn canonicalize_with_timeout(
     Ok(report)
 }
 
+/// What the catalog says before anything is sent (read-only queries).
+struct Gate {
+    /// Enabled event triggers exist: any DDL, even on a temporary table, would fire them.
+    event_triggers: bool,
+    /// Domains whose checks call functions or operators outside `pg_catalog`.
+    domains: Option<String>,
+}
+
+/// Reads [`Gate`] in one query.
+fn gate(client: &mut postgres::Client) -> Result<Gate, DbError> {
+    let row = client
+        .query_one(GATE_QUERY, &[])
+        .map_err(|e| introspect::connect::query_error(&e, "canonical forms (event triggers)"))?;
+    Ok(Gate {
+        event_triggers: row.get(0),
+        domains: row.get(1),
+    })
+}
+
+const GATE_QUERY: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger \
+         WHERE evtenabled <> 'D'), \
+     (SELECT string_agg(DISTINCT c.contypid::regtype::text, ', ') \
+         FROM pg_catalog.pg_constraint c \
+         JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::regclass \
+              AND d.objid = c.oid \
+         LEFT JOIN pg_catalog.pg_proc p ON d.refclassid = 'pg_catalog.pg_proc'::regclass \
+              AND p.oid = d.refobjid \
+         LEFT JOIN pg_catalog.pg_operator o ON d.refclassid = 'pg_catalog.pg_operator'::regclass \
+              AND o.oid = d.refobjid \
+         WHERE c.contypid <> 0 \
+           AND (p.pronamespace <> 'pg_catalog'::regnamespace \
+                OR o.oprnamespace <> 'pg_catalog'::regnamespace))";
+
+/// Where a domain's check calls code outside `pg_catalog`, a string literal's input could run
+/// that check while PostgreSQL parses it (an array or row literal of the domain): the items
+/// with a literal are not sent.
+fn keep_literals_as_text(
+    batches: &mut [Vec<Item>],
+    domains: &str,
+    as_text: &mut Vec<(String, String)>,
+) {
+    for batch in batches.iter_mut() {
+        batch.retain(|item| {
+            let literal = item.guard.as_ref().is_some_and(|g| g.contains('\''));
+            if literal {
+                as_text.push((
+                    item.what.clone(),
+                    format!("it has a literal, and the checks of {domains} call functions outside pg_catalog"),
+                ));
+            }
+            !literal
+        });
+    }
+}
+
+/// One item's answer: the probe's output, PostgreSQL's error, or what outside `pg_catalog` the
+/// item reaches (then it was not applied).
+type Answer = (Option<String>, Option<String>, Option<String>);
+
 /// Runs the items; `Ok(Err(reason))` when canonicalization is impossible on this connection.
-#[allow(clippy::type_complexity)]
 fn run(
     client: &mut postgres::Client,
     items: &[Item],
     timeout: Duration,
-) -> Result<Result<Vec<(Option<String>, Option<String>)>, String>, DbError> {
+) -> Result<Result<Vec<Answer>, String>, DbError> {
     let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
     let mut tx = client
         .transaction()
         .map_err(|e| introspect::connect::query_error(&e, "canonical forms (BEGIN)"))?;
     let setup = format!(
         "SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}; \
-         SET LOCAL search_path = public; \
+         SET LOCAL search_path = public; SET LOCAL standard_conforming_strings = on; \
          CREATE TEMP TABLE driftlint_canon (id int4 PRIMARY KEY, ddl text NOT NULL, \
-         probe text NOT NULL, output text, error text) ON COMMIT DROP"
+         probe text NOT NULL, guard text, output text, error text, outside text) ON COMMIT DROP"
     );
     if let Err(error) = tx.batch_execute(&setup) {
         let _ = tx.rollback();
@@ -189,14 +339,18 @@ fn run(
     let ids: Vec<i32> = (0..items.len() as i32).collect();
     let ddls: Vec<&str> = items.iter().map(|i| i.ddl.as_str()).collect();
     let probes: Vec<&str> = items.iter().map(|i| i.probe.as_str()).collect();
+    let guards: Vec<Option<&str>> = items.iter().map(|i| i.guard.as_deref()).collect();
     let mut steps = || -> Result<Vec<postgres::Row>, postgres::Error> {
         tx.execute(
-            "INSERT INTO driftlint_canon (id, ddl, probe) \
-             SELECT * FROM unnest($1::int4[], $2::text[], $3::text[])",
-            &[&ids, &ddls, &probes],
+            "INSERT INTO driftlint_canon (id, ddl, probe, guard) \
+             SELECT * FROM unnest($1::int4[], $2::text[], $3::text[], $4::text[])",
+            &[&ids, &ddls, &probes, &guards],
         )?;
         tx.batch_execute(APPLY_BLOCK)?;
-        tx.query("SELECT output, error FROM driftlint_canon ORDER BY id", &[])
+        tx.query(
+            "SELECT output, error, outside FROM driftlint_canon ORDER BY id",
+            &[],
+        )
     };
     let rows = steps();
     // Always rolled back: the temporary tables, indexes and constraints vanish.
@@ -219,19 +373,82 @@ fn run(
             (
                 row.get::<_, Option<String>>(0),
                 row.get::<_, Option<String>>(1),
+                row.get::<_, Option<String>>(2),
             )
         })
         .collect()))
 }
 
-/// Applies every item in its own subtransaction and stores the probe's answer or the error.
+/// Three passes over the items. First the setup items (the table copies) run and every other
+/// item's guard is parsed into a view `driftlint_guard_<id>`, which executes nothing. Then one
+/// query names, per view, what it depends on outside `pg_catalog`: a function, an operator, or
+/// a domain whose check calls one (through arrays, ranges, rows and domains of it). Last, the
+/// items that reach nothing outside are applied, each in its own subtransaction, and the
+/// probe's answer or the error is stored.
 const APPLY_BLOCK: &str = r#"
 DO $driftlint$
 DECLARE
     item record;
     answer text;
 BEGIN
-    FOR item IN SELECT id, ddl, probe FROM driftlint_canon ORDER BY id LOOP
+    FOR item IN SELECT id, ddl, guard FROM driftlint_canon ORDER BY id LOOP
+        BEGIN
+            IF item.guard IS NULL THEN
+                EXECUTE item.ddl;
+            ELSE
+                EXECUTE 'CREATE TEMP VIEW driftlint_guard_' || item.id || ' AS ' || item.guard;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE driftlint_canon SET error = SQLERRM WHERE id = item.id;
+        END;
+    END LOOP;
+    WITH RECURSIVE deps AS (
+        SELECT substr(v.relname, 17)::int4 AS id, d.refclassid, d.refobjid
+        FROM pg_catalog.pg_class v
+        JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid
+        JOIN pg_catalog.pg_depend d
+          ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+        WHERE v.relnamespace = pg_catalog.pg_my_temp_schema()
+          AND v.relname LIKE 'driftlint\_guard\_%'
+    ), types AS (
+        SELECT id, refobjid AS oid FROM deps WHERE refclassid = 'pg_catalog.pg_type'::regclass
+        UNION
+        SELECT t.id, x.oid FROM types t
+        JOIN pg_catalog.pg_type ty ON ty.oid = t.oid
+        CROSS JOIN LATERAL (
+            SELECT ty.typbasetype UNION ALL SELECT ty.typelem
+            UNION ALL SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = ty.typrelid AND a.attnum > 0
+            UNION ALL SELECT rg.rngsubtype FROM pg_catalog.pg_range rg WHERE rg.rngtypid = ty.oid
+        ) x(oid)
+        WHERE x.oid <> 0
+    ), reached AS (
+        SELECT deps.id, p.oid::pg_catalog.regprocedure::text AS name FROM deps
+        JOIN pg_catalog.pg_proc p
+          ON deps.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = deps.refobjid
+        WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+        UNION ALL
+        SELECT deps.id, 'operator ' || o.oid::pg_catalog.regoperator::text FROM deps
+        JOIN pg_catalog.pg_operator o
+          ON deps.refclassid = 'pg_catalog.pg_operator'::regclass AND o.oid = deps.refobjid
+        WHERE o.oprnamespace <> 'pg_catalog'::regnamespace
+        UNION ALL
+        SELECT types.id, 'the check of ' || c.contypid::pg_catalog.regtype::text FROM types
+        JOIN pg_catalog.pg_constraint c ON c.contypid = types.oid
+        JOIN pg_catalog.pg_depend cd
+          ON cd.classid = 'pg_catalog.pg_constraint'::regclass AND cd.objid = c.oid
+        LEFT JOIN pg_catalog.pg_proc p
+          ON cd.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = cd.refobjid
+        LEFT JOIN pg_catalog.pg_operator o
+          ON cd.refclassid = 'pg_catalog.pg_operator'::regclass AND o.oid = cd.refobjid
+        WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+           OR o.oprnamespace <> 'pg_catalog'::regnamespace
+    )
+    UPDATE driftlint_canon c SET outside = r.names
+    FROM (SELECT id, string_agg(DISTINCT name, ', ') AS names FROM reached GROUP BY id) r
+    WHERE c.id = r.id;
+    FOR item IN SELECT id, ddl, probe FROM driftlint_canon
+                WHERE guard IS NOT NULL AND error IS NULL AND outside IS NULL ORDER BY id LOOP
         BEGIN
             EXECUTE item.ddl;
             EXECUTE item.probe INTO answer;
@@ -267,8 +484,9 @@ const SHARED: &str = "pg_temp.driftlint_columns";
 const TABLES_PER_BATCH: usize = 200;
 const COLUMNS_PER_BATCH: usize = 1000;
 
-/// The items, cut into batches that each run in one (rolled back) transaction.
-fn plan(declared: &Schema, live: &Schema) -> Vec<Vec<Item>> {
+/// The items, cut into batches that each run in one (rolled back) transaction. An item whose
+/// declared text is not [`contained`] is never sent: it goes to `as_text`.
+fn plan(declared: &Schema, live: &Schema, as_text: &mut Vec<(String, String)>) -> Vec<Vec<Item>> {
     let mut shared = Vec::new();
     let mut groups = Vec::new();
     for (n, (name, table)) in declared.tables.iter().enumerate() {
@@ -278,10 +496,23 @@ fn plan(declared: &Schema, live: &Schema) -> Vec<Vec<Item>> {
         let temp = temp_name(n);
         let mut table_items = Vec::new();
         plan_table(&mut table_items, &mut shared, &temp, n, table, live_table);
+        for items in [&mut table_items, &mut shared] {
+            items.retain(|item| {
+                if !item.sendable {
+                    as_text.push((
+                        item.what.clone(),
+                        "it is not one self-contained expression".into(),
+                    ));
+                }
+                item.sendable
+            });
+        }
         if !table_items.is_empty() {
             let mut group = vec![Item {
                 ddl: format!("CREATE TEMP TABLE {temp} (LIKE {})", name.to_sql()),
                 probe: "SELECT 'ok'".into(),
+                guard: None,
+                sendable: true,
                 target: Target::Setup,
                 what: format!("a copy of {name}"),
             }];
@@ -298,6 +529,8 @@ fn plan(declared: &Schema, live: &Schema) -> Vec<Vec<Item>> {
             batch.push(Item {
                 ddl: format!("CREATE TEMP TABLE {SHARED} ()"),
                 probe: "SELECT 'ok'".into(),
+                guard: None,
+                sendable: true,
                 target: Target::Setup,
                 what: "a table for defaults and types".into(),
             });
@@ -363,12 +596,14 @@ impl ColumnProbe<'_> {
             return None;
         }
         let probe_column = format!("d{n}_{c}");
+        let live_type = &self.live.data_type;
         Some(Item {
             ddl: format!(
-                "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {} DEFAULT {default}",
-                self.live.data_type
+                "ALTER TABLE {SHARED} ADD COLUMN {probe_column} {live_type} DEFAULT ({default})"
             ),
             probe: attribute_probe(SHARED, &probe_column, "pg_catalog.pg_get_expr(d.adbin, 0)"),
+            guard: Some(format!("SELECT CAST(({default}) AS {live_type})")),
+            sendable: contained(default),
             target: Target::Default {
                 table: name.clone(),
                 column: c,
@@ -386,6 +621,7 @@ impl ColumnProbe<'_> {
             return None;
         }
         let probe_column = format!("driftlint_g{n}_{c}");
+        let live_type = &self.live.data_type;
         Some(Item {
             ddl: format!(
                 "ALTER TABLE {temp} ADD COLUMN {} {} GENERATED ALWAYS AS ({generated}) STORED",
@@ -397,6 +633,10 @@ impl ColumnProbe<'_> {
                 &probe_column,
                 "pg_catalog.pg_get_expr(d.adbin, d.adrelid)",
             ),
+            guard: Some(format!(
+                "SELECT CAST(({generated}) AS {live_type}) FROM {temp}"
+            )),
+            sendable: contained(generated),
             target: Target::Generated {
                 table: name.clone(),
                 column: c,
@@ -424,6 +664,8 @@ impl ColumnProbe<'_> {
                 &probe_column,
                 "pg_catalog.format_type(a.atttypid, a.atttypmod)",
             ),
+            guard: Some(format!("SELECT CAST(NULL AS {})", self.column.data_type)),
+            sendable: contained(&self.column.data_type),
             target: Target::Type {
                 table: name.clone(),
                 column: c,
@@ -457,6 +699,8 @@ fn check_items(temp: &str, n: usize, table: &Table, live: &Table) -> Vec<Item> {
                  WHERE conrelid = {}::regclass AND conname = '{constraint}'",
                 quote_literal(temp)
             ),
+            guard: Some(format!("SELECT ({}) FROM {temp}", check.expression)),
+            sendable: contained(&check.expression),
             target: Target::Check {
                 table: name.clone(),
                 check: k,
@@ -488,6 +732,8 @@ fn index_items(temp: &str, n: usize, table: &Table, live: &Table) -> Vec<Item> {
                 INDEX_PROBE,
                 quote_literal(&format!("pg_temp.{index_name}"))
             ),
+            guard: Some(index_guard(temp, index)),
+            sendable: index_sendable(index),
             target: Target::Index {
                 table: name.clone(),
                 index: i,
@@ -525,6 +771,30 @@ fn same_text(declared: &Index, live: &Index) -> bool {
         && same_opt(declared.predicate.as_deref(), live.predicate.as_deref())
 }
 
+/// The index's expressions and predicate as one `SELECT` over the table's copy.
+fn index_guard(temp: &str, index: &Index) -> String {
+    let mut columns: Vec<String> = index
+        .keys
+        .iter()
+        .filter(|k| k.expression)
+        .map(|k| format!("({})", k.expr))
+        .collect();
+    columns.extend(index.predicate.iter().map(|p| format!("({p})")));
+    format!("SELECT {} FROM {temp}", columns.join(", "))
+}
+
+/// Every expression and predicate [`contained`], every collation and operator class a plain name.
+fn index_sendable(index: &Index) -> bool {
+    index.predicate.as_deref().is_none_or(contained)
+        && index.keys.iter().all(|k| {
+            (!k.expression || contained(&k.expr))
+                && [&k.collation, &k.opclass]
+                    .into_iter()
+                    .flatten()
+                    .all(|name| plain_name(name))
+        })
+}
+
 fn index_ddl(temp: &str, name: &str, index: &Index) -> String {
     let keys: Vec<String> = index.keys.iter().map(IndexKey::to_sql).collect();
     let mut ddl = format!(
@@ -533,7 +803,7 @@ fn index_ddl(temp: &str, name: &str, index: &Index) -> String {
         keys.join(", ")
     );
     if let Some(predicate) = &index.predicate {
-        ddl.push_str(&format!(" WHERE {predicate}"));
+        ddl.push_str(&format!(" WHERE ({predicate})"));
     }
     ddl
 }
@@ -699,6 +969,34 @@ mod tests {
     }
 
     #[test]
+    fn only_self_contained_expressions_are_sent() {
+        for ok in [
+            "lower(domain)",
+            "email ~ '^[a-z]+$'",
+            "x <> ';' AND y <> ')'",
+            "\"we;ird\" > 0",
+            "'it''s'",
+            "E'tab'",
+        ] {
+            assert!(contained(ok), "{ok}");
+        }
+        for bad in [
+            "1) AS int), (f(1)), CAST((1",
+            "1; SELECT f()",
+            "1 -- x",
+            "1 /* x */",
+            "$$x$$",
+            "E'\\' || f()",
+            "'open",
+            "(1",
+        ] {
+            assert!(!contained(bad), "{bad}");
+        }
+        assert!(plain_name("pg_catalog.\"C\""));
+        assert!(!plain_name("text_ops, (f(1))"));
+    }
+
+    #[test]
     fn declared_text_becomes_postgresql_canonical_form() {
         let mut client = database("canon_forms", PROSPECTS);
         let live = live(&mut client);
@@ -819,7 +1117,7 @@ mod tests {
         assert_eq!(report.rewritten, 900);
         assert_eq!(declared, live);
         assert_eq!(
-            plan(&live, &live).len(),
+            plan(&live, &live, &mut Vec::new()).len(),
             0,
             "nothing to ask when the texts already match"
         );

@@ -180,6 +180,9 @@ pub struct PullArgs {
     /// Schemas to read (repeatable); default: every non-system schema.
     #[arg(long = "schema-name", value_name = "NAME")]
     pub schema_names: Vec<String>,
+    /// Bound on connecting and on each catalog query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

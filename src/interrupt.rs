@@ -42,6 +42,29 @@ pub fn on_interrupt(name: &'static str, cleanup: fn()) {
     }
 }
 
+fn run_cleanups() {
+    let cleanups = lock().clone();
+    for (_, cleanup) in cleanups {
+        cleanup();
+    }
+}
+
+/// Runs the registered cleanups before the process ends for another reason than a signal (a
+/// stalled database), waiting at most `limit` for them: a cleanup that talks to the stalled
+/// server must not stall the exit.
+pub fn clean_up(limit: std::time::Duration) {
+    let (done, wait) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("driftlint-cleanup".into())
+        .spawn(move || {
+            run_cleanups();
+            let _ = done.send(());
+        });
+    if spawned.is_ok() {
+        let _ = wait.recv_timeout(limit);
+    }
+}
+
 fn lock() -> MutexGuard<'static, Vec<Cleanup>> {
     CLEANUPS
         .lock()
@@ -52,10 +75,7 @@ fn interrupted(signal: i32) -> ! {
     // Holding stderr keeps the main thread, whose queries fail as the servers stop, from
     // printing that failure and exiting with code 2 first.
     let mut stderr = std::io::stderr().lock();
-    let cleanups = lock().clone();
-    for (_, cleanup) in cleanups {
-        cleanup();
-    }
+    run_cleanups();
     let _ = writeln!(stderr, "interrupted");
     std::process::exit(128 + signal);
 }

@@ -23,6 +23,7 @@
 pub mod canon;
 pub mod commands;
 pub mod config;
+pub mod deadline;
 pub mod declared;
 pub mod diff;
 pub mod error;

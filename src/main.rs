@@ -10,6 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::{CommandFactory, FromArgMatches};
 use driftlint::commands::config::{Given, Shown};
@@ -25,43 +26,62 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     let given = given(&matches);
-    let mut json = wants_json(&cli.command);
-    let stdout = std::io::stdout();
+    JSON.store(wants_json(&cli.command), Ordering::SeqCst);
+    driftlint::deadline::watch(stalled);
     let mut out = Counting {
-        inner: stdout.lock(),
-        written: 0,
+        inner: std::io::stdout(),
     };
-    let result = dispatch(cli, &given, &mut json, &mut out);
+    let result = dispatch(cli, &given, &mut out);
     let _ = out.flush();
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
-            if json && out.written == 0 {
-                // A script parsing stdout still gets one document.
-                let _ = driftlint::report::error::json(&error, &mut out);
-                let _ = out.flush();
-            }
-            eprintln!("{:?}", miette::Report::new(error));
+            fail(error);
             ExitCode::from(2)
         }
     }
 }
 
-/// Runs the command, with the configuration file for those that read one. `json` becomes true
-/// when the file chooses the JSON format (an error then still prints one JSON document).
-fn dispatch(
-    cli: Cli,
-    given: &Given,
-    json: &mut bool,
-    out: &mut dyn Write,
-) -> Result<Outcome, Error> {
+/// `--format json` is chosen (on the command line or in the configuration file): an error
+/// then still prints one JSON document.
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// Bytes written to standard output so far.
+static WRITTEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Reports `error`: the JSON error document on stdout when JSON was asked for and nothing was
+/// printed yet, the diagnostic on stderr.
+fn fail(error: Error) {
+    if JSON.load(Ordering::SeqCst) && WRITTEN.load(Ordering::SeqCst) == 0 {
+        // A script parsing stdout still gets one document.
+        let mut stdout = std::io::stdout();
+        let _ = driftlint::report::error::json(&error, &mut stdout);
+        let _ = stdout.flush();
+    }
+    eprintln!("{:?}", miette::Report::new(error));
+}
+
+/// A database step outlived its limit (the watchdog's thread): clean up what the run leaves
+/// behind, report, exit 2. The main thread stays blocked on its socket until the exit.
+fn stalled(what: &str, seconds: u64) -> ! {
+    driftlint::interrupt::clean_up(std::time::Duration::from_secs(10));
+    fail(Error::Db(driftlint::introspect::DbError::Stalled {
+        what: what.to_string(),
+        seconds,
+    }));
+    std::process::exit(2);
+}
+
+/// Runs the command, with the configuration file for those that read one (which may choose the
+/// JSON format, see [`JSON`]).
+fn dispatch(cli: Cli, given: &Given, out: &mut dyn Write) -> Result<Outcome, Error> {
     let config = || driftlint::config::for_run(cli.config.as_deref(), cli.no_config);
     match cli.command {
-        Command::Lint(args) => lint(args, given, config()?.as_ref(), json, out),
-        Command::Check(args) => check(args, given, config()?.as_ref(), json, out),
+        Command::Lint(args) => lint(args, given, config()?.as_ref(), out),
+        Command::Check(args) => check(args, given, config()?.as_ref(), out),
         Command::Repair(args) => repair(args, given, config()?.as_ref(), out),
         Command::Pull(args) => pull(args, out),
-        Command::Verify(args) => verify(args, given, config()?.as_ref(), json, out),
+        Command::Verify(args) => verify(args, given, config()?.as_ref(), out),
         Command::Rules(args) => rules(args, out),
         Command::Explain(args) => explain(args, out),
         Command::Init(args) => init(args, out),
@@ -100,17 +120,16 @@ fn wants_json(command: &Command) -> bool {
     }
 }
 
-/// Standard output, counting what was written (a failed run that already printed its report
-/// gets no second document).
+/// Standard output, counting what was written in [`WRITTEN`] (a failed run that already printed
+/// its report gets no second document).
 struct Counting<W> {
     inner: W,
-    written: usize,
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.written += n;
+        WRITTEN.fetch_add(n, Ordering::SeqCst);
         Ok(n)
     }
 
@@ -126,12 +145,14 @@ fn lint(
     args: cli::LintArgs,
     given: &Given,
     file: Option<&ConfigFile>,
-    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let mut options = lint_options(args);
     driftlint::commands::config::lint(&mut options, given, file);
-    *json = options.format == driftlint::commands::lint::Format::Json;
+    JSON.store(
+        options.format == driftlint::commands::lint::Format::Json,
+        Ordering::SeqCst,
+    );
     driftlint::commands::lint::run(&options, out)
 }
 
@@ -187,12 +208,14 @@ fn check(
     args: cli::CheckArgs,
     given: &Given,
     file: Option<&ConfigFile>,
-    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let mut options = check_options(args);
     driftlint::commands::config::check(&mut options, given, file);
-    *json = options.format == driftlint::commands::check::DriftFormat::Json;
+    JSON.store(
+        options.format == driftlint::commands::check::DriftFormat::Json,
+        Ordering::SeqCst,
+    );
     driftlint::commands::check::run(&options, out)
 }
 
@@ -220,7 +243,9 @@ fn pull(args: cli::PullArgs, out: &mut dyn Write) -> Result<Outcome, Error> {
         database_url: args.database_url,
         output: args.output,
         schema_names: args.schema_names,
-        timeout: None,
+        timeout: Some(args.timeout)
+            .filter(|&seconds| seconds > 0)
+            .map(std::time::Duration::from_secs),
     };
     driftlint::commands::pull::run(&options, out)
 }
@@ -265,14 +290,16 @@ fn verify(
     mut args: cli::VerifyArgs,
     given: &Given,
     file: Option<&ConfigFile>,
-    json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     if let Some(ini) = args.alembic.take() {
         use driftlint::commands::verify_alembic::{run, VerifyAlembicOptions};
         let python = args.python.take();
         let options = verify_options(args);
-        *json = options.format == driftlint::commands::verify::Format::Json;
+        JSON.store(
+            options.format == driftlint::commands::verify::Format::Json,
+            Ordering::SeqCst,
+        );
         let alembic = VerifyAlembicOptions {
             ini,
             python,
@@ -283,7 +310,10 @@ fn verify(
     }
     let mut options = verify_options(args);
     driftlint::commands::config::verify(&mut options, given, file);
-    *json = options.format == driftlint::commands::verify::Format::Json;
+    JSON.store(
+        options.format == driftlint::commands::verify::Format::Json,
+        Ordering::SeqCst,
+    );
     driftlint::commands::verify::run(&options, out)
 }
 

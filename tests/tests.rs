@@ -5,6 +5,7 @@ mod util;
 
 mod check;
 mod config;
+mod faults;
 mod init;
 mod layers;
 mod lint;
@@ -13,4 +14,5 @@ mod models;
 mod pull;
 mod repair;
 mod schema_yaml;
+mod security;
 mod verify;

@@ -54,6 +54,7 @@ pub fn run(options: &PullOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         .unwrap_or_else(|| ConnectOptions::default().timeout);
     let (mut client, helper) = introspect::connect_pair(url, &ConnectOptions { timeout })?;
     let schemas = if options.schema_names.is_empty() {
+        let _step = crate::deadline::step("listing the schemas", timeout);
         introspect::user_schemas(&mut client)?
     } else {
         options.schema_names.clone()

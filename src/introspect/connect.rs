@@ -258,6 +258,10 @@ impl Target {
             config.options(options);
         }
         config.connect_timeout(self.connect_timeout.unwrap_or(timeout).min(timeout));
+        // A peer that vanished (or never acknowledges what is sent) is noticed by the kernel;
+        // a live peer that stops sending is left to `crate::deadline`.
+        config.keepalives_idle(timeout.clamp(Duration::from_secs(1), Duration::from_secs(60)));
+        config.tcp_user_timeout(timeout.max(Duration::from_secs(1)));
         config
     }
 }
@@ -719,30 +723,42 @@ fn classify(error: &postgres::Error, target: &Target, timeout: Duration) -> DbEr
     }
 }
 
-/// Maps an error raised while reading (after connecting) to a [`DbError`].
+/// Maps an error raised while reading (after connecting) to a [`DbError`]: ordinary server
+/// events (the session ended by an administrator or a shutdown, the connection lost, resources
+/// exhausted, a name too long, a conflict) are named; only what driftlint's own SQL should never
+/// meet is [`DbError::Query`].
 pub(crate) fn query_error(error: &postgres::Error, what: &str) -> DbError {
-    if let Some(db) = error.as_db_error() {
-        return match db.code().code() {
-            "42501" => DbError::Permission {
-                reason: db.message().to_string(),
-            },
-            "57014" => DbError::QueryTimeout {
-                what: what.to_string(),
-            },
-            "55P03" => DbError::LockTimeout {
-                what: what.to_string(),
-            },
-            code => DbError::Query {
-                what: what.to_string(),
-                code: code.to_string(),
-                message: db.message().to_string(),
-            },
-        };
-    }
-    DbError::Query {
-        what: what.to_string(),
-        code: String::new(),
-        message: error.to_string(),
+    let what = what.to_string();
+    let Some(db) = error.as_db_error() else {
+        let mut reason = error.to_string();
+        if let Some(source) = std::error::Error::source(error) {
+            reason = format!("{reason}: {source}");
+        }
+        return DbError::ConnectionLost { what, reason };
+    };
+    let message = db.message().to_string();
+    let code = db.code().code();
+    match code {
+        "42501" => DbError::Permission { reason: message },
+        "57014" => DbError::QueryTimeout { what },
+        "55P03" => DbError::LockTimeout { what },
+        "42622" => DbError::NameTooLong { what, message },
+        "40001" | "40P01" => DbError::Conflict { what, message },
+        _ if code.starts_with("57") || code.starts_with("08") => DbError::SessionEnded {
+            what,
+            code: code.to_string(),
+            message,
+        },
+        _ if code.starts_with("53") || code.starts_with("54") => DbError::Resources {
+            what,
+            code: code.to_string(),
+            message,
+        },
+        _ => DbError::Query {
+            what,
+            code: code.to_string(),
+            message,
+        },
     }
 }
 

@@ -169,6 +169,13 @@ pub enum DbError {
     )]
     Server { code: String, message: String },
 
+    #[error("the database stopped answering while {what}: no reply within {seconds}s")]
+    #[diagnostic(
+        code(driftlint::db::stalled),
+        help("the connection (or a proxy or load balancer on the way) went silent; driftlint gives up rather than hang. Check the network path to the server, or raise --timeout if the server is just that slow")
+    )]
+    Stalled { what: String, seconds: u64 },
+
     #[error("reading {what} hit the statement timeout")]
     #[diagnostic(
         code(driftlint::db::query_timeout),
@@ -182,6 +189,49 @@ pub enum DbError {
         help("a long DDL statement holds a catalog lock; retry when it is done")
     )]
     LockTimeout { what: String },
+
+    #[error("the connection to the database was lost while reading {what}: {reason}")]
+    #[diagnostic(
+        code(driftlint::db::connection_lost),
+        help("the server closed the connection or went away (a restart, a failover, a proxy or the network); rerun when it is reachable again")
+    )]
+    ConnectionLost { what: String, reason: String },
+
+    #[error("the server ended the session while reading {what}: {message}")]
+    #[diagnostic(
+        code(driftlint::db::session_ended),
+        help("SQLSTATE {code}: an administrator (pg_terminate_backend), a shutdown, a restart or a session timeout ended the connection; rerun when the server is back")
+    )]
+    SessionEnded {
+        what: String,
+        code: String,
+        message: String,
+    },
+
+    #[error("the server ran short of resources while reading {what}: {message}")]
+    #[diagnostic(
+        code(driftlint::db::resources),
+        help("SQLSTATE {code}: the server is short of memory, disk, connections or another limit; retry later, or ask its administrator")
+    )]
+    Resources {
+        what: String,
+        code: String,
+        message: String,
+    },
+
+    #[error("reading {what} failed on a name PostgreSQL cannot store: {message}")]
+    #[diagnostic(
+        code(driftlint::db::name_too_long),
+        help("PostgreSQL names are at most 63 bytes; shorten the name in schema.yaml")
+    )]
+    NameTooLong { what: String, message: String },
+
+    #[error("reading {what} conflicted with another transaction: {message}")]
+    #[diagnostic(
+        code(driftlint::db::conflict),
+        help("a concurrent transaction got in the way (a serialization failure or a deadlock); rerun")
+    )]
+    Conflict { what: String, message: String },
 
     #[error("reading {what} failed: {message}")]
     #[diagnostic(code(driftlint::db::query), help("SQLSTATE {code}; this is likely a bug in driftlint, please report it with the server version"))]

@@ -15,6 +15,7 @@ use super::{
     columns, connect, constraints, enums, indexes, lookups, sequences, snapshot, tables, version,
     DbError, ReadStats,
 };
+use crate::deadline;
 use crate::model::{QualifiedName, Schema, Table};
 
 /// The transaction of a catalog read, counting the catalog queries it runs.
@@ -24,6 +25,8 @@ pub(super) struct Reader<'c> {
     pub(super) version: i32,
     /// Catalog queries run, `SET`/`BEGIN`/`COMMIT` excluded.
     pub(super) queries: usize,
+    /// Each query's bound (`statement_timeout`; the watchdog allows a little more).
+    pub(super) timeout: Duration,
 }
 
 impl Reader<'_> {
@@ -35,6 +38,7 @@ impl Reader<'_> {
         what: &str,
     ) -> Result<Vec<Row>, DbError> {
         self.queries += 1;
+        let _step = deadline::step(format!("reading {what}"), self.timeout);
         self.tx
             .query(sql, params)
             .map_err(|e| connect::query_error(&e, what))
@@ -50,6 +54,7 @@ impl Reader<'_> {
         mut each: impl FnMut(&Row) -> Result<(), DbError>,
     ) -> Result<(), DbError> {
         self.queries += 1;
+        let _step = deadline::step(format!("reading {what}"), self.timeout);
         let mut rows = self
             .tx
             .query_raw(sql, [schemas])
@@ -61,6 +66,7 @@ impl Reader<'_> {
     }
 
     fn commit(self) -> Result<(), DbError> {
+        let _step = deadline::step("ending the catalog read", self.timeout);
         self.tx
             .commit()
             .map_err(|e| connect::query_error(&e, "the catalog (COMMIT)"))
@@ -117,6 +123,7 @@ pub(super) fn read_on(
     timeout: Duration,
 ) -> Result<(Schema, ReadStats), DbError> {
     let started = Instant::now();
+    let start = deadline::step("starting the catalog read", timeout);
     // With a helper, the transaction exports its snapshot first; a server that refuses gets the
     // plain read.
     let (mut tx, sharing) = match helper {
@@ -138,10 +145,12 @@ pub(super) fn read_on(
         version::server_version(&mut tx, |e| connect::query_error(e, "the server version"))?;
     // The helper starts on the indexes now.
     let helper_rows = sharing.and_then(|sharing| sharing.start(version));
+    drop(start);
     let mut reader = Reader {
         tx,
         version,
         queries: 0,
+        timeout,
     };
     let mut catalog = tables::read(&mut reader, schemas)?;
     let constraint_rows = constraints::read(&mut reader, schemas)?;
@@ -153,7 +162,10 @@ pub(super) fn read_on(
     columns::read_referenced(&mut reader, &mut catalog.names, &outside)?;
     // The helper's rows when it read them; else read here (also when the helper failed: it
     // only ever reads, so its error is not the user's).
-    let shared_rows = helper_rows.and_then(snapshot::Reading::rows);
+    let shared_rows = {
+        let _step = deadline::step("reading the indexes on a second connection", timeout);
+        helper_rows.and_then(snapshot::Reading::rows)
+    };
     catalog.stats.shared_snapshot = shared_rows.is_some();
     indexes::read(&mut reader, &mut catalog, schemas, shared_rows, &lookups)?;
     let queries = reader.queries;

@@ -272,6 +272,8 @@ pub(crate) fn guarded<T>(
     timeout: Duration,
     work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
 ) -> (Result<T, postgres::Error>, bool) {
+    // The cancel is sent at `timeout`; the watchdog waits as long again for the server to stop.
+    let _step = crate::deadline::step("applying a migration", timeout.saturating_mul(2));
     let token = client.cancel_token();
     let fired = Arc::new(AtomicBool::new(false));
     let (done, wait) = mpsc::channel::<()>();

@@ -197,7 +197,10 @@ pub fn drift_for(
         (Some(dir), _) => read_replayed(schema_yaml, text, dir, source, &mut timings)?,
         (None, None) => return Err(Error::NoSource),
     };
-    let alembic_version = alembic_version(&mut actual.client);
+    let alembic_version = {
+        let _step = crate::deadline::step("reading the Alembic version", source.timeout);
+        alembic_version(&mut actual.client)
+    };
     timings.lap("alembic version");
 
     add_ignored(&mut file, &source.ignore_tables);
@@ -213,7 +216,11 @@ pub fn drift_for(
 
     let mut drift = diff::compare(&declared_schema, &actual.live, strict);
     as_written(&mut drift, &declared_schema, &written);
-    if complete_index_definitions(&mut actual.client, &mut drift)? {
+    let completed = {
+        let _step = crate::deadline::step("reading index definitions", source.timeout);
+        complete_index_definitions(&mut actual.client, &mut drift)?
+    };
+    if completed {
         actual.stats.queries += 1;
     }
     timings.lap("compare");
@@ -401,6 +408,11 @@ fn canonicalize(
     for (what, reason) in &canon.failed {
         actual.notes.push(format!(
             "the declared {what} could not be put in PostgreSQL's own form ({reason}): it is compared as normalized text"
+        ));
+    }
+    for (what, why) in &canon.as_text {
+        actual.notes.push(format!(
+            "the declared {what} was not put in PostgreSQL's own form, which would have run it on the database ({why}): it is compared as normalized text"
         ));
     }
     Ok(())

@@ -1,0 +1,210 @@
+//! The fault and abuse suite: a database connection that stalls or closes part-way, a backend
+//! terminated mid-read, hostile input files. Every case ends with exit 2, a clear message, in
+//! bounded time and output, and leaves nothing behind.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::util::{cluster, driftlint, fresh_db};
+
+/// What the proxy does once it has passed `after` bytes from the server to the client.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// Stops forwarding, both connections left open.
+    Stall,
+    /// Closes both connections.
+    Close,
+    /// Has the server terminate the backends of the database (`pg_terminate_backend`), then
+    /// forwards the rest: the client reads the server's own termination error.
+    Terminate,
+}
+
+/// A TCP proxy on 127.0.0.1 in front of the test cluster's unix socket that passes `after`
+/// bytes of each server reply stream, then applies `fault`. Runs until the test process ends.
+fn proxy(fault: Fault, after: usize, database: &str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().unwrap().port();
+    let socket = server_socket();
+    let database = database.to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (socket, database) = (socket.clone(), database.clone());
+            std::thread::spawn(move || relay(client, &socket, fault, after, &database));
+        }
+    });
+    port
+}
+
+/// The test cluster's socket file.
+fn server_socket() -> PathBuf {
+    let dir = cluster().socket_dir();
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with(".s.PGSQL.") && !name.ends_with(".lock")
+        })
+        .expect("the cluster's socket")
+}
+
+fn relay(client: TcpStream, socket: &PathBuf, fault: Fault, after: usize, database: &str) {
+    let Ok(server) = UnixStream::connect(socket) else {
+        return;
+    };
+    let (mut client_in, mut server_out) =
+        (client.try_clone().unwrap(), server.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut client_in, &mut server_out);
+        // The client is gone: so is its server connection.
+        let _ = server_out.shutdown(Shutdown::Both);
+    });
+    let (mut server_in, mut client_out) = (server, client);
+    let mut passed = 0;
+    let mut buf = [0u8; 4096];
+    loop {
+        let Ok(n) = server_in.read(&mut buf) else {
+            return;
+        };
+        if n == 0 {
+            let _ = client_out.shutdown(Shutdown::Both);
+            return;
+        }
+        let allowed = after.saturating_sub(passed).min(n);
+        if client_out.write_all(&buf[..allowed]).is_err() {
+            return;
+        }
+        passed += allowed;
+        if passed == after && allowed > 0 || after == 0 && passed == 0 {
+            match fault {
+                Fault::Terminate => {
+                    terminate_backends(database);
+                    let rest = &buf[allowed..n];
+                    if client_out.write_all(rest).is_err() {
+                        return;
+                    }
+                    let _ = std::io::copy(&mut server_in, &mut client_out);
+                    let _ = client_out.shutdown(Shutdown::Both);
+                    return;
+                }
+                Fault::Stall => {
+                    // Keep both ends open, forward nothing more, until the client leaves.
+                    let _ = std::io::copy(&mut server_in, &mut std::io::sink());
+                }
+                Fault::Close => {
+                    let _ = client_out.shutdown(Shutdown::Both);
+                    let _ = server_in.shutdown(Shutdown::Both);
+                }
+            }
+            return;
+        }
+    }
+}
+
+/// Terminates every other backend connected to `database`.
+fn terminate_backends(database: &str) {
+    let url = cluster().url("postgres");
+    let config: postgres::Config = url.parse().unwrap();
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&database],
+        )
+        .unwrap();
+}
+
+/// `command` against a proxy with `fault` after `after` bytes: exit code, stderr, elapsed.
+fn through_proxy(command: &[&str], fault: Fault, after: usize) -> (Option<i32>, String, Duration) {
+    let db = fresh_db();
+    db.exec("CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL UNIQUE)");
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\ntables:\n  accounts:\n    columns:\n      id: { type: bigint, primary_key: true }\n      email: { type: text, nullable: false, unique: true }\n",
+    )
+    .unwrap();
+    let port = proxy(fault, after, &db.name);
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{port}/{}?sslmode=disable",
+        db.name
+    );
+    let started = Instant::now();
+    let mut cmd = driftlint();
+    cmd.args(command)
+        .args(["--timeout", "1", "--database-url", &url]);
+    if command[0] != "pull" {
+        cmd.arg("--schema").arg(&schema);
+    }
+    let output = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// A server (or proxy) that stopped sending in the middle of the catalog read hung
+/// `check --timeout 3` forever, and `pull` had no timeout at all. Every stall and every closed
+/// connection, wherever it falls, now ends in exit 2 with a message, within the timeout and a
+/// few seconds of grace.
+#[test]
+fn stalled_or_closed_connections_end_every_command_in_bounded_time() {
+    let mut cases = Vec::new();
+    for (command, offsets) in [
+        (&["check"][..], &[0, 9, 400, 1_500, 6_000][..]),
+        (&["repair", "--output", "-"], &[400, 6_000]),
+        (&["pull"], &[400, 6_000]),
+    ] {
+        for fault in [Fault::Stall, Fault::Close, Fault::Terminate] {
+            for &after in offsets {
+                cases.push((command, fault, after));
+            }
+        }
+    }
+    // A few at a time: each holds connections of the shared test cluster.
+    let mut runs = Vec::new();
+    for chunk in cases.chunks(9) {
+        let chunk: Vec<_> = chunk
+            .iter()
+            .map(|&(command, fault, after)| {
+                std::thread::spawn(move || {
+                    (command, fault, after, through_proxy(command, fault, after))
+                })
+            })
+            .collect();
+        runs.extend(chunk.into_iter().map(|run| run.join().unwrap()));
+    }
+    let mut failures = Vec::new();
+    for run in runs {
+        let (command, fault, after, (code, stderr, elapsed)) = run;
+        let case = format!("{command:?} {fault:?} after {after} bytes");
+        let clear = stderr.contains("driftlint::db::")
+            && !stderr.contains("likely a bug")
+            && !stderr.contains("panicked");
+        if code != Some(2) || elapsed >= Duration::from_secs(30) || !clear {
+            failures.push(format!("{case}: exit {code:?} after {elapsed:?}\n{stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A backend terminated in the middle of the catalog read (57P01) was reported as "likely a bug
+/// in driftlint"; it is an ordinary server event, named as such.
+#[test]
+fn a_backend_terminated_mid_read_is_named_not_called_a_bug() {
+    let (code, stderr, _) = through_proxy(&["check"], Fault::Terminate, 1_500);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("driftlint::db::session_ended") && stderr.contains("57P01"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("terminat"), "{stderr}");
+    assert!(!stderr.contains("likely a bug"), "{stderr}");
+}

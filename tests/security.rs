@@ -1,0 +1,153 @@
+//! What driftlint may do to the databases it is pointed at: `check`, `repair` and `pull` read
+//! the catalog and never run code of the target database, whatever schema.yaml says.
+
+use crate::util::{driftlint, fresh_db, TestDb};
+
+/// A function that lies about its volatility: marked `IMMUTABLE`, it advances a sequence and
+/// writes a log row (through a `VOLATILE` function, as PL/pgSQL refuses writes in an immutable
+/// one). PostgreSQL folds calls to it with constant arguments whenever it plans an expression.
+const LYING_FUNCTION: &str = "
+    CREATE SEQUENCE calls;
+    CREATE TABLE call_log (n bigint);
+    CREATE FUNCTION log_call() RETURNS void LANGUAGE plpgsql VOLATILE AS
+        $$ BEGIN INSERT INTO call_log VALUES (nextval('calls')); END $$;
+    CREATE FUNCTION noisy(x int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
+        $$ BEGIN PERFORM log_call(); RETURN x; END $$;
+    CREATE TABLE items (
+        id int PRIMARY KEY,
+        n int DEFAULT noisy(1),
+        m int,
+        CONSTRAINT ck_items_m CHECK (noisy(m) > 0)
+    );
+    CREATE INDEX ix_items_noisy ON items (noisy(m)) WHERE noisy(2) > 0;";
+
+/// The same objects as [`LYING_FUNCTION`], written differently enough from PostgreSQL's own
+/// text that the comparison would ask PostgreSQL for its canonical form.
+const LYING_DECLARED: &str = "version: 1
+ignore: [call_log]
+tables:
+  items:
+    columns:
+      id: { type: integer, primary_key: true }
+      n: { type: integer, default: 'noisy( 1 )' }
+      m: { type: integer }
+    indexes:
+      - { name: ix_items_noisy, expression: 'noisy( m )', where: 'noisy( 2 )>0' }
+    checks:
+      - { name: ck_items_m, expression: 'noisy( m )>0' }
+";
+
+/// The database with [`LYING_FUNCTION`], its sequence and log reset after the setup (creating
+/// the index ran the function).
+fn lying_db() -> TestDb {
+    let db = fresh_db();
+    db.exec(LYING_FUNCTION);
+    db.exec("TRUNCATE call_log; ALTER SEQUENCE calls RESTART");
+    db
+}
+
+/// Asserts that the lying function never ran.
+fn assert_never_called(db: &TestDb, after: &str) {
+    assert_eq!(
+        db.query_one_i64("SELECT count(*) FROM call_log"),
+        0,
+        "the log table has rows after {after}"
+    );
+    assert_eq!(
+        db.query_one_i64("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM calls"),
+        0,
+        "the sequence advanced after {after}"
+    );
+}
+
+/// Canonicalizing a declared default, index expression or predicate on the target database made
+/// PostgreSQL fold the lying `IMMUTABLE` function: it ran on the database being checked, and its
+/// effects (a sequence advanced, through dblink anything) survived the rollback.
+#[test]
+fn check_and_repair_never_run_a_function_of_the_target_database() {
+    let db = lying_db();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(&schema, LYING_DECLARED).unwrap();
+
+    let output = driftlint()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+            "--schema",
+        ])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_never_called(&db, "check");
+    // No false drift: what is not canonicalized is compared as normalized text.
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["summary"]["drift"], 0, "{stdout}");
+
+    let output = driftlint()
+        .args([
+            "repair",
+            "--output",
+            "-",
+            "--database-url",
+            &db.url,
+            "--schema",
+        ])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_never_called(&db, "repair");
+    assert!(output.status.success(), "{stderr}");
+
+    // The human report says why those expressions were compared as text.
+    let output = driftlint()
+        .args(["check", "--database-url", &db.url, "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_never_called(&db, "a second check");
+    assert!(all.contains("noisy(integer)"), "{all}");
+}
+
+/// A declared expression that is not one expression (it closes the parenthesis it is put in,
+/// or ends the statement) could run anything in the DDL that canonicalizes it.
+#[test]
+fn declared_expressions_that_escape_their_parentheses_are_never_sent() {
+    let db = lying_db();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    for default in [
+        "1) AS int), (noisy(3)), CAST((1",
+        "1; SELECT noisy(4)",
+        "1 /* x */ + noisy(5)",
+    ] {
+        std::fs::write(
+            &schema,
+            format!(
+                "version: 1\ntables:\n  items:\n    columns:\n      id: {{ type: integer, primary_key: true }}\n      n: {{ type: integer, default: {} }}\n      m: {{ type: integer }}\n",
+                serde_json::to_string(default).unwrap()
+            ),
+        )
+        .unwrap();
+        let output = driftlint()
+            .args(["check", "--database-url", &db.url, "--schema"])
+            .arg(&schema)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_never_called(&db, default);
+        assert!(output.status.code().is_some(), "{stderr}");
+    }
+}
