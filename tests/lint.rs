@@ -76,7 +76,10 @@ fn exit_codes_clean_warning_only_error_and_usage() {
     // Warnings and infos are reported (files in the order given) but do not fail the run.
     let (code, doc, _) = lint_json(&[&warning, &info], None);
     assert_eq!(code, 0, "{doc}");
-    assert_eq!(rules_of(&doc), ["drop-column", "psql-meta-command"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["missing-lock-timeout", "drop-column", "psql-meta-command"]
+    );
     driftlint().args(["lint", &error]).assert().code(1);
     driftlint()
         .args(["lint", "--select", "no-such-rule", &clean])
@@ -133,7 +136,9 @@ fn json_shape_matches_the_design() {
     let summary = &doc["summary"];
     assert_eq!(summary["files"], 1);
     assert_eq!(summary["statements"], 1);
-    assert_eq!(summary["findings"], 1);
+    // The other finding: no lock_timeout before the ALTER TABLE.
+    assert_eq!(summary["findings"], 2);
+    assert_eq!(doc["findings"][1]["rule"], "missing-lock-timeout");
     assert_eq!(summary["parsed"], 1);
     assert_eq!(summary["fallback"], 0);
     assert_eq!(summary["unparsed"], 0);
@@ -161,9 +166,15 @@ fn stdin_with_a_file_name() {
 fn select_and_ignore_by_rule_or_category() {
     let sql = "CREATE INDEX ix ON t (a);\nALTER TABLE t DROP COLUMN b;\n";
     let (_, doc, _) = lint_json(&["--select", "locking", "-"], Some(sql));
-    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["create-index-without-concurrently", "missing-lock-timeout"]
+    );
     let (code, doc, _) = lint_json(&["--ignore", "idempotency,destructive", "-"], Some(sql));
-    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["create-index-without-concurrently", "missing-lock-timeout"]
+    );
     assert_eq!(code, 0);
     let (code, doc, _) = lint_json(
         &["--select", "drop-column-without-if-exists,drop-column", "-"],
@@ -445,12 +456,16 @@ fn schema_makes_drops_of_declared_columns_and_tables_errors() {
          DROP TABLE IF EXISTS prospects;\n",
     );
     // Without the schema these are destructive warnings: the run passes.
-    let (code, doc, _) = lint_json(&[&migration], None);
+    let quiet = ["--ignore", "missing-lock-timeout"];
+    let (code, doc, _) = lint_json(&[&quiet[..], &[&migration]].concat(), None);
     assert_eq!(code, 0, "{doc}");
     let severities: Vec<String> = findings_of(&doc).into_iter().map(|f| f.1).collect();
     assert_eq!(severities, ["warning", "warning", "warning"], "{doc}");
 
-    let (code, doc, stderr) = lint_json(&["--schema", &schema, &migration], None);
+    let (code, doc, stderr) = lint_json(
+        &[&quiet[..], &["--schema", &schema, &migration]].concat(),
+        None,
+    );
     assert_eq!(code, 1, "{doc}\n{stderr}");
     let found = findings_of(&doc);
     assert_eq!(found.len(), 3, "{doc}");
@@ -486,7 +501,16 @@ fn schema_is_named_in_the_rename_finding() {
         "013_rename.sql",
         "ALTER TABLE prospects RENAME COLUMN domain TO host;\n",
     );
-    let (code, doc, _) = lint_json(&["--schema", &schema, &migration], None);
+    let (code, doc, _) = lint_json(
+        &[
+            "--ignore",
+            "missing-lock-timeout",
+            "--schema",
+            &schema,
+            &migration,
+        ],
+        None,
+    );
     assert_eq!(code, 1, "{doc}");
     let found = findings_of(&doc);
     assert_eq!(found.len(), 1, "{doc}");
