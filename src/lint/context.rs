@@ -110,6 +110,17 @@ impl Ctx<'_> {
         self.facts.acts_on_new(action, self.index)
     }
 
+    /// The type column `column` of `table` has before the action, when the file says (an
+    /// earlier `ADD COLUMN` or type change of it).
+    pub fn column_type(&self, table: &str, column: &str) -> Option<String> {
+        let types = self
+            .facts
+            .column_types
+            .get(&(table.to_string(), column.to_string()))?;
+        let before = types.partition_point(|(i, _)| *i < self.index);
+        before.checked_sub(1).map(|k| types[k].1.clone())
+    }
+
     /// Whether `DROP COLUMN` of the same column of the same table comes earlier.
     pub fn column_dropped_earlier(&self, action: &Action) -> bool {
         self.dropped_earlier(Target::Column, action.name_str(), action.table_str())

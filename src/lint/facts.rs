@@ -27,6 +27,8 @@ pub struct Facts {
     /// The first action that takes a lock blocking writes on a table already in use, when no
     /// `SET lock_timeout` comes before it.
     pub(super) lock_timeout_missing_at: Option<usize>,
+    /// (table, column) -> the types the file gives it, in order: (action index, type as written).
+    pub(super) column_types: HashMap<(String, String), Vec<(usize, String)>>,
 }
 
 /// One object's key: kind, name, table (for objects named per table).
@@ -147,6 +149,22 @@ impl Facts {
                     }
                 }
                 facts.created_tables.entry(table).or_insert(i);
+            }
+            let written = match &action.kind {
+                Kind::AddColumn(column) => Some(column.type_name.clone()),
+                Kind::AlterColumnType { to } => Some(to.clone()),
+                _ => None,
+            };
+            if let Some(written) = written {
+                let key = (
+                    action.table_str().to_string(),
+                    action.name_str().to_string(),
+                );
+                facts
+                    .column_types
+                    .entry(key)
+                    .or_default()
+                    .push((i, written));
             }
             // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
             // gone, so re-creating it cannot fail.

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use sqlparser::tokenizer::Token;
 
-use super::column::new_column;
+use super::column::{new_column, type_text};
 use super::reader::Reader;
 use super::{quote_ident, Action, ConstraintKind, Cursor, Kind, Name, RenameKind};
 use crate::sql::tokens::Tok;
@@ -216,7 +216,9 @@ fn alter_column(c: &mut Cursor, part: &Part) -> Option<Action> {
     c.eat("column");
     let column = c.name();
     let kind = if c.eat("type") || c.eat_seq(&["set", "data", "type"]) {
-        Kind::AlterColumnType
+        Kind::AlterColumnType {
+            to: type_text(c.toks, c.i, c.toks.len(), &["using", "collate"]),
+        }
     } else if c.eat_seq(&["set", "not", "null"]) {
         Kind::SetNotNull
     } else {

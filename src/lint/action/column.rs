@@ -164,10 +164,27 @@ const CONSTRAINT_WORDS: &[&str] = &[
     "deferrable",
 ];
 
+/// The text of a type written in tokens `from..to`, up to the first depth-0 word of `stops`.
+pub(super) fn type_text(toks: &[Tok], from: usize, to: usize, stops: &[&str]) -> String {
+    let mut depth = 0usize;
+    let mut words = Vec::new();
+    for t in toks.iter().take(to).skip(from) {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+            _ if depth == 0 && stops.iter().any(|s| t.is(s)) => break,
+            _ => {}
+        }
+        words.push(t.token.to_string());
+    }
+    words.join(" ")
+}
+
 /// Read a column definition: tokens `from..to`, `from` at its type.
 pub(super) fn new_column(toks: &[Tok], from: usize, to: usize) -> NewColumn {
     let mut column = NewColumn::default();
     let to = to.min(toks.len());
+    column.type_name = type_text(toks, from, to, &[CONSTRAINT_WORDS, &["default"]].concat());
     if let Some(serial) = toks
         .get(from)
         .filter(|_| from < to)

@@ -42,7 +42,7 @@ impl Kind {
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -84,7 +84,7 @@ impl Kind {
             | Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -129,7 +129,7 @@ impl Kind {
             | Kind::AddEnumValue
             | Kind::Drop(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -175,7 +175,7 @@ impl Kind {
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -220,7 +220,7 @@ impl Kind {
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -266,7 +266,7 @@ impl Kind {
             | Kind::AddConstraint(_)
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -320,7 +320,7 @@ impl Kind {
             // `"p" is already a partition` is 42809; `"p" is not a partition of "t"` is 42P01.
             Kind::AttachPartition => c == "wrong_object_type",
             Kind::DetachPartition => c == "undefined_table",
-            Kind::AlterColumnType
+            Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
@@ -359,7 +359,7 @@ impl Kind {
             | Kind::AddColumn(_)
             | Kind::DropColumn
             | Kind::DropConstraint
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::VacuumFull
             | Kind::Cluster

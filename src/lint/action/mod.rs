@@ -120,6 +120,8 @@ pub struct NewColumn {
     pub not_null: bool,
     /// Existing rows get a value: a `DEFAULT`, a serial type, `GENERATED ...`.
     pub filled: bool,
+    /// The column's type as written (tokens joined by spaces).
+    pub type_name: String,
 }
 
 /// The mode of `LOCK TABLE ... IN <mode> MODE` (ACCESS EXCLUSIVE when not written).
@@ -238,7 +240,10 @@ pub enum Kind {
         on_conflict: bool,
         not_exists: bool,
     },
-    AlterColumnType,
+    /// `ALTER COLUMN name [SET DATA] TYPE to [USING ...]`: `to` is the new type as written.
+    AlterColumnType {
+        to: String,
+    },
     SetNotNull,
     /// `REINDEX INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
     Reindex(ObjectKind),

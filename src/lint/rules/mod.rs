@@ -302,7 +302,7 @@ ALTER TABLE "x""z" ADD COLUMN "x""y_c" int DEFAULT random(), DROP COLUMN "x""y_o
 ALTER TABLE "x""y" RENAME COLUMN "x""y_c" TO "x""y_n";
 DROP VIEW "x""y_v";
 DROP TABLE "x""z2";
-INSERT INTO "x""y" VALUES (1);
+INSERT INTO "x""w" VALUES (1);
 BEGIN;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS "x""y_ix2" ON "x""y" (id);
 COMMIT;
