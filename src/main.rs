@@ -152,6 +152,11 @@ fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
         fix: args.fix,
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         schema: args.schema,
+        pg_version: args.pg_version,
+        runner: args.runner.and_then(|r| {
+            let name = clap::ValueEnum::to_possible_value(&r)?;
+            driftlint::lint::Runner::from_name(name.get_name())
+        }),
         adjust: Default::default(),
     }
 }

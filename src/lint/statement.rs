@@ -96,6 +96,16 @@ pub fn understand(
     let first_new = out.len();
     let significant = tokens.significant();
     let shape = action::read(&significant, out);
+    let newer = action::newer_syntax(&significant);
+    if let Some((version, what, span)) = newer.clone() {
+        let statement =
+            significant.first().map_or(0, |t| t.span.0)..significant.last().map_or(0, |t| t.span.1);
+        out.push(Action::new(
+            action::Kind::NewerSyntax { version, what },
+            span,
+            statement,
+        ));
+    }
     if top && !state.in_transaction {
         // Outside a transaction block each statement is a transaction of its own.
         state.transaction += 1;
@@ -145,6 +155,8 @@ pub fn understand(
     drop(significant);
     match parse(tokens.all) {
         Ok(()) => Understood::fully(),
+        // Newer DDL sqlparser does not know yet, which the token reader reads whole.
+        Err(_) if newer.is_some_and(|n| n.0 >= 16) && shape == Shape::Known => Understood::fully(),
         Err(reason) if shape == Shape::Unknown => Understood::not(Parsed::NotAtAll, reason),
         Err(reason) => Understood::not(Parsed::Fallback, reason),
     }

@@ -52,6 +52,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -94,6 +95,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -139,6 +141,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -185,6 +188,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -230,6 +234,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -276,6 +281,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -330,6 +336,7 @@ impl Kind {
             | Kind::Truncate
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::ConcurrentlyInBody { .. }
             | Kind::HandlerOthers
             | Kind::Unparsed { .. }
@@ -395,6 +402,7 @@ impl Kind {
             | Kind::Rename(_)
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::ConcurrentlyInBody { .. }
             | Kind::HandlerOthers
             | Kind::Unparsed { .. }

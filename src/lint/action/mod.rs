@@ -22,10 +22,12 @@ mod cursor;
 mod kind;
 mod maintenance;
 mod reader;
+mod version;
 
 pub use cursor::Cursor;
 pub use kind::Target;
 pub use reader::read;
+pub use version::newer_syntax;
 
 /// What kind of object a `DROP` removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -258,6 +260,11 @@ pub enum Kind {
     /// `SET [SESSION | LOCAL] lock_timeout ...` (`disables`: to 0, no timeout).
     SetLockTimeout {
         disables: bool,
+    },
+    /// Syntax that PostgreSQL `version` brought (`what`): older servers reject the statement.
+    NewerSyntax {
+        version: u32,
+        what: &'static str,
     },
     /// A top-level `BEGIN` / `START TRANSACTION` (`begin`) or `COMMIT` / `ROLLBACK` / `END`.
     TransactionControl {
