@@ -78,6 +78,26 @@ pub struct LintArgs {
     pub schema: Option<PathBuf>,
     #[command(flatten)]
     pub models: ModelsArgs,
+    /// PostgreSQL major version the migrations run on (13 to 18; default 13).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(13..=18))]
+    pub pg_version: Option<u32>,
+    /// The tool that runs the migrations: whether it wraps each file in a transaction.
+    #[arg(long, value_enum, value_name = "RUNNER")]
+    pub runner: Option<LintRunner>,
+}
+
+/// The migration runners `lint --runner` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintRunner {
+    Alembic,
+    Diesel,
+    Prisma,
+    GolangMigrate,
+    Flyway,
+    Dbmate,
+    Sqitch,
+    Psql,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -175,6 +175,11 @@ fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
         schema: args.schema,
         models: args.models.models,
         python: args.models.python,
+        pg_version: args.pg_version,
+        runner: args.runner.and_then(|r| {
+            let name = clap::ValueEnum::to_possible_value(&r)?;
+            driftlint::lint::Runner::from_name(name.get_name())
+        }),
         adjust: Default::default(),
     }
 }

@@ -76,7 +76,10 @@ fn exit_codes_clean_warning_only_error_and_usage() {
     // Warnings and infos are reported (files in the order given) but do not fail the run.
     let (code, doc, _) = lint_json(&[&warning, &info], None);
     assert_eq!(code, 0, "{doc}");
-    assert_eq!(rules_of(&doc), ["drop-column", "psql-meta-command"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["missing-lock-timeout", "drop-column", "psql-meta-command"]
+    );
     driftlint().args(["lint", &error]).assert().code(1);
     driftlint()
         .args(["lint", "--select", "no-such-rule", &clean])
@@ -133,7 +136,9 @@ fn json_shape_matches_the_design() {
     let summary = &doc["summary"];
     assert_eq!(summary["files"], 1);
     assert_eq!(summary["statements"], 1);
-    assert_eq!(summary["findings"], 1);
+    // The other finding: no lock_timeout before the ALTER TABLE.
+    assert_eq!(summary["findings"], 2);
+    assert_eq!(doc["findings"][1]["rule"], "missing-lock-timeout");
     assert_eq!(summary["parsed"], 1);
     assert_eq!(summary["fallback"], 0);
     assert_eq!(summary["unparsed"], 0);
@@ -161,9 +166,15 @@ fn stdin_with_a_file_name() {
 fn select_and_ignore_by_rule_or_category() {
     let sql = "CREATE INDEX ix ON t (a);\nALTER TABLE t DROP COLUMN b;\n";
     let (_, doc, _) = lint_json(&["--select", "locking", "-"], Some(sql));
-    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["create-index-without-concurrently", "missing-lock-timeout"]
+    );
     let (code, doc, _) = lint_json(&["--ignore", "idempotency,destructive", "-"], Some(sql));
-    assert_eq!(rules_of(&doc), ["create-index-without-concurrently"]);
+    assert_eq!(
+        rules_of(&doc),
+        ["create-index-without-concurrently", "missing-lock-timeout"]
+    );
     assert_eq!(code, 0);
     let (code, doc, _) = lint_json(
         &["--select", "drop-column-without-if-exists,drop-column", "-"],
@@ -445,12 +456,16 @@ fn schema_makes_drops_of_declared_columns_and_tables_errors() {
          DROP TABLE IF EXISTS prospects;\n",
     );
     // Without the schema these are destructive warnings: the run passes.
-    let (code, doc, _) = lint_json(&[&migration], None);
+    let quiet = ["--ignore", "missing-lock-timeout"];
+    let (code, doc, _) = lint_json(&[&quiet[..], &[&migration]].concat(), None);
     assert_eq!(code, 0, "{doc}");
     let severities: Vec<String> = findings_of(&doc).into_iter().map(|f| f.1).collect();
     assert_eq!(severities, ["warning", "warning", "warning"], "{doc}");
 
-    let (code, doc, stderr) = lint_json(&["--schema", &schema, &migration], None);
+    let (code, doc, stderr) = lint_json(
+        &[&quiet[..], &["--schema", &schema, &migration]].concat(),
+        None,
+    );
     assert_eq!(code, 1, "{doc}\n{stderr}");
     let found = findings_of(&doc);
     assert_eq!(found.len(), 3, "{doc}");
@@ -486,7 +501,16 @@ fn schema_is_named_in_the_rename_finding() {
         "013_rename.sql",
         "ALTER TABLE prospects RENAME COLUMN domain TO host;\n",
     );
-    let (code, doc, _) = lint_json(&["--schema", &schema, &migration], None);
+    let (code, doc, _) = lint_json(
+        &[
+            "--ignore",
+            "missing-lock-timeout",
+            "--schema",
+            &schema,
+            &migration,
+        ],
+        None,
+    );
     assert_eq!(code, 1, "{doc}");
     let found = findings_of(&doc);
     assert_eq!(found.len(), 1, "{doc}");
@@ -526,4 +550,211 @@ fn a_bad_or_missing_schema_is_a_usage_error() {
         assert!(stderr.contains("schema"), "{stderr}");
         assert!(output.stdout.is_empty(), "no report without the schema");
     }
+}
+
+/// Lint in `dir` with `args` (JSON); (exit code, rule names reported).
+fn lint_rules_in(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, String) {
+    let output = driftlint()
+        .current_dir(dir)
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
+    let rules = serde_json::from_str::<Value>(&stdout)
+        .ok()
+        .and_then(|doc| {
+            Some(
+                doc["findings"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|f| f["rule"].as_str().map(str::to_string))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    (code, rules, format!("{stdout}\n{stderr}"))
+}
+
+const CONCURRENT_INDEX: &str =
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_orders_user ON orders (user_id);\n";
+
+/// Diesel runs `up.sql` in a transaction unless the migration's `metadata.toml` says
+/// `run_in_transaction = false`.
+#[test]
+fn runner_diesel_wraps_up_sql_unless_metadata_toml_opts_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = "migrations/2024-01-01-000000_index_orders/up.sql";
+    write(dir.path(), up, CONCURRENT_INDEX);
+    let (code, rules, out) = lint_rules_in(dir.path(), &["--runner", "diesel", up]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        rules.contains(&"concurrently-in-transaction".to_string()),
+        "{out}"
+    );
+    assert!(
+        out.contains("Diesel runs each migration in a transaction"),
+        "{out}"
+    );
+    // Without a runner: as before, no transaction is assumed.
+    let (code, _, out) = lint_rules_in(dir.path(), &[up]);
+    assert_eq!(code, 0, "{out}");
+    write(
+        dir.path(),
+        "migrations/2024-01-01-000000_index_orders/metadata.toml",
+        "# diesel\nrun_in_transaction = false\n",
+    );
+    let (code, rules, out) = lint_rules_in(dir.path(), &["--runner", "diesel", up]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!rules.contains(&"concurrently-in-transaction".to_string()));
+}
+
+/// The `[lint] runner` key of driftlint.toml does what `--runner` does; the flag wins.
+#[test]
+fn runner_from_the_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[lint]\nrunner = \"prisma\"\n",
+    );
+    let file = "prisma/migrations/20240101000000_index/migration.sql";
+    write(dir.path(), file, CONCURRENT_INDEX);
+    let (code, rules, out) = lint_rules_in(dir.path(), &[file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        rules.contains(&"concurrently-in-transaction".to_string()),
+        "{out}"
+    );
+    let (code, _, out) = lint_rules_in(dir.path(), &["--runner", "psql", file]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// dbmate wraps a file unless its up marker says `transaction:false`.
+#[test]
+fn runner_dbmate_reads_transaction_false_on_the_up_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrapped = "db/migrations/20240101000000_index.sql";
+    write(
+        dir.path(),
+        wrapped,
+        &format!("-- migrate:up\n{CONCURRENT_INDEX}\n-- migrate:down\nDROP INDEX CONCURRENTLY IF EXISTS ix_orders_user;\n"),
+    );
+    let opted_out = "db/migrations/20240102000000_index.sql";
+    write(
+        dir.path(),
+        opted_out,
+        &format!("-- migrate:up transaction:false\n{CONCURRENT_INDEX}\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS ix_orders_user;\n"),
+    );
+    let (code, rules, out) = lint_rules_in(dir.path(), &["--runner", "dbmate", wrapped]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        rules.contains(&"concurrently-in-transaction".to_string()),
+        "{out}"
+    );
+    let (code, _, out) = lint_rules_in(dir.path(), &["--runner", "dbmate", opted_out]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Flyway wraps a script unless `<script>.sql.conf` says `executeInTransaction=false`.
+#[test]
+fn runner_flyway_reads_the_script_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "sql/V2__index_orders.sql";
+    write(dir.path(), script, CONCURRENT_INDEX);
+    let (code, _, out) = lint_rules_in(dir.path(), &["--runner", "flyway", script]);
+    assert_eq!(code, 1, "{out}");
+    write(
+        dir.path(),
+        "sql/V2__index_orders.sql.conf",
+        "executeInTransaction=false\n",
+    );
+    let (code, _, out) = lint_rules_in(dir.path(), &["--runner", "flyway", script]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// golang-migrate sends a file as one query: several statements run as one transaction, a
+/// statement alone does not.
+#[test]
+fn runner_golang_migrate_wraps_files_of_several_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/000001_index.up.sql",
+        CONCURRENT_INDEX,
+    );
+    write(
+        dir.path(),
+        "migrations/000002_index.up.sql",
+        &format!("SET lock_timeout = '5s';\n{CONCURRENT_INDEX}"),
+    );
+    let run = |file: &str| lint_rules_in(dir.path(), &["--runner", "golang-migrate", file]);
+    let (code, _, out) = run("migrations/000001_index.up.sql");
+    assert_eq!(code, 0, "{out}");
+    let (code, rules, out) = run("migrations/000002_index.up.sql");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        rules.contains(&"concurrently-in-transaction".to_string()),
+        "{out}"
+    );
+}
+
+/// sqitch and psql leave transactions to the file: its own BEGIN/COMMIT are fine, and a
+/// CONCURRENTLY between them is still an error. Under a wrapping runner the same BEGIN/COMMIT
+/// is `transaction-nesting`.
+#[test]
+fn runner_sqitch_and_psql_leave_transactions_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = "deploy/orders_note.sql";
+    write(
+        dir.path(),
+        deploy,
+        "BEGIN;\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;\nCOMMIT;\n",
+    );
+    for runner in ["sqitch", "psql", "none"] {
+        let (code, rules, out) = lint_rules_in(dir.path(), &["--runner", runner, deploy]);
+        assert_eq!((code, rules.len()), (0, 0), "{runner}: {out}");
+    }
+    let (code, rules, out) = lint_rules_in(dir.path(), &["--runner", "alembic", deploy]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        rules,
+        ["transaction-nesting", "transaction-nesting"],
+        "{out}"
+    );
+    let (code, _, out) = lint_rules_in(dir.path(), &["--runner", "nosuch", deploy]);
+    assert_eq!(code, 2, "{out}");
+}
+
+/// `--pg-version` (and `[lint] pg-version`) decides what the server accepts: CREATE OR REPLACE
+/// TRIGGER is PostgreSQL 14 syntax; 13 is the default.
+#[test]
+fn pg_version_flag_and_configuration_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "migrations/005_trigger.sql";
+    write(
+        dir.path(),
+        file,
+        "SET lock_timeout = '5s';\nCREATE OR REPLACE TRIGGER trg_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();\n",
+    );
+    let (code, rules, out) = lint_rules_in(dir.path(), &[file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        rules.contains(&"syntax-newer-than-pg-version".to_string()),
+        "{out}"
+    );
+    assert!(out.contains("PostgreSQL 13"), "{out}");
+    let (code, rules, out) = lint_rules_in(dir.path(), &["--pg-version", "14", file]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!rules.contains(&"syntax-newer-than-pg-version".to_string()));
+    write(dir.path(), "driftlint.toml", "[lint]\npg-version = 16\n");
+    let (code, _, out) = lint_rules_in(dir.path(), &[file]);
+    assert_eq!(code, 0, "{out}");
+    // The flag wins over the file.
+    let (code, _, out) = lint_rules_in(dir.path(), &["--pg-version", "13", file]);
+    assert_eq!(code, 1, "{out}");
+    let (code, _, out) = lint_rules_in(dir.path(), &["--pg-version", "12", file]);
+    assert_eq!(code, 2, "{out}");
 }

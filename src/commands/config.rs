@@ -540,8 +540,33 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
         Some(Value::Severities(pairs)) => pairs.clone(),
         _ => Vec::new(),
     };
-    r.file_only("pg-version", "(any)");
-    r.file_only("runner", "(none)");
+    r.set(
+        "pg-version",
+        ("pg_version", "--pg-version"),
+        &mut options.pg_version,
+        |v| match v {
+            Value::Number(n) => u32::try_from(*n).ok().map(Some),
+            _ => None,
+        },
+        |v| match v {
+            Some(n) => n.to_string(),
+            None => format!("{} (the oldest supported)", crate::lint::OLDEST_PG_VERSION),
+        },
+    );
+    r.set(
+        "runner",
+        ("runner", "--runner"),
+        &mut options.runner,
+        |v| {
+            text(v)
+                .and_then(|name| crate::lint::Runner::from_name(&name))
+                .map(Some)
+        },
+        |v| match v {
+            Some(runner) => runner.name().to_string(),
+            None => "(none: only the files' own BEGIN/COMMIT)".to_string(),
+        },
+    );
     if let Some(file) = file {
         options.adjust = LintAdjust::new(&file.dir, &exclude, &per_file, &severity);
     }

@@ -11,8 +11,8 @@ use rayon::prelude::*;
 
 use crate::declared::Declared;
 use crate::lint::{
-    fix_text, lint_text_declared, summarize, AppliedFix, Category, FileReport, LintError, Rule,
-    Selection, Severity,
+    fix_file, lint_file, summarize, AppliedFix, Category, FileReport, LintError, Rule, Runner,
+    Selection, Settings, Severity, OLDEST_PG_VERSION,
 };
 use crate::{Error, Outcome};
 
@@ -40,6 +40,10 @@ pub struct LintOptions {
     pub models: Option<String>,
     /// The Python that imports the models.
     pub python: Option<PathBuf>,
+    /// `--pg-version`: the PostgreSQL major version (none: the oldest supported, 13).
+    pub pg_version: Option<u32>,
+    /// `--runner`: the tool that runs the migrations (none: only the files' own BEGIN/COMMIT).
+    pub runner: Option<Runner>,
     /// From the configuration file: excluded files, per-file ignores, per-rule severities.
     pub adjust: crate::config::lint::LintAdjust,
 }
@@ -224,19 +228,21 @@ impl Job<'_> {
                 .apply(path.unwrap_or(&shown), &mut report);
             report
         };
+        let settings = Settings {
+            selection: self.selection,
+            declared: self.declared,
+            pg_version: self.options.pg_version.unwrap_or(OLDEST_PG_VERSION),
+            runner: self.options.runner,
+            no_transaction: path.and_then(|p| runner_opt_out(self.options.runner, p)),
+        };
         if !self.options.fix {
             return Ok(Linted {
-                report: adjust(lint_text_declared(
-                    &name,
-                    &text,
-                    self.selection,
-                    self.declared,
-                )),
+                report: adjust(lint_file(&name, &text, &settings)),
                 applied: Vec::new(),
                 fixed_stdin: None,
             });
         }
-        let (fixed, applied, report) = fix_text(&name, &text, self.selection, self.declared);
+        let (fixed, applied, report) = fix_file(&name, &text, &settings);
         let report = adjust(report);
         let mut fixed_stdin = None;
         match path {
@@ -254,6 +260,34 @@ impl Job<'_> {
             applied,
             fixed_stdin,
         })
+    }
+}
+
+/// A runner's opt-out of its transaction kept beside the migration file, as written: Diesel's
+/// `run_in_transaction = false` in the `metadata.toml` next to `up.sql`, Flyway's
+/// `executeInTransaction=false` in `<script>.sql.conf`. The opt-outs written inside the file are
+/// the engine's to read.
+fn runner_opt_out(runner: Option<Runner>, path: &Path) -> Option<String> {
+    let setting = |file: &Path, key: &str| -> Option<String> {
+        let text = std::fs::read_to_string(file).ok()?;
+        text.lines()
+            .map(|line| {
+                line.split('#')
+                    .next()
+                    .unwrap_or("")
+                    .replace([' ', '\t'], "")
+            })
+            .find(|line| line.eq_ignore_ascii_case(&format!("{key}=false")))
+            .map(|_| format!("{}: {key} = false", file.display()))
+    };
+    match runner? {
+        Runner::Diesel => setting(&path.parent()?.join("metadata.toml"), "run_in_transaction"),
+        Runner::Flyway => {
+            let mut conf = path.as_os_str().to_owned();
+            conf.push(".conf");
+            setting(Path::new(&conf), "executeInTransaction")
+        }
+        _ => None,
     }
 }
 

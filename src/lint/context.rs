@@ -5,6 +5,7 @@
 
 use super::action::{quote_ident, Action, Name, ObjectKind, Target};
 use super::facts::{key_table, table_of_drop, Facts};
+use super::runner::{Runner, Wrapping};
 use crate::declared::Declared;
 use crate::model::QualifiedName;
 
@@ -16,6 +17,12 @@ pub struct Ctx<'a> {
     pub facts: &'a Facts,
     /// The declared schema (`lint --schema schema.yaml`), when given: what running code reads.
     pub declared: Option<&'a Declared>,
+    /// The PostgreSQL major version the migrations run on.
+    pub pg_version: u32,
+    /// The migration runner, when given.
+    pub runner: Option<Runner>,
+    /// Whether the runner runs the whole file in one transaction.
+    pub wrapping: &'a Wrapping,
 }
 
 impl Ctx<'_> {
@@ -97,6 +104,23 @@ impl Ctx<'_> {
             })
     }
 
+    /// Whether the action acts on something created earlier in this file (a table, or an index
+    /// it drops or rebuilds), so nobody uses it yet and its locks block no one.
+    pub fn acts_on_new(&self, action: &Action) -> bool {
+        self.facts.acts_on_new(action, self.index)
+    }
+
+    /// The type column `column` of `table` has before the action, when the file says (an
+    /// earlier `ADD COLUMN` or type change of it).
+    pub fn column_type(&self, table: &str, column: &str) -> Option<String> {
+        let types = self
+            .facts
+            .column_types
+            .get(&(table.to_string(), column.to_string()))?;
+        let before = types.partition_point(|(i, _)| *i < self.index);
+        before.checked_sub(1).map(|k| types[k].1.clone())
+    }
+
     /// Whether `DROP COLUMN` of the same column of the same table comes earlier.
     pub fn column_dropped_earlier(&self, action: &Action) -> bool {
         self.dropped_earlier(Target::Column, action.name_str(), action.table_str())
@@ -114,6 +138,24 @@ impl Ctx<'_> {
     /// Whether `DROP CONSTRAINT` of the same constraint on the same table comes earlier.
     pub fn constraint_dropped_earlier(&self, action: &Action) -> bool {
         self.dropped_earlier(Target::Constraint, action.name_str(), action.table_str())
+    }
+
+    /// Why the whole file runs in one transaction, when its runner wraps it.
+    pub fn wrapped(&self) -> Option<&str> {
+        match self.wrapping {
+            Wrapping::Wrapped(reason) => Some(reason),
+            Wrapping::Unknown | Wrapping::Unwrapped => None,
+        }
+    }
+
+    /// The actions before the one judged that run in the same transaction as `action`.
+    pub fn earlier_in_transaction<'s>(
+        &'s self,
+        action: &'s Action,
+    ) -> impl Iterator<Item = &'s Action> + 's {
+        self.actions[..self.index]
+            .iter()
+            .filter(move |a| action.in_transaction && a.transaction == action.transaction)
     }
 
     /// The text of the statement an action is in.

@@ -24,6 +24,11 @@ pub struct Facts {
     /// database held before the file: a create of an object known to be absent there, a drop of
     /// objects known to exist, a rename from a known-present to a known-absent name.
     pub(super) safe_after_earlier: HashSet<usize>,
+    /// The first action that takes a lock blocking writes on a table already in use, when no
+    /// `SET lock_timeout` comes before it.
+    pub(super) lock_timeout_missing_at: Option<usize>,
+    /// (table, column) -> the types the file gives it, in order: (action index, type as written).
+    pub(super) column_types: HashMap<(String, String), Vec<(usize, String)>>,
 }
 
 /// One object's key: kind, name, table (for objects named per table).
@@ -145,6 +150,22 @@ impl Facts {
                 }
                 facts.created_tables.entry(table).or_insert(i);
             }
+            let written = match &action.kind {
+                Kind::AddColumn(column) => Some(column.type_name.clone()),
+                Kind::AlterColumnType { to } => Some(to.clone()),
+                _ => None,
+            };
+            if let Some(written) = written {
+                let key = (
+                    action.table_str().to_string(),
+                    action.name_str().to_string(),
+                );
+                facts
+                    .column_types
+                    .entry(key)
+                    .or_default()
+                    .push((i, written));
+            }
             // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
             // gone, so re-creating it cannot fail.
             for key in dropped_keys(action) {
@@ -164,7 +185,47 @@ impl Facts {
             }
         }
         facts.safe_after_earlier = safe_after_earlier(actions);
+        facts.lock_timeout_missing_at = facts.lock_timeout_missing(actions);
         facts
+    }
+
+    /// Whether the action at `index` acts on something created earlier in this file (a table,
+    /// or an index it drops or rebuilds): nobody uses it yet.
+    pub fn acts_on_new(&self, action: &Action, index: usize) -> bool {
+        let earlier = |found: Option<&usize>| found.is_some_and(|&i| i < index);
+        if action.table.is_some() && earlier(self.created_tables.get(action.table_str())) {
+            return true;
+        }
+        let index_kind = matches!(
+            action.kind,
+            Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index)
+        );
+        let key = (
+            Target::Object(ObjectKind::Index),
+            action.name_str().to_string(),
+            String::new(),
+        );
+        index_kind && earlier(self.creates.get(&key))
+    }
+
+    /// See [`Facts::lock_timeout_missing_at`].
+    fn lock_timeout_missing(&self, actions: &[Action]) -> Option<usize> {
+        let mut timeout_set = false;
+        for (i, action) in actions.iter().enumerate() {
+            if let Kind::SetLockTimeout { disables } = action.kind {
+                timeout_set = !disables;
+                continue;
+            }
+            let blocks = action
+                .kind
+                .table_lock(&action.flags)
+                .is_some_and(|mode| mode.blocks_writes());
+            if !blocks || self.acts_on_new(action, i) {
+                continue;
+            }
+            return (!timeout_set).then_some(i);
+        }
+        None
     }
 }
 

@@ -108,3 +108,28 @@ fn split_out(action: &Action, statement: &str) -> Option<(String, String)> {
     // A newline after the head: it may end in a `--` comment.
     Some((format!("{rest};\n"), format!("{head}\n    {text}")))
 }
+
+/// For `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE (columns)`: the two statements that add the
+/// same constraint without building its index under the table's lock — the index built
+/// `CONCURRENTLY`, then `ADD CONSTRAINT ... USING INDEX` — as text for a help line.
+pub fn using_index_pair(action: &Action, ctx: &Ctx, kind: &str) -> Option<String> {
+    let text = ctx.text.get(action.span.clone())?;
+    let open = text.find('(')?;
+    let close = open + text[open..].find(')')?;
+    let columns = &text[open..=close];
+    let table = action.table.as_ref()?;
+    let constraint = match &action.name {
+        Some(name) if !action.flags.implicit_name => name.written.clone(),
+        _ => format!(
+            "{}_{}",
+            table.name,
+            if kind == "UNIQUE" { "key" } else { "pkey" }
+        ),
+    };
+    let index = format!("{}_idx", constraint.trim_matches('"'));
+    let index = super::action::quote_ident(&index);
+    Some(format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {index} ON {} {columns}; then ALTER TABLE {} ADD CONSTRAINT {constraint} {kind} USING INDEX {index};",
+        table.written, table.written
+    ))
+}

@@ -18,6 +18,7 @@ pub mod guard;
 pub mod names;
 pub mod plpgsql;
 pub mod rules;
+pub mod runner;
 pub mod statement;
 pub mod suppress;
 
@@ -31,6 +32,10 @@ use crate::declared::Declared;
 use crate::sql::split as source;
 use action::{Action, Kind, Parsed};
 pub use rules::Rule;
+pub use runner::{Runner, Wrapping};
+
+/// The oldest PostgreSQL major version driftlint supports: the default of `--pg-version`.
+pub const OLDEST_PG_VERSION: u32 = 13;
 
 /// How bad a finding is. Only errors fail a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -287,9 +292,38 @@ impl Selection {
     }
 }
 
+/// What a lint run knows beyond the text: the rules to run, the declared schema, the server
+/// version and how the file is run. A caller may change the runner (or the opt-out) per file.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    pub selection: &'a Selection,
+    /// The declared schema (`--schema`): drops and renames of what it still declares are errors.
+    pub declared: Option<&'a Declared>,
+    /// The PostgreSQL major version the migrations run on (`--pg-version`).
+    pub pg_version: u32,
+    /// The migration runner (`--runner`); `None`: only the file's own BEGIN/COMMIT count.
+    pub runner: Option<Runner>,
+    /// An opt-out of the runner's transaction found outside the file (Diesel's
+    /// `metadata.toml`, Flyway's `.sql.conf`), as written.
+    pub no_transaction: Option<String>,
+}
+
+impl<'a> Settings<'a> {
+    /// The defaults: the oldest supported server, no runner, no declared schema.
+    pub fn new(selection: &'a Selection) -> Settings<'a> {
+        Settings {
+            selection,
+            declared: None,
+            pg_version: OLDEST_PG_VERSION,
+            runner: None,
+            no_transaction: None,
+        }
+    }
+}
+
 /// Lint one file's text. Never fails: what cannot be understood becomes a finding.
 pub fn lint_text(name: &str, text: &str, selection: &Selection) -> FileReport {
-    lint_text_declared(name, text, selection, None)
+    lint_file(name, text, &Settings::new(selection))
 }
 
 /// [`lint_text`] knowing the declared schema (`--schema`): drops and renames of what it still
@@ -300,8 +334,29 @@ pub fn lint_text_declared(
     selection: &Selection,
     declared: Option<&Declared>,
 ) -> FileReport {
+    let settings = Settings {
+        declared,
+        ..Settings::new(selection)
+    };
+    lint_file(name, text, &settings)
+}
+
+/// Lint one file's text with everything [`Settings`] says.
+pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
+    let selection = settings.selection;
+    let declared = settings.declared;
     let pieces = source::split(text);
-    let (actions, stats) = read_actions(text, &pieces);
+    let statements = pieces
+        .iter()
+        .filter(|p| p.kind == source::PieceKind::Statement)
+        .count();
+    let wrapping = runner::wrapping(
+        settings.runner,
+        settings.no_transaction.as_deref(),
+        text,
+        statements,
+    );
+    let (actions, stats) = read_actions(text, &pieces, &wrapping);
     let suppressions = suppress::parse(text, &pieces);
     let lines = source::LineIndex::new(text);
     let facts = facts::Facts::new(&actions);
@@ -317,6 +372,9 @@ pub fn lint_text_declared(
             index,
             facts: &facts,
             declared,
+            pg_version: settings.pg_version,
+            runner: settings.runner,
+            wrapping: &wrapping,
         };
         for &rule in &selection.enabled {
             let Some(hit) = rule.check(action, &ctx) else {
@@ -342,8 +400,11 @@ pub fn lint_text_declared(
 
 /// Every action of the file's pieces, in order (a statement not fully parsed adds an
 /// `Unparsed` action, a meta-command a `MetaCommand` one), and how the statements were read.
-fn read_actions(text: &str, pieces: &[source::Piece]) -> (Vec<Action>, Stats) {
-    let mut state = statement::FileState::new(text);
+fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (Vec<Action>, Stats) {
+    let mut state = match wrapping {
+        Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
+        Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
+    };
     let mut actions: Vec<Action> = Vec::new();
     let mut stats = Stats::default();
     for piece in pieces {
@@ -503,12 +564,25 @@ pub fn fix_text(
     selection: &Selection,
     declared: Option<&Declared>,
 ) -> (String, Vec<AppliedFix>, FileReport) {
+    let settings = Settings {
+        declared,
+        ..Settings::new(selection)
+    };
+    fix_file(name, text, &settings)
+}
+
+/// [`fix_text`] with everything [`Settings`] says.
+pub fn fix_file(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+) -> (String, Vec<AppliedFix>, FileReport) {
     let mut current = text.to_string();
     let mut applied = Vec::new();
     // Each pass applies the fixes that do not overlap; a statement with several constraints to
     // move out needs one pass per constraint.
     for _ in 0..64 {
-        let report = lint_text_declared(name, &current, selection, declared);
+        let report = lint_file(name, &current, settings);
         let (fixed, chosen) = apply_fixes(&current, &report.findings);
         if chosen.is_empty() {
             return (current, applied, report);
@@ -523,7 +597,7 @@ pub fn fix_text(
         }
         current = fixed;
     }
-    let report = lint_text_declared(name, &current, selection, declared);
+    let report = lint_file(name, &current, settings);
     (current, applied, report)
 }
 
@@ -629,7 +703,22 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
         assert_eq!(after.stats.unparsed, 0, "{fixed}");
         assert!(after.stats.fallback <= before.stats.fallback, "{fixed}");
         assert!(after.stats.parsed >= before.stats.parsed, "{fixed}");
-        assert_eq!(after.stats.statements, before.stats.statements, "{fixed}");
+        // The statements fixes add: `SET lock_timeout` before the first locking statement, and
+        // before PostgreSQL 14 a `DROP TRIGGER IF EXISTS` before a `CREATE TRIGGER`.
+        let added = applied
+            .iter()
+            .filter(|(rule, _, _)| {
+                matches!(
+                    rule,
+                    Rule::MissingLockTimeout | Rule::CreateTriggerWithoutOrReplace
+                )
+            })
+            .count();
+        assert_eq!(
+            after.stats.statements,
+            before.stats.statements + added,
+            "{fixed}"
+        );
     }
 
     /// Over every file of the shared corpus (when present): fixing converges, and the fixed

@@ -20,8 +20,13 @@ pub struct FileState<'f> {
     pub text: &'f str,
     /// Counter for guard ids, unique within the file.
     pub next_guard: usize,
-    /// Between a top-level BEGIN and its COMMIT/ROLLBACK.
+    /// Between a top-level BEGIN and its COMMIT/ROLLBACK, or in a file its runner wraps.
     pub in_transaction: bool,
+    /// The runner runs the whole file in one transaction: BEGIN and COMMIT do not end it.
+    pub wrapped: bool,
+    /// The number of the transaction the statements run in (a new one per statement outside a
+    /// transaction block).
+    pub transaction: usize,
 }
 
 impl<'f> FileState<'f> {
@@ -30,6 +35,17 @@ impl<'f> FileState<'f> {
             text,
             next_guard: 0,
             in_transaction: false,
+            wrapped: false,
+            transaction: 0,
+        }
+    }
+
+    /// A file its runner runs in one transaction.
+    pub fn wrapped(text: &'f str) -> Self {
+        FileState {
+            in_transaction: true,
+            wrapped: true,
+            ..FileState::new(text)
         }
     }
 }
@@ -80,6 +96,20 @@ pub fn understand(
     let first_new = out.len();
     let significant = tokens.significant();
     let shape = action::read(&significant, out);
+    let newer = action::newer_syntax(&significant);
+    if let Some((version, what, span)) = newer.clone() {
+        let statement =
+            significant.first().map_or(0, |t| t.span.0)..significant.last().map_or(0, |t| t.span.1);
+        out.push(Action::new(
+            action::Kind::NewerSyntax { version, what },
+            span,
+            statement,
+        ));
+    }
+    if top && !state.in_transaction {
+        // Outside a transaction block each statement is a transaction of its own.
+        state.transaction += 1;
+    }
     match shape {
         Shape::Do { body, plpgsql } => {
             if !plpgsql {
@@ -88,23 +118,45 @@ pub fn understand(
                     "DO block in a language other than PL/pgSQL",
                 );
             }
-            return match plpgsql::read_do(state, &significant[body], out) {
+            let read = plpgsql::read_do(state, &significant[body], out);
+            for action in &mut out[first_new..] {
+                action.transaction = state.transaction;
+            }
+            return match read {
                 Ok(()) => Understood::fully(),
                 Err(reason) => Understood::not(Parsed::Fallback, reason),
             };
         }
-        Shape::Begin if top => state.in_transaction = true,
-        Shape::End if top => state.in_transaction = false,
+        Shape::Begin | Shape::End if top => {
+            let begin = shape == Shape::Begin;
+            if let (Some(first), Some(last)) = (significant.first(), significant.last()) {
+                let span = first.span.0..last.span.1;
+                out.push(Action::new(
+                    action::Kind::TransactionControl { begin },
+                    span.clone(),
+                    span,
+                ));
+            }
+            if !state.wrapped {
+                if begin && !state.in_transaction {
+                    state.transaction += 1;
+                }
+                state.in_transaction = begin;
+            }
+        }
         _ => {}
     }
     if top {
         for action in &mut out[first_new..] {
             action.in_transaction = state.in_transaction;
+            action.transaction = state.transaction;
         }
     }
     drop(significant);
     match parse(tokens.all) {
         Ok(()) => Understood::fully(),
+        // Newer DDL sqlparser does not know yet, which the token reader reads whole.
+        Err(_) if newer.is_some_and(|n| n.0 >= 16) && shape == Shape::Known => Understood::fully(),
         Err(reason) if shape == Shape::Unknown => Understood::not(Parsed::NotAtAll, reason),
         Err(reason) => Understood::not(Parsed::Fallback, reason),
     }
@@ -166,8 +218,13 @@ mod tests {
         for piece in crate::sql::split::split(text) {
             top_level(&mut state, piece.span, &mut out);
         }
-        assert!(out[0].in_transaction);
-        assert!(!out[1].in_transaction);
+        let indexes: Vec<&Action> = out
+            .iter()
+            .filter(|a| a.kind == crate::lint::action::Kind::CreateIndex)
+            .collect();
+        assert!(indexes[0].in_transaction);
+        assert!(!indexes[1].in_transaction);
+        assert_ne!(indexes[0].transaction, indexes[1].transaction);
     }
 
     /// What sqlparser's AST says a statement does: (kind, object name, flag) per action, for the
@@ -292,7 +349,7 @@ mod tests {
                     };
                     (kind, name, a.flags.if_exists)
                 }
-                Kind::AddColumn { .. } => ("add column", name, a.flags.if_not_exists),
+                Kind::AddColumn(_) => ("add column", name, a.flags.if_not_exists),
                 Kind::DropColumn => ("drop column", name, a.flags.if_exists),
                 Kind::DropConstraint => ("drop constraint", name, a.flags.if_exists),
                 Kind::AddConstraint(_) => ("add constraint", String::new(), a.flags.not_valid),

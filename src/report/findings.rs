@@ -363,7 +363,7 @@ mod tests {
         let report = lint_text(
             "m/011_x.sql",
             "SELECT 1;\nALTER TABLE t ADD COLUMN a int;",
-            &Selection::all(),
+            &Selection::new(&[], &["missing-lock-timeout".to_string()]).unwrap(),
         );
         let summary = summarize(std::slice::from_ref(&report), 0);
         let doc = json_document(&[report], &summary);

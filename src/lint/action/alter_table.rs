@@ -6,34 +6,10 @@ use std::ops::Range;
 
 use sqlparser::tokenizer::Token;
 
+use super::column::{new_column, type_text};
 use super::reader::Reader;
 use super::{quote_ident, Action, ConstraintKind, Cursor, Kind, Name, RenameKind};
 use crate::sql::tokens::Tok;
-
-/// Functions whose value changes per row: a default calling one rewrites the whole table.
-const VOLATILE_FUNCTIONS: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "uuidv4",
-    "uuidv7",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "txid_current",
-    "setseed",
-];
-
-const SERIAL_TYPES: &[&str] = &[
-    "serial",
-    "bigserial",
-    "smallserial",
-    "serial2",
-    "serial4",
-    "serial8",
-];
 
 /// The words an `ADD` of a table constraint starts with.
 const CONSTRAINT_START: [&str; 6] = [
@@ -120,6 +96,10 @@ impl Reader<'_, '_, '_> {
             Some(action)
         } else if c.eat("rename") {
             Some(rename(&mut c, &part))
+        } else if c.eat_seq(&["validate", "constraint"]) {
+            let mut action = part.action(Kind::ValidateConstraint);
+            action.name = c.name();
+            Some(action)
         } else {
             None
         };
@@ -131,7 +111,11 @@ impl Reader<'_, '_, '_> {
 /// after `ADD`; tokens `from..to` are the part.
 fn add_constraint(c: &mut Cursor, part: &Part, from: usize, to: usize) -> Option<Action> {
     let name = if c.eat("constraint") { c.name() } else { None };
-    let kind = if c.eat("primary") {
+    let kind = if c.at_seq(&["not", "null"]) {
+        // PostgreSQL 18: `ADD CONSTRAINT name NOT NULL column [NO INHERIT | NOT VALID]`.
+        c.i += 2;
+        ConstraintKind::NotNull
+    } else if c.eat("primary") {
         ConstraintKind::PrimaryKey
     } else if c.eat("unique") {
         ConstraintKind::Unique
@@ -161,6 +145,14 @@ fn add_constraint(c: &mut Cursor, part: &Part, from: usize, to: usize) -> Option
     let toks = c.toks;
     let n = to - from;
     action.flags.not_valid = n >= 2 && toks[to - 2].is("not") && toks[to - 1].is("valid");
+    action.flags.using_index = toks[c.i..to]
+        .windows(2)
+        .any(|w| w[0].is("using") && w[1].is("index"));
+    action.columns = match kind {
+        ConstraintKind::NotNull => c.peek().and_then(|t| t.ident()).into_iter().collect(),
+        ConstraintKind::Check => not_null_checked(&toks[c.i..to]).into_iter().collect(),
+        _ => Vec::new(),
+    };
     Some(action)
 }
 
@@ -171,38 +163,31 @@ fn add_column(c: &mut Cursor, part: &Part, toks: &[Tok], to: usize) -> Action {
     let insert_at = c.here();
     let if_not_exists = c.eat_seq(&["if", "not", "exists"]);
     let name = c.name();
-    let volatile = c
-        .peek()
-        .and_then(|t| t.word())
-        .map(str::to_ascii_lowercase)
-        .filter(|w| SERIAL_TYPES.contains(&w.as_str()))
-        .or_else(|| volatile_default(toks, c.i, to));
-    let mut action = part.action(Kind::AddColumn { volatile });
+    let mut action = part.action(Kind::AddColumn(new_column(toks, c.i, to)));
     action.flags.if_not_exists = if_not_exists;
     action.insert_at = Some(insert_at);
     action.name = name;
     action
 }
 
-/// The first volatile function called after `DEFAULT` in tokens `from..to`, as `name()`.
-fn volatile_default(toks: &[Tok], from: usize, to: usize) -> Option<String> {
-    let mut seen_default = false;
-    for k in from..to {
-        if toks[k].is("default") {
-            seen_default = true;
-        }
-        if !seen_default {
-            continue;
-        }
-        let Some(w) = toks[k].word() else { continue };
-        let lower = w.to_ascii_lowercase();
-        if VOLATILE_FUNCTIONS.contains(&lower.as_str())
-            && toks.get(k + 1).is_some_and(|t| t.is_punct(&Token::LParen))
+/// The column a `CHECK (col IS NOT NULL)` constraint checks (tokens from `CHECK` on), when
+/// that is all it checks.
+fn not_null_checked(toks: &[Tok]) -> Option<String> {
+    let inner: Vec<&Tok> = toks
+        .iter()
+        .filter(|t| !t.is_punct(&Token::LParen) && !t.is_punct(&Token::RParen))
+        .collect();
+    match inner.as_slice() {
+        [column, is, not, null, rest @ ..]
+            if is.is("is")
+                && not.is("not")
+                && null.is("null")
+                && rest.iter().all(|t| t.is("not") || t.is("valid")) =>
         {
-            return Some(format!("{lower}()"));
+            column.ident()
         }
+        _ => None,
     }
-    None
 }
 
 /// `DROP [COLUMN] [IF EXISTS] name` or `DROP CONSTRAINT [IF EXISTS] name`, the cursor after
@@ -231,7 +216,9 @@ fn alter_column(c: &mut Cursor, part: &Part) -> Option<Action> {
     c.eat("column");
     let column = c.name();
     let kind = if c.eat("type") || c.eat_seq(&["set", "data", "type"]) {
-        Kind::AlterColumnType
+        Kind::AlterColumnType {
+            to: type_text(c.toks, c.i, c.toks.len(), &["using", "collate"]),
+        }
     } else if c.eat_seq(&["set", "not", "null"]) {
         Kind::SetNotNull
     } else {

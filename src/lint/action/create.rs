@@ -40,6 +40,11 @@ impl Reader<'_, '_, '_> {
         if matches!(kind, Kind::CreateTable) {
             action.table = action.name.clone();
         }
+        if matches!(kind, Kind::CreateFunction) {
+            // The body is a string token: these words are the function's own attributes.
+            let rest = &self.c.toks[self.c.i..];
+            action.flags.not_volatile = rest.iter().any(|t| t.is("immutable") || t.is("stable"));
+        }
         if matches!(kind, Kind::CreateFunction | Kind::CreateProcedure) {
             let procedure = kind == Kind::CreateProcedure;
             for mut inner in concurrently_in_body(self.c.toks, procedure) {
@@ -119,7 +124,7 @@ impl Reader<'_, '_, '_> {
                 }
                 if c.seek("on") {
                     c.i += 1;
-                    c.eat("only");
+                    action.flags.only = c.eat("only");
                     action.table = c.name();
                 }
             }

@@ -4,7 +4,7 @@
 //! exhaustive `match`, so a new [`Kind`] (or [`ObjectKind`], [`RenameKind`]) makes the compiler
 //! point at each of them. Which of these a rule reads is the rule's business.
 
-use super::{Kind, ObjectKind, RenameKind};
+use super::{ConstraintKind, Flags, Kind, LockMode, ObjectKind, RenameKind};
 
 /// What a create makes or a drop removes, as a key shared by both: an object of a kind, or a
 /// column or constraint of a table.
@@ -30,7 +30,7 @@ impl Kind {
             | Kind::CreateTrigger
             | Kind::CreateEventTrigger
             | Kind::CreatePolicy
-            | Kind::AddColumn { .. }
+            | Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::AddEnumValue => true,
             Kind::CreateView
@@ -42,9 +42,17 @@ impl Kind {
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -74,12 +82,20 @@ impl Kind {
             | Kind::CreateType
             | Kind::CreateDomain
             | Kind::AddEnumValue
-            | Kind::AddColumn { .. }
+            | Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -92,7 +108,7 @@ impl Kind {
     /// Whether the action's object is named within its table (so a guard must check that table).
     pub fn named_per_table(&self) -> bool {
         match self {
-            Kind::AddColumn { .. }
+            Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::DropColumn
             | Kind::DropConstraint
@@ -115,9 +131,17 @@ impl Kind {
             | Kind::AddEnumValue
             | Kind::Drop(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -147,16 +171,24 @@ impl Kind {
             | Kind::CreateType
             | Kind::CreateDomain
             | Kind::AddEnumValue
-            | Kind::AddColumn { .. }
+            | Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::Drop(_)
             | Kind::DropColumn
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -184,7 +216,7 @@ impl Kind {
             Kind::CreatePolicy => ObjectKind::Policy,
             Kind::CreateExtension => ObjectKind::Extension,
             Kind::CreateEventTrigger => ObjectKind::Other("EVENT TRIGGER"),
-            Kind::AddColumn { .. } => return Some(Target::Column),
+            Kind::AddColumn(_) => return Some(Target::Column),
             Kind::AddConstraint(_) => return Some(Target::Constraint),
             Kind::AddEnumValue
             | Kind::Drop(_)
@@ -192,9 +224,17 @@ impl Kind {
             | Kind::DropConstraint
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -227,13 +267,21 @@ impl Kind {
             | Kind::CreateType
             | Kind::CreateDomain
             | Kind::AddEnumValue
-            | Kind::AddColumn { .. }
+            | Kind::AddColumn(_)
             | Kind::AddConstraint(_)
             | Kind::Rename(_)
             | Kind::Insert { .. }
-            | Kind::AlterColumnType
+            | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -271,20 +319,94 @@ impl Kind {
             Kind::CreateFunction | Kind::CreateProcedure | Kind::CreateAggregate => {
                 c == "duplicate_function"
             }
-            Kind::AddColumn { .. } => c == "duplicate_column",
+            Kind::AddColumn(_) => c == "duplicate_column",
             Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => c.starts_with("undefined_"),
             Kind::Rename(_) => c.starts_with("undefined_") || c.starts_with("duplicate_"),
             Kind::Insert { .. } => c == "unique_violation",
             // `"p" is already a partition` is 42809; `"p" is not a partition of "t"` is 42P01.
             Kind::AttachPartition => c == "wrong_object_type",
             Kind::DetachPartition => c == "undefined_table",
-            Kind::AlterColumnType
+            Kind::AlterColumnType { .. }
             | Kind::SetNotNull
             | Kind::Reindex(_)
+            | Kind::ValidateConstraint
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::LockTable(_)
+            | Kind::Truncate
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
             | Kind::ConcurrentlyInBody { .. }
             | Kind::HandlerOthers
             | Kind::Unparsed { .. }
             | Kind::MetaCommand => false,
+        }
+    }
+}
+
+impl Kind {
+    /// The lock the action takes on the table it acts on (with its `flags`: `CONCURRENTLY`
+    /// takes a weaker one), when it takes one on a table that may be in use.
+    pub fn table_lock(&self, flags: &Flags) -> Option<LockMode> {
+        let concurrent = |strong| {
+            Some(if flags.concurrently {
+                LockMode::ShareUpdateExclusive
+            } else {
+                strong
+            })
+        };
+        match self {
+            Kind::CreateIndex => concurrent(LockMode::Share),
+            Kind::Reindex(_) | Kind::DetachPartition => concurrent(LockMode::AccessExclusive),
+            Kind::Drop(ObjectKind::Index) => concurrent(LockMode::AccessExclusive),
+            Kind::CreateTrigger => Some(LockMode::ShareRowExclusive),
+            Kind::AddConstraint(ConstraintKind::ForeignKey) => Some(LockMode::ShareRowExclusive),
+            Kind::AddConstraint(_)
+            | Kind::AddColumn(_)
+            | Kind::DropColumn
+            | Kind::DropConstraint
+            | Kind::AlterColumnType { .. }
+            | Kind::SetNotNull
+            | Kind::VacuumFull
+            | Kind::Cluster
+            | Kind::Truncate
+            | Kind::Drop(ObjectKind::Table | ObjectKind::Trigger | ObjectKind::Policy)
+            | Kind::Rename(
+                RenameKind::Table
+                | RenameKind::Column
+                | RenameKind::Constraint
+                | RenameKind::Index
+                | RenameKind::Trigger,
+            ) => Some(LockMode::AccessExclusive),
+            Kind::ValidateConstraint | Kind::AttachPartition => {
+                Some(LockMode::ShareUpdateExclusive)
+            }
+            Kind::Insert { .. } => Some(LockMode::RowExclusive),
+            Kind::LockTable(mode) => Some(*mode),
+            Kind::CreateTable
+            | Kind::CreateSchema
+            | Kind::CreateExtension
+            | Kind::CreateSequence
+            | Kind::CreateMaterializedView
+            | Kind::CreateView
+            | Kind::CreateFunction
+            | Kind::CreateProcedure
+            | Kind::CreateAggregate
+            | Kind::CreateEventTrigger
+            | Kind::CreatePolicy
+            | Kind::CreateType
+            | Kind::CreateDomain
+            | Kind::AddEnumValue
+            | Kind::Drop(_)
+            | Kind::Rename(_)
+            | Kind::SetLockTimeout { .. }
+            | Kind::TransactionControl { .. }
+            | Kind::NewerSyntax { .. }
+            | Kind::ConcurrentlyInBody { .. }
+            | Kind::HandlerOthers
+            | Kind::Unparsed { .. }
+            | Kind::MetaCommand => None,
         }
     }
 }

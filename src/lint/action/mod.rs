@@ -16,14 +16,18 @@ use std::ops::Range;
 mod alter;
 mod alter_table;
 mod body;
+mod column;
 mod create;
 mod cursor;
 mod kind;
+mod maintenance;
 mod reader;
+mod version;
 
 pub use cursor::Cursor;
 pub use kind::Target;
 pub use reader::read;
+pub use version::newer_syntax;
 
 /// What kind of object a `DROP` removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +77,9 @@ pub enum ConstraintKind {
     ForeignKey,
     Check,
     Exclude,
+    /// `ADD CONSTRAINT name NOT NULL column` (PostgreSQL 18): `name` is the constraint, the
+    /// column is in [`Action::columns`].
+    NotNull,
 }
 
 impl ConstraintKind {
@@ -83,7 +90,72 @@ impl ConstraintKind {
             ConstraintKind::ForeignKey => "FOREIGN KEY",
             ConstraintKind::Check => "CHECK",
             ConstraintKind::Exclude => "EXCLUDE",
+            ConstraintKind::NotNull => "NOT NULL",
         }
+    }
+}
+
+/// Why adding a column fills every existing row with a value computed per row (a rewrite of the
+/// whole table under ACCESS EXCLUSIVE), as read from its definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrite {
+    /// A default calling a volatile built-in function (`random()`), or a serial type.
+    Volatile(String),
+    /// A default calling a function that is not a known built-in (`public.new_id()`):
+    /// volatile unless it was declared `STABLE` or `IMMUTABLE`.
+    UserFunction(String),
+    /// `GENERATED ALWAYS AS (...) STORED`, or without `STORED` (a stored column before
+    /// PostgreSQL 18, a virtual one from 18 on).
+    Generated { stored: bool },
+    /// `GENERATED ... AS IDENTITY`: every row gets the next value.
+    Identity,
+}
+
+/// What an added column's definition says, beyond its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewColumn {
+    /// Why adding it rewrites the table, if it does.
+    pub rewrite: Option<Rewrite>,
+    /// `REFERENCES other (...)`: an inline foreign key.
+    pub references: bool,
+    /// `NOT NULL` (or `PRIMARY KEY`).
+    pub not_null: bool,
+    /// Existing rows get a value: a `DEFAULT`, a serial type, `GENERATED ...`.
+    pub filled: bool,
+    /// The column's type as written (tokens joined by spaces).
+    pub type_name: String,
+}
+
+/// The mode of `LOCK TABLE ... IN <mode> MODE` (ACCESS EXCLUSIVE when not written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockMode {
+    AccessShare,
+    RowShare,
+    RowExclusive,
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    Exclusive,
+    AccessExclusive,
+}
+
+impl LockMode {
+    pub fn sql(self) -> &'static str {
+        match self {
+            LockMode::AccessShare => "ACCESS SHARE",
+            LockMode::RowShare => "ROW SHARE",
+            LockMode::RowExclusive => "ROW EXCLUSIVE",
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::Exclusive => "EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+
+    /// Whether the mode blocks the table's writers (SHARE and stronger).
+    pub fn blocks_writes(self) -> bool {
+        self >= LockMode::Share
     }
 }
 
@@ -156,11 +228,11 @@ pub enum Kind {
     CreateType,
     CreateDomain,
     AddEnumValue,
-    /// `volatile`: the volatile function (or serial type) in the column's default, if any.
-    AddColumn {
-        volatile: Option<String>,
-    },
+    /// `ADD COLUMN`, with what its definition says.
+    AddColumn(NewColumn),
     AddConstraint(ConstraintKind),
+    /// `ALTER TABLE ... VALIDATE CONSTRAINT name`.
+    ValidateConstraint,
     Drop(ObjectKind),
     DropColumn,
     DropConstraint,
@@ -170,10 +242,34 @@ pub enum Kind {
         on_conflict: bool,
         not_exists: bool,
     },
-    AlterColumnType,
+    /// `ALTER COLUMN name [SET DATA] TYPE to [USING ...]`: `to` is the new type as written.
+    AlterColumnType {
+        to: String,
+    },
     SetNotNull,
     /// `REINDEX INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
     Reindex(ObjectKind),
+    /// `VACUUM FULL [table]` (`name`: the table, when one is given).
+    VacuumFull,
+    /// `CLUSTER [table]`.
+    Cluster,
+    /// `LOCK [TABLE] name, ... [IN mode MODE]`.
+    LockTable(LockMode),
+    /// `TRUNCATE [TABLE] name, ...`.
+    Truncate,
+    /// `SET [SESSION | LOCAL] lock_timeout ...` (`disables`: to 0, no timeout).
+    SetLockTimeout {
+        disables: bool,
+    },
+    /// Syntax that PostgreSQL `version` brought (`what`): older servers reject the statement.
+    NewerSyntax {
+        version: u32,
+        what: &'static str,
+    },
+    /// A top-level `BEGIN` / `START TRANSACTION` (`begin`) or `COMMIT` / `ROLLBACK` / `END`.
+    TransactionControl {
+        begin: bool,
+    },
     /// `ALTER TABLE ... ATTACH PARTITION name FOR VALUES ...`: `name` is the partition.
     AttachPartition,
     /// `ALTER TABLE ... DETACH PARTITION name [CONCURRENTLY]`: `name` is the partition.
@@ -225,6 +321,12 @@ pub struct Flags {
     pub temporary: bool,
     /// The name is the one PostgreSQL gives an unnamed object (`<table>_pkey`).
     pub implicit_name: bool,
+    /// `ADD PRIMARY KEY | UNIQUE USING INDEX name`: the constraint takes an existing index.
+    pub using_index: bool,
+    /// A function declared `STABLE` or `IMMUTABLE`.
+    pub not_volatile: bool,
+    /// `CREATE INDEX ... ON ONLY t`: on a partitioned table, builds nothing.
+    pub only: bool,
 }
 
 /// What a DO block wraps around an action.
@@ -283,6 +385,12 @@ pub struct Action {
     /// Guards around the action, outermost first.
     pub guards: Vec<Guard>,
     pub in_transaction: bool,
+    /// Which transaction block of the file the action is in (meaningful when `in_transaction`):
+    /// actions with the same number run in one transaction.
+    pub transaction: usize,
+    /// The columns a constraint or index names (`ADD CONSTRAINT n NOT NULL col`, `CHECK (col IS
+    /// NOT NULL)`), where a rule needs them.
+    pub columns: Vec<String>,
     /// Inside a DO body (or an EXECUTE literal): no whole-statement rewrites.
     pub nested: bool,
     /// Whether spans inside this action are exact (false inside an escaped EXECUTE literal).
@@ -307,6 +415,8 @@ impl Action {
             head_end: None,
             guards: Vec::new(),
             in_transaction: false,
+            transaction: 0,
+            columns: Vec::new(),
             nested: false,
             exact: true,
         }
@@ -361,11 +471,12 @@ mod tests {
         assert_eq!(&sql[found[0].span.clone()], "ADD COLUMN a int");
         assert!(!found[0].flags.if_not_exists);
         assert!(found[1].flags.if_not_exists);
+        let Kind::AddColumn(column) = &found[1].kind else {
+            panic!("{:?}", found[1].kind);
+        };
         assert_eq!(
-            found[1].kind,
-            Kind::AddColumn {
-                volatile: Some("gen_random_uuid()".into())
-            }
+            column.rewrite,
+            Some(Rewrite::Volatile("gen_random_uuid()".into()))
         );
         assert_eq!(found[2].kind, Kind::DropConstraint);
         assert_eq!(found[2].name_str(), "c");

@@ -1,6 +1,7 @@
 //! The token reader's entry point: [`read`] recognizes the statement kind from its first
 //! keyword, hands `CREATE` and `ALTER` to their readers ([`super::create`], [`super::alter`],
-//! [`super::alter_table`]) and reads `DROP`, `REINDEX`, `INSERT` and `DO` itself.
+//! [`super::alter_table`]), maintenance statements to [`super::maintenance`], and reads `DROP`,
+//! `REINDEX`, `INSERT` and `DO` itself.
 
 use std::ops::Range;
 
@@ -116,6 +117,12 @@ impl Reader<'_, '_, '_> {
             "drop" => self.drop(),
             "insert" => self.insert(),
             "reindex" => self.reindex(),
+            "vacuum" => self.vacuum(),
+            "cluster" => self.cluster(),
+            "lock" => self.lock(),
+            "truncate" => self.truncate(),
+            "set" => self.set(),
+            "select" => self.select(),
             "do" => return self.do_block(),
             "begin" | "start" => return Shape::Begin,
             "commit" | "end" | "rollback" | "abort" => {
@@ -249,6 +256,7 @@ impl Reader<'_, '_, '_> {
         };
         let mut action = self.action(Kind::Reindex(kind));
         let c = &mut self.c;
+        action.insert_at = Some(c.here());
         action.flags.concurrently = c.eat("concurrently");
         action.name = c.name();
         if kind == ObjectKind::Table {

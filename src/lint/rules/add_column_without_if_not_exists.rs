@@ -9,7 +9,7 @@ use crate::lint::guard::unprotected;
 use crate::lint::names::shown;
 
 pub fn add_column_without_if_not_exists(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    let Kind::AddColumn { .. } = action.kind else {
+    let Kind::AddColumn(_) = action.kind else {
         return None;
     };
     if action.flags.if_not_exists || !unprotected(action, ctx) || ctx.column_dropped_earlier(action)

@@ -8,7 +8,7 @@ use crate::lint::action::{Action, Kind, ObjectKind};
 use crate::lint::context::Ctx;
 use crate::lint::names::shown;
 
-pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
+pub fn concurrently_in_transaction(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if let Kind::ConcurrentlyInBody { what, procedure } = action.kind {
         let noun = if procedure { "procedure" } else { "function" };
         return Some(Hit::new(
@@ -32,13 +32,22 @@ pub fn concurrently_in_transaction(action: &Action, _ctx: &Ctx) -> Option<Hit> {
     }
     let (place, help) = if action.nested {
         (
-            "a DO block",
-            "run it as a statement of its own at the top level of the file: a DO block always runs inside a transaction",
+            "a DO block".to_string(),
+            "run it as a statement of its own at the top level of the file: a DO block always runs inside a transaction".to_string(),
+        )
+    } else if let Some(reason) = ctx.wrapped() {
+        let opt_out = ctx.runner.map_or(
+            "write `-- driftlint: no-transaction` once the file runs outside one",
+            |r| r.opt_out(),
+        );
+        (
+            format!("a transaction ({reason})"),
+            format!("move it to a migration of its own that runs outside a transaction: {opt_out}"),
         )
     } else {
         (
-            "a transaction block",
-            "run it on its own, outside BEGIN ... COMMIT (and tell the migration tool not to wrap the file in a transaction)",
+            "a transaction block".to_string(),
+            "run it on its own, outside BEGIN ... COMMIT (and tell the migration tool not to wrap the file in a transaction)".to_string(),
         )
     };
     Some(Hit::new(
@@ -158,6 +167,83 @@ mod tests {
             "CREATE OR REPLACE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE INDEX CONCURRENTLY ix ON t (a); END $$;",
             Rule::CreateIndexWithoutIfNotExists,
         );
+    }
+
+    /// Each runner's transaction rule, with the file layout the runner reads.
+    #[test]
+    fn a_file_its_runner_wraps_in_a_transaction() {
+        use crate::lint::rules::test::lint_with;
+        use crate::lint::{Runner, Settings};
+        let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON t (a);";
+        for runner in [
+            Runner::Alembic,
+            Runner::Diesel,
+            Runner::Prisma,
+            Runner::Flyway,
+            Runner::Dbmate,
+        ] {
+            let found = lint_with(
+                sql,
+                RULE,
+                |s| Settings {
+                    runner: Some(runner),
+                    ..s
+                },
+                1,
+            );
+            assert!(found[0].help.contains(runner.opt_out()), "{}", found[0].help);
+        }
+        for runner in [Runner::Psql, Runner::Sqitch, Runner::None, Runner::GolangMigrate] {
+            lint_with(
+                sql,
+                RULE,
+                |s| Settings {
+                    runner: Some(runner),
+                    ..s
+                },
+                0,
+            );
+        }
+        // golang-migrate sends a file of several statements as one implicit transaction.
+        let two = format!("SET lock_timeout = '5s';\n{sql}");
+        lint_with(
+            &two,
+            RULE,
+            |s| Settings {
+                runner: Some(Runner::GolangMigrate),
+                ..s
+            },
+            1,
+        );
+        // dbmate's and postgres-migrations' own opt-outs, and the runner-independent directive.
+        for opt_out in [
+            "-- migrate:up transaction:false",
+            "-- postgres-migrations disable-transaction",
+            "-- driftlint: no-transaction",
+        ] {
+            lint_with(
+                &format!("{opt_out}\n{sql}"),
+                RULE,
+                |s| Settings {
+                    runner: Some(Runner::Dbmate),
+                    ..s
+                },
+                0,
+            );
+        }
+        // An opt-out the caller read next to the file (Diesel's metadata.toml).
+        lint_with(
+            sql,
+            RULE,
+            |s| Settings {
+                runner: Some(Runner::Diesel),
+                no_transaction: Some("metadata.toml: run_in_transaction = false".into()),
+                ..s
+            },
+            0,
+        );
+        // Without a runner the directive still says the file runs in a transaction.
+        lint_with(&format!("-- driftlint: transaction\n{sql}"), RULE, |s| s, 1);
     }
 
     #[test]

@@ -13,7 +13,12 @@ pub fn create_index_without_concurrently(action: &Action, ctx: &Ctx) -> Option<H
     let Kind::CreateIndex = action.kind else {
         return None;
     };
-    if action.flags.concurrently || ctx.table_created_earlier(action.table_str()) {
+    // `ON ONLY` a partitioned table builds nothing (an invalid parent index that partitions'
+    // indexes attach to), and PostgreSQL rejects CONCURRENTLY there.
+    if action.flags.concurrently
+        || action.flags.only
+        || ctx.table_created_earlier(action.table_str())
+    {
         return None;
     }
     // Right after INDEX: before IF NOT EXISTS and the name.
@@ -62,6 +67,15 @@ mod tests {
         assert_eq!(
             fix.statement,
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON t (a);"
+        );
+    }
+
+    /// `CREATE INDEX ON ONLY` a partitioned table builds nothing, and CONCURRENTLY is rejected there.
+    #[test]
+    fn create_index_on_only_a_partitioned_table_is_not_flagged() {
+        lint_ok(
+            "CREATE INDEX IF NOT EXISTS ix_events_at ON ONLY events (created_at);",
+            RULE,
         );
     }
 

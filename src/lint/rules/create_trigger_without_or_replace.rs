@@ -9,6 +9,7 @@ use crate::lint::context::Ctx;
 use crate::lint::fix::{insert_fix, wrap_fix};
 use crate::lint::guard::unprotected;
 use crate::lint::names::{literal, shown};
+use crate::lint::Fix;
 
 pub fn create_trigger_without_or_replace(action: &Action, ctx: &Ctx) -> Option<Hit> {
     match action.kind {
@@ -25,17 +26,41 @@ fn create_trigger(action: &Action, ctx: &Ctx) -> Option<Hit> {
     {
         return None;
     }
+    let message = format!(
+        "CREATE TRIGGER {} fails when {} already has the trigger",
+        shown(&action.name),
+        shown(&action.table)
+    );
+    if ctx.pg_version >= 14 {
+        return Some(
+            Hit::new(
+                action,
+                message,
+                "write CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS ... ON ... first",
+            )
+            .with_fix(insert_fix(action, "OR REPLACE ", "Add OR REPLACE")),
+        );
+    }
+    // Before PostgreSQL 14 there is no CREATE OR REPLACE TRIGGER: drop it first.
+    let fix = match (&action.name, &action.table, action.exact) {
+        (Some(name), Some(table), true) => Some(Fix {
+            title: "Drop the trigger first (DROP TRIGGER IF EXISTS)".to_string(),
+            span: action.statement.start..action.statement.start,
+            replacement: format!(
+                "DROP TRIGGER IF EXISTS {} ON {};\n",
+                name.written, table.written
+            ),
+            safe: true,
+        }),
+        _ => None,
+    };
     Some(
         Hit::new(
             action,
-            format!(
-                "CREATE TRIGGER {} fails when {} already has the trigger",
-                shown(&action.name),
-                shown(&action.table)
-            ),
-            "write CREATE OR REPLACE TRIGGER (PostgreSQL 14+) or DROP TRIGGER IF EXISTS ... ON ... first",
+            message,
+            "DROP TRIGGER IF EXISTS ... ON ... first (CREATE OR REPLACE TRIGGER needs PostgreSQL 14; --pg-version says older)",
         )
-        .with_fix(insert_fix(action, "OR REPLACE ", "Add OR REPLACE")),
+        .with_fix(fix),
     )
 }
 
@@ -123,6 +148,26 @@ mod tests {
         lint_errors(
             "DROP TRIGGER IF EXISTS watch ON t;\nCREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION f();",
             RULE,
+        );
+    }
+
+    /// CREATE OR REPLACE TRIGGER exists from PostgreSQL 14: before, the fix drops the trigger.
+    #[test]
+    fn the_fix_follows_the_postgresql_version() {
+        use crate::lint::rules::test::lint_with;
+        use crate::lint::Settings;
+        let sql = "CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();";
+        let fix = |version: u32| {
+            let found = lint_with(sql, RULE, |s| Settings { pg_version: version, ..s }, 1);
+            found[0].fix.clone().expect("a fix").statement
+        };
+        assert_eq!(
+            fix(13),
+            format!("DROP TRIGGER IF EXISTS trg ON t;\n{sql}")
+        );
+        assert_eq!(
+            fix(14),
+            "CREATE OR REPLACE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"
         );
     }
 

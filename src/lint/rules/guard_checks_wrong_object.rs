@@ -14,7 +14,7 @@ pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
         return None;
     }
     let verb = match action.kind {
-        Kind::AddColumn { .. } | Kind::AddConstraint(_) | Kind::AddEnumValue => "adds",
+        Kind::AddColumn(_) | Kind::AddConstraint(_) | Kind::AddEnumValue => "adds",
         Kind::Drop(_) | Kind::DropColumn | Kind::DropConstraint => "drops",
         Kind::Rename(_) => "renames",
         _ => "creates",

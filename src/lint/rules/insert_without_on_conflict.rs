@@ -15,7 +15,7 @@ pub fn insert_without_on_conflict(action: &Action, ctx: &Ctx) -> Option<Hit> {
     else {
         return None;
     };
-    if !unprotected(action, ctx) {
+    if !unprotected(action, ctx) || into_table_created_for_sure(action, ctx) {
         return None;
     }
     Some(Hit::new(
@@ -26,6 +26,18 @@ pub fn insert_without_on_conflict(action: &Action, ctx: &Ctx) -> Option<Hit> {
         ),
         "add ON CONFLICT (...) DO NOTHING / DO UPDATE, or insert only the rows that are missing",
     ))
+}
+
+/// Whether the file creates the table earlier with a plain `CREATE TABLE` (no `IF NOT EXISTS`,
+/// no guard) or as a temporary table: a second run fails at that `CREATE` (or starts from an
+/// empty temporary table), so it never inserts the rows twice.
+fn into_table_created_for_sure(action: &Action, ctx: &Ctx) -> bool {
+    let Some(&created) = ctx.facts.created_tables.get(action.table_str()) else {
+        return false;
+    };
+    let create = &ctx.actions[created];
+    created < ctx.index
+        && (create.flags.temporary || (!create.flags.if_not_exists && create.guards.is_empty()))
 }
 
 #[cfg(test)]
@@ -56,6 +68,28 @@ mod tests {
         );
         lint_errors(
             "DO $$ BEGIN IF EXISTS (SELECT 1 FROM settings WHERE key = 'a') THEN INSERT INTO log VALUES ('a'); END IF; END $$;",
+            RULE,
+        );
+    }
+
+    /// Seed rows of a table the file creates with a plain CREATE TABLE are inserted once: a
+    /// second run stops at the CREATE TABLE.
+    #[test]
+    fn insert_into_a_table_the_file_just_created_is_not_flagged() {
+        lint_ok(
+            "CREATE TABLE language (id serial PRIMARY KEY, code varchar(3));
+INSERT INTO language (code) VALUES ('en');",
+            RULE,
+        );
+        lint_ok(
+            "CREATE TEMP TABLE staging (id int);
+INSERT INTO staging VALUES (1);",
+            RULE,
+        );
+        // With IF NOT EXISTS the second run reaches the INSERT again.
+        lint_errors(
+            "CREATE TABLE IF NOT EXISTS language (id serial PRIMARY KEY);
+INSERT INTO language (id) VALUES (1);",
             RULE,
         );
     }

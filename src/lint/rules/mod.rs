@@ -120,17 +120,32 @@ registry! {
     PartitionWithoutGuard: partition_without_guard(actions), "partition-without-guard", Idempotency, Error, fix, "ALTER TABLE ... ATTACH PARTITION or DETACH PARTITION without a guard";
     InsertWithoutOnConflict: insert_without_on_conflict(actions), "insert-without-on-conflict", Idempotency, Warning, no_fix, "INSERT without ON CONFLICT (seed rows are duplicated on a re-run)";
     GuardChecksWrongObject: guard_checks_wrong_object(actions), "guard-checks-wrong-object", Idempotency, Error, no_fix, "a DO-block guard that checks another object than its body changes, a sentinel for several, or the right one with the wrong sense";
+    IdentifierTooLong: identifier_too_long(actions), "identifier-too-long", Idempotency, Warning, no_fix, "a name over 63 bytes (PostgreSQL cuts it), and the catalog guard that therefore never matches";
+    TransactionNesting: transaction_nesting(actions), "transaction-nesting", Idempotency, Warning, no_fix, "BEGIN/COMMIT in a file its runner already runs in a transaction";
     CreateIndexWithoutConcurrently: create_index_without_concurrently(actions), "create-index-without-concurrently", Locking, Warning, no_fix, "CREATE INDEX on an existing table without CONCURRENTLY (blocks writes)";
+    DropIndexWithoutConcurrently: drop_index_without_concurrently(actions), "drop-index-without-concurrently", Locking, Warning, no_fix, "DROP INDEX without CONCURRENTLY (locks the table against reads and writes)";
+    ReindexWithoutConcurrently: reindex_without_concurrently(actions), "reindex-without-concurrently", Locking, Warning, no_fix, "REINDEX without CONCURRENTLY (blocks writes while it rebuilds)";
+    AddUniqueWithoutIndex: add_unique_without_index(actions), "add-unique-without-index", Locking, Warning, no_fix, "ADD UNIQUE on an existing table without USING INDEX (builds the index under ACCESS EXCLUSIVE)";
+    AddPrimaryKeyWithoutIndex: add_primary_key_without_index(actions), "add-primary-key-without-index", Locking, Warning, no_fix, "ADD PRIMARY KEY on an existing table without USING INDEX (builds the index under ACCESS EXCLUSIVE)";
+    AddColumnWithForeignKey: add_column_with_foreign_key(actions), "add-column-with-foreign-key", Locking, Warning, no_fix, "ADD COLUMN ... REFERENCES (the foreign key is validated under lock)";
     AddForeignKeyWithoutNotValid: add_foreign_key_without_not_valid(actions), "add-foreign-key-without-not-valid", Locking, Warning, no_fix, "ADD FOREIGN KEY without NOT VALID (scans both tables under lock)";
     AddCheckWithoutNotValid: add_check_without_not_valid(actions), "add-check-without-not-valid", Locking, Warning, no_fix, "ADD CHECK without NOT VALID (scans the table under lock)";
     SetNotNull: set_not_null(actions), "set-not-null", Locking, Warning, no_fix, "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE";
     AlterColumnType: alter_column_type(actions), "alter-column-type", Locking, Warning, no_fix, "ALTER COLUMN ... TYPE may rewrite the table under ACCESS EXCLUSIVE";
     AddColumnWithVolatileDefault: add_column_with_volatile_default(actions), "add-column-with-volatile-default", Locking, Warning, no_fix, "ADD COLUMN with a volatile default (random(), gen_random_uuid(), serial) rewrites the table";
+    ValidateInSameTransaction: validate_in_same_transaction(actions), "validate-in-same-transaction", Locking, Warning, no_fix, "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID";
+    VacuumFull: vacuum_full(actions), "vacuum-full", Locking, Warning, no_fix, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE";
+    Cluster: cluster(actions), "cluster", Locking, Warning, no_fix, "CLUSTER rewrites the table under ACCESS EXCLUSIVE";
+    LockTable: lock_table(actions), "lock-table", Locking, Warning, no_fix, "LOCK TABLE in SHARE mode or stronger blocks writes until the transaction ends";
+    MissingLockTimeout: missing_lock_timeout(actions), "missing-lock-timeout", Locking, Warning, fix, "the first statement that locks a busy table, with no SET lock_timeout before it (once per file)";
     ConcurrentlyInTransaction: concurrently_in_transaction(actions), "concurrently-in-transaction", Locking, Error, no_fix, "CREATE/DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction or DO block fails";
     DropColumn: drop_column(actions), "drop-column", Destructive, Warning, no_fix, "DROP COLUMN loses data and breaks running code";
     DropTable: drop_table(actions), "drop-table", Destructive, Warning, no_fix, "DROP TABLE loses data";
+    Truncate: truncate(actions), "truncate", Destructive, Warning, no_fix, "TRUNCATE deletes every row";
+    AddColumnNotNullWithoutDefault: add_column_not_null_without_default(actions), "add-column-not-null-without-default", Destructive, Error, no_fix, "ADD COLUMN ... NOT NULL without a DEFAULT (fails on a table with rows)";
     ExceptionWhenOthers: exception_when_others(actions), "exception-when-others", Style, Warning, no_fix, "EXCEPTION WHEN others hides real errors";
     UnknownSuppression: unknown_suppression(suppressions), "unknown-suppression", Style, Warning, no_fix, "a suppression comment names an unknown rule";
+    SyntaxNewerThanPgVersion: syntax_newer_than_pg_version(actions), "syntax-newer-than-pg-version", Syntax, Error, no_fix, "syntax a newer PostgreSQL brought than --pg-version (the server rejects it)";
     UnparsedStatement: unparsed_statement(actions), "unparsed-statement", Syntax, Info, no_fix, "a statement was not fully parsed (token-level rules only)";
     PsqlMetaCommand: psql_meta_command(actions), "psql-meta-command", Syntax, Info, no_fix, "a psql meta-command (skipped)";
 }
@@ -192,7 +207,7 @@ pub mod test {
     //! when it reports anything.
 
     use super::Rule;
-    use crate::lint::{lint_text, Finding, Selection};
+    use crate::lint::{lint_text, Finding, Selection, Settings};
 
     fn findings(sql: &str, rule: Rule) -> Vec<Finding> {
         let selection = Selection::only(rule);
@@ -223,6 +238,30 @@ pub mod test {
                 .collect();
         assert_eq!(found.len(), 1, "{rule} for:\n{sql}\n{found:#?}");
         found.remove(0)
+    }
+
+    /// Lint `sql` with `rule` alone and the settings `adjust` makes of the defaults; fail unless
+    /// it reports exactly `count` findings. Returns them.
+    pub fn lint_with(
+        sql: &str,
+        rule: Rule,
+        adjust: impl for<'a> FnOnce(Settings<'a>) -> Settings<'a>,
+        count: usize,
+    ) -> Vec<Finding> {
+        let selection = Selection::only(rule);
+        let settings = adjust(Settings::new(&selection));
+        let found: Vec<Finding> = crate::lint::lint_file("test.sql", sql, &settings)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect();
+        assert_eq!(
+            found.len(),
+            count,
+            "{rule} for:\n{sql}\n{:#?}",
+            found.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+        found
     }
 
     /// Lint `sql` with `rule` alone; fail if it reports anything.
@@ -264,11 +303,19 @@ ALTER TABLE "x""z" ADD COLUMN "x""y_c" int DEFAULT random(), DROP COLUMN "x""y_o
 ALTER TABLE "x""y" RENAME COLUMN "x""y_c" TO "x""y_n";
 DROP VIEW "x""y_v";
 DROP TABLE "x""z2";
-INSERT INTO "x""y" VALUES (1);
+INSERT INTO "x""w" VALUES (1);
 BEGIN;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS "x""y_ix2" ON "x""y" (id);
 COMMIT;
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x"y_z') THEN CREATE TYPE "x""y_w" AS ENUM ('a'); END IF; END $$;
+DROP INDEX IF EXISTS "x""y_ix3";
+REINDEX INDEX "x""y_ix4";
+ALTER TABLE "x""q" ADD CONSTRAINT "x""y_u" UNIQUE (id), ADD PRIMARY KEY (id),
+    ADD COLUMN "x""y_r" int REFERENCES "x""y" (id), ADD COLUMN "x""y_nn" int NOT NULL;
+VACUUM FULL "x""q";
+CLUSTER "x""q";
+LOCK TABLE "x""q";
+TRUNCATE "x""q";
 "#;
         let report = lint_text("quotes.sql", sql, &Selection::all());
         let mut rules = std::collections::BTreeSet::new();
@@ -282,12 +329,17 @@ DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x"y_z') THEN C
         // Every rule that names an object was exercised.
         let expected = [
             "add-check-without-not-valid",
+            "add-column-not-null-without-default",
+            "add-column-with-foreign-key",
             "add-column-with-volatile-default",
             "add-column-without-if-not-exists",
             "add-constraint-without-guard",
             "add-enum-value-without-if-not-exists",
             "add-foreign-key-without-not-valid",
+            "add-primary-key-without-index",
+            "add-unique-without-index",
             "alter-column-type",
+            "cluster",
             "concurrently-in-transaction",
             "create-domain-without-guard",
             "create-extension-without-if-not-exists",
@@ -305,12 +357,18 @@ DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x"y_z') THEN C
             "drop-column",
             "drop-column-without-if-exists",
             "drop-constraint-without-if-exists",
+            "drop-index-without-concurrently",
             "drop-table",
             "drop-without-if-exists",
             "guard-checks-wrong-object",
             "insert-without-on-conflict",
+            "lock-table",
+            "missing-lock-timeout",
+            "reindex-without-concurrently",
             "rename-without-guard",
             "set-not-null",
+            "truncate",
+            "vacuum-full",
         ];
         assert_eq!(rules.into_iter().collect::<Vec<_>>(), expected);
     }
