@@ -2,6 +2,10 @@
 //! `sequence_mismatch` (a declared option or owner that differs; options not written are not
 //! compared). An identity column's sequence is compared with its column (`columns`); a serial
 //! column's sequence is its column's type (`serial`) and is never read as a standalone one.
+//!
+//! A schema.yaml without a `sequences:` section says nothing about sequences: the live ones are
+//! then not reported as extra (most files predate the section, and a sequence a function or an
+//! old serial column left behind is no drift the file asked about).
 
 use super::describe::{describe_sequence, describe_sequence_differences};
 use super::drift::{DriftKind, Object};
@@ -42,6 +46,9 @@ pub(super) fn compare_sequences(out: &mut Out, declared: &Schema, actual: &Schem
                 sequence.pos,
             );
         }
+    }
+    if declared.sequences.is_empty() {
+        return;
     }
     for (name, live) in &actual.sequences {
         if !declared.sequences.contains_key(name) {
