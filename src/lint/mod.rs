@@ -17,6 +17,7 @@ pub mod fix;
 pub mod guard;
 pub mod names;
 pub mod plpgsql;
+pub mod recover;
 pub mod rules;
 pub mod runner;
 pub mod statement;
@@ -399,35 +400,24 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
 }
 
 /// Every action of the file's pieces, in order (a statement not fully parsed adds an
-/// `Unparsed` action, a meta-command a `MetaCommand` one), and how the statements were read.
+/// `Unparsed` action, a meta-command a `MetaCommand` one, a statement PostgreSQL rejects a
+/// `SyntaxError` one), and how the statements were read.
 fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (Vec<Action>, Stats) {
-    let mut state = match wrapping {
-        Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
-        Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
+    let mut reader = FileReader {
+        text,
+        state: match wrapping {
+            Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
+            Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
+        },
+        actions: Vec::new(),
+        stats: Stats::default(),
     };
-    let mut actions: Vec<Action> = Vec::new();
-    let mut stats = Stats::default();
     for piece in pieces {
-        let first_new = actions.len();
+        let first_new = reader.actions.len();
         match piece.kind {
-            source::PieceKind::Statement => {
-                stats.statements += 1;
-                let understood = statement::top_level(&mut state, piece.span.clone(), &mut actions);
-                match understood.parsed {
-                    Parsed::Fully => stats.parsed += 1,
-                    Parsed::Fallback => stats.fallback += 1,
-                    Parsed::NotAtAll => stats.unparsed += 1,
-                }
-                if understood.parsed != Parsed::Fully {
-                    let kind = Kind::Unparsed {
-                        how: understood.parsed,
-                        reason: understood.reason.unwrap_or_default(),
-                    };
-                    actions.push(Action::new(kind, piece.span.clone(), piece.span.clone()));
-                }
-            }
+            source::PieceKind::Statement => reader.statement(piece.span.clone(), true),
             source::PieceKind::MetaCommand => {
-                actions.push(Action::new(
+                reader.actions.push(Action::new(
                     Kind::MetaCommand,
                     piece.span.clone(),
                     piece.span.clone(),
@@ -435,11 +425,78 @@ fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (V
             }
             source::PieceKind::CopyData => {}
         }
-        for action in &mut actions[first_new..] {
+        for action in &mut reader.actions[first_new..] {
             action.piece_start = piece.span.start;
         }
     }
-    (actions, stats)
+    (reader.actions, reader.stats)
+}
+
+/// Reads a file's statements in order, recovering from the ones PostgreSQL would reject.
+struct FileReader<'t> {
+    text: &'t str,
+    state: statement::FileState<'t>,
+    actions: Vec<Action>,
+    stats: Stats,
+}
+
+impl FileReader<'_> {
+    /// Read the statement at `span`; `recover`: look for a syntax error when it does not parse.
+    fn statement(&mut self, span: std::ops::Range<usize>, recover: bool) {
+        let saved = self.state.clone();
+        let first_new = self.actions.len();
+        let understood = statement::top_level(&mut self.state, span.clone(), &mut self.actions);
+        if understood.parsed != Parsed::Fully && recover {
+            let problem = recover::unbalanced(self.text, span.clone())
+                .or_else(|| recover::glued(self.text, span.clone()));
+            if let Some(problem) = problem {
+                self.actions.truncate(first_new);
+                self.state = saved;
+                return self.recovered(span, problem);
+            }
+        }
+        self.stats.statements += 1;
+        match understood.parsed {
+            Parsed::Fully => self.stats.parsed += 1,
+            Parsed::Fallback => self.stats.fallback += 1,
+            Parsed::NotAtAll => self.stats.unparsed += 1,
+        }
+        if understood.parsed != Parsed::Fully {
+            let kind = Kind::Unparsed {
+                how: understood.parsed,
+                reason: understood.reason.unwrap_or_default(),
+            };
+            self.actions.push(Action::new(kind, span.clone(), span));
+        }
+    }
+
+    /// A statement with a syntax error: report it, and read what it swallowed as statements of
+    /// their own.
+    fn recovered(&mut self, span: std::ops::Range<usize>, problem: recover::Problem) {
+        let kind = Kind::SyntaxError {
+            message: problem.message,
+        };
+        self.actions
+            .push(Action::new(kind, problem.at, span.clone()));
+        let Some(cut) = problem.cut.filter(|&c| c > span.start && c < span.end) else {
+            self.statement(span, false);
+            return;
+        };
+        self.statement(span.start..cut, false);
+        let rest = &self.text[cut..span.end];
+        for piece in source::split(rest) {
+            let piece_span = cut + piece.span.start..cut + piece.span.end;
+            match piece.kind {
+                source::PieceKind::Statement => self.statement(piece_span, true),
+                source::PieceKind::MetaCommand => self.actions.push(Action::new(
+                    Kind::MetaCommand,
+                    piece_span.clone(),
+                    piece_span,
+                )),
+                source::PieceKind::CopyData => {}
+            }
+        }
+    }
 }
 
 /// The `unknown-suppression` findings: suppression comments naming no rule or category.

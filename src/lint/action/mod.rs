@@ -266,6 +266,11 @@ pub enum Kind {
         version: u32,
         what: &'static str,
     },
+    /// A statement PostgreSQL rejects as written (a missing `;`, an unclosed `(`, an
+    /// unterminated string), found by [`crate::lint::recover`].
+    SyntaxError {
+        message: String,
+    },
     /// A top-level `BEGIN` / `START TRANSACTION` (`begin`) or `COMMIT` / `ROLLBACK` / `END`.
     TransactionControl {
         begin: bool,

@@ -146,6 +146,7 @@ registry! {
     AddColumnNotNullWithoutDefault: add_column_not_null_without_default(actions), "add-column-not-null-without-default", Destructive, Error, no_fix, "ADD COLUMN ... NOT NULL without a DEFAULT (fails on a table with rows)";
     ExceptionWhenOthers: exception_when_others(actions), "exception-when-others", Style, Warning, no_fix, "EXCEPTION WHEN others hides real errors";
     UnknownSuppression: unknown_suppression(suppressions), "unknown-suppression", Style, Warning, no_fix, "a suppression comment names an unknown rule";
+    SyntaxError: syntax_error(actions), "syntax-error", Syntax, Error, no_fix, "a statement PostgreSQL rejects: a missing `;`, an unclosed `(`, an unterminated string";
     SyntaxNewerThanPgVersion: syntax_newer_than_pg_version(actions), "syntax-newer-than-pg-version", Syntax, Error, no_fix, "syntax a newer PostgreSQL brought than --pg-version (the server rejects it)";
     UnparsedStatement: unparsed_statement(actions), "unparsed-statement", Syntax, Info, no_fix, "a statement was not fully parsed (token-level rules only)";
     PsqlMetaCommand: psql_meta_command(actions), "psql-meta-command", Syntax, Info, no_fix, "a psql meta-command (skipped)";
