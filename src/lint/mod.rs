@@ -22,6 +22,7 @@ pub mod rules;
 pub mod runner;
 pub mod statement;
 pub mod suppress;
+pub mod tables;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -307,6 +308,8 @@ pub struct Settings<'a> {
     /// An opt-out of the runner's transaction found outside the file (Diesel's
     /// `metadata.toml`, Flyway's `.sql.conf`), as written.
     pub no_transaction: Option<String>,
+    /// The tables of the database (`--database-url`): sizes and column types.
+    pub tables: Option<&'a tables::Tables>,
 }
 
 impl<'a> Settings<'a> {
@@ -318,6 +321,7 @@ impl<'a> Settings<'a> {
             pg_version: OLDEST_PG_VERSION,
             runner: None,
             no_transaction: None,
+            tables: None,
         }
     }
 }
@@ -376,6 +380,7 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
             pg_version: settings.pg_version,
             runner: settings.runner,
             wrapping: &wrapping,
+            tables: settings.tables,
         };
         for &rule in &selection.enabled {
             let Some(hit) = rule.check(action, &ctx) else {
@@ -384,6 +389,10 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
             if suppressed(rule, action.statement.start) {
                 continue;
             }
+            let hit = match settings.tables {
+                Some(tables) => sized(rule, hit, action, tables),
+                None => hit,
+            };
             findings.push(finding(rule, hit, text, &lines, action));
         }
     }
@@ -497,6 +506,37 @@ impl FileReader<'_> {
             }
         }
     }
+}
+
+/// A locking warning knowing the database: the size of the table it locks in its message, info
+/// below `--small-table-rows` or on a table the database does not have yet. Errors (a statement
+/// that fails whatever the table) are left as they are.
+fn sized(rule: Rule, mut hit: rules::Hit, action: &Action, tables: &tables::Tables) -> rules::Hit {
+    let severity = hit.severity.unwrap_or(rule.default_severity());
+    if rule.category() != Category::Locking || severity != Severity::Warning {
+        return hit;
+    }
+    let Some(table) = &action.table else {
+        return hit;
+    };
+    match tables.get(table) {
+        Some((name, info)) => {
+            hit.message = format!("{} ({name}: {})", hit.message, info.size());
+            if info.rows >= 0.0 && info.rows < tables.small_rows as f64 {
+                hit.message.push_str(&format!(
+                    "; below --small-table-rows {}, so info",
+                    tables.small_rows
+                ));
+                hit.severity = Some(Severity::Info);
+            }
+        }
+        None => {
+            hit.message
+                .push_str(" (the database has no such table yet: a new table, so info)");
+            hit.severity = Some(Severity::Info);
+        }
+    }
+    hit
 }
 
 /// The `unknown-suppression` findings: suppression comments naming no rule or category.
