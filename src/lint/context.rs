@@ -157,6 +157,13 @@ impl Ctx<'_> {
         }
     }
 
+    /// ` (<why the runner wraps the file>)` for messages, or nothing.
+    pub fn wrapped_note(&self) -> String {
+        self.wrapped()
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default()
+    }
+
     /// The actions before the one judged that run in the same transaction as `action`.
     pub fn earlier_in_transaction<'s>(
         &'s self,

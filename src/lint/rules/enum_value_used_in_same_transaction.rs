@@ -24,10 +24,7 @@ pub fn enum_value_used_in_same_transaction(action: &Action, ctx: &Ctx) -> Option
     let after = ctx.text.get(action.statement.end..end)?;
     let at = after.find(&value)?;
     let line = ctx.text[..action.statement.end + at].lines().count();
-    let why = ctx
-        .wrapped()
-        .map(|reason| format!(" ({reason})"))
-        .unwrap_or_default();
+    let why = ctx.wrapped_note();
     Some(Hit::new(
         action,
         format!(

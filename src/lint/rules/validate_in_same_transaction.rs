@@ -22,10 +22,7 @@ pub fn validate_in_same_transaction(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if !added || ctx.acts_on_new(action) {
         return None;
     }
-    let why = ctx
-        .wrapped()
-        .map(|reason| format!(" ({reason})"))
-        .unwrap_or_default();
+    let why = ctx.wrapped_note();
     Some(Hit::new(
         action,
         format!(
