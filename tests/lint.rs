@@ -852,6 +852,32 @@ fn database_url_knows_table_sizes_and_column_types() {
         .find(|f| f["line"] == 3)
         .map(|f| f["severity"].clone());
     assert_eq!(severity, Some(Value::from("warning")), "{doc}");
+    // The same from the configuration file's `[lint] small-table-rows`.
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[lint]\nsmall-table-rows = 1\n",
+    );
+    let output = driftlint()
+        .current_dir(dir.path())
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+            "020_changes.sql",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let severity = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["line"] == 3)
+        .map(|f| f["severity"].clone());
+    assert_eq!(severity, Some(Value::from("warning")), "{doc}");
     assert_eq!(
         db.query_one_i64(
             "SELECT count(*) FROM information_schema.columns WHERE column_name = 'token'"

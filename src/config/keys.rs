@@ -31,6 +31,8 @@ pub enum Kind {
     Flag,
     /// A whole number of seconds, at least 1.
     Seconds,
+    /// A whole number, at least 0 (a row count).
+    Count,
     /// A PostgreSQL major version, 13 to 18.
     PgVersion,
     /// One of the listed strings.
@@ -108,7 +110,7 @@ macro_rules! source_keys {
 const CHECK_SOURCE: [Key; 6] = source_keys!("check");
 const REPAIR_SOURCE: [Key; 6] = source_keys!("repair");
 
-const OTHER_KEYS: [Key; 22] = [
+const OTHER_KEYS: [Key; 23] = [
     key(
         "lint",
         "select",
@@ -162,6 +164,12 @@ const OTHER_KEYS: [Key; 22] = [
         "runner",
         Kind::Choice(&RUNNERS),
         "the tool that runs the migrations",
+    ),
+    key(
+        "lint",
+        "small-table-rows",
+        Kind::Count,
+        "with --database-url: locking findings on tables with fewer rows are info",
     ),
     key(
         "check",

@@ -206,6 +206,11 @@ fn convert(
             Some(_) => Err(invalid(at, span, "the timeout must be at least 1 second")),
             None => Err(fail("a whole number of seconds")),
         },
+        Kind::Count => match number_of(value) {
+            Some(n) if n >= 0 => Ok(Value::Number(n)),
+            Some(_) => Err(invalid(at, span, "the count cannot be negative")),
+            None => Err(fail("a whole number")),
+        },
         Kind::PgVersion => match number_of(value) {
             Some(n) if (13..=18).contains(&n) => Ok(Value::Number(n)),
             Some(n) => Err(invalid(
