@@ -164,16 +164,6 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
-    /// The actions before the one judged that run in the same transaction as `action`.
-    pub fn earlier_in_transaction<'s>(
-        &'s self,
-        action: &'s Action,
-    ) -> impl Iterator<Item = &'s Action> + 's {
-        self.actions[..self.index]
-            .iter()
-            .filter(move |a| action.in_transaction && a.transaction == action.transaction)
-    }
-
     /// The text of the statement an action is in.
     pub fn statement_text(&self, action: &Action) -> &str {
         self.text.get(action.statement.clone()).unwrap_or("")
