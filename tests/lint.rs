@@ -844,14 +844,20 @@ fn database_url_knows_table_sizes_and_column_types() {
     );
 
     // A lower threshold makes the small table's finding a warning again... and nothing was written.
+    let severity_on_line_3 = |doc: &Value| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == 3)
+            .map(|f| f["severity"].clone())
+    };
     let (_, doc, _) = run(&["--small-table-rows", "1"]);
-    let severity = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["line"] == 3)
-        .map(|f| f["severity"].clone());
-    assert_eq!(severity, Some(Value::from("warning")), "{doc}");
+    assert_eq!(
+        severity_on_line_3(&doc),
+        Some(Value::from("warning")),
+        "{doc}"
+    );
     // The same from the configuration file's `[lint] small-table-rows`.
     write(
         dir.path(),
@@ -871,13 +877,11 @@ fn database_url_knows_table_sizes_and_column_types() {
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let severity = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["line"] == 3)
-        .map(|f| f["severity"].clone());
-    assert_eq!(severity, Some(Value::from("warning")), "{doc}");
+    assert_eq!(
+        severity_on_line_3(&doc),
+        Some(Value::from("warning")),
+        "{doc}"
+    );
     assert_eq!(
         db.query_one_i64(
             "SELECT count(*) FROM information_schema.columns WHERE column_name = 'token'"
