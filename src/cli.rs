@@ -84,6 +84,12 @@ pub struct LintArgs {
     /// The tool that runs the migrations: whether it wraps each file in a transaction.
     #[arg(long, value_enum, value_name = "RUNNER")]
     pub runner: Option<LintRunner>,
+    /// Read the tables' sizes and column types from this database (read only).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// With --database-url: locking findings on tables with fewer rows are info (default 10000).
+    #[arg(long, value_name = "ROWS", requires = "database_url")]
+    pub small_table_rows: Option<u64>,
 }
 
 /// The migration runners `lint --runner` knows.

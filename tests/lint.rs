@@ -758,3 +758,142 @@ fn pg_version_flag_and_configuration_key() {
     let (code, _, out) = lint_rules_in(dir.path(), &["--pg-version", "12", file]);
     assert_eq!(code, 2, "{out}");
 }
+
+/// `--database-url`: a large and a small table in a real PostgreSQL. Locking findings name the
+/// size of the table; below `--small-table-rows` they are info; a table the database does not
+/// have is new; type changes are judged from the column's real type. Nothing is written.
+#[test]
+fn database_url_knows_table_sizes_and_column_types() {
+    let db = crate::util::fresh_db();
+    db.exec(
+        "CREATE TABLE events (id bigint, kind varchar(50), payload text);
+         INSERT INTO events SELECT g, 'k', repeat('x', 200) FROM generate_series(1, 30000) g;
+         CREATE TABLE settings (key text, value text);
+         INSERT INTO settings VALUES ('a', '1'), ('b', '2');
+         ANALYZE events; ANALYZE settings;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "020_changes.sql",
+        "SET lock_timeout = '5s';\n\
+         ALTER TABLE events ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();\n\
+         ALTER TABLE settings ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();\n\
+         ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();\n\
+         ALTER TABLE events ALTER COLUMN kind TYPE varchar(100);\n\
+         ALTER TABLE events ALTER COLUMN payload TYPE varchar(50);\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--database-url", db.url.as_str()];
+        args.extend_from_slice(extra);
+        args.push(file.as_str());
+        lint_json(&args, None)
+    };
+    let (code, doc, stderr) = run(&[]);
+    assert_eq!(code, 0, "{doc}\n{stderr}");
+    let found: Vec<(String, String, String, u64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_string();
+            (
+                text("rule"),
+                text("severity"),
+                text("message"),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let at = |line: u64| {
+        found
+            .iter()
+            .find(|f| f.3 == line)
+            .unwrap_or_else(|| panic!("nothing on line {line}: {found:#?}"))
+    };
+    // The large table: a warning naming its size.
+    let events = at(2);
+    assert_eq!(
+        (events.0.as_str(), events.1.as_str()),
+        ("add-column-with-volatile-default", "warning")
+    );
+    assert!(
+        events.2.contains("(public.events: ~30k rows, "),
+        "{}",
+        events.2
+    );
+    // The small one: info, saying why.
+    let settings = at(3);
+    assert_eq!(settings.1, "info", "{}", settings.2);
+    assert!(
+        settings.2.contains("~2 rows") && settings.2.contains("below --small-table-rows 10000"),
+        "{}",
+        settings.2
+    );
+    // A table the database does not have: new.
+    let audit = at(4);
+    assert_eq!(audit.1, "info");
+    assert!(audit.2.contains("no such table yet"), "{}", audit.2);
+    // varchar(50) -> varchar(100): no rewrite, no finding; text -> varchar(50): a scan.
+    assert!(found.iter().all(|f| f.3 != 5), "{found:#?}");
+    let payload = at(6);
+    assert!(
+        payload.2.contains("from text to varchar(50) scans"),
+        "{}",
+        payload.2
+    );
+
+    // A lower threshold makes the small table's finding a warning again... and nothing was written.
+    let severity_on_line_3 = |doc: &Value| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == 3)
+            .map(|f| f["severity"].clone())
+    };
+    let (_, doc, _) = run(&["--small-table-rows", "1"]);
+    assert_eq!(
+        severity_on_line_3(&doc),
+        Some(Value::from("warning")),
+        "{doc}"
+    );
+    // The same from the configuration file's `[lint] small-table-rows`.
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[lint]\nsmall-table-rows = 1\n",
+    );
+    let output = driftlint()
+        .current_dir(dir.path())
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url,
+            "020_changes.sql",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        severity_on_line_3(&doc),
+        Some(Value::from("warning")),
+        "{doc}"
+    );
+    assert_eq!(
+        db.query_one_i64(
+            "SELECT count(*) FROM information_schema.columns WHERE column_name = 'token'"
+        ),
+        0
+    );
+
+    // A database that cannot be reached is a usage error (exit 2), with no password shown.
+    let (code, _, stderr) = lint_json(
+        &["--database-url", "postgres://u:secret@127.0.0.1:1/x", &file],
+        None,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("secret"), "{stderr}");
+}

@@ -554,6 +554,19 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
         },
     );
     r.set(
+        "small-table-rows",
+        ("small_table_rows", "--small-table-rows"),
+        &mut options.small_table_rows,
+        |v| match v {
+            Value::Number(n) => u64::try_from(*n).ok().map(Some),
+            _ => None,
+        },
+        |v| match v {
+            Some(n) => n.to_string(),
+            None => crate::lint::tables::SMALL_TABLE_ROWS.to_string(),
+        },
+    );
+    r.set(
         "runner",
         ("runner", "--runner"),
         &mut options.runner,

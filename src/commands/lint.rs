@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::declared::Declared;
+use crate::lint::tables::{Tables, SMALL_TABLE_ROWS};
 use crate::lint::{
     fix_file, lint_file, summarize, AppliedFix, Category, FileReport, LintError, Rule, Runner,
     Selection, Settings, Severity, OLDEST_PG_VERSION,
@@ -44,6 +45,10 @@ pub struct LintOptions {
     pub pg_version: Option<u32>,
     /// `--runner`: the tool that runs the migrations (none: only the files' own BEGIN/COMMIT).
     pub runner: Option<Runner>,
+    /// `--database-url`: read the tables' sizes and column types from this database.
+    pub database_url: Option<String>,
+    /// `--small-table-rows`: locking findings on tables with fewer rows are info.
+    pub small_table_rows: Option<u64>,
     /// From the configuration file: excluded files, per-file ignores, per-rule severities.
     pub adjust: crate::config::lint::LintAdjust,
 }
@@ -68,6 +73,14 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         (None, Some(path)) => Some(crate::declared::load(path)?),
         (None, None) => None,
     };
+    let tables = match &options.database_url {
+        Some(url) => Some(crate::commands::lint_tables::read(
+            url,
+            options.small_table_rows.unwrap_or(SMALL_TABLE_ROWS),
+            std::time::Duration::from_secs(30),
+        )?),
+        None => None,
+    };
     let (mut inputs, mut errors) = collect_inputs(&options.paths);
     inputs.retain(|input| match input {
         Input::File(path) => !options.adjust.excluded(path),
@@ -78,6 +91,7 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         options,
         selection: &selection,
         declared: declared.as_ref(),
+        tables: tables.as_ref(),
         stdin: &stdin,
     };
     let results: Vec<Result<Linted, LintError>> =
@@ -202,6 +216,7 @@ struct Job<'a> {
     options: &'a LintOptions,
     selection: &'a Selection,
     declared: Option<&'a Declared>,
+    tables: Option<&'a Tables>,
     stdin: &'a Stdin,
 }
 
@@ -234,6 +249,7 @@ impl Job<'_> {
             pg_version: self.options.pg_version.unwrap_or(OLDEST_PG_VERSION),
             runner: self.options.runner,
             no_transaction: path.and_then(|p| runner_opt_out(self.options.runner, p)),
+            tables: self.tables,
         };
         if !self.options.fix {
             return Ok(Linted {

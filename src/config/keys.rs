@@ -125,7 +125,7 @@ macro_rules! source_keys {
 const CHECK_SOURCE: [Key; 8] = source_keys!("check");
 const REPAIR_SOURCE: [Key; 8] = source_keys!("repair");
 
-const OTHER_KEYS: [Key; 24] = [
+const OTHER_KEYS: [Key; 25] = [
     key(
         "lint",
         "select",
@@ -179,6 +179,12 @@ const OTHER_KEYS: [Key; 24] = [
         "runner",
         Kind::Choice(&RUNNERS),
         "the tool that runs the migrations",
+    ),
+    key(
+        "lint",
+        "small-table-rows",
+        Kind::Count,
+        "with --database-url: locking findings on tables with fewer rows are info",
     ),
     key(
         "check",

@@ -23,6 +23,8 @@ pub struct Ctx<'a> {
     pub runner: Option<Runner>,
     /// Whether the runner runs the whole file in one transaction.
     pub wrapping: &'a Wrapping,
+    /// The database's tables (`--database-url`), when given.
+    pub tables: Option<&'a super::tables::Tables>,
 }
 
 impl Ctx<'_> {
@@ -111,14 +113,21 @@ impl Ctx<'_> {
     }
 
     /// The type column `column` of `table` has before the action, when the file says (an
-    /// earlier `ADD COLUMN` or type change of it).
-    pub fn column_type(&self, table: &str, column: &str) -> Option<String> {
-        let types = self
+    /// earlier `ADD COLUMN` or type change of it), or else the database (`--database-url`).
+    pub fn column_type(&self, table: &Option<Name>, column: &str) -> Option<String> {
+        let table = table.as_ref()?;
+        let in_file = self
             .facts
             .column_types
-            .get(&(table.to_string(), column.to_string()))?;
-        let before = types.partition_point(|(i, _)| *i < self.index);
-        before.checked_sub(1).map(|k| types[k].1.clone())
+            .get(&(table.name.clone(), column.to_string()))
+            .and_then(|types| {
+                let before = types.partition_point(|(i, _)| *i < self.index);
+                before.checked_sub(1).map(|k| types[k].1.clone())
+            });
+        in_file.or_else(|| {
+            let (_, info) = self.tables?.get(table)?;
+            info.columns.get(column).cloned()
+        })
     }
 
     /// Whether `DROP COLUMN` of the same column of the same table comes earlier.
@@ -148,14 +157,11 @@ impl Ctx<'_> {
         }
     }
 
-    /// The actions before the one judged that run in the same transaction as `action`.
-    pub fn earlier_in_transaction<'s>(
-        &'s self,
-        action: &'s Action,
-    ) -> impl Iterator<Item = &'s Action> + 's {
-        self.actions[..self.index]
-            .iter()
-            .filter(move |a| action.in_transaction && a.transaction == action.transaction)
+    /// ` (<why the runner wraps the file>)` for messages, or nothing.
+    pub fn wrapped_note(&self) -> String {
+        self.wrapped()
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default()
     }
 
     /// The text of the statement an action is in.

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::action::{Action, Guard, Kind, ObjectKind, RenameKind, Target};
+use super::action::{Action, ConstraintKind, Guard, Kind, ObjectKind, RenameKind, Target};
 
 /// What the file says around an action: computed once per file.
 #[derive(Debug, Default)]
@@ -29,6 +29,13 @@ pub struct Facts {
     pub(super) lock_timeout_missing_at: Option<usize>,
     /// (table, column) -> the types the file gives it, in order: (action index, type as written).
     pub(super) column_types: HashMap<(String, String), Vec<(usize, String)>>,
+    /// (table, column) -> the first action after which a validated `CHECK (column IS NOT NULL)`
+    /// proves the column (PostgreSQL 12+ then skips the scan of `SET NOT NULL`).
+    pub(super) proven_not_null: HashMap<(String, String), usize>,
+    /// (table, constraint) -> where and in which transaction it was added `NOT VALID`.
+    pub(super) added_not_valid: HashMap<(String, String), Vec<(usize, usize)>>,
+    /// Function name -> where the file creates it, and whether as STABLE or IMMUTABLE.
+    pub(super) functions: HashMap<String, Vec<(usize, bool)>>,
 }
 
 /// One object's key: kind, name, table (for objects named per table).
@@ -184,6 +191,7 @@ impl Facts {
                     .or_insert(i);
             }
         }
+        facts.follow_constraints_and_functions(actions);
         facts.safe_after_earlier = safe_after_earlier(actions);
         facts.lock_timeout_missing_at = facts.lock_timeout_missing(actions);
         facts
@@ -206,6 +214,51 @@ impl Facts {
             String::new(),
         );
         index_kind && earlier(self.creates.get(&key))
+    }
+
+    /// Fills [`Facts::proven_not_null`], [`Facts::added_not_valid`] and [`Facts::functions`].
+    fn follow_constraints_and_functions(&mut self, actions: &[Action]) {
+        // (table, constraint) -> the column a `CHECK (column IS NOT NULL)` checks.
+        let mut not_null_checks: HashMap<(String, String), String> = HashMap::new();
+        for (i, action) in actions.iter().enumerate() {
+            let key = (
+                action.table_str().to_string(),
+                action.name_str().to_string(),
+            );
+            match &action.kind {
+                Kind::AddConstraint(kind) => {
+                    if action.flags.not_valid {
+                        self.added_not_valid
+                            .entry(key.clone())
+                            .or_default()
+                            .push((i, action.transaction));
+                    }
+                    let checked = action.columns.first().cloned();
+                    if let (ConstraintKind::Check, Some(column)) = (kind, checked) {
+                        let proven = (key.0.clone(), column.clone());
+                        if action.flags.not_valid {
+                            not_null_checks.insert(key, column);
+                        } else {
+                            self.proven_not_null.entry(proven).or_insert(i);
+                        }
+                    }
+                }
+                Kind::ValidateConstraint => {
+                    if let Some(column) = not_null_checks.get(&key) {
+                        self.proven_not_null
+                            .entry((key.0.clone(), column.clone()))
+                            .or_insert(i);
+                    }
+                }
+                Kind::CreateFunction => {
+                    self.functions
+                        .entry(action.name_str().to_string())
+                        .or_default()
+                        .push((i, action.flags.not_volatile));
+                }
+                _ => {}
+            }
+        }
     }
 
     /// See [`Facts::lock_timeout_missing_at`].

@@ -17,10 +17,12 @@ pub mod fix;
 pub mod guard;
 pub mod names;
 pub mod plpgsql;
+pub mod recover;
 pub mod rules;
 pub mod runner;
 pub mod statement;
 pub mod suppress;
+pub mod tables;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -306,6 +308,8 @@ pub struct Settings<'a> {
     /// An opt-out of the runner's transaction found outside the file (Diesel's
     /// `metadata.toml`, Flyway's `.sql.conf`), as written.
     pub no_transaction: Option<String>,
+    /// The tables of the database (`--database-url`): sizes and column types.
+    pub tables: Option<&'a tables::Tables>,
 }
 
 impl<'a> Settings<'a> {
@@ -317,6 +321,7 @@ impl<'a> Settings<'a> {
             pg_version: OLDEST_PG_VERSION,
             runner: None,
             no_transaction: None,
+            tables: None,
         }
     }
 }
@@ -375,6 +380,7 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
             pg_version: settings.pg_version,
             runner: settings.runner,
             wrapping: &wrapping,
+            tables: settings.tables,
         };
         for &rule in &selection.enabled {
             let Some(hit) = rule.check(action, &ctx) else {
@@ -383,6 +389,10 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
             if suppressed(rule, action.statement.start) {
                 continue;
             }
+            let hit = match settings.tables {
+                Some(tables) => sized(rule, hit, action, tables),
+                None => hit,
+            };
             findings.push(finding(rule, hit, text, &lines, action));
         }
     }
@@ -399,35 +409,24 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
 }
 
 /// Every action of the file's pieces, in order (a statement not fully parsed adds an
-/// `Unparsed` action, a meta-command a `MetaCommand` one), and how the statements were read.
+/// `Unparsed` action, a meta-command a `MetaCommand` one, a statement PostgreSQL rejects a
+/// `SyntaxError` one), and how the statements were read.
 fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (Vec<Action>, Stats) {
-    let mut state = match wrapping {
-        Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
-        Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
+    let mut reader = FileReader {
+        text,
+        state: match wrapping {
+            Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
+            Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
+        },
+        actions: Vec::new(),
+        stats: Stats::default(),
     };
-    let mut actions: Vec<Action> = Vec::new();
-    let mut stats = Stats::default();
     for piece in pieces {
-        let first_new = actions.len();
+        let first_new = reader.actions.len();
         match piece.kind {
-            source::PieceKind::Statement => {
-                stats.statements += 1;
-                let understood = statement::top_level(&mut state, piece.span.clone(), &mut actions);
-                match understood.parsed {
-                    Parsed::Fully => stats.parsed += 1,
-                    Parsed::Fallback => stats.fallback += 1,
-                    Parsed::NotAtAll => stats.unparsed += 1,
-                }
-                if understood.parsed != Parsed::Fully {
-                    let kind = Kind::Unparsed {
-                        how: understood.parsed,
-                        reason: understood.reason.unwrap_or_default(),
-                    };
-                    actions.push(Action::new(kind, piece.span.clone(), piece.span.clone()));
-                }
-            }
+            source::PieceKind::Statement => reader.statement(piece.span.clone(), true),
             source::PieceKind::MetaCommand => {
-                actions.push(Action::new(
+                reader.actions.push(Action::new(
                     Kind::MetaCommand,
                     piece.span.clone(),
                     piece.span.clone(),
@@ -435,11 +434,109 @@ fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (V
             }
             source::PieceKind::CopyData => {}
         }
-        for action in &mut actions[first_new..] {
+        for action in &mut reader.actions[first_new..] {
             action.piece_start = piece.span.start;
         }
     }
-    (actions, stats)
+    (reader.actions, reader.stats)
+}
+
+/// Reads a file's statements in order, recovering from the ones PostgreSQL would reject.
+struct FileReader<'t> {
+    text: &'t str,
+    state: statement::FileState<'t>,
+    actions: Vec<Action>,
+    stats: Stats,
+}
+
+impl FileReader<'_> {
+    /// Read the statement at `span`; `recover`: look for a syntax error when it does not parse.
+    fn statement(&mut self, span: std::ops::Range<usize>, recover: bool) {
+        let saved = self.state.clone();
+        let first_new = self.actions.len();
+        let understood = statement::top_level(&mut self.state, span.clone(), &mut self.actions);
+        if understood.parsed != Parsed::Fully && recover {
+            let problem = recover::unbalanced(self.text, span.clone())
+                .or_else(|| recover::glued(self.text, span.clone()));
+            if let Some(problem) = problem {
+                self.actions.truncate(first_new);
+                self.state = saved;
+                return self.recovered(span, problem);
+            }
+        }
+        self.stats.statements += 1;
+        match understood.parsed {
+            Parsed::Fully => self.stats.parsed += 1,
+            Parsed::Fallback => self.stats.fallback += 1,
+            Parsed::NotAtAll => self.stats.unparsed += 1,
+        }
+        if understood.parsed != Parsed::Fully {
+            let kind = Kind::Unparsed {
+                how: understood.parsed,
+                reason: understood.reason.unwrap_or_default(),
+            };
+            self.actions.push(Action::new(kind, span.clone(), span));
+        }
+    }
+
+    /// A statement with a syntax error: report it, and read what it swallowed as statements of
+    /// their own.
+    fn recovered(&mut self, span: std::ops::Range<usize>, problem: recover::Problem) {
+        let kind = Kind::SyntaxError {
+            message: problem.message,
+        };
+        self.actions
+            .push(Action::new(kind, problem.at, span.clone()));
+        let Some(cut) = problem.cut.filter(|&c| c > span.start && c < span.end) else {
+            self.statement(span, false);
+            return;
+        };
+        self.statement(span.start..cut, false);
+        let rest = &self.text[cut..span.end];
+        for piece in source::split(rest) {
+            let piece_span = cut + piece.span.start..cut + piece.span.end;
+            match piece.kind {
+                source::PieceKind::Statement => self.statement(piece_span, true),
+                source::PieceKind::MetaCommand => self.actions.push(Action::new(
+                    Kind::MetaCommand,
+                    piece_span.clone(),
+                    piece_span,
+                )),
+                source::PieceKind::CopyData => {}
+            }
+        }
+    }
+}
+
+/// A locking warning knowing the database: the size of the table it locks in its message, info
+/// below `--small-table-rows` or on a table the database does not have yet. Errors (a statement
+/// that fails whatever the table) are left as they are.
+fn sized(rule: Rule, mut hit: rules::Hit, action: &Action, tables: &tables::Tables) -> rules::Hit {
+    let severity = hit.severity.unwrap_or(rule.default_severity());
+    if rule.category() != Category::Locking || severity != Severity::Warning {
+        return hit;
+    }
+    let Some(table) = &action.table else {
+        return hit;
+    };
+    match tables.get(table) {
+        Some((name, info)) => {
+            hit.message = format!("{} ({name}: {})", hit.message, info.size());
+            if info.rows >= 0.0 && info.rows < tables.small_rows as f64 {
+                hit.message.push_str(&format!(
+                    "; below --small-table-rows {}, so info",
+                    tables.small_rows
+                ));
+                hit.severity = Some(Severity::Info);
+            }
+        }
+        None => {
+            hit.message
+                .push_str(" (the database has no such table yet: a new table, so info)");
+            hit.severity = Some(Severity::Info);
+        }
+    }
+    hit
 }
 
 /// The `unknown-suppression` findings: suppression comments naming no rule or category.

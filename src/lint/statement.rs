@@ -16,6 +16,7 @@ use super::plpgsql;
 use crate::sql::tokens::{Tokens, DIALECT};
 
 /// What the reader carries from one statement of a file to the next.
+#[derive(Clone)]
 pub struct FileState<'f> {
     pub text: &'f str,
     /// Counter for guard ids, unique within the file.

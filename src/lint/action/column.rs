@@ -167,7 +167,7 @@ const CONSTRAINT_WORDS: &[&str] = &[
 /// The text of a type written in tokens `from..to`, up to the first depth-0 word of `stops`.
 pub(super) fn type_text(toks: &[Tok], from: usize, to: usize, stops: &[&str]) -> String {
     let mut depth = 0usize;
-    let mut words = Vec::new();
+    let mut text = String::new();
     for t in toks.iter().take(to).skip(from) {
         match t.token {
             Token::LParen | Token::LBracket => depth += 1,
@@ -175,9 +175,18 @@ pub(super) fn type_text(toks: &[Tok], from: usize, to: usize, stops: &[&str]) ->
             _ if depth == 0 && stops.iter().any(|s| t.is(s)) => break,
             _ => {}
         }
-        words.push(t.token.to_string());
+        // `varchar(50)`, `numeric(10, 2)`, `text[]`: no space around brackets.
+        let tight = matches!(
+            t.token,
+            Token::LParen | Token::RParen | Token::LBracket | Token::RBracket | Token::Comma
+        ) || text.ends_with('(')
+            || text.ends_with('[');
+        if !text.is_empty() && !tight {
+            text.push(' ');
+        }
+        text.push_str(&t.token.to_string());
     }
-    words.join(" ")
+    text
 }
 
 /// Read a column definition: tokens `from..to`, `from` at its type.

@@ -53,6 +53,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -96,6 +97,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -142,6 +144,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -189,6 +192,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -235,6 +239,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -282,6 +287,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::AttachPartition
             | Kind::DetachPartition
             | Kind::ConcurrentlyInBody { .. }
@@ -337,6 +343,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::ConcurrentlyInBody { .. }
             | Kind::HandlerOthers
             | Kind::Unparsed { .. }
@@ -403,6 +410,7 @@ impl Kind {
             | Kind::SetLockTimeout { .. }
             | Kind::TransactionControl { .. }
             | Kind::NewerSyntax { .. }
+            | Kind::SyntaxError { .. }
             | Kind::ConcurrentlyInBody { .. }
             | Kind::HandlerOthers
             | Kind::Unparsed { .. }

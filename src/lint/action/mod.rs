@@ -122,7 +122,7 @@ pub struct NewColumn {
     pub not_null: bool,
     /// Existing rows get a value: a `DEFAULT`, a serial type, `GENERATED ...`.
     pub filled: bool,
-    /// The column's type as written (tokens joined by spaces).
+    /// The column's type as written (`varchar(50)`, `numeric(10, 2)`).
     pub type_name: String,
 }
 
@@ -265,6 +265,11 @@ pub enum Kind {
     NewerSyntax {
         version: u32,
         what: &'static str,
+    },
+    /// A statement PostgreSQL rejects as written (a missing `;`, an unclosed `(`, an
+    /// unterminated string), found by [`crate::lint::recover`].
+    SyntaxError {
+        message: String,
     },
     /// A top-level `BEGIN` / `START TRANSACTION` (`begin`) or `COMMIT` / `ROLLBACK` / `END`.
     TransactionControl {

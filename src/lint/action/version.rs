@@ -53,12 +53,6 @@ pub fn newer_syntax(toks: &[Tok]) -> Option<Newer> {
                     close,
                 );
             }
-        } else if toks[k]
-            .word()
-            .is_some_and(|w| w.eq_ignore_ascii_case("uuidv7"))
-            && toks.get(k + 1).is_some_and(|t| t.is_punct(&Token::LParen))
-        {
-            keep(18, "uuidv7()", k, k);
         }
     }
     found

@@ -30,7 +30,7 @@ pub fn alter_column_type(action: &Action, ctx: &Ctx) -> Option<Hit> {
         return None;
     }
     let column = format!("{}.{}", shown(&action.table), shown(&action.name));
-    let from = ctx.column_type(action.table_str(), action.name_str());
+    let from = ctx.column_type(&action.table, action.name_str());
     let (message, help) = match from.as_deref().map(|from| (from, change(from, to))) {
         Some((_, Change::Free)) => return None,
         Some((from, Change::Scan)) => (

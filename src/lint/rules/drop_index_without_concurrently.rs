@@ -22,7 +22,8 @@ pub fn drop_index_without_concurrently(action: &Action, ctx: &Ctx) -> Option<Hit
         .statement_text(action)
         .to_ascii_lowercase()
         .contains("cascade");
-    let fix = (action.more_names.is_empty() && !cascade && !action.nested)
+    // Inside a transaction the keyword alone would make the statement fail.
+    let fix = (action.more_names.is_empty() && !cascade && !action.in_transaction)
         .then(|| insert_fix(action, "CONCURRENTLY ", "Add CONCURRENTLY (outside a transaction)"))
         .flatten()
         .map(|fix| Fix {
@@ -57,6 +58,8 @@ mod tests {
         assert_eq!(fix.statement, "DROP INDEX CONCURRENTLY IF EXISTS ix_users_email;");
         let found = lint_errors("DROP INDEX a, b CASCADE;", RULE);
         assert!(found[0].fix.is_none());
+        let found = lint_errors("BEGIN;\nDROP INDEX IF EXISTS ix;\nCOMMIT;", RULE);
+        assert!(found[0].fix.is_none(), "CONCURRENTLY fails in a transaction block");
     }
 
     #[test]

@@ -133,6 +133,7 @@ registry! {
     SetNotNull: set_not_null(actions), "set-not-null", Locking, Warning, no_fix, "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE";
     AlterColumnType: alter_column_type(actions), "alter-column-type", Locking, Warning, no_fix, "ALTER COLUMN ... TYPE may rewrite the table under ACCESS EXCLUSIVE";
     AddColumnWithVolatileDefault: add_column_with_volatile_default(actions), "add-column-with-volatile-default", Locking, Warning, no_fix, "ADD COLUMN with a volatile default (random(), gen_random_uuid(), serial) rewrites the table";
+    EnumValueUsedInSameTransaction: enum_value_used_in_same_transaction(actions), "enum-value-used-in-same-transaction", Locking, Error, no_fix, "ALTER TYPE ... ADD VALUE and a use of the new value in one transaction (PostgreSQL rejects it)";
     ValidateInSameTransaction: validate_in_same_transaction(actions), "validate-in-same-transaction", Locking, Warning, no_fix, "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID";
     VacuumFull: vacuum_full(actions), "vacuum-full", Locking, Warning, no_fix, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE";
     Cluster: cluster(actions), "cluster", Locking, Warning, no_fix, "CLUSTER rewrites the table under ACCESS EXCLUSIVE";
@@ -145,6 +146,7 @@ registry! {
     AddColumnNotNullWithoutDefault: add_column_not_null_without_default(actions), "add-column-not-null-without-default", Destructive, Error, no_fix, "ADD COLUMN ... NOT NULL without a DEFAULT (fails on a table with rows)";
     ExceptionWhenOthers: exception_when_others(actions), "exception-when-others", Style, Warning, no_fix, "EXCEPTION WHEN others hides real errors";
     UnknownSuppression: unknown_suppression(suppressions), "unknown-suppression", Style, Warning, no_fix, "a suppression comment names an unknown rule";
+    SyntaxError: syntax_error(actions), "syntax-error", Syntax, Error, no_fix, "a statement PostgreSQL rejects: a missing `;`, an unclosed `(`, an unterminated string";
     SyntaxNewerThanPgVersion: syntax_newer_than_pg_version(actions), "syntax-newer-than-pg-version", Syntax, Error, no_fix, "syntax a newer PostgreSQL brought than --pg-version (the server rejects it)";
     UnparsedStatement: unparsed_statement(actions), "unparsed-statement", Syntax, Info, no_fix, "a statement was not fully parsed (token-level rules only)";
     PsqlMetaCommand: psql_meta_command(actions), "psql-meta-command", Syntax, Info, no_fix, "a psql meta-command (skipped)";

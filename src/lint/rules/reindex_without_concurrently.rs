@@ -20,7 +20,8 @@ pub fn reindex_without_concurrently(action: &Action, ctx: &Ctx) -> Option<Hit> {
     {
         return None;
     }
-    let fix = (!action.nested)
+    // Inside a transaction the keyword alone would make the statement fail.
+    let fix = (!action.in_transaction)
         .then(|| insert_fix(action, "CONCURRENTLY ", "Add CONCURRENTLY (outside a transaction)"))
         .flatten()
         .map(|fix| Fix {

@@ -32,25 +32,12 @@ pub fn set_not_null(action: &Action, ctx: &Ctx) -> Option<Hit> {
 
 /// Whether a validated `CHECK (column IS NOT NULL)` on the table comes earlier in the file.
 fn proven_by_check(action: &Action, column: &str, ctx: &Ctx) -> bool {
-    if ctx.pg_version < 12 {
-        return false;
-    }
-    let earlier = &ctx.actions[..ctx.index];
-    let same_table = |a: &Action| a.table_str() == action.table_str();
-    earlier.iter().enumerate().any(|(i, check)| {
-        let is_check = check.kind == Kind::AddConstraint(ConstraintKind::Check)
-            && same_table(check)
-            && check.columns.iter().any(|c| c == column);
-        if !is_check {
-            return false;
-        }
-        !check.flags.not_valid
-            || earlier[i + 1..].iter().any(|v| {
-                v.kind == Kind::ValidateConstraint
-                    && same_table(v)
-                    && v.name_str() == check.name_str()
-            })
-    })
+    ctx.pg_version >= 12
+        && ctx
+            .facts
+            .proven_not_null
+            .get(&(action.table_str().to_string(), column.to_string()))
+            .is_some_and(|&i| i < ctx.index)
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! `syntax-newer-than-pg-version`: a statement written with syntax that a newer PostgreSQL
 //! brought than the one the migrations run on (`--pg-version`, default 13): `CREATE OR REPLACE
 //! TRIGGER` and `DETACH PARTITION ... CONCURRENTLY` (14), `NULLS NOT DISTINCT` and `MERGE`
-//! (15), `ADD CONSTRAINT name NOT NULL col`, virtual generated columns and `uuidv7()` (18). The
-//! server rejects the statement, so the migration fails.
+//! (15), `ADD CONSTRAINT name NOT NULL col` and virtual generated columns (18). The server rejects
+//! the statement, so the migration fails. (Functions new in a release, such as 18's `uuidv7()`,
+//! are left alone: projects often define a function of the same name themselves.)
 
 use super::Hit;
 use crate::lint::action::{Action, Kind};
@@ -42,7 +43,6 @@ mod tests {
             ("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DO NOTHING;", 15),
             ("ALTER TABLE t ADD CONSTRAINT t_a_nn NOT NULL a;", 18),
             ("ALTER TABLE t ADD COLUMN IF NOT EXISTS total numeric GENERATED ALWAYS AS (a * b);", 18),
-            ("ALTER TABLE t ADD COLUMN IF NOT EXISTS id uuid DEFAULT uuidv7();", 18),
         ];
         for (sql, version) in cases {
             let found = lint_with(sql, RULE, |s| Settings { pg_version: version - 1, ..s }, 1);

@@ -13,19 +13,19 @@ pub fn validate_in_same_transaction(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::ValidateConstraint = action.kind else {
         return None;
     };
-    let added = ctx.earlier_in_transaction(action).any(|a| {
-        matches!(a.kind, Kind::AddConstraint(_))
-            && a.flags.not_valid
-            && a.name_str() == action.name_str()
-            && a.table_str() == action.table_str()
-    });
+    let key = (
+        action.table_str().to_string(),
+        action.name_str().to_string(),
+    );
+    let added = action.in_transaction
+        && ctx.facts.added_not_valid.get(&key).is_some_and(|adds| {
+            adds.iter()
+                .any(|&(i, transaction)| i < ctx.index && transaction == action.transaction)
+        });
     if !added || ctx.acts_on_new(action) {
         return None;
     }
-    let why = ctx
-        .wrapped()
-        .map(|reason| format!(" ({reason})"))
-        .unwrap_or_default();
+    let why = ctx.wrapped_note();
     Some(Hit::new(
         action,
         format!(
