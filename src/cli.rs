@@ -78,6 +78,17 @@ pub struct LintArgs {
     pub schema: Option<PathBuf>,
     #[command(flatten)]
     pub models: ModelsArgs,
+    /// Lint an Alembic project's revisions (its alembic.ini, or the directory holding it;
+    /// default ./alembic.ini), each as `alembic upgrade --sql` renders it, reported against
+    /// the revision file.
+    #[arg(
+        long,
+        value_name = "INI",
+        num_args = 0..=1,
+        default_missing_value = "alembic.ini",
+        conflicts_with_all = ["paths", "fix", "stdin_filename"]
+    )]
+    pub alembic: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,7 +128,8 @@ pub struct ModelsArgs {
     /// the driftlint-sqlalchemy package: e.g. app.models:Base.
     #[arg(long, value_name = "MODULE:ATTR", conflicts_with = "schema")]
     pub models: Option<String>,
-    /// The Python that imports the models (default: $VIRTUAL_ENV's, ./.venv's, then python3).
+    /// The project's Python, which imports the models (and, with --alembic, runs Alembic);
+    /// default: $VIRTUAL_ENV's, ./.venv's, then python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 }

@@ -129,9 +129,14 @@ fn lint(
     json: &mut bool,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    let alembic = args.alembic.clone();
     let mut options = lint_options(args);
     driftlint::commands::config::lint(&mut options, given, file);
     *json = options.format == driftlint::commands::lint::Format::Json;
+    if let Some(ini) = alembic {
+        let err = &mut std::io::stderr();
+        return driftlint::commands::lint_alembic::run(&options, &ini, out, err);
+    }
     driftlint::commands::lint::run(&options, out)
 }
 

@@ -237,6 +237,29 @@ def alembic_history():
            problems.get("556b79de2825") == [], shown(done))
 
 
+def alembic_lint():
+    """`lint --alembic`: the unguarded add_column is flagged at its op.add_column line of its
+    revision file; the revision that inspects the database is named as not rendered offline."""
+    project = WORK / "alembic_history"
+    shutil.copytree(HERE / "alembic_history", project, dirs_exist_ok=True)
+    done = run([DRIFTLINT, "lint", "--alembic", project / "alembic.ini", "--python", PYTHON,
+                "--format", "json"], cwd=project)
+    try:
+        findings = json.loads(done.stdout)["findings"]
+    except (ValueError, KeyError):
+        findings = []
+    source = (project / "alembic/versions/add_discovery_query_table.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "op.add_column(" in text)
+    flagged = [f for f in findings if f["rule"] == "add-column-without-if-not-exists"]
+    report("lint --alembic: the non-idempotent revision is flagged at its op.add_column line",
+           done.returncode == 1
+           and [(f["file"], f["line"]) for f in flagged]
+           == [("alembic/versions/add_discovery_query_table.py", line)],
+           shown(done))
+    report("lint --alembic: the revision that inspects the database is named, left to verify",
+           "556b79de2825" in done.stderr and "verify --alembic" in done.stderr, shown(done))
+
+
 def exporter_tests():
     done = run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 ROOT / "python" / "driftlint-sqlalchemy" / "tests"])
@@ -307,6 +330,7 @@ def main():
     )
     guarded("errors", errors)
     guarded("verify --alembic", alembic_history)
+    guarded("lint --alembic", alembic_lint)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

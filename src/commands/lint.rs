@@ -44,6 +44,22 @@ pub struct LintOptions {
     pub adjust: crate::config::lint::LintAdjust,
 }
 
+/// The declared schema the rules read: the models (`--models`), else schema.yaml (`--schema`).
+pub(crate) fn declared(options: &LintOptions) -> Result<Option<crate::declared::Declared>, Error> {
+    match (&options.models, &options.schema) {
+        (Some(_), _) => {
+            let source = crate::pipeline::DeclaredSource::choose(
+                Path::new(""),
+                options.models.as_deref(),
+                options.python.as_deref(),
+            );
+            Ok(Some(source.load(std::time::Duration::from_secs(300))?))
+        }
+        (None, Some(path)) => Ok(Some(crate::declared::load(path)?)),
+        (None, None) => Ok(None),
+    }
+}
+
 /// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
 /// outcome: `Found` when a finding of severity error remains; an error when a file could not be
 /// read (after reporting the others).
@@ -52,18 +68,7 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     if options.paths.is_empty() {
         return Err(LintError::NoPaths.into());
     }
-    let declared = match (&options.models, &options.schema) {
-        (Some(_), _) => {
-            let source = crate::pipeline::DeclaredSource::choose(
-                Path::new(""),
-                options.models.as_deref(),
-                options.python.as_deref(),
-            );
-            Some(source.load(std::time::Duration::from_secs(300))?)
-        }
-        (None, Some(path)) => Some(crate::declared::load(path)?),
-        (None, None) => None,
-    };
+    let declared = declared(options)?;
     let (mut inputs, mut errors) = collect_inputs(&options.paths);
     inputs.retain(|input| match input {
         Input::File(path) => !options.adjust.excluded(path),

@@ -6,6 +6,7 @@ pub mod check;
 pub mod config;
 pub mod init;
 pub mod lint;
+pub mod lint_alembic;
 pub mod pull;
 pub mod repair;
 pub mod verify;

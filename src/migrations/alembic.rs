@@ -40,6 +40,23 @@ pub struct Revision {
     pub doc: String,
 }
 
+/// One revision's upgrade rendered offline, or why it could not be (it inspects the database).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub id: String,
+    pub path: PathBuf,
+    pub sql: Result<String, String>,
+}
+
+/// The JSON document the driver printed after its marker (env.py may print too).
+fn driver_document(stdout: &str) -> Option<serde_json::Value> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("driftlint-alembic-driver:"))?;
+    serde_json::from_str(line).ok()
+}
+
 /// The revisions, base first, and the scheme of the project's URL (`postgresql+asyncpg`).
 #[derive(Debug, Clone)]
 pub struct History {
@@ -122,8 +139,7 @@ impl Project {
         if !ran.status.success() {
             return Err(failed());
         }
-        let doc: serde_json::Value =
-            serde_json::from_str(ran.stdout.trim()).map_err(|_| failed())?;
+        let doc = driver_document(&ran.stdout).ok_or_else(failed)?;
         let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
         let revisions = doc["revisions"]
             .as_array()
@@ -147,6 +163,39 @@ impl Project {
             scheme: text(&doc["scheme"]),
             revisions,
         })
+    }
+
+    /// Each revision's upgrade as `alembic upgrade PARENT:REVISION --sql` renders it, base
+    /// first, without Alembic's own `alembic_version` statements (their lines left blank).
+    pub fn render(&self) -> Result<Vec<Rendered>, AlembicError> {
+        if !self.ini.is_file() {
+            return Err(AlembicError::NoIni {
+                path: self.ini.clone(),
+            });
+        }
+        let ran = self.driver(&["render"], "upgrade --sql", "")?;
+        let failed = || AlembicError::History {
+            ini: self.ini.clone(),
+            output: last_lines(&ran.stderr, 12),
+        };
+        if !ran.status.success() {
+            return Err(failed());
+        }
+        let doc = driver_document(&ran.stdout).ok_or_else(failed)?;
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        Ok(doc["revisions"]
+            .as_array()
+            .ok_or_else(failed)?
+            .iter()
+            .map(|r| Rendered {
+                id: text(&r["id"]).unwrap_or_default(),
+                path: PathBuf::from(text(&r["path"]).unwrap_or_default()),
+                sql: match text(&r["sql"]) {
+                    Some(sql) => Ok(sql),
+                    None => Err(text(&r["error"]).unwrap_or_default()),
+                },
+            })
+            .collect())
     }
 
     /// `alembic ACTION TARGET` against `url`: `Ok(Err(what Alembic said))` when the command
