@@ -44,6 +44,19 @@ pub struct LintOptions {
     pub adjust: crate::config::lint::LintAdjust,
 }
 
+/// `Found` when a finding of severity error remains, else `Clean`.
+pub(crate) fn outcome(reports: &[FileReport]) -> Outcome {
+    let failed = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity == Severity::Error);
+    if failed {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    }
+}
+
 /// The declared schema the rules read: the models (`--models`), else schema.yaml (`--schema`).
 pub(crate) fn declared(options: &LintOptions) -> Result<Option<crate::declared::Declared>, Error> {
     match (&options.models, &options.schema) {
@@ -95,16 +108,7 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         }
         .into());
     }
-    let failed = gathered
-        .reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity == Severity::Error);
-    Ok(if failed {
-        Outcome::Found
-    } else {
-        Outcome::Clean
-    })
+    Ok(outcome(&gathered.reports))
 }
 
 /// One input: a file path or stdin.

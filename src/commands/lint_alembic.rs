@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use super::lint::LintOptions;
 use super::say;
-use crate::lint::{lint_text_declared, summarize, FileReport, Finding, Selection, Severity};
-use crate::migrations::alembic::{self, Project};
+use crate::lint::{lint_text_declared, summarize, FileReport, Finding, Selection};
+use crate::migrations::alembic::{self, shown, Project};
 use crate::{Error, Outcome};
 
 /// Lints every revision of the Alembic project `ini` with `options`' rules, format and
@@ -65,15 +65,7 @@ pub fn run(
     let summary = summarize(&reports, 0);
     crate::report::findings::write(options.format, &reports, &summary, options.color, out)
         .map_err(Error::Output)?;
-    let failed = reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity == Severity::Error);
-    Ok(if failed {
-        Outcome::Found
-    } else {
-        Outcome::Clean
-    })
+    Ok(super::lint::outcome(&reports))
 }
 
 /// The report of the rendered SQL moved onto the revision file: each finding at the line that
@@ -227,16 +219,6 @@ fn line_column(text: &str, at: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
-}
-
-/// A path as the user would write it: relative to the working directory when below it.
-pub(crate) fn shown(path: &Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]

@@ -126,25 +126,12 @@ pub enum AlembicError {
 impl Project {
     /// The revisions, base first.
     pub fn history(&self) -> Result<History, AlembicError> {
-        if !self.ini.is_file() {
-            return Err(AlembicError::NoIni {
-                path: self.ini.clone(),
-            });
-        }
-        let ran = self.driver(&["revisions"], "history", "")?;
-        let failed = || AlembicError::History {
-            ini: self.ini.clone(),
-            output: last_lines(&ran.stderr, 12),
-        };
-        if !ran.status.success() {
-            return Err(failed());
-        }
-        let doc = driver_document(&ran.stdout).ok_or_else(failed)?;
+        let doc = self.document("revisions")?;
         let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
         let revisions = doc["revisions"]
             .as_array()
-            .ok_or_else(failed)?
-            .iter()
+            .into_iter()
+            .flatten()
             .map(|r| Revision {
                 id: text(&r["id"]),
                 down: r["down"]
@@ -168,25 +155,12 @@ impl Project {
     /// Each revision's upgrade as `alembic upgrade PARENT:REVISION --sql` renders it, base
     /// first, without Alembic's own `alembic_version` statements (their lines left blank).
     pub fn render(&self) -> Result<Vec<Rendered>, AlembicError> {
-        if !self.ini.is_file() {
-            return Err(AlembicError::NoIni {
-                path: self.ini.clone(),
-            });
-        }
-        let ran = self.driver(&["render"], "upgrade --sql", "")?;
-        let failed = || AlembicError::History {
-            ini: self.ini.clone(),
-            output: last_lines(&ran.stderr, 12),
-        };
-        if !ran.status.success() {
-            return Err(failed());
-        }
-        let doc = driver_document(&ran.stdout).ok_or_else(failed)?;
+        let doc = self.document("render")?;
         let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
         Ok(doc["revisions"]
             .as_array()
-            .ok_or_else(failed)?
-            .iter()
+            .into_iter()
+            .flatten()
             .map(|r| Rendered {
                 id: text(&r["id"]).unwrap_or_default(),
                 path: PathBuf::from(text(&r["path"]).unwrap_or_default()),
@@ -196,6 +170,26 @@ impl Project {
                 },
             })
             .collect())
+    }
+
+    /// The JSON document of a driver action that reads the history (`revisions`, `render`).
+    fn document(&self, action: &str) -> Result<serde_json::Value, AlembicError> {
+        if !self.ini.is_file() {
+            return Err(AlembicError::NoIni {
+                path: self.ini.clone(),
+            });
+        }
+        let ran = self.driver(&[action], action, "")?;
+        let document = ran
+            .status
+            .success()
+            .then(|| driver_document(&ran.stdout))
+            .flatten()
+            .filter(|doc| doc["revisions"].is_array());
+        document.ok_or_else(|| AlembicError::History {
+            ini: self.ini.clone(),
+            output: last_lines(&ran.stderr, 12),
+        })
     }
 
     /// `alembic ACTION TARGET` against `url`: `Ok(Err(what Alembic said))` when the command
@@ -317,6 +311,16 @@ pub fn target_of(down: &[String]) -> String {
         // A merge: each parent is a head after the downgrade.
         several => several.join(","),
     }
+}
+
+/// A path as the user would write it: relative to the working directory when below it.
+pub fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// `alembic.ini` beside the path when the path is a directory.
