@@ -287,7 +287,14 @@ fn alembic_error(stderr: &str) -> String {
         return last_lines(stderr, 6);
     };
     let mut said = lines[at].trim().to_string();
-    if let Some(sql) = lines[at..].iter().find_map(|l| l.strip_prefix("[SQL: ")) {
+    let sql_at = lines[at..].iter().position(|l| l.starts_with("[SQL: "));
+    if let Some(i) = sql_at.map(|i| at + i) {
+        // `[SQL: CREATE ...` or `[SQL: ` with the statement on the lines after it.
+        let sql = std::iter::once(&lines[i]["[SQL: ".len()..])
+            .chain(lines[i + 1..].iter().copied())
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
         let sql = sql.trim_end_matches(']').trim();
         let short: String = sql.chars().take(160).collect();
         said.push_str(&format!(
