@@ -39,6 +39,13 @@ def main():
         return revisions
 
     if action == "render":
+        # Offline rendering connects to nothing, but an env.py that reads its URL from the
+        # environment may insist on one: the project's own, else a placeholder.
+        ini_url = config.get_main_option("sqlalchemy.url") or ""
+        os.environ.setdefault(
+            "DATABASE_URL",
+            ini_url if ini_url.startswith("postgres") else "postgresql://driftlint@localhost/offline",
+        )
         rendered = []
         for revision in history():
             parents = down(revision)
