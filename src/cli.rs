@@ -90,6 +90,17 @@ pub struct LintArgs {
     /// With --database-url: locking findings on tables with fewer rows are info (default 10000).
     #[arg(long, value_name = "ROWS", requires = "database_url")]
     pub small_table_rows: Option<u64>,
+    /// Lint an Alembic project's revisions (its alembic.ini, or the directory holding it;
+    /// default ./alembic.ini), each as `alembic upgrade --sql` renders it, reported against
+    /// the revision file.
+    #[arg(
+        long,
+        value_name = "INI",
+        num_args = 0..=1,
+        default_missing_value = "alembic.ini",
+        conflicts_with_all = ["paths", "fix", "stdin_filename"]
+    )]
+    pub alembic: Option<PathBuf>,
 }
 
 /// The migration runners `lint --runner` knows.
@@ -143,7 +154,8 @@ pub struct ModelsArgs {
     /// the driftlint-sqlalchemy package: e.g. app.models:Base.
     #[arg(long, value_name = "MODULE:ATTR", conflicts_with = "schema")]
     pub models: Option<String>,
-    /// The Python that imports the models (default: $VIRTUAL_ENV's, ./.venv's, then python3).
+    /// The project's Python, which imports the models (and, with --alembic, runs Alembic);
+    /// default: $VIRTUAL_ENV's, ./.venv's, then python3.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 }

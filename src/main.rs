@@ -147,12 +147,17 @@ fn lint(
     file: Option<&ConfigFile>,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    let alembic = args.alembic.clone();
     let mut options = lint_options(args);
     driftlint::commands::config::lint(&mut options, given, file);
     JSON.store(
         options.format == driftlint::commands::lint::Format::Json,
         Ordering::SeqCst,
     );
+    if let Some(ini) = alembic {
+        let err = &mut std::io::stderr();
+        return driftlint::commands::lint_alembic::run(&options, &ini, out, err);
+    }
     driftlint::commands::lint::run(&options, out)
 }
 

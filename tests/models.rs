@@ -15,7 +15,7 @@ use crate::config::run_in;
 const UNREACHED: &str = "postgresql://nobody@127.0.0.1:1/none";
 
 /// A virtualenv without pip nor any package: a Python that lacks driftlint-sqlalchemy.
-fn bare_python(dir: &Path) -> PathBuf {
+pub fn bare_python(dir: &Path) -> PathBuf {
     let venv = dir.join("venv");
     let done = Command::new("python3")
         .args(["-m", "venv", "--without-pip"])

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod alembic;
 mod check;
 mod config;
 mod faults;

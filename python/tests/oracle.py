@@ -10,7 +10,8 @@ For each model set (the runbooks' application in ``prospector``, every exporter 
    ``postgresql+asyncpg://``): ``alembic upgrade head`` succeeds, and again after
    ``alembic_version`` is emptied (the hand-applied hotfix of the runbooks); ``check`` is clean.
 
-Then the runbooks' own incident (``prospects.discovery_query_id`` missing with its index and
+A third model set written the SQLAlchemy 1.x way (``legacy``: declarative_base over a MetaData
+with a schema, a zoo of types) must give zero drift too. Then the runbooks' own incident (``prospects.discovery_query_id`` missing with its index and
 foreign key) repaired the same way, the command line's errors for a wrong attribute and a module
 that fails to import, and the exporter's pytest suite. Prints ``N passed, M failed`` last.
 """
@@ -133,14 +134,19 @@ def alembic(project, *args):
     return run([BIN / "alembic", "-c", project / "alembic.ini", *args], cwd=project)
 
 
-def scenario(name, spec, drops, expected):
+def zero_drift(name, spec):
+    """create_all, then check --strict --models: nothing to report."""
     database = f"oracle_{name}"
     fresh_database(database)
     create_all(spec, database)
-
     done = check(spec, database)
     report(f"{name}: create_all, then check --strict --models {spec}: zero drift",
            done.returncode == 0 and "No drift" in done.stdout, shown(done))
+    return database
+
+
+def scenario(name, spec, drops, expected):
+    database = zero_drift(name, spec)
 
     exported = WORK / f"{name}.yaml"
     done = run([PYTHON, "-m", "driftlint_sqlalchemy", spec, "--output", exported])
@@ -237,6 +243,29 @@ def alembic_history():
            problems.get("556b79de2825") == [], shown(done))
 
 
+def alembic_lint():
+    """`lint --alembic`: the unguarded add_column is flagged at its op.add_column line of its
+    revision file; the revision that inspects the database is named as not rendered offline."""
+    project = WORK / "alembic_history"
+    shutil.copytree(HERE / "alembic_history", project, dirs_exist_ok=True)
+    done = run([DRIFTLINT, "lint", "--alembic", project / "alembic.ini", "--python", PYTHON,
+                "--format", "json"], cwd=project)
+    try:
+        findings = json.loads(done.stdout)["findings"]
+    except (ValueError, KeyError):
+        findings = []
+    source = (project / "alembic/versions/add_discovery_query_table.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "op.add_column(" in text)
+    flagged = [f for f in findings if f["rule"] == "add-column-without-if-not-exists"]
+    report("lint --alembic: the non-idempotent revision is flagged at its op.add_column line",
+           done.returncode == 1
+           and [(f["file"], f["line"]) for f in flagged]
+           == [("alembic/versions/add_discovery_query_table.py", line)],
+           shown(done))
+    report("lint --alembic: the revision that inspects the database is named, left to verify",
+           "556b79de2825" in done.stderr and "verify --alembic" in done.stderr, shown(done))
+
+
 def exporter_tests():
     done = run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 ROOT / "python" / "driftlint-sqlalchemy" / "tests"])
@@ -305,8 +334,10 @@ def main():
              "ON DELETE SET NULL"),
         },
     )
+    guarded("legacy", zero_drift, "legacy", "legacy.models:Base")
     guarded("errors", errors)
     guarded("verify --alembic", alembic_history)
+    guarded("lint --alembic", alembic_lint)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -53,6 +53,35 @@ pub struct LintOptions {
     pub adjust: crate::config::lint::LintAdjust,
 }
 
+/// `Found` when a finding of severity error remains, else `Clean`.
+pub(crate) fn outcome(reports: &[FileReport]) -> Outcome {
+    let failed = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity == Severity::Error);
+    if failed {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// The declared schema the rules read: the models (`--models`), else schema.yaml (`--schema`).
+pub(crate) fn declared(options: &LintOptions) -> Result<Option<crate::declared::Declared>, Error> {
+    match (&options.models, &options.schema) {
+        (Some(_), _) => {
+            let source = crate::pipeline::DeclaredSource::choose(
+                Path::new(""),
+                options.models.as_deref(),
+                options.python.as_deref(),
+            );
+            Ok(Some(source.load(std::time::Duration::from_secs(300))?))
+        }
+        (None, Some(path)) => Ok(Some(crate::declared::load(path)?)),
+        (None, None) => Ok(None),
+    }
+}
+
 /// `driftlint lint`: lint every input (in parallel), report in input order, and decide the
 /// outcome: `Found` when a finding of severity error remains; an error when a file could not be
 /// read (after reporting the others).
@@ -61,18 +90,7 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     if options.paths.is_empty() {
         return Err(LintError::NoPaths.into());
     }
-    let declared = match (&options.models, &options.schema) {
-        (Some(_), _) => {
-            let source = crate::pipeline::DeclaredSource::choose(
-                Path::new(""),
-                options.models.as_deref(),
-                options.python.as_deref(),
-            );
-            Some(source.load(std::time::Duration::from_secs(300))?)
-        }
-        (None, Some(path)) => Some(crate::declared::load(path)?),
-        (None, None) => None,
-    };
+    let declared = declared(options)?;
     let tables = match &options.database_url {
         Some(url) => Some(crate::commands::lint_tables::read(
             url,
@@ -108,16 +126,7 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         }
         .into());
     }
-    let failed = gathered
-        .reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity == Severity::Error);
-    Ok(if failed {
-        Outcome::Found
-    } else {
-        Outcome::Clean
-    })
+    Ok(outcome(&gathered.reports))
 }
 
 /// One input: a file path or stdin.

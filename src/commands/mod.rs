@@ -7,6 +7,7 @@ pub mod config;
 pub mod init;
 pub mod lint;
 pub mod lint_tables;
+pub mod lint_alembic;
 pub mod pull;
 pub mod repair;
 pub mod verify;

@@ -14,12 +14,12 @@
 //! where a step failed). Exit 0 when every revision passed, 1 when one did not, 2 on an error.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::diff;
 use crate::introspect::{self, ConnectOptions};
-use crate::migrations::alembic::{self, AlembicError, Project, Revision};
+use crate::migrations::alembic::{self, shown, AlembicError, Project, Revision};
 use crate::migrations::Workspace;
 use crate::model::{QualifiedName, Schema};
 use crate::{Error, Outcome};
@@ -250,16 +250,6 @@ fn difference(expected: &Schema, actual: &Schema) -> Option<String> {
         })
         .collect();
     Some(items.join(", "))
-}
-
-/// A path as the user would write it: relative to the working directory when below it.
-fn shown(path: &Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 fn write(

@@ -40,6 +40,23 @@ pub struct Revision {
     pub doc: String,
 }
 
+/// One revision's upgrade rendered offline, or why it could not be (it inspects the database).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub id: String,
+    pub path: PathBuf,
+    pub sql: Result<String, String>,
+}
+
+/// The JSON document the driver printed after its marker (env.py may print too).
+fn driver_document(stdout: &str) -> Option<serde_json::Value> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("driftlint-alembic-driver:"))?;
+    serde_json::from_str(line).ok()
+}
+
 /// The revisions, base first, and the scheme of the project's URL (`postgresql+asyncpg`).
 #[derive(Debug, Clone)]
 pub struct History {
@@ -109,26 +126,12 @@ pub enum AlembicError {
 impl Project {
     /// The revisions, base first.
     pub fn history(&self) -> Result<History, AlembicError> {
-        if !self.ini.is_file() {
-            return Err(AlembicError::NoIni {
-                path: self.ini.clone(),
-            });
-        }
-        let ran = self.driver(&["revisions"], "history", "")?;
-        let failed = || AlembicError::History {
-            ini: self.ini.clone(),
-            output: last_lines(&ran.stderr, 12),
-        };
-        if !ran.status.success() {
-            return Err(failed());
-        }
-        let doc: serde_json::Value =
-            serde_json::from_str(ran.stdout.trim()).map_err(|_| failed())?;
+        let doc = self.document("revisions")?;
         let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
         let revisions = doc["revisions"]
             .as_array()
-            .ok_or_else(failed)?
-            .iter()
+            .into_iter()
+            .flatten()
             .map(|r| Revision {
                 id: text(&r["id"]),
                 down: r["down"]
@@ -146,6 +149,46 @@ impl Project {
         Ok(History {
             scheme: text(&doc["scheme"]),
             revisions,
+        })
+    }
+
+    /// Each revision's upgrade as `alembic upgrade PARENT:REVISION --sql` renders it, base
+    /// first, without Alembic's own `alembic_version` statements (their lines left blank).
+    pub fn render(&self) -> Result<Vec<Rendered>, AlembicError> {
+        let doc = self.document("render")?;
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        Ok(doc["revisions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| Rendered {
+                id: text(&r["id"]).unwrap_or_default(),
+                path: PathBuf::from(text(&r["path"]).unwrap_or_default()),
+                sql: match text(&r["sql"]) {
+                    Some(sql) => Ok(sql),
+                    None => Err(text(&r["error"]).unwrap_or_default()),
+                },
+            })
+            .collect())
+    }
+
+    /// The JSON document of a driver action that reads the history (`revisions`, `render`).
+    fn document(&self, action: &str) -> Result<serde_json::Value, AlembicError> {
+        if !self.ini.is_file() {
+            return Err(AlembicError::NoIni {
+                path: self.ini.clone(),
+            });
+        }
+        let ran = self.driver(&[action], action, "")?;
+        let document = ran
+            .status
+            .success()
+            .then(|| driver_document(&ran.stdout))
+            .flatten()
+            .filter(|doc| doc["revisions"].is_array());
+        document.ok_or_else(|| AlembicError::History {
+            ini: self.ini.clone(),
+            output: last_lines(&ran.stderr, 12),
         })
     }
 
@@ -244,7 +287,14 @@ fn alembic_error(stderr: &str) -> String {
         return last_lines(stderr, 6);
     };
     let mut said = lines[at].trim().to_string();
-    if let Some(sql) = lines[at..].iter().find_map(|l| l.strip_prefix("[SQL: ")) {
+    let sql_at = lines[at..].iter().position(|l| l.starts_with("[SQL: "));
+    if let Some(i) = sql_at.map(|i| at + i) {
+        // `[SQL: CREATE ...` or `[SQL: ` with the statement on the lines after it.
+        let sql = std::iter::once(&lines[i]["[SQL: ".len()..])
+            .chain(lines[i + 1..].iter().copied())
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
         let sql = sql.trim_end_matches(']').trim();
         let short: String = sql.chars().take(160).collect();
         said.push_str(&format!(
@@ -268,6 +318,16 @@ pub fn target_of(down: &[String]) -> String {
         // A merge: each parent is a head after the downgrade.
         several => several.join(","),
     }
+}
+
+/// A path as the user would write it: relative to the working directory when below it.
+pub fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// `alembic.ini` beside the path when the path is a directory.

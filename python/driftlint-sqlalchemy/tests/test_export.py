@@ -246,6 +246,19 @@ def test_unique_and_check_constraints_with_naming_conventions():
     ]
 
 
+def test_a_types_check_is_written_only_where_create_all_makes_it():
+    md = sa.MetaData()
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("on", sa.Boolean(create_constraint=True)),
+        sa.Column("kind", sa.Enum("a", "b", name="kind", native_enum=False, create_constraint=True)),
+    )
+    # PostgreSQL has a native boolean: no CHECK for it; the non-native enum gets its CHECK.
+    assert table_of(md, "t")["checks"] == [{"name": "kind", "expression": "kind IN ('a', 'b')"}]
+
+
 def test_a_name_over_63_bytes_is_truncated_as_the_dialect_does():
     md = sa.MetaData(naming_convention={"uq": "uq_%(table_name)s_%(column_0_N_name)s"})
     long = "a_really_long_column_name_that_goes_on"

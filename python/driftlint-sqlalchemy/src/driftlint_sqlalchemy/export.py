@@ -474,6 +474,11 @@ class _Writer:
     def uniques_and_checks(self, body: _Lines, table: sqlalchemy.Table) -> None:
         uniques, checks, excludes = [], [], []
         for constraint in table.constraints:
+            # A type's constraint (Boolean(create_constraint=True), a non-native Enum) exists
+            # only where the DDL compiler would create it: not for a native boolean.
+            create_rule = getattr(constraint, "_create_rule", None)
+            if create_rule is not None and not create_rule(self.ddl):
+                continue
             if isinstance(constraint, postgresql.ExcludeConstraint):
                 excludes.append(constraint)
             elif isinstance(constraint, sa_schema.UniqueConstraint):
