@@ -208,3 +208,104 @@ fn a_backend_terminated_mid_read_is_named_not_called_a_bug() {
     assert!(stderr.contains("terminat"), "{stderr}");
     assert!(!stderr.contains("likely a bug"), "{stderr}");
 }
+
+/// A file of `len` bytes: `line` repeated on one line (no newline until the end).
+fn one_line_file(dir: &std::path::Path, name: &str, statement_start: &str, len: usize) -> PathBuf {
+    let path = dir.join(name);
+    let mut text = String::with_capacity(len + 64);
+    text.push_str(statement_start);
+    let mut n = 0;
+    while text.len() < len {
+        text.push_str(&format!("({n},'row {n}'),"));
+        n += 1;
+    }
+    text.push_str("(0,'end');\n");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A 70 MB one-line statement peaked at 9 GB in lint, and its code frame printed the whole
+/// line. A file over the lint cap is now a diagnostic (exit 2) read no further than the cap,
+/// from a path, a device or stdin.
+#[test]
+fn lint_refuses_files_and_stdin_over_its_size_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = one_line_file(dir.path(), "big.sql", "INSERT INTO t VALUES ", 9 << 20);
+    for args in [vec![big.to_str().unwrap()], vec!["/dev/zero"]] {
+        let output = driftlint().arg("lint").args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("driftlint::lint::too_large"), "{stderr}");
+        assert!(stderr.contains("larger than 8 MiB"), "{stderr}");
+        assert!(output.stdout.len() < 4096, "{}", output.stdout.len());
+    }
+    let output = driftlint()
+        .args(["lint", "-"])
+        .pipe_stdin(&big)
+        .unwrap()
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("<stdin> is larger than 8 MiB"), "{stderr}");
+}
+
+/// The human code frame printed the whole of a long line (238 MB of output for one warning on
+/// a 70 MB statement): it is a window around the span now.
+#[test]
+fn a_code_frame_on_a_long_line_is_a_window_around_the_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = one_line_file(dir.path(), "long.sql", "INSERT INTO t VALUES ", 3 << 20);
+    let output = driftlint().arg("lint").arg(&long).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("insert-without-on-conflict"), "{stdout}");
+    assert!(stdout.len() < 4096, "{} bytes of output", stdout.len());
+}
+
+/// lint's code frames printed control characters of the file raw (an `ESC ] 0 ; ... BEL` in a
+/// comment retitled the terminal); they are shown escaped, as in the other reports.
+#[test]
+fn lint_code_frames_show_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("esc.sql");
+    std::fs::write(
+        &path,
+        "-- \u{1b}]0;owned\u{7}\nALTER TABLE t ADD COLUMN \"c\u{1b}[2J\" int;\n",
+    )
+    .unwrap();
+    let output = driftlint().arg("lint").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("add-column-without-if-not-exists"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("\\u{1b}]0;owned\\u{7}"), "{stdout}");
+}
+
+/// verify and check --migrations read a migration file whole: one past their cap is a
+/// diagnostic before anything is applied.
+#[test]
+fn migration_files_over_the_size_cap_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("001_huge.sql");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len((64 << 20) + 1).unwrap();
+    let output = driftlint()
+        .arg("verify")
+        .arg(dir.path())
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("driftlint::migrations::too_large"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
+}

@@ -4,12 +4,13 @@
 //! [`crate::report::findings`] and decides the outcome. Understanding SQL and judging it is
 //! [`crate::lint`]'s job; this module only gathers input and renders and decides.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::declared::Declared;
+use crate::input::{mib, read_at_most, MAX_LINT_BYTES};
 use crate::lint::{
     fix_text, lint_text_declared, summarize, AppliedFix, Category, FileReport, LintError, Rule,
     Selection, Severity,
@@ -132,13 +133,24 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
 }
 
 fn read_file(path: &Path) -> Result<String, LintError> {
-    let bytes = std::fs::read(path).map_err(|source| LintError::Read {
+    let read_error = |source| LintError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let bytes = read_at_most(file, MAX_LINT_BYTES)
+        .map_err(read_error)?
+        .ok_or_else(|| too_large(path))?;
     String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
         path: path.to_path_buf(),
     })
+}
+
+fn too_large(path: &Path) -> LintError {
+    LintError::TooLarge {
+        path: path.to_path_buf(),
+        limit_mib: mib(MAX_LINT_BYTES),
+    }
 }
 
 /// Standard input, read once (when '-' is among the inputs), and the name it is shown under.
@@ -151,11 +163,13 @@ impl Stdin {
     fn read_if_named(inputs: &[Input], options: &LintOptions) -> Stdin {
         let mut text = None;
         if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-            let mut buffer = Vec::new();
-            let read = std::io::stdin().read_to_end(&mut buffer);
+            let read = read_at_most(std::io::stdin().lock(), MAX_LINT_BYTES);
             let path = PathBuf::from("-");
             text = Some(match read {
-                Ok(_) => String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path }),
+                Ok(Some(buffer)) => {
+                    String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path })
+                }
+                Ok(None) => Err(too_large(&path)),
                 Err(source) => Err(LintError::Read { path, source }),
             });
         }
@@ -170,6 +184,7 @@ impl Stdin {
     fn text(&self) -> Result<String, LintError> {
         match &self.text {
             Some(Ok(text)) => Ok(text.clone()),
+            Some(Err(LintError::TooLarge { .. })) => Err(too_large(Path::new(&self.name))),
             Some(Err(LintError::NotUtf8 { .. })) | None => Err(LintError::NotUtf8 {
                 path: PathBuf::from(&self.name),
             }),

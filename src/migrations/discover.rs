@@ -26,10 +26,18 @@ pub struct MigrationFile {
 impl MigrationFile {
     /// Reads a file; `name` is how reports call it.
     pub fn read(path: &Path, name: String) -> Result<MigrationFile, MigrationError> {
-        let bytes = std::fs::read(path).map_err(|source| MigrationError::Read {
+        let read_error = |source| MigrationError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let limit = crate::input::MAX_MIGRATION_BYTES;
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let bytes = crate::input::read_at_most(file, limit)
+            .map_err(read_error)?
+            .ok_or_else(|| MigrationError::TooLarge {
+                path: path.to_path_buf(),
+                limit_mib: crate::input::mib(limit),
+            })?;
         let text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
             path: path.to_path_buf(),
         })?;

@@ -40,6 +40,13 @@ pub enum MigrationError {
         source: std::io::Error,
     },
 
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    #[diagnostic(
+        code(driftlint::migrations::too_large),
+        help("split the migration, or load large data outside the migration directory")
+    )]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+
     #[error("{} is not UTF-8 text", path.display())]
     #[diagnostic(
         code(driftlint::migrations::encoding),
