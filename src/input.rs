@@ -1,6 +1,7 @@
-//! Reading the files and the standard input a user names, with a size cap: a wrong path
-//! (`/dev/zero`, a data dump) ends in a diagnostic instead of filling memory. The commands'
-//! errors name the cap; this module only reads.
+//! Reading the files, directories and standard input a user names: with a size cap, so that a
+//! wrong path (`/dev/zero`, a data dump) ends in a diagnostic instead of filling memory; and the
+//! errors of directory walks, which follow symbolic links in every command. The commands' errors
+//! name the cap; this module only reads.
 
 use std::io::Read;
 
@@ -19,6 +20,15 @@ pub fn read_at_most(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec
     let mut bytes = Vec::new();
     reader.take(limit + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// The I/O error behind a directory walk's error; a symbolic link looping back to a directory
+/// above it becomes one that says so (`File system loop found: a/b points to an ancestor a`).
+pub fn walk_error(error: walkdir::Error) -> std::io::Error {
+    let text = error.to_string();
+    error
+        .into_io_error()
+        .unwrap_or_else(|| std::io::Error::other(text))
 }
 
 /// `limit` in MiB, for messages.

@@ -309,3 +309,61 @@ fn migration_files_over_the_size_cap_are_refused() {
     );
     assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
 }
+
+/// lint skipped symlinked `.sql` files and directories (1 file, exit 0) while verify and check
+/// --migrations applied them. Every command follows them now, and a link looping back to a
+/// directory above it is an error in every command.
+#[test]
+fn symlinked_sql_files_and_directories_are_followed_by_every_command() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("shared.sql"),
+        "ALTER TABLE t ADD COLUMN b int;\n",
+    )
+    .unwrap();
+    std::fs::create_dir(outside.path().join("more")).unwrap();
+    std::fs::write(
+        outside.path().join("more/003_more.sql"),
+        "ALTER TABLE t ADD COLUMN c int;\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("001_create.sql"),
+        "CREATE TABLE IF NOT EXISTS t (a int);\n",
+    )
+    .unwrap();
+    symlink(
+        outside.path().join("shared.sql"),
+        dir.path().join("002_link.sql"),
+    )
+    .unwrap();
+    symlink(outside.path().join("more"), dir.path().join("linked")).unwrap();
+
+    let output = driftlint()
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 3, "{report}");
+    assert_eq!(output.status.code(), Some(1));
+
+    // A loop: every command names it and exits 2.
+    symlink(dir.path(), dir.path().join("loop")).unwrap();
+    for command in [&["lint"][..], &["verify"]] {
+        let output = driftlint()
+            .args(command)
+            .arg(dir.path())
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("File system loop found"),
+            "{command:?}: {stderr}"
+        );
+    }
+}

@@ -97,7 +97,9 @@ enum Input {
     File(PathBuf),
 }
 
-/// Expand the given paths: directories are walked recursively (`.sql` files, sorted).
+/// Expand the given paths: directories are walked recursively (`.sql` files, sorted), following
+/// symbolic links to files and directories as `verify` and `check --migrations` do; a link that
+/// loops back to a directory above it is an error for that path.
 fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -105,7 +107,9 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            let walker = walkdir::WalkDir::new(path).sort_by_file_name();
+            let walker = walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .sort_by_file_name();
             for entry in walker {
                 match entry {
                     Ok(entry) => {
@@ -118,9 +122,7 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
                     }
                     Err(error) => {
                         let path = error.path().unwrap_or(path).to_path_buf();
-                        let source = error
-                            .into_io_error()
-                            .unwrap_or_else(|| std::io::Error::other("file system loop"));
+                        let source = crate::input::walk_error(error);
                         errors.push(LintError::Read { path, source });
                     }
                 }

@@ -208,9 +208,7 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
         for entry in walkdir::WalkDir::new(path).follow_links(true) {
             let entry = entry.map_err(|error| MigrationError::Read {
                 path: error.path().unwrap_or(path).to_path_buf(),
-                source: error
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("file system loop")),
+                source: crate::input::walk_error(error),
             })?;
             if !entry.file_type().is_file() {
                 continue;
