@@ -1263,3 +1263,36 @@ fn pulling_one_schema_leaves_foreign_keys_to_others_as_comments() {
         .collect();
     assert_eq!(kinds, ["extra_foreign_key"], "{stdout}");
 }
+
+/// pull wrote a name holding U+2028 (LINE SEPARATOR) inside double quotes as it was, and its
+/// own reader took it for a line break: the pulled file did not read back. Such characters are
+/// written as `\u` escapes now, and pull -> check finds no drift.
+#[test]
+fn pull_writes_line_separators_in_names_so_that_check_reads_them_back() {
+    let db = fresh_db();
+    db.exec(
+        "CREATE TABLE \"lines\u{2028}and\u{2029}paragraphs\" (\"a\u{2028}b\" int, \"bom\u{feff}\" text)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    let output = driftlint()
+        .args(["pull", "--database-url", &db.url, "--output"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let yaml = std::fs::read_to_string(&schema).unwrap();
+    let output = driftlint()
+        .args(["check", "--database-url", &db.url, "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{yaml}\n{stdout}\n{stderr}");
+    assert!(yaml.contains("\\u2028"), "{yaml}");
+}
