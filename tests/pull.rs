@@ -1296,3 +1296,87 @@ fn pull_writes_line_separators_in_names_so_that_check_reads_them_back() {
     assert_eq!(output.status.code(), Some(0), "{yaml}\n{stdout}\n{stderr}");
     assert!(yaml.contains("\\u2028"), "{yaml}");
 }
+
+/// A server whose self-signed certificate (a CA certificate, as `openssl req -x509` makes them)
+/// is its own root, given as `sslrootcert` as many self-hosted setups do: psql connects, while
+/// driftlint failed with `CaUsedAsEndEntity`. It connects now under verify-ca and verify-full,
+/// and verify-full still refuses a host name the certificate does not hold, as it refuses
+/// another self-signed certificate.
+#[test]
+fn a_self_signed_server_certificate_given_as_its_own_root_is_trusted() {
+    let dir = tempfile::Builder::new()
+        .prefix("driftlint-tls-self")
+        .tempdir()
+        .unwrap();
+    let path = dir.path();
+    for (name, san) in [
+        ("server", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+        ("stranger", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+        ("named", "subjectAltName=DNS:elsewhere.example"),
+    ] {
+        openssl(
+            path,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.crt"),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                san,
+            ],
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in ["server.crt", "named.crt"] {
+        std::fs::set_permissions(path.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    for key in ["server.key", "named.key"] {
+        std::fs::set_permissions(path.join(key), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let _ = std::process::Command::new("chown")
+            .arg("postgres")
+            .arg(path.join(key))
+            .status();
+    }
+    let port = free_port();
+    let literal = |name: &str| format!("'{}'", path.join(name).display());
+    let _cluster = driftlint::scratch::Cluster::start_with(&[
+        ("listen_addresses", "'127.0.0.1'"),
+        ("port", &port.to_string()),
+        ("ssl", "on"),
+        ("ssl_cert_file", &literal("server.crt")),
+        ("ssl_key_file", &literal("server.key")),
+    ])
+    .expect("a TLS scratch cluster");
+    let url = |mode: &str, root: &str| {
+        format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode={mode}&sslrootcert={}",
+            path.join(root).display()
+        )
+    };
+    for mode in ["verify-ca", "verify-full"] {
+        introspect::connect(&url(mode, "server.crt"), &ConnectOptions::default())
+            .unwrap_or_else(|e| panic!("{mode}: {:?}", miette::Report::new(e)));
+        let stranger = connect_error(&url(mode, "stranger.crt"));
+        assert!(matches!(stranger, DbError::Tls { .. }), "{stranger:?}");
+    }
+    // The same pinning, a certificate for another name: verify-ca connects, verify-full not.
+    std::fs::copy(path.join("named.crt"), path.join("server.crt")).unwrap();
+    std::fs::copy(path.join("named.key"), path.join("server.key")).unwrap();
+    reload_configuration(&format!(
+        "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require"
+    ));
+    introspect::connect(&url("verify-ca", "named.crt"), &ConnectOptions::default())
+        .unwrap_or_else(|e| panic!("verify-ca: {:?}", miette::Report::new(e)));
+    let mismatch = connect_error(&url("verify-full", "named.crt"));
+    assert!(matches!(mismatch, DbError::Tls { .. }), "{mismatch:?}");
+}

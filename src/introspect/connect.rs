@@ -508,6 +508,7 @@ fn tls_connector(
         reason,
     };
     let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
     let custom_roots = rootcert.is_some_and(|r| r != "system");
     match rootcert {
         Some(path) if path != "system" => {
@@ -516,6 +517,7 @@ fn tls_connector(
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
                 let cert =
                     cert.map_err(|e| tls_error(format!("sslrootcert {path} is not PEM: {e}")))?;
+                pinned.push(cert.clone());
                 roots
                     .add(cert)
                     .map_err(|e| tls_error(format!("sslrootcert {path}: {e}")))?;
@@ -543,6 +545,7 @@ fn tls_connector(
     .map_err(|e| tls_error(e.to_string()))?;
     let verifier = Arc::new(Verifier {
         check,
+        pinned,
         webpki,
         provider: provider.clone(),
     });
@@ -568,6 +571,9 @@ enum Check {
 #[derive(Debug)]
 struct Verifier {
     check: Check,
+    /// The certificates of `sslrootcert`: one of them presented by the server is accepted as
+    /// it is (see [`super::pinned`]).
+    pinned: Vec<CertificateDer<'static>>,
     webpki: Arc<rustls::client::WebPkiServerVerifier>,
     provider: Arc<CryptoProvider>,
 }
@@ -583,6 +589,10 @@ impl ServerCertVerifier for Verifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         if self.check == Check::Nothing {
             return Ok(ServerCertVerified::assertion());
+        }
+        let name = (self.check == Check::ChainAndName).then_some(server_name);
+        if let Some(verdict) = super::pinned::verify(&self.pinned, end_entity, name, now) {
+            return verdict.map(|()| ServerCertVerified::assertion());
         }
         match self.webpki.verify_server_cert(
             end_entity,

@@ -47,6 +47,7 @@ mod constraints;
 mod enums;
 mod indexes;
 mod lookups;
+mod pinned;
 mod queries;
 mod reader;
 mod row;
