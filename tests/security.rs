@@ -151,3 +151,70 @@ fn declared_expressions_that_escape_their_parentheses_are_never_sent() {
         assert!(output.status.code().is_some(), "{stderr}");
     }
 }
+
+/// Any DDL fires event triggers, even on a temporary table: on a database with one, nothing is
+/// canonicalized (the trigger's function would run), and the report says why.
+#[test]
+fn event_triggers_keep_every_declared_expression_as_text() {
+    let db = lying_db();
+    db.exec(
+        "CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
+             $$ BEGIN PERFORM log_call(); END $$;
+         CREATE EVENT TRIGGER watch_ddl ON ddl_command_start EXECUTE FUNCTION on_ddl();
+         CREATE TABLE plain (id int PRIMARY KEY, label varchar(20) DEFAULT 'x');
+         ALTER EVENT TRIGGER watch_ddl DISABLE;
+         TRUNCATE call_log; ALTER SEQUENCE calls RESTART;
+         ALTER EVENT TRIGGER watch_ddl ENABLE",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\ntables:\n  plain:\n    columns:\n      id: { type: integer, primary_key: true }\n      label: { type: varchar(20), default: \"'x'\" }\n",
+    )
+    .unwrap();
+    let output = driftlint()
+        .args(["check", "--database-url", &db.url, "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_never_called(&db, "check on a database with an event trigger");
+    assert!(all.contains("event triggers"), "{all}");
+    assert_eq!(output.status.code(), Some(0), "{all}");
+}
+
+/// A domain whose check calls the lying function: a default of a column of that domain would
+/// run the check when applied, so it is compared as text.
+#[test]
+fn a_domain_check_calling_a_user_function_is_never_run() {
+    let db = lying_db();
+    db.exec(
+        "CREATE DOMAIN positive AS int CHECK (noisy(VALUE) > 0);
+         CREATE TABLE counts (id int PRIMARY KEY, n positive DEFAULT 1);
+         TRUNCATE call_log; ALTER SEQUENCE calls RESTART",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(
+        &schema,
+        "version: 1\ntables:\n  counts:\n    columns:\n      id: { type: integer, primary_key: true }\n      n: { type: positive, default: '( 1 )' }\n",
+    )
+    .unwrap();
+    let output = driftlint()
+        .args(["check", "--database-url", &db.url, "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_never_called(&db, "check of a domain-typed default");
+    assert!(all.contains("the check of positive"), "{all}");
+}
