@@ -744,7 +744,10 @@ pub(crate) fn query_error(error: &postgres::Error, what: &str) -> DbError {
         if let Some(source) = std::error::Error::source(error) {
             reason = format!("{reason}: {source}");
         }
-        return DbError::ConnectionLost { what, reason };
+        return DbError::ConnectionLost {
+            what: format!("reading {what}"),
+            reason,
+        };
     };
     let message = db.message().to_string();
     let code = db.code().code();
@@ -755,7 +758,7 @@ pub(crate) fn query_error(error: &postgres::Error, what: &str) -> DbError {
         "42622" => DbError::NameTooLong { what, message },
         "40001" | "40P01" => DbError::Conflict { what, message },
         _ if code.starts_with("57") || code.starts_with("08") => DbError::SessionEnded {
-            what,
+            what: format!("reading {what}"),
             code: code.to_string(),
             message,
         },

@@ -199,6 +199,29 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The connection was lost or the server ended the session while the file ran: not the
+    /// file's doing, so not a verdict on it but the error to report (exit 2).
+    pub fn server_event(&self) -> Option<crate::introspect::DbError> {
+        use crate::introspect::DbError;
+        let what = format!("applying {}", self.file);
+        match self.sqlstate.as_deref() {
+            None if !self.timed_out => Some(DbError::ConnectionLost {
+                what,
+                reason: self.message.clone(),
+            }),
+            Some(code) if code != "57014" && (code.starts_with("57") || code.starts_with("08")) => {
+                Some(DbError::SessionEnded {
+                    what,
+                    code: code.to_string(),
+                    message: self.message.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Failure {
     /// `file:line:col: message (SQLSTATE x)`.
     pub fn headline(&self) -> String {
         let mut text = self.location();

@@ -237,6 +237,9 @@ fn verify_file(
     };
     let mode = &migrations::mode_for(file, version);
     if let Err(failure) = migrations::apply(&mut session.client, file, mode, timeout) {
+        if let Some(event) = failure.server_event() {
+            return Err(event.into());
+        }
         return Ok(FileOutcome::FirstRunFailed(failure));
     }
 
@@ -269,6 +272,9 @@ fn verify_file(
         (result, changes)
     };
 
+    if let Some(event) = second.as_ref().err().and_then(|f| f.server_event()) {
+        return Err(event.into());
+    }
     let mut report = judge_second_run(file, *mode == Mode::Transaction, second, changes);
     if let (Some(down), Some(before)) = (&down, &before) {
         let verdict =
@@ -387,6 +393,9 @@ pub(super) fn rebuild(
 
 const CATALOG_SQL: &str = include_str!("catalog.sql");
 
+/// The longest a catalog snapshot may wait for the server before the run is ended.
+const SNAPSHOT_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// What a second run must not change: every catalog object (with a definition to compare) and
 /// every table's row count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -400,6 +409,8 @@ impl Snapshot {
     /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
     /// else in a transaction of its own.
     fn take(client: &mut postgres::Client, held: bool, version: u32) -> Result<Snapshot, Error> {
+        // A backstop for a --dev-url server gone silent (the scratch cluster is local).
+        let _step = crate::deadline::step("reading the replayed catalog", SNAPSHOT_LIMIT);
         let setup = if held {
             "SET LOCAL search_path = pg_catalog"
         } else {
