@@ -1,6 +1,6 @@
 //! The fault and abuse suite: a database connection that stalls or closes part-way, a backend
-//! terminated mid-read, hostile input files. Every case ends with exit 2, a clear message, in
-//! bounded time and output, and leaves nothing behind.
+//! terminated mid-read, hostile input files, symbolic links. Every case ends with exit 2 and a
+//! diagnostic that names what happened, in bounded time and output.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
