@@ -860,4 +860,32 @@ mod tests {
         let t = parse("postgres://u:hunter2@h/d");
         assert!(!format!("{t:?}").contains("hunter2"));
     }
+
+    /// Errors raised by the server with each SQLSTATE, mapped by [`query_error`]: ordinary
+    /// server events are named; only the unexpected is called a bug.
+    #[test]
+    fn ordinary_server_events_are_named_not_called_bugs() {
+        let cluster = crate::scratch::Cluster::start().expect("scratch cluster");
+        let url = cluster.create_database("server_events").unwrap();
+        let mut client = connect(&url, &ConnectOptions::default()).unwrap();
+        let mut raise = |code: &str| {
+            let sql =
+                format!("DO $$ BEGIN RAISE SQLSTATE '{code}' USING MESSAGE = 'raised'; END $$");
+            let error = client.batch_execute(&sql).unwrap_err();
+            query_error(&error, "the catalog")
+        };
+        assert!(matches!(raise("57P01"), DbError::SessionEnded { .. }));
+        assert!(matches!(raise("08006"), DbError::SessionEnded { .. }));
+        assert!(matches!(raise("42622"), DbError::NameTooLong { .. }));
+        assert!(matches!(raise("53200"), DbError::Resources { .. }));
+        assert!(matches!(raise("54000"), DbError::Resources { .. }));
+        assert!(matches!(raise("40P01"), DbError::Conflict { .. }));
+        assert!(matches!(raise("57014"), DbError::QueryTimeout { .. }));
+        assert!(matches!(raise("XX000"), DbError::Query { .. }));
+        let ended = raise("57P01").to_string();
+        assert_eq!(
+            ended,
+            "the server ended the session while reading the catalog: raised"
+        );
+    }
 }
