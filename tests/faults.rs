@@ -389,3 +389,20 @@ fn symlinked_sql_files_and_directories_are_followed_by_every_command() {
         );
     }
 }
+
+/// `--config /dev/zero` read until memory ran out; a configuration file is capped too.
+#[test]
+fn a_configuration_file_from_dev_zero_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("001.sql");
+    std::fs::write(&sql, "SELECT 1;\n").unwrap();
+    let output = driftlint()
+        .args(["lint", "--config", "/dev/zero"])
+        .arg(&sql)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("driftlint::config::too_large"), "{stderr}");
+}
