@@ -22,6 +22,22 @@ pub fn read_at_most(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
+/// Why [`read_file`] returned no text.
+#[derive(Debug)]
+pub enum Unread {
+    Io(std::io::Error),
+    /// The file holds more than the limit.
+    TooLarge,
+}
+
+/// The bytes of the file at `path` when it holds at most `limit` bytes.
+pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    let file = std::fs::File::open(path).map_err(Unread::Io)?;
+    read_at_most(file, limit)
+        .map_err(Unread::Io)?
+        .ok_or(Unread::TooLarge)
+}
+
 /// The I/O error behind a directory walk's error; a symbolic link looping back to a directory
 /// above it becomes one that says so (`File system loop found: a/b points to an ancestor a`).
 pub fn walk_error(error: walkdir::Error) -> std::io::Error {

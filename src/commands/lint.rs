@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::declared::Declared;
-use crate::input::{mib, read_at_most, MAX_LINT_BYTES};
+use crate::input::{self, mib, read_at_most, Unread, MAX_LINT_BYTES};
 use crate::lint::{
     fix_text, lint_text_declared, summarize, AppliedFix, Category, FileReport, LintError, Rule,
     Selection, Severity,
@@ -135,14 +135,13 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
 }
 
 fn read_file(path: &Path) -> Result<String, LintError> {
-    let read_error = |source| LintError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let bytes = read_at_most(file, MAX_LINT_BYTES)
-        .map_err(read_error)?
-        .ok_or_else(|| too_large(path))?;
+    let bytes = input::read_file(path, MAX_LINT_BYTES).map_err(|unread| match unread {
+        Unread::Io(source) => LintError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        Unread::TooLarge => too_large(path),
+    })?;
     String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
         path: path.to_path_buf(),
     })

@@ -21,17 +21,18 @@ const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 /// The file's text, read up to [`MAX_CONFIG_BYTES`] (`--config /dev/zero` is an error, not a
 /// runaway).
 pub(super) fn text(path: &Path) -> Result<String, ConfigError> {
+    use crate::input::{mib, read_file, Unread};
     let read_error = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let bytes = crate::input::read_at_most(file, MAX_CONFIG_BYTES)
-        .map_err(read_error)?
-        .ok_or_else(|| ConfigError::TooLarge {
+    let bytes = read_file(path, MAX_CONFIG_BYTES).map_err(|unread| match unread {
+        Unread::Io(source) => read_error(source),
+        Unread::TooLarge => ConfigError::TooLarge {
             path: path.to_path_buf(),
-            limit_mib: crate::input::mib(MAX_CONFIG_BYTES),
-        })?;
+            limit_mib: mib(MAX_CONFIG_BYTES),
+        },
+    })?;
     String::from_utf8(bytes)
         .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }

@@ -26,18 +26,17 @@ pub struct MigrationFile {
 impl MigrationFile {
     /// Reads a file; `name` is how reports call it.
     pub fn read(path: &Path, name: String) -> Result<MigrationFile, MigrationError> {
-        let read_error = |source| MigrationError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        let limit = crate::input::MAX_MIGRATION_BYTES;
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let bytes = crate::input::read_at_most(file, limit)
-            .map_err(read_error)?
-            .ok_or_else(|| MigrationError::TooLarge {
+        use crate::input::{mib, read_file, Unread, MAX_MIGRATION_BYTES};
+        let bytes = read_file(path, MAX_MIGRATION_BYTES).map_err(|unread| match unread {
+            Unread::Io(source) => MigrationError::Read {
                 path: path.to_path_buf(),
-                limit_mib: crate::input::mib(limit),
-            })?;
+                source,
+            },
+            Unread::TooLarge => MigrationError::TooLarge {
+                path: path.to_path_buf(),
+                limit_mib: mib(MAX_MIGRATION_BYTES),
+            },
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
             path: path.to_path_buf(),
         })?;
