@@ -27,6 +27,7 @@ pub mod deadline;
 pub mod declared;
 pub mod diff;
 pub mod error;
+pub mod input;
 pub mod interrupt;
 pub mod introspect;
 pub mod lint;

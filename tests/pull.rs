@@ -540,7 +540,8 @@ fn round_trip_through_library(db: &TestDb) {
     assert_eq!(driftlint::diff::compare(&tampered, &live, true).len(), 2);
 }
 
-pub(crate) fn round_trip_through_cli(db: &TestDb) {
+/// pull, then check --strict of the pulled file: no drift. Returns the pulled file.
+pub(crate) fn round_trip_through_cli(db: &TestDb) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schema.yaml");
     let pulled = driftlint()
@@ -577,6 +578,7 @@ pub(crate) fn round_trip_through_cli(db: &TestDb) {
     );
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["drift"], serde_json::json!([]), "{stdout}\n{yaml}");
+    yaml
 }
 
 #[test]
@@ -1262,4 +1264,101 @@ fn pulling_one_schema_leaves_foreign_keys_to_others_as_comments() {
         .map(|d| d["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["extra_foreign_key"], "{stdout}");
+}
+
+/// pull wrote a name holding U+2028 (LINE SEPARATOR) inside double quotes as it was, and its
+/// own reader took it for a line break: the pulled file did not read back. Such characters are
+/// written as `\u` escapes now, and pull -> check finds no drift.
+#[test]
+fn pull_writes_line_separators_in_names_so_that_check_reads_them_back() {
+    let db = fresh_db();
+    db.exec(
+        "CREATE TABLE \"lines\u{2028}and\u{2029}paragraphs\" (\"a\u{2028}b\" int, \"bom\u{feff}\" text)",
+    );
+    let yaml = round_trip_through_cli(&db);
+    assert!(yaml.contains("\\u2028"), "{yaml}");
+}
+
+/// A server whose self-signed certificate (a CA certificate, as `openssl req -x509` makes them)
+/// is its own root, given as `sslrootcert` as many self-hosted setups do: psql connects, while
+/// driftlint failed with `CaUsedAsEndEntity`. It connects now under verify-ca and verify-full,
+/// and verify-full still refuses a host name the certificate does not hold, as it refuses
+/// another self-signed certificate.
+#[test]
+fn a_self_signed_server_certificate_given_as_its_own_root_is_trusted() {
+    let dir = tempfile::Builder::new()
+        .prefix("driftlint-tls-self")
+        .tempdir()
+        .unwrap();
+    let path = dir.path();
+    for (name, san) in [
+        ("server", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+        ("stranger", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+        ("named", "subjectAltName=DNS:elsewhere.example"),
+    ] {
+        openssl(
+            path,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.crt"),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                san,
+            ],
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in ["server.crt", "named.crt"] {
+        std::fs::set_permissions(path.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    for key in ["server.key", "named.key"] {
+        std::fs::set_permissions(path.join(key), std::fs::Permissions::from_mode(0o600)).unwrap();
+        let _ = std::process::Command::new("chown")
+            .arg("postgres")
+            .arg(path.join(key))
+            .status();
+    }
+    let port = free_port();
+    let literal = |name: &str| format!("'{}'", path.join(name).display());
+    let _cluster = driftlint::scratch::Cluster::start_with(&[
+        ("listen_addresses", "'127.0.0.1'"),
+        ("port", &port.to_string()),
+        ("ssl", "on"),
+        ("ssl_cert_file", &literal("server.crt")),
+        ("ssl_key_file", &literal("server.key")),
+    ])
+    .expect("a TLS scratch cluster");
+    let url = |mode: &str, root: &str| {
+        format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode={mode}&sslrootcert={}",
+            path.join(root).display()
+        )
+    };
+    for mode in ["verify-ca", "verify-full"] {
+        introspect::connect(&url(mode, "server.crt"), &ConnectOptions::default())
+            .unwrap_or_else(|e| panic!("{mode}: {:?}", miette::Report::new(e)));
+        let stranger = connect_error(&url(mode, "stranger.crt"));
+        assert!(matches!(stranger, DbError::Tls { .. }), "{stranger:?}");
+    }
+    // The same pinning, a certificate for another name: verify-ca connects, verify-full not.
+    std::fs::copy(path.join("named.crt"), path.join("server.crt")).unwrap();
+    std::fs::copy(path.join("named.key"), path.join("server.key")).unwrap();
+    reload_configuration(&format!(
+        "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require"
+    ));
+    introspect::connect(&url("verify-ca", "named.crt"), &ConnectOptions::default())
+        .unwrap_or_else(|e| panic!("verify-ca: {:?}", miette::Report::new(e)));
+    let mismatch = connect_error(&url("verify-full", "named.crt"));
+    assert!(matches!(mismatch, DbError::Tls { .. }), "{mismatch:?}");
 }

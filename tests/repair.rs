@@ -1915,3 +1915,23 @@ fn sequences_and_identity_options_are_pulled_checked_and_repaired() {
         "{stderr}"
     );
 }
+
+/// Repair re-indented the text inside its DO blocks: a check whose string literal holds a
+/// newline was stored with the block's indentation added (drift forever), and a column whose
+/// name holds a newline made the file fail. Literal text is emitted byte for byte.
+#[test]
+fn newlines_in_literals_and_names_survive_the_do_blocks_of_repair() {
+    let case = Case::new(
+        "CREATE TABLE notes (id int PRIMARY KEY, body text)",
+        "version: 1\ntables:\n  notes:\n    columns:\n      id: { type: integer, primary_key: true }\n      body: { type: text }\n      \"two\\nlines\": { type: text }\n    checks:\n      - { name: ck_notes_body, expression: \"body <> 'first\\nsecond'\" }\n",
+    );
+    case.round_trip(
+        &["missing_check public.notes", "missing_column public.notes"],
+        &[],
+    );
+    let stored = case.db.query_one_i64(
+        "SELECT count(*) FROM pg_constraint WHERE conname = 'ck_notes_body' \
+         AND pg_get_constraintdef(oid) LIKE E'%''first\\nsecond''%'",
+    );
+    assert_eq!(stored, 1);
+}

@@ -60,63 +60,48 @@ fn assert_never_called(db: &TestDb, after: &str) {
     );
 }
 
+/// Runs `driftlint COMMAND --database-url .. --schema <yaml> ARGS` with `yaml` written to a
+/// temporary schema.yaml: exit code, stdout, and stdout and stderr together.
+fn run_with_schema(
+    db: &TestDb,
+    command: &str,
+    yaml: &str,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.yaml");
+    std::fs::write(&schema, yaml).unwrap();
+    let output = driftlint()
+        .args([command, "--database-url", &db.url])
+        .args(args)
+        .arg("--schema")
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    (output.status.code(), stdout, all)
+}
+
 /// Canonicalizing a declared default, index expression or predicate on the target database made
 /// PostgreSQL fold the lying `IMMUTABLE` function: it ran on the database being checked, and its
 /// effects (a sequence advanced, through dblink anything) survived the rollback.
 #[test]
 fn check_and_repair_never_run_a_function_of_the_target_database() {
     let db = lying_db();
-    let dir = tempfile::tempdir().unwrap();
-    let schema = dir.path().join("schema.yaml");
-    std::fs::write(&schema, LYING_DECLARED).unwrap();
-
-    let output = driftlint()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--database-url",
-            &db.url,
-            "--schema",
-        ])
-        .arg(&schema)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, stdout, all) = run_with_schema(&db, "check", LYING_DECLARED, &["--format", "json"]);
     assert_never_called(&db, "check");
     // No false drift: what is not canonicalized is compared as normalized text.
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(code, Some(0), "{all}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["summary"]["drift"], 0, "{stdout}");
 
-    let output = driftlint()
-        .args([
-            "repair",
-            "--output",
-            "-",
-            "--database-url",
-            &db.url,
-            "--schema",
-        ])
-        .arg(&schema)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, _, all) = run_with_schema(&db, "repair", LYING_DECLARED, &["--output", "-"]);
     assert_never_called(&db, "repair");
-    assert!(output.status.success(), "{stderr}");
+    assert_eq!(code, Some(0), "{all}");
 
     // The human report says why those expressions were compared as text.
-    let output = driftlint()
-        .args(["check", "--database-url", &db.url, "--schema"])
-        .arg(&schema)
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (_, _, all) = run_with_schema(&db, "check", LYING_DECLARED, &[]);
     assert_never_called(&db, "a second check");
     assert!(all.contains("noisy(integer)"), "{all}");
 }
@@ -126,28 +111,54 @@ fn check_and_repair_never_run_a_function_of_the_target_database() {
 #[test]
 fn declared_expressions_that_escape_their_parentheses_are_never_sent() {
     let db = lying_db();
-    let dir = tempfile::tempdir().unwrap();
-    let schema = dir.path().join("schema.yaml");
     for default in [
         "1) AS int), (noisy(3)), CAST((1",
         "1; SELECT noisy(4)",
         "1 /* x */ + noisy(5)",
     ] {
-        std::fs::write(
-            &schema,
-            format!(
-                "version: 1\ntables:\n  items:\n    columns:\n      id: {{ type: integer, primary_key: true }}\n      n: {{ type: integer, default: {} }}\n      m: {{ type: integer }}\n",
-                serde_json::to_string(default).unwrap()
-            ),
-        )
-        .unwrap();
-        let output = driftlint()
-            .args(["check", "--database-url", &db.url, "--schema"])
-            .arg(&schema)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let yaml = format!(
+            "version: 1\ntables:\n  items:\n    columns:\n      id: {{ type: integer, primary_key: true }}\n      n: {{ type: integer, default: {} }}\n      m: {{ type: integer }}\n",
+            serde_json::to_string(default).unwrap()
+        );
+        let (code, _, all) = run_with_schema(&db, "check", &yaml, &[]);
         assert_never_called(&db, default);
-        assert!(output.status.code().is_some(), "{stderr}");
+        assert!(code.is_some(), "{all}");
     }
+}
+
+/// Any DDL fires event triggers, even on a temporary table: on a database with one, nothing is
+/// canonicalized (the trigger's function would run), and the report says why.
+#[test]
+fn event_triggers_keep_every_declared_expression_as_text() {
+    let db = lying_db();
+    db.exec(
+        "CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
+             $$ BEGIN PERFORM log_call(); END $$;
+         CREATE EVENT TRIGGER watch_ddl ON ddl_command_start EXECUTE FUNCTION on_ddl();
+         CREATE TABLE plain (id int PRIMARY KEY, label varchar(20) DEFAULT 'x');
+         ALTER EVENT TRIGGER watch_ddl DISABLE;
+         TRUNCATE call_log; ALTER SEQUENCE calls RESTART;
+         ALTER EVENT TRIGGER watch_ddl ENABLE",
+    );
+    let yaml = "version: 1\ntables:\n  plain:\n    columns:\n      id: { type: integer, primary_key: true }\n      label: { type: varchar(20), default: \"'x'\" }\n";
+    let (code, _, all) = run_with_schema(&db, "check", yaml, &[]);
+    assert_never_called(&db, "check on a database with an event trigger");
+    assert!(all.contains("event triggers"), "{all}");
+    assert_eq!(code, Some(0), "{all}");
+}
+
+/// A domain whose check calls the lying function: a default of a column of that domain would
+/// run the check when applied, so it is compared as text.
+#[test]
+fn a_domain_check_calling_a_user_function_is_never_run() {
+    let db = lying_db();
+    db.exec(
+        "CREATE DOMAIN positive AS int CHECK (noisy(VALUE) > 0);
+         CREATE TABLE counts (id int PRIMARY KEY, n positive DEFAULT 1);
+         TRUNCATE call_log; ALTER SEQUENCE calls RESTART",
+    );
+    let yaml = "version: 1\ntables:\n  counts:\n    columns:\n      id: { type: integer, primary_key: true }\n      n: { type: positive, default: '( 1 )' }\n";
+    let (_, _, all) = run_with_schema(&db, "check", yaml, &[]);
+    assert_never_called(&db, "check of a domain-typed default");
+    assert!(all.contains("the check of positive"), "{all}");
 }

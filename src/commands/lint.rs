@@ -4,12 +4,13 @@
 //! [`crate::report::findings`] and decides the outcome. Understanding SQL and judging it is
 //! [`crate::lint`]'s job; this module only gathers input and renders and decides.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::declared::Declared;
+use crate::input::{self, mib, read_at_most, Unread, MAX_LINT_BYTES};
 use crate::lint::tables::{Tables, SMALL_TABLE_ROWS};
 use crate::lint::{
     fix_file, lint_file, summarize, AppliedFix, Category, FileReport, LintError, Rule, Runner,
@@ -135,7 +136,9 @@ enum Input {
     File(PathBuf),
 }
 
-/// Expand the given paths: directories are walked recursively (`.sql` files, sorted).
+/// Expand the given paths: directories are walked recursively (`.sql` files, sorted), following
+/// symbolic links to files and directories as `verify` and `check --migrations` do; a link that
+/// loops back to a directory above it is an error for that path.
 fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -143,7 +146,9 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            let walker = walkdir::WalkDir::new(path).sort_by_file_name();
+            let walker = walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .sort_by_file_name();
             for entry in walker {
                 match entry {
                     Ok(entry) => {
@@ -156,9 +161,7 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
                     }
                     Err(error) => {
                         let path = error.path().unwrap_or(path).to_path_buf();
-                        let source = error
-                            .into_io_error()
-                            .unwrap_or_else(|| std::io::Error::other("file system loop"));
+                        let source = crate::input::walk_error(error);
                         errors.push(LintError::Read { path, source });
                     }
                 }
@@ -171,13 +174,23 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<LintError>) {
 }
 
 fn read_file(path: &Path) -> Result<String, LintError> {
-    let bytes = std::fs::read(path).map_err(|source| LintError::Read {
-        path: path.to_path_buf(),
-        source,
+    let bytes = input::read_file(path, MAX_LINT_BYTES).map_err(|unread| match unread {
+        Unread::Io(source) => LintError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        Unread::TooLarge => too_large(path),
     })?;
     String::from_utf8(bytes).map_err(|_| LintError::NotUtf8 {
         path: path.to_path_buf(),
     })
+}
+
+fn too_large(path: &Path) -> LintError {
+    LintError::TooLarge {
+        path: path.to_path_buf(),
+        limit_mib: mib(MAX_LINT_BYTES),
+    }
 }
 
 /// Standard input, read once (when '-' is among the inputs), and the name it is shown under.
@@ -190,11 +203,13 @@ impl Stdin {
     fn read_if_named(inputs: &[Input], options: &LintOptions) -> Stdin {
         let mut text = None;
         if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
-            let mut buffer = Vec::new();
-            let read = std::io::stdin().read_to_end(&mut buffer);
+            let read = read_at_most(std::io::stdin().lock(), MAX_LINT_BYTES);
             let path = PathBuf::from("-");
             text = Some(match read {
-                Ok(_) => String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path }),
+                Ok(Some(buffer)) => {
+                    String::from_utf8(buffer).map_err(|_| LintError::NotUtf8 { path })
+                }
+                Ok(None) => Err(too_large(&path)),
                 Err(source) => Err(LintError::Read { path, source }),
             });
         }
@@ -209,6 +224,7 @@ impl Stdin {
     fn text(&self) -> Result<String, LintError> {
         match &self.text {
             Some(Ok(text)) => Ok(text.clone()),
+            Some(Err(LintError::TooLarge { .. })) => Err(too_large(Path::new(&self.name))),
             Some(Err(LintError::NotUtf8 { .. })) | None => Err(LintError::NotUtf8 {
                 path: PathBuf::from(&self.name),
             }),

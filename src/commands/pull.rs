@@ -651,7 +651,14 @@ pub fn scalar(text: &str) -> String {
                 '\n' => quoted.push_str("\\n"),
                 '\t' => quoted.push_str("\\t"),
                 '\r' => quoted.push_str("\\r"),
-                c if c.is_control() => {
+                // Controls, line and paragraph separators (YAML readers may fold them as line
+                // breaks), the byte order mark and the non-characters YAML does not allow.
+                c if c.is_control()
+                    || matches!(
+                        c,
+                        '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                    ) =>
+                {
                     let _ = write!(quoted, "\\u{:04x}", c as u32);
                 }
                 c => quoted.push(c),

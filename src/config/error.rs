@@ -42,6 +42,13 @@ pub enum ConfigError {
     )]
     NoTable { path: PathBuf },
 
+    #[error("config file {} is larger than {limit_mib} MiB", path.display())]
+    #[diagnostic(
+        code(driftlint::config::too_large),
+        help("pass the project's driftlint.toml or pyproject.toml")
+    )]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+
     #[error("could not read config file {}", path.display())]
     #[diagnostic(
         code(driftlint::config::read),

@@ -15,12 +15,26 @@ use crate::lint::{Category, Rule};
 
 type Table<'i> = DeTable<'i>;
 
-/// The file's text.
+/// The largest configuration file read (a `pyproject.toml` is a few KiB).
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The file's text, read up to [`MAX_CONFIG_BYTES`] (`--config /dev/zero` is an error, not a
+/// runaway).
 pub(super) fn text(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    use crate::input::{mib, read_file, Unread};
+    let read_error = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let bytes = read_file(path, MAX_CONFIG_BYTES).map_err(|unread| match unread {
+        Unread::Io(source) => read_error(source),
+        Unread::TooLarge => ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit_mib: mib(MAX_CONFIG_BYTES),
+        },
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Whether a `pyproject.toml` has a `[tool.driftlint]` table (or dotted keys under it): the

@@ -508,6 +508,7 @@ fn tls_connector(
         reason,
     };
     let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
     let custom_roots = rootcert.is_some_and(|r| r != "system");
     match rootcert {
         Some(path) if path != "system" => {
@@ -516,6 +517,7 @@ fn tls_connector(
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
                 let cert =
                     cert.map_err(|e| tls_error(format!("sslrootcert {path} is not PEM: {e}")))?;
+                pinned.push(cert.clone());
                 roots
                     .add(cert)
                     .map_err(|e| tls_error(format!("sslrootcert {path}: {e}")))?;
@@ -543,6 +545,7 @@ fn tls_connector(
     .map_err(|e| tls_error(e.to_string()))?;
     let verifier = Arc::new(Verifier {
         check,
+        pinned,
         webpki,
         provider: provider.clone(),
     });
@@ -568,6 +571,9 @@ enum Check {
 #[derive(Debug)]
 struct Verifier {
     check: Check,
+    /// The certificates of `sslrootcert`: one of them presented by the server is accepted as
+    /// it is (see [`super::pinned`]).
+    pinned: Vec<CertificateDer<'static>>,
     webpki: Arc<rustls::client::WebPkiServerVerifier>,
     provider: Arc<CryptoProvider>,
 }
@@ -583,6 +589,10 @@ impl ServerCertVerifier for Verifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         if self.check == Check::Nothing {
             return Ok(ServerCertVerified::assertion());
+        }
+        let name = (self.check == Check::ChainAndName).then_some(server_name);
+        if let Some(verdict) = super::pinned::verify(&self.pinned, end_entity, name, now) {
+            return verdict.map(|()| ServerCertVerified::assertion());
         }
         match self.webpki.verify_server_cert(
             end_entity,
@@ -734,7 +744,10 @@ pub(crate) fn query_error(error: &postgres::Error, what: &str) -> DbError {
         if let Some(source) = std::error::Error::source(error) {
             reason = format!("{reason}: {source}");
         }
-        return DbError::ConnectionLost { what, reason };
+        return DbError::ConnectionLost {
+            what: format!("reading {what}"),
+            reason,
+        };
     };
     let message = db.message().to_string();
     let code = db.code().code();
@@ -745,7 +758,7 @@ pub(crate) fn query_error(error: &postgres::Error, what: &str) -> DbError {
         "42622" => DbError::NameTooLong { what, message },
         "40001" | "40P01" => DbError::Conflict { what, message },
         _ if code.starts_with("57") || code.starts_with("08") => DbError::SessionEnded {
-            what,
+            what: format!("reading {what}"),
             code: code.to_string(),
             message,
         },
@@ -846,5 +859,33 @@ mod tests {
     fn debug_of_a_target_hides_the_password() {
         let t = parse("postgres://u:hunter2@h/d");
         assert!(!format!("{t:?}").contains("hunter2"));
+    }
+
+    /// Errors raised by the server with each SQLSTATE, mapped by [`query_error`]: ordinary
+    /// server events are named; only the unexpected is called a bug.
+    #[test]
+    fn ordinary_server_events_are_named_not_called_bugs() {
+        let cluster = crate::scratch::Cluster::start().expect("scratch cluster");
+        let url = cluster.create_database("server_events").unwrap();
+        let mut client = connect(&url, &ConnectOptions::default()).unwrap();
+        let mut raise = |code: &str| {
+            let sql =
+                format!("DO $$ BEGIN RAISE SQLSTATE '{code}' USING MESSAGE = 'raised'; END $$");
+            let error = client.batch_execute(&sql).unwrap_err();
+            query_error(&error, "the catalog")
+        };
+        assert!(matches!(raise("57P01"), DbError::SessionEnded { .. }));
+        assert!(matches!(raise("08006"), DbError::SessionEnded { .. }));
+        assert!(matches!(raise("42622"), DbError::NameTooLong { .. }));
+        assert!(matches!(raise("53200"), DbError::Resources { .. }));
+        assert!(matches!(raise("54000"), DbError::Resources { .. }));
+        assert!(matches!(raise("40P01"), DbError::Conflict { .. }));
+        assert!(matches!(raise("57014"), DbError::QueryTimeout { .. }));
+        assert!(matches!(raise("XX000"), DbError::Query { .. }));
+        let ended = raise("57P01").to_string();
+        assert_eq!(
+            ended,
+            "the server ended the session while reading the catalog: raised"
+        );
     }
 }

@@ -48,6 +48,7 @@ mod constraints;
 mod enums;
 mod indexes;
 mod lookups;
+mod pinned;
 mod queries;
 mod reader;
 mod row;
@@ -190,14 +191,14 @@ pub enum DbError {
     )]
     LockTimeout { what: String },
 
-    #[error("the connection to the database was lost while reading {what}: {reason}")]
+    #[error("the connection to the database was lost while {what}: {reason}")]
     #[diagnostic(
         code(driftlint::db::connection_lost),
         help("the server closed the connection or went away (a restart, a failover, a proxy or the network); rerun when it is reachable again")
     )]
     ConnectionLost { what: String, reason: String },
 
-    #[error("the server ended the session while reading {what}: {message}")]
+    #[error("the server ended the session while {what}: {message}")]
     #[diagnostic(
         code(driftlint::db::session_ended),
         help("SQLSTATE {code}: an administrator (pg_terminate_backend), a shutdown, a restart or a session timeout ended the connection; rerun when the server is back")

@@ -200,6 +200,13 @@ pub enum LintError {
     )]
     NotSql { path: PathBuf },
 
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    #[diagnostic(
+        code(driftlint::lint::too_large),
+        help("lint reads migration files, not data dumps: leave this one out of the paths (or split it); the other files were linted")
+    )]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+
     #[error("could not read {}", path.display())]
     #[diagnostic(
         code(driftlint::lint::read),

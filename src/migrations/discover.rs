@@ -26,9 +26,16 @@ pub struct MigrationFile {
 impl MigrationFile {
     /// Reads a file; `name` is how reports call it.
     pub fn read(path: &Path, name: String) -> Result<MigrationFile, MigrationError> {
-        let bytes = std::fs::read(path).map_err(|source| MigrationError::Read {
-            path: path.to_path_buf(),
-            source,
+        use crate::input::{mib, read_file, Unread, MAX_MIGRATION_BYTES};
+        let bytes = read_file(path, MAX_MIGRATION_BYTES).map_err(|unread| match unread {
+            Unread::Io(source) => MigrationError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            Unread::TooLarge => MigrationError::TooLarge {
+                path: path.to_path_buf(),
+                limit_mib: mib(MAX_MIGRATION_BYTES),
+            },
         })?;
         let text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
             path: path.to_path_buf(),
@@ -200,9 +207,7 @@ pub fn discover(paths: &[PathBuf], glob: Option<&str>) -> Result<Discovery, Migr
         for entry in walkdir::WalkDir::new(path).follow_links(true) {
             let entry = entry.map_err(|error| MigrationError::Read {
                 path: error.path().unwrap_or(path).to_path_buf(),
-                source: error
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("file system loop")),
+                source: crate::input::walk_error(error),
             })?;
             if !entry.file_type().is_file() {
                 continue;

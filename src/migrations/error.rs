@@ -40,6 +40,13 @@ pub enum MigrationError {
         source: std::io::Error,
     },
 
+    #[error("{} is larger than {limit_mib} MiB", path.display())]
+    #[diagnostic(
+        code(driftlint::migrations::too_large),
+        help("split the migration, or load large data outside the migration directory")
+    )]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+
     #[error("{} is not UTF-8 text", path.display())]
     #[diagnostic(
         code(driftlint::migrations::encoding),
@@ -189,6 +196,29 @@ pub struct Failure {
     /// Byte range in the file the error points at (the error position or the statement).
     #[serde(skip)]
     pub span: Option<Range<usize>>,
+}
+
+impl Failure {
+    /// The connection was lost or the server ended the session while the file ran: not the
+    /// file's doing, so not a verdict on it but the error to report (exit 2).
+    pub fn server_event(&self) -> Option<crate::introspect::DbError> {
+        use crate::introspect::DbError;
+        let what = format!("applying {}", self.file);
+        match self.sqlstate.as_deref() {
+            None if !self.timed_out => Some(DbError::ConnectionLost {
+                what,
+                reason: self.message.clone(),
+            }),
+            Some(code) if code != "57014" && (code.starts_with("57") || code.starts_with("08")) => {
+                Some(DbError::SessionEnded {
+                    what,
+                    code: code.to_string(),
+                    message: self.message.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Failure {

@@ -51,6 +51,10 @@ impl Workspace {
             Some(admin_url) => {
                 crate::interrupt::on_interrupt("temporary databases", drop_dev_databases);
                 let mut admin = connect(admin_url, timeout)?;
+                let _step = crate::deadline::step(
+                    "creating a temporary database on the --dev-url server",
+                    timeout.saturating_mul(2),
+                );
                 drop_orphans(&mut admin, admin_url, timeout);
                 admin
                     .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&database)))
@@ -117,6 +121,10 @@ impl Workspace {
             }
             Host::Dev { admin_url } => {
                 let mut admin = connect(admin_url, self.timeout)?;
+                let _step = crate::deadline::step(
+                    "creating a temporary database on the --dev-url server",
+                    self.timeout,
+                );
                 admin
                     .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
                     .map_err(|e| MigrationError::DevDatabase {

@@ -142,8 +142,78 @@ pub fn do_block(condition: &str, body: &str) -> String {
         tag = format!("$driftlint{n}$");
     }
     let body = body.trim_end().trim_end_matches(';');
-    let body = body.replace('\n', "\n        ");
+    let body = indent_code(body, "        ");
     format!("DO {tag}\nBEGIN\n    IF {condition} THEN\n        {body};\n    END IF;\nEND\n{tag};")
+}
+
+/// `sql` with `indent` after each newline that is code, and none inside a string literal, a
+/// quoted identifier or a dollar-quoted body, whose text is kept byte for byte (a newline in a
+/// check's literal or in a column name means what it says).
+fn indent_code(sql: &str, indent: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        let end = match bytes[i] {
+            b'\'' => {
+                let escapes = i > 0 && matches!(bytes[i - 1], b'e' | b'E');
+                quoted_end(bytes, i, b'\'', escapes)
+            }
+            b'"' => quoted_end(bytes, i, b'"', false),
+            b'$' => dollar_end(sql, i),
+            b'\n' => {
+                out.push_str(&sql[copied..=i]);
+                out.push_str(indent);
+                copied = i + 1;
+                i + 1
+            }
+            _ => i + 1,
+        };
+        i = end.max(i + 1);
+    }
+    out.push_str(&sql[copied..]);
+    out
+}
+
+/// The end of the literal or identifier quoted with `quote` that starts at `start` (a doubled
+/// quote stays inside; with `escapes`, a backslash escapes the next byte).
+fn quoted_end(bytes: &[u8], start: usize, quote: u8, escapes: bool) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if escapes && bytes[i] == b'\\' {
+            i += 2;
+        } else if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// The end of a dollar-quoted body starting at `start` (`$tag$ ... $tag$`), or `start + 1`
+/// when the `$` opens none (a parameter, part of a name).
+fn dollar_end(sql: &str, start: usize) -> usize {
+    let rest = &sql[start + 1..];
+    let Some(len) = rest.find('$') else {
+        return start + 1;
+    };
+    let tag = &rest[..len];
+    if !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+        || tag.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return start + 1;
+    }
+    let open = &sql[start..start + len + 2];
+    match sql[start + open.len()..].find(open) {
+        Some(at) => start + open.len() + at + open.len(),
+        None => sql.len(),
+    }
 }
 
 /// A `DO` block running `body` unconditionally (a `PERFORM` that psql would otherwise print).
@@ -257,6 +327,19 @@ mod tests {
             regclass(&QualifiedName::new("my schema", "it's \"x\"")),
             r#"'"my schema"."it''s ""x"""'::regclass"#
         );
+    }
+
+    #[test]
+    fn do_block_keeps_newlines_in_literals_and_quoted_names() {
+        let block = do_block(
+            "true",
+            "ALTER TABLE t ADD COLUMN \"a\nb\" text;\nALTER TABLE t ADD CHECK (c <> 'x\ny' AND d <> E'\\'\n' AND e <> $q$\n$q$)",
+        );
+        assert!(block.contains("\"a\nb\""), "{block}");
+        assert!(block.contains("'x\ny'"), "{block}");
+        assert!(block.contains("E'\\'\n'"), "{block}");
+        assert!(block.contains("$q$\n$q$"), "{block}");
+        assert!(block.contains("text;\n        ALTER TABLE"), "{block}");
     }
 
     #[test]

@@ -3,11 +3,13 @@
 
 use std::io::{self, Write};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::ser::SerializeSeq;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::frame::{self, Framed};
+use super::terminal::printable;
 use crate::lint::{FileReport, Finding, Format, Rule, Severity, Summary};
 
 /// Write the findings of `reports` in `format`.
@@ -35,18 +37,25 @@ pub fn write(
 // ---------------------------------------------------------------------------------------------
 // human
 
+/// Longest message or help shown in a human frame (a fix can repeat a whole statement).
+const TEXT_LIMIT: usize = 4096;
+
 /// One finding as a miette diagnostic: message, rule as code, help (with the fix), a label on
-/// the span.
+/// the span. The code frame is a window of the file ([`Framed`]); message and help are shown
+/// with control characters escaped and cut to [`TEXT_LIMIT`] bytes.
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: &'a NamedSource<String>,
+    source: &'a Framed,
     help: String,
 }
 
 impl std::fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&printable(&frame::capped(
+            &self.finding.message,
+            TEXT_LIMIT,
+        )))
     }
 }
 
@@ -74,11 +83,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = &self.finding.span;
-        let label = LabeledSpan::new(
+        let label = LabeledSpan::new_with_span(
             Some(self.finding.category.name().to_string()),
-            span.start,
-            span.len(),
+            self.source.span(&self.finding.span),
         );
         Some(Box::new(std::iter::once(label)))
     }
@@ -94,7 +101,7 @@ fn human_help(finding: &Finding) -> String {
         };
         help.push_str(&format!("\nfix{safety}: {}\n{}", fix.title, fix.statement));
     }
-    help
+    printable(&frame::capped(&help, TEXT_LIMIT)).into_owned()
 }
 
 fn human(
@@ -113,7 +120,7 @@ fn human(
         if report.findings.is_empty() {
             continue;
         }
-        let source = NamedSource::new(report.name.clone(), report.text.clone());
+        let source = Framed::new(&report.name, &report.text);
         for finding in &report.findings {
             let diagnostic = FindingDiagnostic {
                 finding,
@@ -124,7 +131,11 @@ fn human(
             if handler.render_report(&mut rendered, &diagnostic).is_err() {
                 rendered = format!(
                     "{}:{}:{}: {} [{}]\n",
-                    report.name, finding.start.0, finding.start.1, finding.message, finding.rule
+                    printable(&report.name),
+                    finding.start.0,
+                    finding.start.1,
+                    printable(&finding.message),
+                    finding.rule
                 );
             }
             writeln!(out, "{rendered}")?;

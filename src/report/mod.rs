@@ -5,6 +5,7 @@
 pub mod drift;
 pub mod error;
 pub mod findings;
+pub mod frame;
 pub mod github;
 pub mod terminal;
 pub mod verify;

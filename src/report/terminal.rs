@@ -17,7 +17,7 @@ impl<'a> Printable<'a> {
 }
 
 /// `true` for the characters a terminal may act on: C0 controls, DEL and C1 controls.
-fn is_control(c: char) -> bool {
+pub(crate) fn is_control(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
 

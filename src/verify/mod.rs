@@ -284,7 +284,12 @@ fn verify_file(
     };
     let statements = match first {
         Ok(statements) => statements,
-        Err(failure) => return Ok(FileOutcome::FirstRunFailed(failure)),
+        Err(failure) => {
+            if let Some(event) = failure.server_event() {
+                return Err(event.into());
+            }
+            return Ok(FileOutcome::FirstRunFailed(failure));
+        }
     };
 
     // The second run must never leak into the history: the next file starts from the state
@@ -315,6 +320,9 @@ fn verify_file(
         (result, changes)
     };
 
+    if let Some(event) = second.as_ref().err().and_then(|f| f.server_event()) {
+        return Err(event.into());
+    }
     let mut report = judge_second_run(file, *mode == Mode::Transaction, second, changes);
     report.statements = statements;
     if let (Some(down), Some(before)) = (&down, &before) {
@@ -480,6 +488,9 @@ pub(super) fn rebuild(
 
 const CATALOG_SQL: &str = include_str!("catalog.sql");
 
+/// The longest a catalog snapshot may wait for the server before the run is ended.
+const SNAPSHOT_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// What a second run must not change: every catalog object (with a definition to compare) and
 /// every table's row count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -493,6 +504,8 @@ impl Snapshot {
     /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
     /// else in a transaction of its own.
     fn take(client: &mut postgres::Client, held: bool, version: u32) -> Result<Snapshot, Error> {
+        // A backstop for a --dev-url server gone silent (the scratch cluster is local).
+        let _step = crate::deadline::step("reading the replayed catalog", SNAPSHOT_LIMIT);
         let setup = if held {
             "SET LOCAL search_path = pg_catalog"
         } else {
