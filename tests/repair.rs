@@ -874,6 +874,9 @@ fn every_drift_fixture_is_repaired_and_reapplied() {
         "primary_key_mismatch",
         "index_mismatch",
         "enum_mismatch",
+        // A constraint of the declared name with another definition is replaced only with
+        // --destructive.
+        "missing_exclusion public.reservations.no_overlap",
     ];
     let impossible = ["extra_enum_value", "enum_mismatch"];
     let mut repaired = 0;
@@ -1914,4 +1917,90 @@ fn sequences_and_identity_options_are_pulled_checked_and_repaired() {
         stderr.contains("increment cannot be 0") && stderr.contains("schema.yaml:3"),
         "{stderr}"
     );
+}
+
+const EXCLUSION_SQL: &str = r#"
+CREATE EXTENSION btree_gist;
+CREATE TABLE bookings (
+    id int PRIMARY KEY,
+    room int NOT NULL,
+    during tsrange NOT NULL,
+    starts_at timestamp,
+    ends_at timestamp,
+    cancelled boolean NOT NULL DEFAULT false,
+    CONSTRAINT no_double_booking EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (NOT cancelled),
+    EXCLUDE USING gist (tsrange(starts_at, ends_at) WITH &&) DEFERRABLE INITIALLY DEFERRED
+);
+"#;
+
+const EXCLUSION_YAML: &str = r#"
+version: 1
+tables:
+  bookings:
+    columns:
+      id:        { type: integer, primary_key: true }
+      room:      { type: integer, nullable: false }
+      during:    { type: tsrange, nullable: false }
+      starts_at: { type: timestamp }
+      ends_at:   { type: timestamp }
+      cancelled: { type: boolean, nullable: false, default: "false" }
+    exclude:
+      - name: no_double_booking
+        using: gist
+        elements: [{ column: room, with: "=" }, { column: during, with: "&&" }]
+        where: NOT cancelled
+      - elements: [{ expression: "tsrange(starts_at, ends_at)", with: "&&" }]
+        deferrable: true
+        initially_deferred: true
+"#;
+
+#[test]
+fn exclusion_constraints_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(EXCLUSION_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(EXCLUSION_SQL, EXCLUSION_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: added behind a catalog guard, twice without change.
+    let bare = EXCLUSION_SQL
+        .lines()
+        .filter(|line| !line.contains("EXCLUDE"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("DEFAULT false,\n)", "DEFAULT false\n)");
+    let case = Case::new(&bare, EXCLUSION_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_exclusion public.bookings",
+            "missing_exclusion public.bookings.no_double_booking",
+        ]
+    );
+    case.round_trip(&[], &[]);
+
+    // Another definition under the declared name is replaced with --destructive; an
+    // undeclared one is extra.
+    let other = bare.replace(
+        "DEFAULT false\n)",
+        "DEFAULT false,\n    CONSTRAINT no_double_booking EXCLUDE USING gist (room WITH =, during WITH &&),\n    \
+         CONSTRAINT stray EXCLUDE USING gist (during WITH =)\n)",
+    );
+    let case = Case::new(&other, EXCLUSION_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_exclusion public.bookings.stray",
+            "missing_exclusion public.bookings",
+            "missing_exclusion public.bookings.no_double_booking",
+        ]
+    );
+    case.round_trip(
+        &[],
+        &[
+            "extra_exclusion public.bookings.stray",
+            "missing_exclusion public.bookings.no_double_booking",
+        ],
+    );
+    case.round_trip_with(&["--destructive"], &[], &[]);
 }

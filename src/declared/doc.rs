@@ -45,7 +45,44 @@ pub(super) struct TableDoc {
     #[serde(default)]
     pub(super) checks: Vec<CheckDoc>,
     #[serde(default)]
+    pub(super) exclude: Vec<ExclusionDoc>,
+    #[serde(default)]
     pub(super) comment: Option<String>,
+}
+
+/// An exclusion constraint under `exclude:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExclusionDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) using: Option<String>,
+    pub(super) elements: Vec<ExclusionElementDoc>,
+    #[serde(default, rename = "where")]
+    pub(super) predicate: Option<String>,
+    #[serde(default)]
+    pub(super) deferrable: bool,
+    #[serde(default)]
+    pub(super) initially_deferred: bool,
+}
+
+/// `{ column: room, with: "=" }` or `{ expression: "tsrange(a, b)", with: "&&" }`, with the
+/// options of an index key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExclusionElementDoc {
+    #[serde(default)]
+    pub(super) column: Option<String>,
+    #[serde(default)]
+    pub(super) expression: Option<String>,
+    pub(super) with: String,
+    #[serde(default)]
+    pub(super) opclass: Option<String>,
+    #[serde(default)]
+    pub(super) order: Option<String>,
+    #[serde(default)]
+    pub(super) nulls: Option<String>,
 }
 
 /// A column. Deserialized by hand for one YAML trap: inside `{ }` a comma ends a plain value,

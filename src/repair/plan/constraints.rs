@@ -76,6 +76,7 @@ impl Planner<'_> {
             Some(Object::ForeignKey(fk)) => (fk.name.clone(), "foreign key"),
             Some(Object::Unique(u)) => (u.name.clone(), "unique constraint"),
             Some(Object::Check(c)) => (c.name.clone(), "check"),
+            Some(Object::Exclusion(x)) => (x.name.clone(), "exclusion constraint"),
             _ => (d.object.clone(), "constraint"),
         };
         let Some(name) = name.or_else(|| d.object.clone()) else {
@@ -86,6 +87,7 @@ impl Planner<'_> {
             Some(Object::ForeignKey(fk)) => Some(foreign_key_definition(fk)),
             Some(Object::Unique(u)) => Some(format!("UNIQUE ({})", quote_ident_list(&u.columns))),
             Some(Object::Check(c)) => Some(format!("CHECK ({})", c.expression)),
+            Some(Object::Exclusion(x)) => x.definition.clone(),
             _ => None,
         }
         .map(|definition| {
