@@ -76,11 +76,6 @@ impl Planner<'_> {
             ..declared.clone()
         };
         self.add_exclusion(table, &declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out =
-                    Some("replaces an exclusion constraint (--destructive runs it)".into());
-            }
-        }
+        self.hold_replacement(first, "an exclusion constraint");
     }
 }

@@ -155,12 +155,7 @@ impl Planner<'_> {
         step.reverse = None;
         let first = self.steps.len() - 1;
         self.add_primary_key(table, declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out =
-                    Some("replaces the primary key (--destructive runs it)".into());
-            }
-        }
+        self.hold_replacement(first, "the primary key");
     }
 }
 
@@ -220,12 +215,7 @@ impl Planner<'_> {
         step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
         let first = self.steps.len() - 1;
         self.add_unique(table, declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out =
-                    Some("replaces a unique constraint (--destructive runs it)".into());
-            }
-        }
+        self.hold_replacement(first, "a unique constraint");
     }
 }
 

@@ -374,6 +374,16 @@ impl<'a> Planner<'a> {
         self.repairs.push(line);
     }
 
+    /// Comments out the steps from `first` on unless `--destructive` was given: a replacement
+    /// of `what` (`the primary key`, `a unique constraint`).
+    fn hold_replacement(&mut self, first: usize, what: &str) {
+        if !self.context.destructive {
+            for step in &mut self.steps[first..] {
+                step.commented_out = Some(format!("replaces {what} (--destructive runs it)"));
+            }
+        }
+    }
+
     /// Comments out the last step unless `--destructive` was given.
     fn destructive_gate(&mut self) {
         if !self.context.destructive {
