@@ -2067,3 +2067,51 @@ fn serial_without_its_sequence_and_a_new_commented_table_are_repaired_twice() {
         assert_eq!(case.db.query_one_i64("SELECT max(id) FROM notes"), 10);
     }
 }
+
+const NEW_TABLE_KINDS_YAML: &str = r#"
+version: 1
+tables:
+  rooms:
+    columns:
+      id: { type: integer, primary_key: true }
+  stays:
+    columns:
+      id:      { type: integer, primary_key: true, unique: true }
+      room_id: { type: integer, references: rooms.id }
+      seat:    { type: integer }
+      during:  { type: tsrange }
+    foreign_keys:
+      - { columns: [room_id], references: { table: rooms, columns: [id] } }
+    unique:
+      - { columns: [seat], deferrable: true }
+    exclude:
+      - { name: no_overlap, elements: [{ column: during, with: "&&" }] }
+"#;
+
+#[test]
+fn a_new_table_gets_its_deferrable_uniques_exclusions_and_one_key_per_object() {
+    let case = Case::new("", NEW_TABLE_KINDS_YAML);
+    assert_eq!(
+        case.drift(),
+        ["missing_table public.rooms", "missing_table public.stays"]
+    );
+    case.round_trip(&[], &[]);
+    let count = |sql: &str| case.db.query_one_i64(sql);
+    let constraints = |contype: &str| {
+        count(&format!(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'stays'::regclass \
+             AND contype = '{contype}'"
+        ))
+    };
+    assert_eq!(constraints("f"), 1, "one foreign key declared twice");
+    assert_eq!(
+        constraints("u"),
+        1,
+        "the deferrable unique; the key's unique is the key"
+    );
+    assert_eq!(constraints("x"), 1);
+    assert_eq!(
+        count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'stays'::regclass AND condeferrable"),
+        1
+    );
+}
