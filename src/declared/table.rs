@@ -13,7 +13,7 @@ use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
 use crate::model::{
     Check, Column, Exclusion, ExclusionElement, ForeignKey, Identity, Index, IndexKey, Pos,
-    PrimaryKey, QualifiedName, Schema, SequenceOptions, Table, Unique,
+    PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
 use crate::types;
 
@@ -242,16 +242,21 @@ impl Builder<'_> {
                 ));
             }
             Some(doc) => {
-                let options = SequenceOptions {
-                    data_type: None,
-                    start: doc.start,
-                    increment: doc.increment,
-                    min_value: doc.min_value,
-                    max_value: doc.max_value,
-                    cache: doc.cache,
-                    cycle: doc.cycle,
-                };
-                self.sequence_options(&options, &under(at, "sequence"))?;
+                let sequence_at = under(at, "sequence");
+                let own = [
+                    ("type", doc.data_type.is_some()),
+                    ("owned_by", doc.owned_by.is_some()),
+                ];
+                if let Some((key, _)) = own.iter().find(|(_, written)| *written) {
+                    return Err(self.error(
+                        InvalidKind::Value,
+                        format!("`{key}` is not an option of an identity column's sequence"),
+                        Some("an identity's sequence has its column's type and belongs to its column".into()),
+                        self.key_span(&under(&sequence_at, key)),
+                    ));
+                }
+                let options = doc.options(None);
+                self.sequence_options(&options, &sequence_at)?;
                 Some(Box::new(options))
             }
             None => None,
