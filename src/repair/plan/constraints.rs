@@ -8,7 +8,7 @@ use crate::model::{quote_ident, quote_ident_list, quote_literal, QualifiedName};
 use crate::repair::names::{choose_name, constraint_exists, constraint_not_validated, do_block};
 
 use super::foreign_keys::foreign_key_definition;
-use super::{lock, Hazard, LockLevel, Phase, Planner};
+use super::{lock, Hazard, LockLevel, Phase, Planner, Step};
 
 impl Planner<'_> {
     pub(super) fn constraint_name(
@@ -69,6 +69,29 @@ impl Planner<'_> {
             format!("validate {what} {name} without blocking writes"),
         );
         step.hazards = validate_hazards;
+    }
+
+    /// `DROP CONSTRAINT name` while `condition` (a catalog lookup that sees the old definition)
+    /// holds, so that a second run keeps what replaced it; in the transaction, before the
+    /// re-adds. The caller sets the reverse (and other hazards).
+    pub(super) fn drop_changed_constraint(
+        &mut self,
+        table: &QualifiedName,
+        name: &str,
+        condition: &str,
+        comment: String,
+    ) -> &mut Step {
+        let drop = do_block(
+            condition,
+            &format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                table.to_sql(),
+                quote_ident(name)
+            ),
+        );
+        let step = self.push(Phase::Replace, drop, comment);
+        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        step
     }
 
     pub(super) fn drop_constraint(&mut self, d: &Drift) {

@@ -53,19 +53,7 @@ impl Planner<'_> {
             regclass(table),
             quote_literal(definition)
         );
-        let drop = do_block(
-            &condition,
-            &format!(
-                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
-                quote_ident(live_name)
-            ),
-        );
-        let step = self.push(
-            Phase::Replace,
-            drop,
-            format!("drop exclusion constraint {live_name} on {table}, whose definition differs from schema.yaml"),
-        );
-        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        let step = self.drop_changed_constraint(table, live_name, &condition, format!("drop exclusion constraint {live_name} on {table}, whose definition differs from schema.yaml"));
         step.reverse = Some(format!(
             "ALTER TABLE {t} ADD CONSTRAINT {} {definition};",
             quote_ident(live_name)
