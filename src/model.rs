@@ -220,6 +220,9 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     pub uniques: Vec<Unique>,
     pub checks: Vec<Check>,
+    /// `EXCLUDE` constraints.
+    #[serde(default)]
+    pub exclusions: Vec<Exclusion>,
     /// `true` for a partitioned parent (`relkind = 'p'`).
     pub partitioned: bool,
     /// Live side only: the planner's row estimate (`reltuples`); `None` when unknown
@@ -242,6 +245,7 @@ impl Table {
         self.foreign_keys.shrink_to_fit();
         self.uniques.shrink_to_fit();
         self.checks.shrink_to_fit();
+        self.exclusions.shrink_to_fit();
     }
 }
 
@@ -583,6 +587,52 @@ pub struct Check {
     pub expression: String,
     pub valid: bool,
     pub pos: Option<Pos>,
+}
+
+/// An exclusion constraint: `EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (..)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub name: Option<String>,
+    /// The index access method: `gist`, `spgist`, `btree`, `hash`, ...
+    pub method: String,
+    pub elements: Vec<ExclusionElement>,
+    /// `WHERE (..)`, SQL.
+    pub predicate: Option<String>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// Live side: `pg_get_constraintdef`, which repair's guards compare against.
+    pub definition: Option<String>,
+    pub pos: Option<Pos>,
+}
+
+/// One element of an exclusion constraint: a key (a column or an expression, as in an index)
+/// and the operator it is compared with (`=`, `&&`, `public.&&`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExclusionElement {
+    pub key: IndexKey,
+    pub operator: String,
+}
+
+impl Exclusion {
+    /// The constraint as `ADD CONSTRAINT` takes it (and as `describe` shows it).
+    pub fn to_sql(&self) -> String {
+        let elements: Vec<String> = self
+            .elements
+            .iter()
+            .map(|e| format!("{} WITH {}", e.key.to_sql(), e.operator))
+            .collect();
+        let mut sql = format!("EXCLUDE USING {} ({})", self.method, elements.join(", "));
+        if let Some(predicate) = &self.predicate {
+            sql.push_str(&format!(" WHERE ({predicate})"));
+        }
+        if self.deferrable {
+            sql.push_str(" DEFERRABLE");
+            if self.initially_deferred {
+                sql.push_str(" INITIALLY DEFERRED");
+            }
+        }
+        sql
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

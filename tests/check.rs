@@ -184,6 +184,8 @@ fn every_drift_kind_is_covered_by_a_fixture() {
         "missing_sequence",
         "extra_sequence",
         "sequence_mismatch",
+        "missing_exclusion",
+        "extra_exclusion",
     ];
     let all: String = drift_fixtures()
         .iter()

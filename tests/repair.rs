@@ -874,6 +874,9 @@ fn every_drift_fixture_is_repaired_and_reapplied() {
         "primary_key_mismatch",
         "index_mismatch",
         "enum_mismatch",
+        // A constraint of the declared name with another definition is replaced only with
+        // --destructive.
+        "missing_exclusion public.reservations.no_overlap",
     ];
     let impossible = ["extra_enum_value", "enum_mismatch"];
     let mut repaired = 0;
@@ -1913,6 +1916,203 @@ fn sequences_and_identity_options_are_pulled_checked_and_repaired() {
     assert!(
         stderr.contains("increment cannot be 0") && stderr.contains("schema.yaml:3"),
         "{stderr}"
+    );
+}
+
+const EXCLUSION_SQL: &str = r#"
+CREATE EXTENSION btree_gist;
+CREATE TABLE bookings (
+    id int PRIMARY KEY,
+    room int NOT NULL,
+    during tsrange NOT NULL,
+    starts_at timestamp,
+    ends_at timestamp,
+    cancelled boolean NOT NULL DEFAULT false,
+    CONSTRAINT no_double_booking EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (NOT cancelled),
+    EXCLUDE USING gist (tsrange(starts_at, ends_at) WITH &&) DEFERRABLE INITIALLY DEFERRED
+);
+"#;
+
+const EXCLUSION_YAML: &str = r#"
+version: 1
+tables:
+  bookings:
+    columns:
+      id:        { type: integer, primary_key: true }
+      room:      { type: integer, nullable: false }
+      during:    { type: tsrange, nullable: false }
+      starts_at: { type: timestamp }
+      ends_at:   { type: timestamp }
+      cancelled: { type: boolean, nullable: false, default: "false" }
+    exclude:
+      - name: no_double_booking
+        using: gist
+        elements: [{ column: room, with: "=" }, { column: during, with: "&&" }]
+        where: NOT cancelled
+      - elements: [{ expression: "tsrange(starts_at, ends_at)", with: "&&" }]
+        deferrable: true
+        initially_deferred: true
+"#;
+
+#[test]
+fn exclusion_constraints_are_pulled_checked_and_repaired() {
+    let built = fresh_db();
+    built.exec(EXCLUSION_SQL);
+    crate::pull::round_trip_through_cli(&built);
+    let case = Case::new(EXCLUSION_SQL, EXCLUSION_YAML);
+    assert!(case.drift().is_empty(), "{:#?}", case.drift());
+
+    // Missing: added behind a catalog guard, twice without change.
+    let bare = EXCLUSION_SQL
+        .lines()
+        .filter(|line| !line.contains("EXCLUDE"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("DEFAULT false,\n)", "DEFAULT false\n)");
+    let case = Case::new(&bare, EXCLUSION_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "missing_exclusion public.bookings",
+            "missing_exclusion public.bookings.no_double_booking",
+        ]
+    );
+    case.round_trip(&[], &[]);
+
+    // Another definition under the declared name is replaced with --destructive; an
+    // undeclared one is extra.
+    let other = bare.replace(
+        "DEFAULT false\n)",
+        "DEFAULT false,\n    CONSTRAINT no_double_booking EXCLUDE USING gist (room WITH =, during WITH &&),\n    \
+         CONSTRAINT stray EXCLUDE USING gist (during WITH =)\n)",
+    );
+    let case = Case::new(&other, EXCLUSION_YAML);
+    assert_eq!(
+        case.drift(),
+        [
+            "extra_exclusion public.bookings.stray",
+            "missing_exclusion public.bookings",
+            "missing_exclusion public.bookings.no_double_booking",
+        ]
+    );
+    case.round_trip(
+        &[],
+        &[
+            "extra_exclusion public.bookings.stray",
+            "missing_exclusion public.bookings.no_double_booking",
+        ],
+    );
+    case.round_trip_with(&["--destructive"], &[], &[]);
+}
+
+const SERIAL_AND_COMMENTED_YAML: &str = r#"
+version: 1
+tables:
+  tickets:
+    columns:
+      id:   { type: serial, primary_key: true }
+      body: { type: text }
+  notes:
+    comment: Written by support
+    columns:
+      id:   { type: bigint, primary_key: true, identity: by_default, sequence: { start: 10 } }
+      text: { type: text, comment: The note itself }
+"#;
+
+/// The recipes no other scenario applies: a serial column that lost its default (with and
+/// without its sequence left behind) and a missing table with comments and identity options.
+#[test]
+fn serial_without_its_sequence_and_a_new_commented_table_are_repaired_twice() {
+    for leftover in [false, true] {
+        let setup = format!(
+            "CREATE TABLE tickets (id serial PRIMARY KEY, body text); \
+             INSERT INTO tickets (body) SELECT 'b' || g FROM generate_series(1, 7) g; \
+             ALTER TABLE tickets ALTER COLUMN id DROP DEFAULT; {}",
+            if leftover {
+                ""
+            } else {
+                "DROP SEQUENCE tickets_id_seq;"
+            }
+        );
+        let case = Case::new(&setup, SERIAL_AND_COMMENTED_YAML);
+        // A sequence the column owns but no longer uses goes with its column: not extra.
+        assert_eq!(
+            case.drift(),
+            [
+                "column_default_mismatch public.tickets.id",
+                "missing_table public.notes",
+            ],
+            "leftover: {leftover}"
+        );
+        let sql = case.round_trip(&[], &[]);
+        assert!(
+            sql.contains("SET DEFAULT nextval('public.tickets_id_seq'::regclass)"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("COMMENT ON TABLE public.notes IS 'Written by support';"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("GENERATED BY DEFAULT AS IDENTITY (START WITH 10)"),
+            "{sql}"
+        );
+        // The sequence starts above the rows already there.
+        case.db.exec("INSERT INTO tickets (body) VALUES ('new');");
+        assert_eq!(
+            case.db.query_one_i64("SELECT max(id)::bigint FROM tickets"),
+            8
+        );
+        case.db.exec("INSERT INTO notes (text) VALUES ('first');");
+        assert_eq!(case.db.query_one_i64("SELECT max(id) FROM notes"), 10);
+    }
+}
+
+const NEW_TABLE_KINDS_YAML: &str = r#"
+version: 1
+tables:
+  rooms:
+    columns:
+      id: { type: integer, primary_key: true }
+  stays:
+    columns:
+      id:      { type: integer, primary_key: true, unique: true }
+      room_id: { type: integer, references: rooms.id }
+      seat:    { type: integer }
+      during:  { type: tsrange }
+    foreign_keys:
+      - { columns: [room_id], references: { table: rooms, columns: [id] } }
+    unique:
+      - { columns: [seat], deferrable: true }
+    exclude:
+      - { name: no_overlap, elements: [{ column: during, with: "&&" }] }
+"#;
+
+#[test]
+fn a_new_table_gets_its_deferrable_uniques_exclusions_and_one_key_per_object() {
+    let case = Case::new("", NEW_TABLE_KINDS_YAML);
+    assert_eq!(
+        case.drift(),
+        ["missing_table public.rooms", "missing_table public.stays"]
+    );
+    case.round_trip(&[], &[]);
+    let count = |sql: &str| case.db.query_one_i64(sql);
+    let constraints = |contype: &str| {
+        count(&format!(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'stays'::regclass \
+             AND contype = '{contype}'"
+        ))
+    };
+    assert_eq!(constraints("f"), 1, "one foreign key declared twice");
+    assert_eq!(
+        constraints("u"),
+        1,
+        "the deferrable unique; the key's unique is the key"
+    );
+    assert_eq!(constraints("x"), 1);
+    assert_eq!(
+        count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'stays'::regclass AND condeferrable"),
+        1
     );
 }
 

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use crate::introspect::{self, ConnectOptions, DbError};
 use crate::model::{
-    Column, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName, Schema,
-    SequenceOptions, Table,
+    Column, Exclusion, FkAction, ForeignKey, Identity, Index, IndexKey, PrimaryKey, QualifiedName,
+    Schema, SequenceOptions, Table,
 };
 use crate::{Error, Outcome};
 
@@ -269,6 +269,7 @@ fn write_table(
     write_foreign_keys(y, table, &inline, default_schema, written);
     write_uniques(y, table, &inline);
     write_checks(y, table);
+    write_exclusions(y, table);
 }
 
 /// The constraints of a table written inline on their column: a one-column primary key or
@@ -608,6 +609,11 @@ fn key_item(key: &IndexKey) -> String {
     if simple_name && is_plain_key(key) {
         return scalar(&key.expr);
     }
+    flow(&key_fields(key))
+}
+
+/// An index key's structured form: `column:` or `expression:`, then its options.
+fn key_fields(key: &IndexKey) -> Vec<String> {
     let mut fields = Vec::new();
     if key.expression {
         fields.push(format!("expression: {}", scalar(&key.expr)));
@@ -628,7 +634,43 @@ fn key_item(key: &IndexKey) -> String {
     if let Some(collation) = &key.collation {
         fields.push(format!("collation: {}", scalar(collation)));
     }
-    flow(&fields)
+    fields
+}
+
+/// `exclude:`, by name.
+fn write_exclusions(y: &mut String, table: &Table) {
+    let mut exclusions: Vec<&Exclusion> = table.exclusions.iter().collect();
+    exclusions.sort_by(|a, b| a.name.cmp(&b.name));
+    let entries = exclusions.into_iter().map(|exclusion| {
+        let mut fields = Vec::new();
+        if let Some(name) = &exclusion.name {
+            fields.push(format!("name: {}", scalar(name)));
+        }
+        if exclusion.method != "gist" {
+            fields.push(format!("using: {}", scalar(&exclusion.method)));
+        }
+        let elements: Vec<String> = exclusion
+            .elements
+            .iter()
+            .map(|element| {
+                let mut fields = key_fields(&element.key);
+                fields.push(format!("with: {}", scalar(&element.operator)));
+                flow(&fields)
+            })
+            .collect();
+        fields.push(format!("elements: [{}]", elements.join(", ")));
+        if let Some(predicate) = &exclusion.predicate {
+            fields.push(format!("where: {}", scalar(predicate)));
+        }
+        if exclusion.deferrable {
+            fields.push("deferrable: true".into());
+        }
+        if exclusion.initially_deferred {
+            fields.push("initially_deferred: true".into());
+        }
+        fields
+    });
+    write_entries(y, "exclude", entries);
 }
 
 fn list(items: &[String]) -> String {

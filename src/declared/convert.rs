@@ -295,15 +295,7 @@ impl Builder<'_> {
                 }
             }
         };
-        let options = SequenceOptions {
-            data_type,
-            start: doc.start,
-            increment: doc.increment,
-            min_value: doc.min_value,
-            max_value: doc.max_value,
-            cache: doc.cache,
-            cycle: doc.cycle,
-        };
+        let options = doc.options(data_type);
         self.sequence_options(&options, at)?;
         let owned_by = match doc.owned_by.as_deref() {
             None => None,

@@ -45,7 +45,44 @@ pub(super) struct TableDoc {
     #[serde(default)]
     pub(super) checks: Vec<CheckDoc>,
     #[serde(default)]
+    pub(super) exclude: Vec<ExclusionDoc>,
+    #[serde(default)]
     pub(super) comment: Option<String>,
+}
+
+/// An exclusion constraint under `exclude:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExclusionDoc {
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) using: Option<String>,
+    pub(super) elements: Vec<ExclusionElementDoc>,
+    #[serde(default, rename = "where")]
+    pub(super) predicate: Option<String>,
+    #[serde(default)]
+    pub(super) deferrable: bool,
+    #[serde(default)]
+    pub(super) initially_deferred: bool,
+}
+
+/// `{ column: room, with: "=" }` or `{ expression: "tsrange(a, b)", with: "&&" }`, with the
+/// options of an index key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExclusionElementDoc {
+    #[serde(default)]
+    pub(super) column: Option<String>,
+    #[serde(default)]
+    pub(super) expression: Option<String>,
+    pub(super) with: String,
+    #[serde(default)]
+    pub(super) opclass: Option<String>,
+    #[serde(default)]
+    pub(super) order: Option<String>,
+    #[serde(default)]
+    pub(super) nulls: Option<String>,
 }
 
 /// A column. Deserialized by hand for one YAML trap: inside `{ }` a comma ends a plain value,
@@ -73,7 +110,7 @@ pub(super) struct ColumnMore {
     pub(super) collation: Option<String>,
     pub(super) comment: Option<String>,
     /// The options of an identity column's sequence.
-    pub(super) sequence: Option<SequenceOptionsDoc>,
+    pub(super) sequence: Option<SequenceDoc>,
 }
 
 static NO_MORE: ColumnMore = ColumnMore {
@@ -87,25 +124,8 @@ static NO_MORE: ColumnMore = ColumnMore {
     sequence: None,
 };
 
-/// The options of a sequence, as an identity column's `sequence:` writes them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SequenceOptionsDoc {
-    #[serde(default)]
-    pub(super) start: Option<i64>,
-    #[serde(default)]
-    pub(super) increment: Option<i64>,
-    #[serde(default)]
-    pub(super) min_value: Option<i64>,
-    #[serde(default)]
-    pub(super) max_value: Option<i64>,
-    #[serde(default)]
-    pub(super) cache: Option<i64>,
-    #[serde(default)]
-    pub(super) cycle: Option<bool>,
-}
-
-/// A standalone sequence under `sequences:`.
+/// A standalone sequence under `sequences:`, or the options of an identity column's sequence
+/// (`sequence:` on the column, where `type` and `owned_by` are the column's own).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SequenceDoc {
@@ -126,6 +146,21 @@ pub(super) struct SequenceDoc {
     /// `table.column` (or `schema.table.column`).
     #[serde(default)]
     pub(super) owned_by: Option<String>,
+}
+
+impl SequenceDoc {
+    /// The options written, with `data_type` as the type (already made canonical).
+    pub(super) fn options(&self, data_type: Option<String>) -> crate::model::SequenceOptions {
+        crate::model::SequenceOptions {
+            data_type,
+            start: self.start,
+            increment: self.increment,
+            min_value: self.min_value,
+            max_value: self.max_value,
+            cache: self.cache,
+            cycle: self.cycle,
+        }
+    }
 }
 
 impl ColumnDoc {

@@ -6,14 +6,14 @@
 
 use super::convert::{path, split_name, Builder};
 use super::doc::{
-    CheckDoc, ColumnDoc, ForeignKeyDoc, IndexDoc, KeyDoc, KeySpecDoc, PrimaryKeyDoc, TableDoc,
-    UniqueDoc,
+    CheckDoc, ColumnDoc, ExclusionDoc, ForeignKeyDoc, IndexDoc, KeyDoc, KeySpecDoc, PrimaryKeyDoc,
+    TableDoc, UniqueDoc,
 };
 use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
 use crate::model::{
-    Check, Column, ForeignKey, Identity, Index, IndexKey, Pos, PrimaryKey, QualifiedName, Schema,
-    SequenceOptions, Table, Unique,
+    Check, Column, Exclusion, ExclusionElement, ForeignKey, Identity, Index, IndexKey, Pos,
+    PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
 use crate::types;
 
@@ -115,7 +115,86 @@ impl Builder<'_> {
             let check = self.check(check, &list("checks", i))?;
             table.checks.push(check);
         }
+        for (i, exclusion) in doc.exclude.iter().enumerate() {
+            let exclusion = self.exclusion(table, exclusion, &list("exclude", i))?;
+            table.exclusions.push(exclusion);
+        }
         Ok(())
+    }
+
+    /// An exclusion constraint of the `exclude` list, written at `at`.
+    fn exclusion(
+        &self,
+        table: &Table,
+        doc: &ExclusionDoc,
+        at: &[String],
+    ) -> Result<Exclusion, DeclaredError> {
+        let elements_at = under(at, "elements");
+        let mut elements = Vec::new();
+        for (k, element) in doc.elements.iter().enumerate() {
+            let element_at = under(&elements_at, &k.to_string());
+            let spec = KeySpecDoc {
+                column: element.column.clone(),
+                expression: element.expression.clone(),
+                order: element.order.clone(),
+                nulls: element.nulls.clone(),
+                opclass: element.opclass.clone(),
+                collation: None,
+            };
+            let key = self.structured_key(&spec, table, &element_at)?;
+            let operator = element.with.trim().to_string();
+            if operator.is_empty() || operator.chars().any(char::is_whitespace) {
+                return Err(self.error(
+                    InvalidKind::Value,
+                    format!("`{operator}` is not an operator"),
+                    Some("write the operator alone: with: \"&&\", with: \"=\"".into()),
+                    self.value_span(&under(&element_at, "with")),
+                ));
+            }
+            elements.push(ExclusionElement { key, operator });
+        }
+        if elements.is_empty() {
+            return Err(self.error(
+                InvalidKind::Value,
+                "an exclusion constraint needs `elements`".into(),
+                None,
+                self.value_span(at),
+            ));
+        }
+        let predicate = match &doc.predicate {
+            Some(sql) => Some(self.expression(sql, "exclusion predicate", &under(at, "where"))?),
+            None => None,
+        };
+        self.deferral(doc.deferrable, doc.initially_deferred, at)?;
+        let method = self.index_method(doc.using.as_deref().unwrap_or("gist"), at)?;
+        Ok(Exclusion {
+            name: doc.name.clone(),
+            method,
+            elements,
+            predicate,
+            deferrable: doc.deferrable,
+            initially_deferred: doc.initially_deferred,
+            definition: None,
+            pos: self.value_pos(at),
+        })
+    }
+
+    /// An index access method written at `at` (under `using`), lower-cased.
+    fn index_method(&self, written: &str, at: &[String]) -> Result<String, DeclaredError> {
+        let method = written.trim().to_ascii_lowercase();
+        if method.is_empty()
+            || !method
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(self.error(
+                InvalidKind::Value,
+                format!("`{method}` is not an index method"),
+                Some("btree, hash, gin, gist, spgist, brin, or an extension's method".into()),
+                self.value_span(&under(at, "using")),
+            ));
+        }
+        Ok(method)
     }
 
     /// A column written at `at`, with the primary key, unique and foreign key it declares.
@@ -163,16 +242,21 @@ impl Builder<'_> {
                 ));
             }
             Some(doc) => {
-                let options = SequenceOptions {
-                    data_type: None,
-                    start: doc.start,
-                    increment: doc.increment,
-                    min_value: doc.min_value,
-                    max_value: doc.max_value,
-                    cache: doc.cache,
-                    cycle: doc.cycle,
-                };
-                self.sequence_options(&options, &under(at, "sequence"))?;
+                let sequence_at = under(at, "sequence");
+                let own = [
+                    ("type", doc.data_type.is_some()),
+                    ("owned_by", doc.owned_by.is_some()),
+                ];
+                if let Some((key, _)) = own.iter().find(|(_, written)| *written) {
+                    return Err(self.error(
+                        InvalidKind::Value,
+                        format!("`{key}` is not an option of an identity column's sequence"),
+                        Some("an identity's sequence has its column's type and belongs to its column".into()),
+                        self.key_span(&under(&sequence_at, key)),
+                    ));
+                }
+                let options = doc.options(None);
+                self.sequence_options(&options, &sequence_at)?;
                 Some(Box::new(options))
             }
             None => None,
@@ -411,24 +495,7 @@ impl Builder<'_> {
             None => None,
         };
         self.declared_columns(table, &index.include, &under(at, "include"))?;
-        let method = index
-            .using
-            .as_deref()
-            .unwrap_or("btree")
-            .trim()
-            .to_ascii_lowercase();
-        if method.is_empty()
-            || !method
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(self.error(
-                InvalidKind::Value,
-                format!("`{method}` is not an index method"),
-                Some("btree, hash, gin, gist, spgist, brin, or an extension's method".into()),
-                self.value_span(&under(at, "using")),
-            ));
-        }
+        let method = self.index_method(index.using.as_deref().unwrap_or("btree"), at)?;
         Ok(Index {
             name: index.name.clone(),
             unique: index.unique,

@@ -967,3 +967,91 @@ fn issue_11_index_keys_and_primary_keys_that_look_like_numbers_keep_their_text()
         "sort",
     );
 }
+
+#[test]
+fn sequences_identity_options_and_exclusions_are_read_with_their_errors_placed() {
+    let declared = ok("version: 1\nsequences:\n  billing.no: { type: int4, start: 5, cycle: true, owned_by: billing.t.a }\ntables:\n  billing.t:\n    columns:\n      a: { type: bigint, identity: always, sequence: { increment: 2 } }\n      r: { type: tsrange }\n    exclude:\n      - { elements: [{ column: r, with: \"&&\" }], where: \"a > 0\", deferrable: true }\n");
+    let sequence = &declared.schema.sequences[&QualifiedName::new("billing", "no")];
+    assert_eq!(sequence.options.data_type.as_deref(), Some("integer"));
+    assert_eq!(
+        (sequence.options.start, sequence.options.cycle),
+        (Some(5), Some(true))
+    );
+    assert_eq!(
+        sequence.owned_by,
+        Some((QualifiedName::new("billing", "t"), "a".to_string()))
+    );
+    let t = &declared.schema.tables[&QualifiedName::new("billing", "t")];
+    let options = t.columns[0].identity_options.as_deref().expect("options");
+    assert_eq!((options.increment, options.start), (Some(2), None));
+    assert_eq!(
+        t.exclusions[0].to_sql(),
+        "EXCLUDE USING gist (r WITH &&) WHERE (a > 0) DEFERRABLE"
+    );
+    assert!(declared.schemas().contains(&"billing".to_string()));
+
+    for (yaml, line, needle, message) in [
+        (
+            "sequences:\n  s: { type: text }\n",
+            3,
+            "text",
+            "not a sequence type",
+        ),
+        (
+            "sequences:\n  s: { min_value: 5, max_value: 5 }\n",
+            3,
+            "5, max",
+            "less than",
+        ),
+        (
+            "sequences:\n  s: { start: 0, min_value: 1 }\n",
+            3,
+            "0, min",
+            "outside",
+        ),
+        (
+            "sequences:\n  s: { owned_by: t.nope }\n",
+            3,
+            "t.nope",
+            "not declared",
+        ),
+        (
+            "sequences:\n  s: { owned_by: nope }\n",
+            3,
+            "nope",
+            "not a column reference",
+        ),
+    ] {
+        let yaml =
+            format!("version: 1\n{yaml}tables:\n  t:\n    columns:\n      a: {{ type: int }}\n");
+        let error = err_at(&yaml, line, needle);
+        assert!(error.to_string().contains(message), "{yaml}: {error}");
+    }
+    for (column, needle, message) in [
+        (
+            "{ type: int, sequence: { start: 1 } }",
+            "sequence",
+            "not an identity",
+        ),
+        (
+            "{ type: int, identity: always, sequence: { type: int } }",
+            "type: int }",
+            "not an option",
+        ),
+        (
+            "{ type: int, identity: always, sequence: { cache: 0 } }",
+            "0",
+            "cache",
+        ),
+    ] {
+        let yaml = format!("version: 1\ntables:\n  t:\n    columns:\n      a: {column}\n");
+        let error = err_at(&yaml, 5, needle);
+        assert!(error.to_string().contains(message), "{column}: {error}");
+    }
+    let error = err_at(
+        "version: 1\ntables:\n  t:\n    columns:\n      a: { type: int }\n    exclude:\n      - { elements: [{ column: a, with: \"a b\" }] }\n",
+        7,
+        "\"a b\"",
+    );
+    assert!(error.to_string().contains("not an operator"), "{error}");
+}

@@ -60,7 +60,7 @@ impl Builder<'_> {
             {
                 named.push((pk_name, path(&["tables", key, "primary_key", "name"]), true));
             }
-            let lists: [(&str, Vec<Option<&String>>, bool); 4] = [
+            let lists: [(&str, Vec<Option<&String>>, bool); 5] = [
                 (
                     "indexes",
                     table.indexes.iter().map(|i| i.name.as_ref()).collect(),
@@ -80,6 +80,11 @@ impl Builder<'_> {
                     "checks",
                     table.checks.iter().map(|c| c.name.as_ref()).collect(),
                     false,
+                ),
+                (
+                    "exclude",
+                    table.exclude.iter().map(|x| x.name.as_ref()).collect(),
+                    true,
                 ),
             ];
             let mut constraint_names: HashSet<&str> = HashSet::new();

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    Check, Column, Enum, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Sequence, Table, Unique,
+    Check, Column, Enum, Exclusion, ForeignKey, Index, Pos, PrimaryKey, QualifiedName, Sequence,
+    Table, Unique,
 };
 
 /// How serious a drift is: missing and mismatched objects are errors, extra ones and comments
@@ -56,6 +57,10 @@ pub enum DriftKind {
     /// A declared option of a sequence (standalone, or an identity column's) or its owner
     /// differs.
     SequenceMismatch,
+    /// An exclusion constraint the database does not have (or has another definition of).
+    MissingExclusion,
+    /// An exclusion constraint the declaration does not have.
+    ExtraExclusion,
 }
 
 impl DriftKind {
@@ -89,6 +94,8 @@ impl DriftKind {
             DriftKind::MissingSequence => "missing_sequence",
             DriftKind::ExtraSequence => "extra_sequence",
             DriftKind::SequenceMismatch => "sequence_mismatch",
+            DriftKind::MissingExclusion => "missing_exclusion",
+            DriftKind::ExtraExclusion => "extra_exclusion",
         }
     }
 
@@ -116,6 +123,7 @@ pub enum Object {
     PrimaryKey(PrimaryKey),
     Enum(Enum),
     Sequence(Sequence),
+    Exclusion(Exclusion),
     /// An enum label; `after` is the label it follows in the declared order (`None` = first).
     EnumValue {
         value: String,

@@ -11,7 +11,7 @@
 //!
 //! This module matches whole schemas (enums, tables) and collects the result; each kind of object
 //! is compared in its own file, named after it (`columns`, `indexes`, `uniques`, `foreign_keys`,
-//! `checks`, `primary_key`, `enums`, `sequences`), `drift` holds the result types, `describe` the texts of
+//! `checks`, `exclusions`, `primary_key`, `enums`, `sequences`), `drift` holds the result types, `describe` the texts of
 //! `expected` / `actual` and `normalize` the expression normalization.
 
 mod checks;
@@ -19,6 +19,7 @@ mod columns;
 mod describe;
 mod drift;
 mod enums;
+mod exclusions;
 mod foreign_keys;
 mod indexes;
 mod normalize;

@@ -1,6 +1,6 @@
 //! Standalone sequences (`sequences:`): `missing_sequence`, `extra_sequence` and
 //! `sequence_mismatch` (a declared option or owner that differs; options not written are not
-//! compared). An identity column's sequence is compared with its column (`columns`); a serial
+//! compared). An undeclared sequence owned by a column is not extra: it goes with its column. An identity column's sequence is compared with its column (`columns`); a serial
 //! column's sequence is its column's type (`serial`) and is never read as a standalone one.
 //!
 //! A schema.yaml without a `sequences:` section says nothing about sequences: the live ones are
@@ -50,8 +50,10 @@ pub(super) fn compare_sequences(out: &mut Out, declared: &Schema, actual: &Schem
     if declared.sequences.is_empty() {
         return;
     }
+    // A sequence a column owns goes with its column (a serial column turned identity keeps its
+    // old one): compared when declared, never extra.
     for (name, live) in &actual.sequences {
-        if !declared.sequences.contains_key(name) {
+        if !declared.sequences.contains_key(name) && live.owned_by.is_none() {
             out.push(
                 DriftKind::ExtraSequence,
                 name,

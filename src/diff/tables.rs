@@ -1,12 +1,13 @@
 //! One table against its live twin: `missing_column` and `extra_column`, then every kind of object
 //! on the table in turn (primary key, indexes and unique constraints together, since one can stand
-//! for the other, foreign keys, checks), and `extra_index` / `extra_unique` for what is left over.
+//! for the other, foreign keys, checks, exclusion constraints), and `extra_index` / `extra_unique` for what is left over.
 //! Whole tables (`missing_table`, `extra_table`) are matched in `compare` itself.
 
 use super::checks::compare_checks;
 use super::columns::{comment_differs, compare_column};
 use super::describe::{describe_column, describe_comment, describe_index, describe_unique};
 use super::drift::{DriftKind, Object};
+use super::exclusions::compare_exclusions;
 use super::foreign_keys::compare_foreign_keys;
 use super::indexes::compare_indexes;
 use super::primary_key::compare_primary_key;
@@ -77,6 +78,7 @@ pub(super) fn compare_table(out: &mut Out, declared: &Table, live: &Table) {
     extra_indexes_and_uniques(out, declared, live, &live_index_used, &live_unique_used);
     compare_foreign_keys(out, declared, live);
     compare_checks(out, declared, live);
+    compare_exclusions(out, declared, live);
 }
 
 /// `extra_index` and `extra_unique` for the live indexes and unique constraints no declared

@@ -8,7 +8,10 @@ use super::columns::ColumnNames;
 use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{queries, DbError};
-use crate::model::{Check, FkAction, ForeignKey, PrimaryKey, QualifiedName, Unique};
+use crate::model::{
+    Check, Exclusion, ExclusionElement, FkAction, ForeignKey, IndexKey, PrimaryKey, QualifiedName,
+    Unique,
+};
 
 const WHAT: &str = "constraints";
 
@@ -31,9 +34,24 @@ pub(super) struct ConstraintRow {
     pub(super) deferrable: bool,
     pub(super) initially_deferred: bool,
     pub(super) validated: bool,
-    /// `pg_get_constraintdef` of a check.
+    /// `pg_get_constraintdef` of a check or an exclusion constraint.
     pub(super) definition: Option<String>,
     pub(super) nulls_not_distinct: bool,
+    /// An exclusion constraint's index: method, keys, options, operator classes, operators,
+    /// predicate (see constraints.sql).
+    pub(super) exclusion: Option<ExclusionRow>,
+}
+
+/// The exclusion parts of a row of constraints.sql.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct ExclusionRow {
+    pub(super) method: String,
+    pub(super) attnums: Vec<i16>,
+    pub(super) options: Vec<i16>,
+    pub(super) keys: Vec<String>,
+    pub(super) opclasses: Vec<String>,
+    pub(super) operators: Vec<String>,
+    pub(super) predicate: Option<String>,
 }
 
 impl ConstraintRow {
@@ -54,6 +72,18 @@ impl ConstraintRow {
             validated: row.get("convalidated")?,
             definition: row.get("definition")?,
             nulls_not_distinct: row.get("nulls_not_distinct")?,
+            exclusion: match row.get::<Option<String>>("exclusion_method")? {
+                None => None,
+                Some(method) => Some(ExclusionRow {
+                    method,
+                    attnums: row.get("exclusion_attnums")?,
+                    options: row.get("exclusion_options")?,
+                    keys: row.get("exclusion_keys")?,
+                    opclasses: row.get("exclusion_opclasses")?,
+                    operators: row.get("exclusion_operators")?,
+                    predicate: row.get("exclusion_predicate")?,
+                }),
+            },
         })
     }
 }
@@ -65,6 +95,7 @@ pub(super) enum Constraint {
     Unique(Unique),
     Check(Check),
     ForeignKey(ForeignKey),
+    Exclusion(Exclusion),
 }
 
 /// Runs constraints.sql; [`add`] puts the rows into the catalog.
@@ -106,6 +137,7 @@ pub(super) fn add(catalog: &mut Catalog, rows: &[postgres::Row]) -> Result<(), D
             Constraint::Unique(unique) => table.uniques.push(unique),
             Constraint::Check(check) => table.checks.push(check),
             Constraint::ForeignKey(fk) => table.foreign_keys.push(fk),
+            Constraint::Exclusion(exclusion) => table.exclusions.push(exclusion),
         }
     }
     Ok(())
@@ -126,7 +158,7 @@ pub(super) fn constraint_from_row(
     };
     // A check's `conkey` lists the columns its expression reads, a whole-row reference
     // (`CHECK (t IS NOT NULL)`) as 0; the model keeps only the expression.
-    let columns = if row.contype == "c" {
+    let columns = if row.contype == "c" || row.contype == "x" {
         Vec::new()
     } else {
         column_names(&row.conkey, row.table_oid)?
@@ -152,6 +184,62 @@ pub(super) fn constraint_from_row(
             valid: row.validated,
             pos: None,
         }),
+        "x" => {
+            let Some(x) = &row.exclusion else {
+                return Err(DbError::Catalog {
+                    what,
+                    detail: "an exclusion constraint without its index".into(),
+                });
+            };
+            let count = x.operators.len();
+            if [x.keys.len(), x.opclasses.len()]
+                .iter()
+                .any(|n| *n != count)
+                || x.attnums.len() < count
+            {
+                return Err(DbError::Catalog {
+                    what,
+                    detail: "exclusion keys and operators differ in number".into(),
+                });
+            }
+            let mut elements = Vec::with_capacity(count);
+            for k in 0..count {
+                let attnum = x.attnums[k];
+                let option = x.options.get(k).copied().unwrap_or(0);
+                let (descending, nulls_first) = (option & 1 != 0, option & 2 != 0);
+                let key = IndexKey {
+                    expr: if attnum == 0 {
+                        x.keys[k].clone()
+                    } else {
+                        names.get(
+                            row.table_oid,
+                            attnum,
+                            &what,
+                            &format!("table oid {}", row.table_oid),
+                        )?
+                    },
+                    expression: attnum == 0,
+                    opclass: Some(x.opclasses[k].clone()).filter(|o| !o.is_empty()),
+                    descending,
+                    nulls_first: (nulls_first != descending).then_some(nulls_first),
+                    collation: None,
+                };
+                elements.push(ExclusionElement {
+                    key,
+                    operator: x.operators[k].clone(),
+                });
+            }
+            Constraint::Exclusion(Exclusion {
+                name,
+                method: x.method.clone(),
+                elements,
+                predicate: x.predicate.clone(),
+                deferrable: row.deferrable,
+                initially_deferred: row.initially_deferred,
+                definition: row.definition.clone(),
+                pos: None,
+            })
+        }
         "f" => {
             let ref_oid = row.ref_oid.unwrap_or(0);
             let ref_columns = column_names(&row.confkey, ref_oid)?;
@@ -376,7 +464,39 @@ mod tests {
             constraint_from_row(exclusion, &names())
                 .unwrap_err()
                 .to_string(),
-            "unexpected catalog value while reading constraint ex: unexpected contype `x`"
+            "unexpected catalog value while reading constraint ex: \
+             an exclusion constraint without its index"
+        );
+        assert_eq!(
+            constraint_from_row(row("tr", "t"), &names())
+                .unwrap_err()
+                .to_string(),
+            "unexpected catalog value while reading constraint tr: unexpected contype `t`"
+        );
+    }
+
+    #[test]
+    fn an_exclusion_row_has_its_elements_in_order() {
+        let row = ConstraintRow {
+            deferrable: true,
+            exclusion: Some(ExclusionRow {
+                method: "gist".into(),
+                attnums: vec![2, 0],
+                options: vec![0, 3],
+                keys: vec!["acc_a".into(), "tsrange(a, b)".into()],
+                opclasses: vec![String::new(), "range_ops".into()],
+                operators: vec!["=".into(), "&&".into()],
+                predicate: Some("(id > 0)".into()),
+            }),
+            ..row("no_overlap", "x")
+        };
+        let Constraint::Exclusion(x) = constraint_from_row(row, &names()).unwrap() else {
+            panic!("not an exclusion constraint");
+        };
+        assert_eq!(
+            x.to_sql(),
+            "EXCLUDE USING gist (acc_a WITH =, (tsrange(a, b)) range_ops DESC WITH &&) \
+             WHERE ((id > 0)) DEFERRABLE"
         );
     }
 

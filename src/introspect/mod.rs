@@ -38,7 +38,8 @@
 //!
 //! Left out: partition children (and their cloned indexes and constraints), objects owned by an
 //! extension, indexes that back a PRIMARY KEY / UNIQUE / EXCLUDE constraint (they are the
-//! constraint), exclusion constraints.
+//! constraint; an exclusion constraint's elements are read from its index), the sequences of
+//! serial and identity columns (they belong to their column).
 
 pub mod connect;
 pub mod version;

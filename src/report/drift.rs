@@ -34,6 +34,7 @@ fn noun(kind: DriftKind) -> &'static str {
         MissingEnumValue | ExtraEnumValue => "enum value",
         CommentMismatch => "comment",
         MissingSequence | ExtraSequence | SequenceMismatch => "sequence",
+        MissingExclusion | ExtraExclusion => "exclusion constraint",
     }
 }
 

@@ -7,6 +7,7 @@ mod foreign_keys;
 mod indexes;
 mod normalize;
 mod primary_key;
+mod sequences;
 mod tables;
 mod uniques;
 

@@ -3,7 +3,7 @@
 
 use crate::model::{quote_ident, quote_literal, Check, QualifiedName};
 
-use crate::repair::names::{columns_in_expression, do_block, regclass};
+use crate::repair::names::{columns_in_expression, regclass};
 
 use super::constraints::NotValid;
 use super::{lock, Hazard, LockLevel, Phase, Planner};
@@ -56,19 +56,12 @@ impl Planner<'_> {
             quote_literal(&definition),
             quote_literal(&format!("{definition} NOT VALID"))
         );
-        let drop = do_block(
+        let step = self.drop_changed_constraint(
+            table,
+            name,
             &condition,
-            &format!(
-                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
-                quote_ident(name)
-            ),
-        );
-        let step = self.push(
-            Phase::Replace,
-            drop,
             format!("drop check {name} on {table}, whose expression differs from schema.yaml"),
         );
-        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
         step.reverse = Some(format!(
             "ALTER TABLE {t} ADD CONSTRAINT {} {definition} NOT VALID;",
             quote_ident(name)

@@ -8,7 +8,7 @@ use crate::model::{quote_ident, quote_ident_list, quote_literal, QualifiedName};
 use crate::repair::names::{choose_name, constraint_exists, constraint_not_validated, do_block};
 
 use super::foreign_keys::foreign_key_definition;
-use super::{lock, Hazard, LockLevel, Phase, Planner};
+use super::{lock, Hazard, LockLevel, Phase, Planner, Step};
 
 impl Planner<'_> {
     pub(super) fn constraint_name(
@@ -71,11 +71,35 @@ impl Planner<'_> {
         step.hazards = validate_hazards;
     }
 
+    /// `DROP CONSTRAINT name` while `condition` (a catalog lookup that sees the old definition)
+    /// holds, so that a second run keeps what replaced it; in the transaction, before the
+    /// re-adds. The caller sets the reverse (and other hazards).
+    pub(super) fn drop_changed_constraint(
+        &mut self,
+        table: &QualifiedName,
+        name: &str,
+        condition: &str,
+        comment: String,
+    ) -> &mut Step {
+        let drop = do_block(
+            condition,
+            &format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                table.to_sql(),
+                quote_ident(name)
+            ),
+        );
+        let step = self.push(Phase::Replace, drop, comment);
+        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        step
+    }
+
     pub(super) fn drop_constraint(&mut self, d: &Drift) {
         let (name, what) = match &d.live {
             Some(Object::ForeignKey(fk)) => (fk.name.clone(), "foreign key"),
             Some(Object::Unique(u)) => (u.name.clone(), "unique constraint"),
             Some(Object::Check(c)) => (c.name.clone(), "check"),
+            Some(Object::Exclusion(x)) => (x.name.clone(), "exclusion constraint"),
             _ => (d.object.clone(), "constraint"),
         };
         let Some(name) = name.or_else(|| d.object.clone()) else {
@@ -86,6 +110,7 @@ impl Planner<'_> {
             Some(Object::ForeignKey(fk)) => Some(foreign_key_definition(fk)),
             Some(Object::Unique(u)) => Some(format!("UNIQUE ({})", quote_ident_list(&u.columns))),
             Some(Object::Check(c)) => Some(format!("CHECK ({})", c.expression)),
+            Some(Object::Exclusion(x)) => x.definition.clone(),
             _ => None,
         }
         .map(|definition| {

@@ -131,7 +131,6 @@ impl Planner<'_> {
             name: declared.name.clone().or_else(|| live.name.clone()),
             ..declared.clone()
         };
-        let t = table.to_sql();
         let condition = format!(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conname = {} \
              AND c.conrelid = {} AND c.contype = 'p' AND c.conkey <> {})",
@@ -139,28 +138,11 @@ impl Planner<'_> {
             regclass(table),
             key_attnums("c.conrelid", &declared.columns)
         );
-        let drop = do_block(
-            &condition,
-            &format!(
-                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
-                quote_ident(live_name)
-            ),
-        );
-        let step = self.push(
-            Phase::Replace,
-            drop,
-            format!("drop primary key {live_name} on {table}, which differs from schema.yaml (fails while foreign keys reference it)"),
-        );
-        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        let step = self.drop_changed_constraint(table, live_name, &condition, format!("drop primary key {live_name} on {table}, which differs from schema.yaml (fails while foreign keys reference it)"));
         step.reverse = None;
         let first = self.steps.len() - 1;
         self.add_primary_key(table, declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out =
-                    Some("replaces the primary key (--destructive runs it)".into());
-            }
-        }
+        self.hold_replacement(first, "the primary key");
     }
 }
 
@@ -180,7 +162,6 @@ impl Planner<'_> {
             name: declared.name.clone().or_else(|| live.name.clone()),
             ..declared.clone()
         };
-        let t = table.to_sql();
         let mut differs = vec![
             format!(
                 "c.conkey <> {}",
@@ -205,27 +186,10 @@ impl Planner<'_> {
             regclass(table),
             differs.join(" OR ")
         );
-        let drop = do_block(
-            &condition,
-            &format!(
-                "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
-                quote_ident(live_name)
-            ),
-        );
-        let step = self.push(
-            Phase::Replace,
-            drop,
-            format!("drop unique constraint {live_name} on {table}, which differs from schema.yaml (fails while foreign keys reference it)"),
-        );
-        step.hazards = vec![lock(table, LockLevel::AccessExclusive, true)];
+        self.drop_changed_constraint(table, live_name, &condition, format!("drop unique constraint {live_name} on {table}, which differs from schema.yaml (fails while foreign keys reference it)"));
         let first = self.steps.len() - 1;
         self.add_unique(table, declared);
-        if !self.context.destructive {
-            for step in &mut self.steps[first..] {
-                step.commented_out =
-                    Some("replaces a unique constraint (--destructive runs it)".into());
-            }
-        }
+        self.hold_replacement(first, "a unique constraint");
     }
 }
 

@@ -12,14 +12,15 @@
 //! This module holds the planner itself (what is known, the dispatch of each drift item to its
 //! recipe, the header lines); `migration` holds the types the renderers read, and each family of
 //! recipes has its file: `columns`, `comments`, `generation` (defaults, identity, generated columns), `indexes`, `keys` (unique constraints and primary keys),
-//! `foreign_keys`, `checks`, `constraints` (what those three share), `tables`, `enums` and
-//! `sequences`.
+//! `foreign_keys`, `checks`, `constraints` (what those three share), `exclusions`, `tables`,
+//! `enums` and `sequences`.
 
 mod checks;
 mod columns;
 mod comments;
 mod constraints;
 mod enums;
+mod exclusions;
 mod foreign_keys;
 mod generation;
 mod indexes;
@@ -82,6 +83,7 @@ impl<'a> Planner<'a> {
                     .chain(table.uniques.iter().filter_map(|u| u.name.clone()))
                     .chain(table.foreign_keys.iter().filter_map(|f| f.name.clone()))
                     .chain(table.checks.iter().filter_map(|c| c.name.clone()))
+                    .chain(table.exclusions.iter().filter_map(|x| x.name.clone()))
                     .chain(table.primary_key.iter().filter_map(|p| p.name.clone()));
                 for name in names {
                     taken.insert((s.clone(), name));
@@ -238,6 +240,14 @@ impl<'a> Planner<'a> {
             (DriftKind::MissingPrimaryKey, Some(Object::PrimaryKey(pk)), _) => {
                 self.add_primary_key(&d.table, pk)
             }
+            (
+                DriftKind::MissingExclusion,
+                Some(Object::Exclusion(exclusion)),
+                Some(Object::Exclusion(live)),
+            ) => self.replace_exclusion(&d.table, exclusion, live),
+            (DriftKind::MissingExclusion, Some(Object::Exclusion(exclusion)), _) => {
+                self.add_exclusion(&d.table, exclusion)
+            }
             (DriftKind::MissingSequence, Some(Object::Sequence(sequence)), _) => {
                 self.create_sequence(sequence)
             }
@@ -331,9 +341,13 @@ impl<'a> Planner<'a> {
             (DriftKind::ExtraTable, _) => self.drop_table(&d.table),
             (DriftKind::ExtraColumn, Some(Object::Column(c))) => self.drop_column(&d.table, c),
             (DriftKind::ExtraIndex, Some(Object::Index(i))) => self.drop_index(&d.table, i),
-            (DriftKind::ExtraForeignKey | DriftKind::ExtraUnique | DriftKind::ExtraCheck, _) => {
-                self.drop_constraint(d)
-            }
+            (
+                DriftKind::ExtraForeignKey
+                | DriftKind::ExtraUnique
+                | DriftKind::ExtraCheck
+                | DriftKind::ExtraExclusion,
+                _,
+            ) => self.drop_constraint(d),
             (DriftKind::ExtraEnumValue, _) => self.extra_enum_value(d),
             (DriftKind::ExtraEnum, _) => self.drop_enum(&d.table),
             (DriftKind::ExtraSequence, Some(Object::Sequence(sequence))) => {
@@ -358,6 +372,16 @@ impl<'a> Planner<'a> {
             (None, None) => {}
         }
         self.repairs.push(line);
+    }
+
+    /// Comments out the steps from `first` on unless `--destructive` was given: a replacement
+    /// of `what` (`the primary key`, `a unique constraint`).
+    fn hold_replacement(&mut self, first: usize, what: &str) {
+        if !self.context.destructive {
+            for step in &mut self.steps[first..] {
+                step.commented_out = Some(format!("replaces {what} (--destructive runs it)"));
+            }
+        }
     }
 
     /// Comments out the last step unless `--destructive` was given.

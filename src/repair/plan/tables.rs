@@ -1,11 +1,11 @@
-//! Recipes for whole tables: new tables created in dependency order with their columns, keys and
-//! checks inline (then their indexes and foreign keys once every table exists), and the
+//! Recipes for whole tables: new tables created in dependency order with their columns, keys,
+//! exclusion constraints and checks inline (then their indexes and foreign keys once every table exists), and the
 //! held-back drop of an undeclared table. Not the columns of an existing table (`columns`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::{Drift, DriftKind, Object};
-use crate::model::{quote_ident, quote_ident_list, QualifiedName, Table};
+use crate::model::{quote_ident, quote_ident_list, ForeignKey, QualifiedName, Table};
 
 use super::columns::column_definition;
 use super::{lock, Hazard, LockLevel, Phase, Planner};
@@ -37,8 +37,20 @@ impl Planner<'_> {
             }
         }
         for (name, table) in &tables {
-            for fk in &table.foreign_keys {
-                self.add_foreign_key(name, fk);
+            for (i, fk) in table.foreign_keys.iter().enumerate() {
+                // An unnamed key declared twice alike (on the column and under
+                // `foreign_keys:`) is one key.
+                let unplaced = |key: &ForeignKey| ForeignKey {
+                    pos: None,
+                    ..key.clone()
+                };
+                let twice = fk.name.is_none()
+                    && table.foreign_keys[..i]
+                        .iter()
+                        .any(|other| unplaced(other) == unplaced(fk));
+                if !twice {
+                    self.add_foreign_key(name, fk);
+                }
             }
         }
     }
@@ -67,6 +79,12 @@ impl Planner<'_> {
                 },
                 quote_ident_list(&u.columns)
             ));
+            if let Some(line) = lines.last_mut() {
+                line.push_str(u.deferrable_sql());
+            }
+        }
+        for x in &table.exclusions {
+            lines.push(format!("{}{}", constraint_prefix(&x.name), x.to_sql()));
         }
         for c in &table.checks {
             lines.push(format!(
