@@ -252,13 +252,13 @@ fn one_line_file(dir: &std::path::Path, name: &str, statement_start: &str, len: 
 #[test]
 fn lint_refuses_files_and_stdin_over_its_size_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let big = one_line_file(dir.path(), "big.sql", "INSERT INTO t VALUES ", 9 << 20);
+    let big = one_line_file(dir.path(), "big.sql", "INSERT INTO t VALUES ", 65 << 20);
     for args in [vec![big.to_str().unwrap()], vec!["/dev/zero"]] {
         let output = driftlint().arg("lint").args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("driftlint::lint::too_large"), "{stderr}");
-        assert!(stderr.contains("larger than 8 MiB"), "{stderr}");
+        assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
         assert!(output.stdout.len() < 4096, "{}", output.stdout.len());
     }
     let output = driftlint()
@@ -269,7 +269,7 @@ fn lint_refuses_files_and_stdin_over_its_size_cap() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("<stdin> is larger than 8 MiB"), "{stderr}");
+    assert!(stderr.contains("<stdin> is larger than 64 MiB"), "{stderr}");
 }
 
 /// The human code frame printed the whole of a long line (238 MB of output for one warning on
