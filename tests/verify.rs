@@ -970,6 +970,15 @@ CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (a
 CREATE TABLE events_all PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2200-01-01');
 CREATE TABLE shapes (id int PRIMARY KEY, center point NOT NULL);
 CREATE TABLE one_flag (on_off boolean PRIMARY KEY);
+INSERT INTO one_flag VALUES (true), (false);
+CREATE TABLE flag_notes (on_off boolean PRIMARY KEY REFERENCES one_flag, note text);
+CREATE TABLE accounts_extra (
+    region text NOT NULL,
+    number int NOT NULL,
+    PRIMARY KEY (region, number),
+    FOREIGN KEY (region, number) REFERENCES accounts (region, number)
+);
+CREATE TABLE people_profile (person uuid PRIMARY KEY REFERENCES people (id), bio text);
 "#;
 
 const COUNT_CHECK: &str = r#"
@@ -987,6 +996,13 @@ BEGIN
     IF n <> 40 THEN RAISE EXCEPTION 'defaults_only has % rows', n; END IF;
     SELECT count(*) INTO n FROM events;
     IF n <> 40 THEN RAISE EXCEPTION 'events has % rows', n; END IF;
+    SELECT count(*) INTO n FROM accounts_extra;
+    IF n <> 40 THEN RAISE EXCEPTION 'accounts_extra has % rows', n; END IF;
+    SELECT count(*) INTO n FROM people_profile;
+    IF n <> 40 THEN RAISE EXCEPTION 'people_profile has % rows', n; END IF;
+    -- As many rows as the parent has: one note per flag.
+    SELECT count(*) INTO n FROM flag_notes;
+    IF n <> 2 THEN RAISE EXCEPTION 'flag_notes has % rows', n; END IF;
     SELECT count(*) INTO n FROM shapes;
     IF n <> 0 THEN RAISE EXCEPTION 'shapes has % rows', n; END IF;
 END
