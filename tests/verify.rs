@@ -1076,3 +1076,40 @@ fn rows_make_not_null_without_default_fail() {
     let (code, json, _) = verify_json(dir.path(), &["--locks", "--rows", "0"]);
     assert_eq!(code, 0, "{json:#}");
 }
+
+/// A file that runs without a transaction: each statement in a transaction of its own (so its
+/// locks are read before they are released, and nothing holds them for later statements); a
+/// statement that turns out not to run in a transaction block runs alone.
+#[test]
+fn locks_outside_a_transaction_statement_by_statement() {
+    let dir = write_files(&[
+        (
+            "001_t.sql",
+            "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, a int);",
+        ),
+        (
+            "002_no_transaction.sql",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);\n\
+             CLUSTER;\n\
+             UPDATE t SET b = 1;\n",
+        ),
+    ]);
+    let (code, json, stderr) = verify_json(dir.path(), &["--locks", "--rows", "50"]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    let report = file_report(&json, "002_no_transaction.sql");
+    assert_eq!(report["transaction"], false);
+    let add = statement_at(&json, "002_no_transaction.sql", 1);
+    assert_eq!(modes_on(add, "public.t"), ["AccessExclusiveLock"]);
+    assert_eq!(add["held_until_commit_by"], 0);
+    let index = statement_at(&json, "002_no_transaction.sql", 2);
+    assert_eq!(names(index, "index_builds"), ["public.t_a_idx"]);
+    // `CLUSTER` without a table cannot run in a transaction block: it ran alone.
+    let cluster = statement_at(&json, "002_no_transaction.sql", 3);
+    assert!(names(cluster, "rewrites").is_empty(), "{cluster:#}");
+    let update = statement_at(&json, "002_no_transaction.sql", 4);
+    assert_eq!(names(update, "scans"), ["public.t"]);
+    assert_eq!(modes_on(update, "public.t"), ["RowExclusiveLock"]);
+    // Nothing is held across statements, so no observed-access-exclusive.
+    assert!(report.get("observed").is_none(), "{report:#}");
+}
