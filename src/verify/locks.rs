@@ -518,14 +518,14 @@ impl Run<'_> {
         let alone = statement.needs_no_transaction(version).is_some()
             || statement.words.first().is_some_and(|w| w == "CALL");
         if self.in_transaction {
-            return self.in_transaction(statement, text, left);
+            return self.run_in_transaction(statement, text, left);
         }
         if !alone {
             // A statement of a file that runs without a transaction, in a transaction of its
             // own, which is what autocommit gives it; one that turns out not to run in a
             // transaction block runs alone.
             self.begin()?;
-            let ran = self.in_transaction(statement, text, left)?;
+            let ran = self.run_in_transaction(statement, text, left)?;
             match ran {
                 Err((error, fired)) if !needs_no_transaction(&error) => {
                     self.in_transaction = false;
@@ -546,7 +546,7 @@ impl Run<'_> {
     }
 
     /// Runs a statement inside the open transaction (rolled back when it fails).
-    fn in_transaction(
+    fn run_in_transaction(
         &mut self,
         statement: &Statement,
         text: &str,
