@@ -11,7 +11,8 @@
 //!
 //! - [`commands`]: `check`, `repair`, `pull`, `verify`, `lint`: run, render, decide;
 //! - [`report`]: findings, drift and verify results in every format, from plain data;
-//! - [`pipeline`]: options into (declared, actual, drift); [`verify`]: the second-run verdicts;
+//! - [`pipeline`]: options into (declared, actual, drift); [`verify`]: the second-run verdicts,
+//!   down migrations, and what each statement locks, rewrites and scans;
 //! - [`error`]: the error every command returns, wrapping the modules' own errors;
 //! - [`config`]: the configuration file, read and validated (the commands decide what wins);
 //! - [`lint`] (the engine), [`repair`] (planning and rendering), [`diff`] (the comparison);

@@ -239,6 +239,12 @@ fn wrong_types_and_values_exit_2_at_their_line() {
             2,
         ),
         ("[verify]\ntimeout = 0\n", "at least 1 second", 2),
+        ("[verify]\nrows = -5\n", "the number must be 0 or more", 2),
+        (
+            "[verify]\nrows = \"many\"\n",
+            "`rows` must be a whole number",
+            2,
+        ),
         (
             "[lint.severity]\ndrop-table = \"fatal\"\n",
             "`fatal` is not one of",
@@ -501,4 +507,22 @@ fn the_repository_itself_has_no_configuration_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (doc, _) = settings(root, &[]);
     assert_eq!(doc["file"], Value::Null, "{doc}");
+}
+
+/// `[verify] locks` and `rows` come from the file; `--rows` on the command line wins.
+#[test]
+fn verify_locks_and_rows_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[verify]\nlocks = true\nrows = 50\n",
+    );
+    let (_, rows) = settings(dir.path(), &["verify"]);
+    assert_eq!(setting(&rows, "verify.locks").0, "true");
+    assert_eq!(setting(&rows, "verify.rows").0, "50");
+    let (_, rows) = settings(dir.path(), &["verify", "--rows", "0"]);
+    let (value, source) = setting(&rows, "verify.rows");
+    assert_eq!(value, "0");
+    assert!(source.contains("--rows"), "{source}");
 }

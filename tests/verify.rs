@@ -970,6 +970,15 @@ CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (a
 CREATE TABLE events_all PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2200-01-01');
 CREATE TABLE shapes (id int PRIMARY KEY, center point NOT NULL);
 CREATE TABLE one_flag (on_off boolean PRIMARY KEY);
+INSERT INTO one_flag VALUES (true), (false);
+CREATE TABLE flag_notes (on_off boolean PRIMARY KEY REFERENCES one_flag, note text);
+CREATE TABLE accounts_extra (
+    region text NOT NULL,
+    number int NOT NULL,
+    PRIMARY KEY (region, number),
+    FOREIGN KEY (region, number) REFERENCES accounts (region, number)
+);
+CREATE TABLE people_profile (person uuid PRIMARY KEY REFERENCES people (id), bio text);
 "#;
 
 const COUNT_CHECK: &str = r#"
@@ -987,6 +996,13 @@ BEGIN
     IF n <> 40 THEN RAISE EXCEPTION 'defaults_only has % rows', n; END IF;
     SELECT count(*) INTO n FROM events;
     IF n <> 40 THEN RAISE EXCEPTION 'events has % rows', n; END IF;
+    SELECT count(*) INTO n FROM accounts_extra;
+    IF n <> 40 THEN RAISE EXCEPTION 'accounts_extra has % rows', n; END IF;
+    SELECT count(*) INTO n FROM people_profile;
+    IF n <> 40 THEN RAISE EXCEPTION 'people_profile has % rows', n; END IF;
+    -- As many rows as the parent has: one note per flag.
+    SELECT count(*) INTO n FROM flag_notes;
+    IF n <> 2 THEN RAISE EXCEPTION 'flag_notes has % rows', n; END IF;
     SELECT count(*) INTO n FROM shapes;
     IF n <> 0 THEN RAISE EXCEPTION 'shapes has % rows', n; END IF;
 END
@@ -1059,4 +1075,41 @@ fn rows_make_not_null_without_default_fail() {
     // --rows 0: the table is empty and the column is added.
     let (code, json, _) = verify_json(dir.path(), &["--locks", "--rows", "0"]);
     assert_eq!(code, 0, "{json:#}");
+}
+
+/// A file that runs without a transaction: each statement in a transaction of its own (so its
+/// locks are read before they are released, and nothing holds them for later statements); a
+/// statement that turns out not to run in a transaction block runs alone.
+#[test]
+fn locks_outside_a_transaction_statement_by_statement() {
+    let dir = write_files(&[
+        (
+            "001_t.sql",
+            "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, a int);",
+        ),
+        (
+            "002_no_transaction.sql",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);\n\
+             CLUSTER;\n\
+             UPDATE t SET b = 1;\n",
+        ),
+    ]);
+    let (code, json, stderr) = verify_json(dir.path(), &["--locks", "--rows", "50"]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    let report = file_report(&json, "002_no_transaction.sql");
+    assert_eq!(report["transaction"], false);
+    let add = statement_at(&json, "002_no_transaction.sql", 1);
+    assert_eq!(modes_on(add, "public.t"), ["AccessExclusiveLock"]);
+    assert_eq!(add["held_until_commit_by"], 0);
+    let index = statement_at(&json, "002_no_transaction.sql", 2);
+    assert_eq!(names(index, "index_builds"), ["public.t_a_idx"]);
+    // `CLUSTER` without a table cannot run in a transaction block: it ran alone.
+    let cluster = statement_at(&json, "002_no_transaction.sql", 3);
+    assert!(names(cluster, "rewrites").is_empty(), "{cluster:#}");
+    let update = statement_at(&json, "002_no_transaction.sql", 4);
+    assert_eq!(names(update, "scans"), ["public.t"]);
+    assert_eq!(modes_on(update, "public.t"), ["RowExclusiveLock"]);
+    // Nothing is held across statements, so no observed-access-exclusive.
+    assert!(report.get("observed").is_none(), "{report:#}");
 }

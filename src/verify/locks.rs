@@ -365,6 +365,11 @@ pub fn observe(
     let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
     let existing = existing_relations(client)?;
     let oids: Vec<u32> = existing.keys().copied().collect();
+    let stored: Vec<u32> = existing
+        .iter()
+        .filter(|(_, r)| matches!(r.kind, 'r' | 'm' | 'i'))
+        .map(|(oid, _)| *oid)
+        .collect();
     client.batch_execute(&format!(
         "SET statement_timeout = {}",
         timeout.as_millis().max(1)
@@ -375,6 +380,7 @@ pub fn observe(
         pid,
         existing,
         oids,
+        stored,
         transaction: 0,
         in_transaction: false,
         baseline: None,
@@ -461,6 +467,9 @@ struct Run<'c> {
     pid: i32,
     existing: BTreeMap<u32, Relation>,
     oids: Vec<u32>,
+    /// The existing relations with storage whose file can change: tables, materialized views,
+    /// indexes.
+    stored: Vec<u32>,
     /// The current transaction's number.
     transaction: usize,
     in_transaction: bool,
@@ -509,14 +518,14 @@ impl Run<'_> {
         let alone = statement.needs_no_transaction(version).is_some()
             || statement.words.first().is_some_and(|w| w == "CALL");
         if self.in_transaction {
-            return self.in_transaction(statement, text, left);
+            return self.run_in_transaction(statement, text, left);
         }
         if !alone {
             // A statement of a file that runs without a transaction, in a transaction of its
             // own, which is what autocommit gives it; one that turns out not to run in a
             // transaction block runs alone.
             self.begin()?;
-            let ran = self.in_transaction(statement, text, left)?;
+            let ran = self.run_in_transaction(statement, text, left)?;
             match ran {
                 Err((error, fired)) if !needs_no_transaction(&error) => {
                     self.in_transaction = false;
@@ -537,7 +546,7 @@ impl Run<'_> {
     }
 
     /// Runs a statement inside the open transaction (rolled back when it fails).
-    fn in_transaction(
+    fn run_in_transaction(
         &mut self,
         statement: &Statement,
         text: &str,
@@ -547,7 +556,7 @@ impl Run<'_> {
             && statement.words.get(1).is_some_and(|w| w == "TRANSACTION");
         if self.baseline.is_none() && !sets_transaction {
             // Read inside the transaction: the scan counters are the transaction's own.
-            self.baseline = Some(self.state()?);
+            self.baseline = Some(read_state_of(self.client, &self.stored)?);
         }
         let (result, fired) = migrations::guarded(self.client, left, |c| c.batch_execute(text));
         if let Err(error) = result {
@@ -559,8 +568,18 @@ impl Run<'_> {
             transaction: Some(self.transaction),
             ..StatementEffects::default()
         };
-        let locks = self.locks()?;
-        for (oid, mode) in locks {
+        // The locks (on the watcher) and the catalog (on the migration's connection) are read
+        // at the same time.
+        let read_state = !(sets_transaction && self.baseline.is_none());
+        let (watcher, client) = (&mut *self.watcher, &mut *self.client);
+        let (pid, oids, stored) = (self.pid, &self.oids, &self.stored);
+        let (locks, after) = std::thread::scope(|scope| {
+            let locks = scope.spawn(move || read_locks(watcher, pid, oids));
+            let after = read_state.then(|| read_state_of(client, stored));
+            let locks = locks.join().unwrap_or_else(|_| Ok(BTreeMap::new()));
+            (locks, after)
+        });
+        for (oid, mode) in locks? {
             let held = self.held.entry(oid).or_insert(0);
             if strength(&mode) > *held {
                 *held = strength(&mode);
@@ -573,10 +592,10 @@ impl Run<'_> {
             .map(|(oid, held)| self.lock(*oid, MODES[held.saturating_sub(1)].to_string()))
             .collect();
         effects.locks.sort_by(|a, b| a.relation.cmp(&b.relation));
-        if sets_transaction && self.baseline.is_none() {
+        let Some(after) = after else {
             return Ok(Ok(effects));
-        }
-        let after = self.state()?;
+        };
+        let after = after?;
         let before = self.baseline.replace(after.clone()).unwrap_or_default();
         self.changes(statement, &before, &after, true, &mut effects);
         Ok(Ok(effects))
@@ -589,7 +608,7 @@ impl Run<'_> {
         text: &str,
         left: Duration,
     ) -> Result<Ran, postgres::Error> {
-        let before = self.state()?;
+        let before = read_state_of(self.client, &self.stored)?;
         let stop = AtomicBool::new(false);
         let (pid, oids) = (self.pid, &self.oids);
         let watcher = &mut *self.watcher;
@@ -613,7 +632,7 @@ impl Run<'_> {
         }
         effects.locks.sort_by(|a, b| a.relation.cmp(&b.relation));
         effects.held = effects.locks.clone();
-        let after = self.state()?;
+        let after = read_state_of(self.client, &self.stored)?;
         self.changes(statement, &before, &after, false, &mut effects);
         Ok(Ok(effects))
     }
@@ -689,40 +708,45 @@ impl Run<'_> {
         effects.rewrites.sort();
         effects.scans.sort();
     }
+}
 
-    /// The locks the migration's backend holds on existing relations, strongest per relation.
-    fn locks(&mut self) -> Result<BTreeMap<u32, String>, postgres::Error> {
-        let rows = self.watcher.query(LOCKS_SQL, &[&self.pid, &self.oids])?;
-        let mut strongest: BTreeMap<u32, String> = BTreeMap::new();
-        for row in rows {
-            let (oid, mode): (u32, String) = (row.get(0), row.get(1));
-            let slot = strongest.entry(oid).or_default();
-            if strength(&mode) > strength(slot) {
-                *slot = mode;
+/// The locks the migration's backend `pid` holds on `oids`, strongest per relation.
+fn read_locks(
+    watcher: &mut postgres::Client,
+    pid: i32,
+    oids: &[u32],
+) -> Result<BTreeMap<u32, String>, postgres::Error> {
+    let rows = watcher.query(LOCKS_SQL, &[&pid, &oids])?;
+    let mut strongest: BTreeMap<u32, String> = BTreeMap::new();
+    for row in rows {
+        let (oid, mode): (u32, String) = (row.get(0), row.get(1));
+        let slot = strongest.entry(oid).or_default();
+        if strength(&mode) > strength(slot) {
+            *slot = mode;
+        }
+    }
+    Ok(strongest)
+}
+
+/// What the migration's transaction sees of the relations with storage among `oids`.
+fn read_state_of(client: &mut postgres::Client, oids: &[u32]) -> Result<State, postgres::Error> {
+    let mut state = State::default();
+    for row in client.query(STATE_SQL, &[&oids])? {
+        let kind: &str = row.get(0);
+        let oid: u32 = row.get(1);
+        let node: u32 = row.get(2);
+        match kind {
+            "r" => {
+                state.filenodes.insert(oid, node);
+                state.scans.insert(oid, row.get(3));
+            }
+            _ => {
+                state.indexes.insert(oid, (row.get(4), node));
+                state.filenodes.insert(oid, row.get(5));
             }
         }
-        Ok(strongest)
     }
-
-    fn state(&mut self) -> Result<State, postgres::Error> {
-        let mut state = State::default();
-        for row in self.client.query(STATE_SQL, &[&self.oids])? {
-            let kind: &str = row.get(0);
-            let oid: u32 = row.get(1);
-            let node: u32 = row.get(2);
-            match kind {
-                "r" => {
-                    state.filenodes.insert(oid, node);
-                    state.scans.insert(oid, row.get(3));
-                }
-                _ => {
-                    state.indexes.insert(oid, (row.get(4), node));
-                    state.filenodes.insert(oid, row.get(5));
-                }
-            }
-        }
-        Ok(state)
-    }
+    Ok(state)
 }
 
 /// Locks of the migration's backend on existing relations.

@@ -7,6 +7,12 @@
 //! that succeeds but changes a snapshot (a second index, duplicated rows) *changes on re-run*.
 //! A file that fails on its first run is an error in the history and stops the run (exit 2).
 //!
+//! With `--both-ways` each file's down migration runs after it (`both_ways`); with `--locks`
+//! the first run goes statement by statement and records what each statement locks, rewrites
+//! and scans ([`locks`]); with `--rows` the existing tables are filled with generated rows
+//! before each file (`rows`). Judging the linter's findings by those records is the command's
+//! (it runs the linter); [`locks`] gives it the verdicts and hazards as plain functions.
+//!
 //! Finding and applying files is [`crate::migrations`]; this module judges the re-runs and
 //! reports them.
 

@@ -11,7 +11,8 @@
 //! rows of the parent table. PostgreSQL itself enforces every constraint on the insert: a table
 //! whose generated rows break one (a check the generator does not read, a unique boolean, an
 //! empty parent for a `NOT NULL` foreign key) is tried once more with its nullable columns left
-//! empty, then left without rows, and the run says so. Filling never fails the run.
+//! empty (and a one-to-one table with as many rows as its smallest parent), then left without
+//! rows, and the run says so. Filling never fails the run.
 //!
 //! Each table is filled once, up to N rows, the first time a file sees it; after the database
 //! is rebuilt from the history, tables are filled again.
@@ -286,6 +287,30 @@ fn fill_table(
     let second = insert_sql(table, tables, missing, true)?;
     if second != first && client.batch_execute(&second).is_ok() {
         return Ok(true);
+    }
+    // A key made of foreign key columns (a one-to-one table) repeats parent rows once there
+    // are more rows than parents: as many rows as the smallest parent has.
+    let unique_violation = error
+        .as_db_error()
+        .is_some_and(|db| db.code().code() == "23505");
+    if unique_violation && !table.foreign_keys.is_empty() {
+        let mut fewest = missing;
+        for fk in &table.foreign_keys {
+            let Some(parent) = tables.get(&fk.parent) else {
+                continue;
+            };
+            let parents: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {}", parent.qualified), &[])
+                .map_err(|e| message(&e))?
+                .get(0);
+            fewest = fewest.min(usize::try_from(parents).unwrap_or(0));
+        }
+        if fewest > 0 && fewest < missing {
+            let third = insert_sql(table, tables, fewest, false)?;
+            if client.batch_execute(&third).is_ok() {
+                return Ok(true);
+            }
+        }
     }
     Err(message(&error))
 }
