@@ -888,9 +888,9 @@ fn locks_report_what_each_statement_really_does() {
         (held[0]["line"].as_u64(), held[0]["column"].as_u64()),
         (Some(3), Some(1))
     );
-    let cluster = observed("012_cluster_audit_log.sql");
-    assert_eq!(cluster[0]["rule"], "observed-rewrite", "{cluster:#}");
-    assert!(cluster[0]["message"]
+    let unlogged = observed("012_audit_log_unlogged.sql");
+    assert_eq!(unlogged[0]["rule"], "observed-rewrite", "{unlogged:#}");
+    assert!(unlogged[0]["message"]
         .as_str()
         .unwrap()
         .contains("public.audit_log"));
@@ -913,7 +913,7 @@ fn locks_github_annotations_name_observed_hazards() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.lines().any(|l| l.starts_with("::warning file=")
-            && l.contains("012_cluster_audit_log.sql,line=2,col=1,")
+            && l.contains("012_audit_log_unlogged.sql,line=2,col=1,")
             && l.contains("title=observed-rewrite::rewrites public.audit_log")),
         "{stdout}"
     );

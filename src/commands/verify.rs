@@ -152,7 +152,11 @@ fn cross_check(verified: &mut Verified) {
             let rule = finding.rule.name().to_string();
             let (verdict, observed) = match holding(finding.span.start) {
                 Some(index) => {
-                    flagged.insert(index);
+                    // A missing lock_timeout is about waiting for the lock, not about what the
+                    // statement does once it has it: the statement's own hazards still show.
+                    if finding.rule != lint::Rule::MissingLockTimeout {
+                        flagged.insert(index);
+                    }
                     locks::judge(&rule, &statements[index])
                 }
                 None => (
