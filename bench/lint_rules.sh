@@ -50,6 +50,9 @@ PAIRS = {
     "ban-concurrent-index-creation-in-transaction": ["concurrently-in-transaction"],
     "transaction-nesting": ["transaction-nesting"],
     "ban-truncate-cascade": ["truncate"],
+    "require-concurrent-reindex": ["reindex-without-concurrently"],
+    "identifier-too-long": ["identifier-too-long"],
+    "syntax-error": ["syntax-error"],
     "prefer-robust-stmts": ["idempotency"],
 }
 
