@@ -318,7 +318,7 @@ def test_column_index_true_uses_the_naming_convention():
 # What is left out -------------------------------------------------------------------------------
 
 
-def test_sequences_and_exclusion_constraints_are_left_out_with_a_comment():
+def test_sequences_are_left_out_with_a_comment():
     md = sa.MetaData()
     seq = sa.Sequence("numbers", metadata=md)
     sa.Table(
@@ -326,14 +326,48 @@ def test_sequences_and_exclusion_constraints_are_left_out_with_a_comment():
         md,
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("n", sa.Integer, seq),
-        sa.Column("during", pg.TSRANGE),
-        pg.ExcludeConstraint((sa.column("during"), "&&"), using="gist", name="no_overlap"),
     )
     text, doc = exported(md)
     assert "# sequence numbers left out: this schema.yaml version has no sequences" in text
-    assert "# exclusion constraint no_overlap left out" in text
     assert "# t.n: Sequence numbers is called by SQLAlchemy on insert" in text
     assert "default" not in doc["tables"]["t"]["columns"]["n"]
+
+
+def test_exclusion_constraints_are_written_as_the_ddl_makes_them():
+    md = sa.MetaData()
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("room", sa.Integer),
+        sa.Column("during", pg.TSRANGE),
+        pg.ExcludeConstraint((sa.column("during"), "&&"), using="gist", name="no_overlap"),
+        pg.ExcludeConstraint(
+            (sa.text("room"), "="),
+            (sa.func.tsrange(sa.column("during"), sa.text("'[]'")), "&&"),
+            using="spgist",
+            name="ex_rooms",
+            where=sa.text("room > 0"),
+            deferrable=True,
+            initially="DEFERRED",
+        ),
+    )
+    text, doc = exported(md)
+    assert "left out" not in text
+    assert doc["tables"]["t"]["exclude"] == [
+        {
+            "name": "ex_rooms",
+            "using": "spgist",
+            "elements": [
+                {"column": "room", "with": "="},
+                {"expression": "tsrange(during, '[]')", "with": "&&"},
+            ],
+            "where": "room > 0",
+            "deferrable": True,
+            "initially_deferred": True,
+        },
+        {"name": "no_overlap", "elements": [{"column": "during", "with": "&&"}]},
+    ]
 
 
 # Names -----------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ options), Computed, serial, a composite and named primary key, foreign keys with
 deferrable and composite across schemas and to the table itself, unique constraints (composite,
 NULLS NOT DISTINCT), named and unnamed checks, indexes with postgresql_where / _using /
 _include / _ops, expression and descending keys, comments, mixed-case and reserved names, and
-what is left out with a comment: Python-side defaults, a Sequence, an exclusion constraint."""
+what is left out with a comment: Python-side defaults, a Sequence."""
 
 import enum
 import uuid

@@ -6,7 +6,7 @@ server default's SQL text, constraint and index names after the naming conventio
 PostgreSQL's 63-byte truncation), check expressions and index predicates with their literals
 inlined. What the database never sees (a Python-side ``default=``, ``onupdate=``) is left out
 with a YAML comment saying so, and so is what schema.yaml cannot express yet (sequences,
-exclusion constraints, storage parameters).
+storage parameters).
 
 This module only reads the metadata and writes text; importing the user's module is
 :func:`resolve_metadata`'s job, and the command line is in ``__main__``.
@@ -387,6 +387,14 @@ class _Writer:
             body.add(3, "- " + flow_map(entries))
 
     def index_key(self, expr, ops: dict) -> str:
+        entries = self.key_entries(expr, ops)
+        if len(entries) == 1 and entries[0][0] == "column":
+            return entries[0][1]
+        return flow_map(entries)
+
+    def key_entries(self, expr, ops: dict) -> List[Tuple[str, str]]:
+        """An index or exclusion key as (key, YAML value) pairs: `column` or `expression`, then
+        `order`, `nulls` and `opclass` where set."""
         # The DDL compiler applies an operator class only to a key whose `key` is in ops.
         opclass = ops.get(expr.key) if hasattr(expr, "key") and isinstance(expr.key, str) else None
         order = nulls = None
@@ -413,8 +421,6 @@ class _Writer:
         else:
             expression = self.sql(inner)
         if column is not None:
-            if not (order or nulls or opclass):
-                return scalar(column)
             entries.append(("column", scalar(column)))
         else:
             entries.append(("expression", scalar(expression)))
@@ -424,7 +430,7 @@ class _Writer:
             entries.append(("nulls", nulls))
         if opclass:
             entries.append(("opclass", scalar(opclass)))
-        return flow_map(entries)
+        return entries
 
     def foreign_keys(self, body: _Lines, table: sqlalchemy.Table) -> None:
         fks = sorted(
@@ -511,13 +517,37 @@ class _Writer:
                 rows.append((name or "", expression, entries))
             for _, _, entries in sorted(rows, key=lambda row: (row[0], row[1])):
                 body.add(3, "- " + flow_map(entries))
-        for exclude in excludes:
-            name = self.constraint_name(exclude) or "(unnamed)"
-            body.comment(
-                2,
-                f"exclusion constraint {name} left out: this schema.yaml version has no "
-                "exclusion constraints",
-            )
+        if excludes:
+            body.add(2, "exclude:")
+            rows = []
+            for exclude in excludes:
+                name = self.constraint_name(exclude)
+                rows.append((name or "", self.exclusion(exclude, name)))
+            for _, entries in sorted(rows, key=lambda row: row[0]):
+                body.add(3, "- " + flow_map(entries))
+
+    def exclusion(self, exclude, name: Optional[str]) -> List[Tuple[str, str]]:
+        """An `exclude:` item: each element as an index key plus its `with` operator, in the
+        order the DDL compiler writes them."""
+        ops = getattr(exclude, "ops", None) or {}
+        items = []
+        for expr, _key, operator in exclude._render_exprs:
+            entries = self.key_entries(expr, ops) + [("with", scalar(str(operator)))]
+            items.append(flow_map(entries))
+        entries: List[Tuple[str, str]] = []
+        if name:
+            entries.append(("name", scalar(name)))
+        using = str(exclude.using or "gist").lower()
+        if using != "gist":
+            entries.append(("using", scalar(using)))
+        entries.append(("elements", "[" + ", ".join(items) + "]"))
+        if exclude.where is not None:
+            entries.append(("where", scalar(self.sql(exclude.where))))
+        if exclude.deferrable:
+            entries.append(("deferrable", "true"))
+        if (exclude.initially or "").upper() == "DEFERRED":
+            entries.append(("initially_deferred", "true"))
+        return entries
 
     def table_notes(self, body: _Lines, table: sqlalchemy.Table) -> None:
         options = table.dialect_options["postgresql"]
