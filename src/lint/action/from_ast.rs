@@ -299,3 +299,209 @@ impl Locator {
         Some((name, first))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::lint::statement::parse_statement;
+    use crate::sql::split::{split, PieceKind};
+    use crate::sql::tokens::Tokens;
+
+    /// How the two readers fared on a set of statements.
+    #[derive(Default, Debug)]
+    struct Figures {
+        statements: usize,
+        /// sqlparser parsed the statement.
+        parsed: usize,
+        /// ... and its actions were built from the tree.
+        converted: usize,
+        /// Read by the token reader only (sqlparser failed on it).
+        token_only: usize,
+        agreeing: usize,
+        /// Statement kind and differing field, with an example.
+        disagreeing: BTreeMap<String, (usize, String)>,
+    }
+
+    impl Figures {
+        fn disagreements(&self) -> usize {
+            self.disagreeing.values().map(|(n, _)| n).sum()
+        }
+    }
+
+    /// The fields of an action both readers fill (the file state is stamped later).
+    fn fields(a: &Action) -> Vec<(&'static str, String)> {
+        vec![
+            ("kind", format!("{:?}", a.kind)),
+            ("span", format!("{:?}", a.span)),
+            ("statement", format!("{:?}", a.statement)),
+            ("name", format!("{:?}", a.name)),
+            ("more_names", format!("{:?}", a.more_names)),
+            ("table", format!("{:?}", a.table)),
+            ("flags", format!("{:?}", a.flags)),
+            ("insert_at", format!("{:?}", a.insert_at)),
+            ("append_at", format!("{:?}", a.append_at)),
+            ("siblings", format!("{:?}", a.siblings)),
+            ("head_end", format!("{:?}", a.head_end)),
+            ("columns", format!("{:?}", a.columns)),
+        ]
+    }
+
+    /// Where the two lists of actions first differ: the field (or "count").
+    fn difference(tree: &[Action], tokens: &[Action]) -> Option<String> {
+        if tree.len() != tokens.len() {
+            return Some("number of actions".into());
+        }
+        tree.iter().zip(tokens).find_map(|(a, b)| {
+            fields(a)
+                .into_iter()
+                .zip(fields(b))
+                .find(|(x, y)| x != y)
+                .map(|((field, x), (_, y))| format!("{field}: tree {x}, tokens {y}"))
+        })
+    }
+
+    /// The command and object kind a statement starts with (`CREATE INDEX`), for categories.
+    fn command(sql: &str) -> String {
+        sql.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase()
+    }
+
+    /// Read every top-level statement of `text` with both readers and count.
+    fn compare(text: &str, figures: &mut Figures) {
+        for piece in split(text) {
+            if piece.kind != PieceKind::Statement {
+                continue;
+            }
+            let Ok(tokens) = Tokens::new(&text[piece.span.clone()], piece.span.start) else {
+                continue;
+            };
+            figures.statements += 1;
+            let significant = tokens.significant();
+            let mut by_tokens = Vec::new();
+            super::super::read(&significant, &mut by_tokens);
+            let locator = Locator::new(&significant, &tokens.all);
+            drop(significant);
+            let Ok(statement) = parse_statement(tokens.all) else {
+                figures.token_only += 1;
+                continue;
+            };
+            figures.parsed += 1;
+            let Some(by_tree) = locator.and_then(|l| l.actions(&statement)) else {
+                continue;
+            };
+            figures.converted += 1;
+            let sql = &text[piece.span.clone()];
+            match difference(&by_tree, &by_tokens) {
+                None => figures.agreeing += 1,
+                Some(what) => {
+                    let field = what.split(':').next().unwrap_or("").to_string();
+                    let entry = figures
+                        .disagreeing
+                        .entry(format!("{} / {field}", command(sql)))
+                        .or_insert((0, format!("{sql}\n  {what}")));
+                    entry.0 += 1;
+                }
+            }
+        }
+    }
+
+    /// The SQL of every fixture and of every example in the rule pages.
+    fn fixture_texts() -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        for entry in walkdir::WalkDir::new(root.join("fixtures/lint")).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if entry.path().extension().is_some_and(|e| e == "sql") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                texts.push((entry.path().display().to_string(), text));
+            }
+        }
+        for entry in walkdir::WalkDir::new(root.join("rules")).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if entry.path().extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let page = std::fs::read_to_string(entry.path()).unwrap();
+            for (n, block) in page.split("```sql\n").skip(1).enumerate() {
+                let sql = block.split("```").next().unwrap_or("");
+                texts.push((format!("{}#{n}", entry.path().display()), sql.to_string()));
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn tree_and_token_reader_agree_on_every_fixture_and_rule_example() {
+        let mut figures = Figures::default();
+        let texts = fixture_texts();
+        assert!(texts.len() > 100, "{} fixture texts", texts.len());
+        for (_, text) in &texts {
+            compare(text, &mut figures);
+        }
+        eprintln!("{figures:#?}");
+        assert!(figures.converted > 100, "{figures:#?}");
+        assert_eq!(figures.disagreements(), 0, "{figures:#?}");
+    }
+
+    #[test]
+    fn tree_actions_of_each_converted_kind() {
+        let text = r#"
+CREATE TABLE IF NOT EXISTS "Order" (id int);
+CREATE TEMP TABLE s.t (id int);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ux ON public."T" (lower(a));
+CREATE INDEX ON t (a);
+CREATE OR REPLACE VIEW v AS SELECT 1;
+CREATE VIEW "V2" AS SELECT 1;
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1;
+CREATE SCHEMA IF NOT EXISTS billing;
+CREATE SCHEMA AUTHORIZATION joe;
+CREATE SEQUENCE IF NOT EXISTS s.seq START 1;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+DROP TABLE IF EXISTS a, s."B" CASCADE;
+DROP INDEX ix;
+DROP VIEW IF EXISTS s.v;
+DROP MATERIALIZED VIEW mv;
+DROP TYPE mood;
+DROP SCHEMA IF EXISTS billing CASCADE;
+DROP SEQUENCE seq;
+DROP DOMAIN IF EXISTS d;
+DROP EXTENSION IF EXISTS pgcrypto, hstore;
+DROP COLLATION c;
+"#;
+        let mut figures = Figures::default();
+        compare(text, &mut figures);
+        assert_eq!(figures.statements, 21);
+        assert_eq!(figures.converted, 21, "{figures:#?}");
+        assert_eq!(figures.agreeing, 21, "{figures:#?}");
+    }
+
+    /// The figures over the shared corpus of real migrations, when present.
+    #[test]
+    fn tree_and_token_reader_on_the_corpus() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        if !root.is_dir() {
+            eprintln!("skipped: no corpus at {}", root.display());
+            return;
+        }
+        let mut figures = Figures::default();
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if entry.path().extension().is_none_or(|e| e != "sql") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            compare(&text, &mut figures);
+        }
+        eprintln!("{figures:#?}");
+        assert!(figures.converted > 1000, "{figures:#?}");
+        assert_eq!(figures.disagreements(), 0, "{figures:#?}");
+    }
+}
