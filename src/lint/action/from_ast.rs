@@ -7,15 +7,21 @@
 //!
 //! Converted: `CREATE TABLE | INDEX | SCHEMA | SEQUENCE | VIEW | MATERIALIZED VIEW | EXTENSION`,
 //! `DROP TABLE | VIEW | MATERIALIZED VIEW | INDEX | SCHEMA | SEQUENCE | TYPE | COLLATION |
-//! DOMAIN | EXTENSION`. Every other statement (and any of these whose names the tree does not
+//! DOMAIN | EXTENSION`, and `ALTER TABLE` whose every operation is `DROP COLUMN`,
+//! `DROP CONSTRAINT`, `VALIDATE CONSTRAINT`, `ADD` of a primary key, unique, foreign key or check constraint,
+//! `ALTER COLUMN ... SET NOT NULL` or a `RENAME` (of
+//! the table, a column, a constraint). Every other statement (and any of these whose names the tree does not
 //! hold as plain identifiers) is "not converted": its actions stay the token reader's.
 
 use std::ops::Range;
 
-use sqlparser::ast::{Ident, ObjectName, ObjectType, SchemaName, Statement};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTable, AlterTableOperation, Expr, Ident, ObjectName, ObjectType,
+    RenameTableNameKind, SchemaName, Statement, TableConstraint,
+};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
-use super::{Action, Flags, Kind, Name, ObjectKind};
+use super::{quote_ident, Action, ConstraintKind, Flags, Kind, Name, ObjectKind, RenameKind};
 use crate::sql::tokens::Tok;
 
 /// One significant token: where sqlparser says it starts, its byte span in the file, and the
@@ -24,6 +30,18 @@ struct Entry {
     at: Location,
     span: (usize, usize),
     word: Option<String>,
+    punct: Punct,
+}
+
+/// The punctuation that cuts an `ALTER TABLE` into its parts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Punct {
+    Open,
+    Close,
+    Comma,
+    SemiColon,
+    Star,
+    Other,
 }
 
 /// Maps the AST's line/column positions to the file's byte offsets, through the statement's
@@ -38,7 +56,7 @@ impl Locator {
     /// (`CREATE`, `DROP`); `None` otherwise, so other statements cost nothing.
     pub fn new(significant: &[Tok], all: &[TokenWithSpan]) -> Option<Locator> {
         let first = significant.first()?;
-        if !(first.is("create") || first.is("drop")) {
+        if !(first.is("create") || first.is("drop") || first.is("alter")) {
             return None;
         }
         let toks = significant
@@ -51,6 +69,14 @@ impl Locator {
                 word: match t.token {
                     Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_lowercase()),
                     _ => None,
+                },
+                punct: match t.token {
+                    Token::LParen | Token::LBracket => Punct::Open,
+                    Token::RParen | Token::RBracket => Punct::Close,
+                    Token::Comma => Punct::Comma,
+                    Token::SemiColon => Punct::SemiColon,
+                    Token::Mul => Punct::Star,
+                    _ => Punct::Other,
                 },
             })
             .collect::<Vec<_>>();
@@ -206,9 +232,168 @@ impl Locator {
                     .collect::<Option<Vec<_>>>()?;
                 self.dropped(ObjectKind::Extension, d.if_exists, names)?
             }
+            Statement::AlterTable(alter) => return self.alter_table(alter),
             _ => return None,
         };
         Some(vec![action])
+    }
+
+    /// `ALTER TABLE`: one action per operation, each spanning its part of the statement (cut
+    /// at the depth-0 commas of the tokens after the table's name). Converted when every
+    /// operation is one converted here.
+    fn alter_table(&self, alter: &AlterTable) -> Option<Vec<Action>> {
+        let (table, first) = self.name(&alter.name)?;
+        let mut head = first + 2 * (alter.name.0.len() - 1) + 1;
+        if self.toks.get(head).is_some_and(|t| t.punct == Punct::Star) {
+            head += 1;
+        }
+        let parts = self.parts_from(head);
+        if parts.len() != alter.operations.len() {
+            return None;
+        }
+        let head_end = self.start(head);
+        let mut actions = Vec::new();
+        for (operation, part) in alter.operations.iter().zip(&parts) {
+            let span = self.toks[part.start].span.0..self.toks[part.end - 1].span.1;
+            let mut action = Action::new(Kind::ValidateConstraint, span, self.statement.clone());
+            action.table = Some(table.clone());
+            action.siblings = parts.len();
+            action.head_end = head_end;
+            // The operation's (first) name, which must lie in its part.
+            let (kind, ident) = match operation {
+                AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    ..
+                } => {
+                    let [column] = column_names.as_slice() else {
+                        return None;
+                    };
+                    action.flags.if_exists = *if_exists;
+                    (Kind::DropColumn, column)
+                }
+                AlterTableOperation::DropConstraint {
+                    if_exists, name, ..
+                } => {
+                    action.flags.if_exists = *if_exists;
+                    (Kind::DropConstraint, name)
+                }
+                AlterTableOperation::ValidateConstraint { name } => {
+                    (Kind::ValidateConstraint, name)
+                }
+                AlterTableOperation::AlterColumn {
+                    column_name,
+                    op: AlterColumnOperation::SetNotNull,
+                } => (Kind::SetNotNull, column_name),
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    action.new_name = Some(folded(new_column_name));
+                    (Kind::Rename(RenameKind::Column), old_column_name)
+                }
+                AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                    action.new_name = Some(folded(new_name));
+                    (Kind::Rename(RenameKind::Constraint), old_name)
+                }
+                AlterTableOperation::AddConstraint {
+                    constraint,
+                    not_valid,
+                } => {
+                    let (kind, name) = constraint_kind(constraint)?;
+                    action.kind = Kind::AddConstraint(kind);
+                    action.flags.not_valid = *not_valid;
+                    action.flags.using_index = matches!(
+                        constraint,
+                        TableConstraint::PrimaryKeyUsingIndex(_)
+                            | TableConstraint::UniqueUsingIndex(_)
+                    );
+                    if let TableConstraint::Check(check) = constraint {
+                        action.columns = not_null_checked(&check.expr).into_iter().collect();
+                    }
+                    // PostgreSQL names an unnamed primary key `<table>_pkey` (when that fits in
+                    // 63 bytes).
+                    let implicit = format!("{}_pkey", table.name);
+                    match name {
+                        Some(ident) => {
+                            let (name, at) = self.parts(&[ident])?;
+                            if !part.contains(&at) {
+                                return None;
+                            }
+                            action.name = Some(name);
+                        }
+                        None if kind == ConstraintKind::PrimaryKey && implicit.len() <= 63 => {
+                            action.flags.implicit_name = true;
+                            action.name = Some(Name {
+                                written: quote_ident(&implicit),
+                                name: implicit,
+                                schema: None,
+                            });
+                        }
+                        None => {}
+                    }
+                    actions.push(action);
+                    continue;
+                }
+                AlterTableOperation::RenameTable {
+                    table_name: RenameTableNameKind::To(new),
+                } => {
+                    let new = new.0.first()?.as_ident()?;
+                    let at = self.index(new)?;
+                    if !part.contains(&at) {
+                        return None;
+                    }
+                    action.kind = Kind::Rename(RenameKind::Table);
+                    action.new_name = Some(folded(new));
+                    action.name = Some(table.clone());
+                    action.flags.if_exists = alter.if_exists;
+                    actions.push(action);
+                    continue;
+                }
+                _ => return None,
+            };
+            let (name, at) = self.parts(&[ident])?;
+            if !part.contains(&at) {
+                return None;
+            }
+            if matches!(kind, Kind::DropColumn | Kind::DropConstraint) {
+                let clause = at.checked_sub(if action.flags.if_exists { 2 } else { 0 })?;
+                action.insert_at = self.start(clause);
+            }
+            action.kind = kind;
+            action.name = Some(name);
+            actions.push(action);
+        }
+        Some(actions)
+    }
+
+    /// The token ranges from `from` to the end of the statement (before its semicolons), cut at
+    /// depth-0 commas; empty ones are skipped.
+    fn parts_from(&self, from: usize) -> Vec<Range<usize>> {
+        let mut end = self.toks.len();
+        while end > 0 && self.toks[end - 1].punct == Punct::SemiColon {
+            end -= 1;
+        }
+        let mut parts = Vec::new();
+        let mut depth = 0usize;
+        let mut start = from;
+        for i in from..end {
+            match self.toks[i].punct {
+                Punct::Open => depth += 1,
+                Punct::Close => depth = depth.saturating_sub(1),
+                Punct::Comma if depth == 0 => {
+                    if start < i {
+                        parts.push(start..i);
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        if start < end {
+            parts.push(start..end);
+        }
+        parts
     }
 
     fn flagged(&self, kind: Kind, flags: Flags) -> Action {
@@ -279,10 +464,6 @@ impl Locator {
 
     fn parts(&self, parts: &[&Ident]) -> Option<(Name, usize)> {
         let first = self.index(parts.first()?)?;
-        let folded = |id: &Ident| match id.quote_style {
-            Some(_) => id.value.clone(),
-            None => id.value.to_ascii_lowercase(),
-        };
         let written = parts
             .iter()
             .map(|id| match id.quote_style {
@@ -297,6 +478,44 @@ impl Locator {
             written,
         };
         Some((name, first))
+    }
+}
+
+/// An identifier as PostgreSQL stores it: unquoted ones fold to lower case.
+fn folded(id: &Ident) -> String {
+    match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_ascii_lowercase(),
+    }
+}
+
+/// The kind and name of a table constraint, when a kind the rules read.
+fn constraint_kind(constraint: &TableConstraint) -> Option<(ConstraintKind, Option<&Ident>)> {
+    Some(match constraint {
+        TableConstraint::PrimaryKey(c) => (ConstraintKind::PrimaryKey, c.name.as_ref()),
+        TableConstraint::PrimaryKeyUsingIndex(c) => (ConstraintKind::PrimaryKey, c.name.as_ref()),
+        TableConstraint::Unique(c) => (ConstraintKind::Unique, c.name.as_ref()),
+        TableConstraint::UniqueUsingIndex(c) => (ConstraintKind::Unique, c.name.as_ref()),
+        TableConstraint::ForeignKey(c) => (ConstraintKind::ForeignKey, c.name.as_ref()),
+        TableConstraint::Check(c) => (ConstraintKind::Check, c.name.as_ref()),
+        _ => return None,
+    })
+}
+
+/// The column a `CHECK (col IS NOT NULL)` checks, when that is all it checks.
+fn not_null_checked(expr: &Expr) -> Option<String> {
+    fn unnested(mut e: &Expr) -> &Expr {
+        while let Expr::Nested(inner) = e {
+            e = inner;
+        }
+        e
+    }
+    match unnested(expr) {
+        Expr::IsNotNull(inner) => match unnested(inner) {
+            Expr::Identifier(column) => Some(folded(column)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -473,12 +692,18 @@ DROP SEQUENCE seq;
 DROP DOMAIN IF EXISTS d;
 DROP EXTENSION IF EXISTS pgcrypto, hstore;
 DROP COLLATION c;
+ALTER TABLE IF EXISTS ONLY s.t DROP COLUMN IF EXISTS a CASCADE, DROP CONSTRAINT "C", VALIDATE CONSTRAINT fk;
+ALTER TABLE t ALTER COLUMN a SET NOT NULL, RENAME CONSTRAINT a TO "B";
+ALTER TABLE t RENAME COLUMN a TO b;
+ALTER TABLE IF EXISTS t RENAME TO u;
+ALTER TABLE t ADD PRIMARY KEY (id), ADD CONSTRAINT ck CHECK ((a IS NOT NULL)) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX ux, ADD FOREIGN KEY (a) REFERENCES u (id);
 "#;
         let mut figures = Figures::default();
         compare(text, &mut figures);
-        assert_eq!(figures.statements, 21);
-        assert_eq!(figures.converted, 21, "{figures:#?}");
-        assert_eq!(figures.agreeing, 21, "{figures:#?}");
+        assert_eq!(figures.statements, 27);
+        assert_eq!(figures.converted, 27, "{figures:#?}");
+        assert_eq!(figures.agreeing, 27, "{figures:#?}");
     }
 
     /// The figures over the shared corpus of real migrations, when present.
