@@ -20,7 +20,7 @@ mod body;
 mod column;
 mod create;
 mod cursor;
-mod from_ast;
+pub(crate) mod from_ast;
 mod kind;
 mod maintenance;
 mod reader;
