@@ -1,5 +1,7 @@
 //! Understanding one statement: tokenize it once, read its actions from the tokens, parse it with
-//! sqlparser's PostgreSQL dialect, and hand `DO` bodies to the PL/pgSQL reader.
+//! sqlparser's PostgreSQL dialect, and hand `DO` bodies to the PL/pgSQL reader. When sqlparser
+//! parses a top-level statement of a kind [`action::Locator`] converts, the statement's actions
+//! are the tree's, replacing the token reader's.
 //!
 //! The result is the statement's actions (appended to a list) and how far it was understood:
 //! fully (sqlparser parsed it, or a DO body was read completely), by the token-level fallback,
@@ -8,6 +10,7 @@
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use sqlparser::ast::Statement;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
@@ -97,6 +100,12 @@ pub fn understand(
     let first_new = out.len();
     let significant = tokens.significant();
     let shape = action::read(&significant, out);
+    let read_end = out.len();
+    let locator = if top {
+        action::Locator::new(&significant, &tokens.all)
+    } else {
+        None
+    };
     let newer = action::newer_syntax(&significant);
     if let Some((version, what, span)) = newer.clone() {
         let statement =
@@ -164,7 +173,19 @@ pub fn understand(
             ),
         );
     }
-    match parse(tokens.all) {
+    let parsed = parse_statement(tokens.all);
+    if let (Ok(statement), Some(locator)) = (&parsed, &locator) {
+        // Where the tree's actions exist they replace the token reader's (the file state they
+        // were stamped with is the same).
+        if let Some(mut actions) = locator.actions(statement) {
+            for action in &mut actions {
+                action.in_transaction = state.in_transaction;
+                action.transaction = state.transaction;
+            }
+            out.splice(first_new..read_end, actions);
+        }
+    }
+    match parsed.map(drop) {
         Ok(()) => Understood::fully(),
         // Newer DDL sqlparser does not know yet, which the token reader reads whole.
         Err(_) if newer.is_some_and(|n| n.0 >= 16) && shape == Shape::Known => Understood::fully(),
@@ -180,19 +201,24 @@ const MAX_PARSED_TOKENS: usize = 200_000;
 
 /// Parse exactly one statement (and optional semicolons) from `tokens`.
 pub fn parse(tokens: Vec<TokenWithSpan>) -> Result<(), String> {
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), ParserError> {
+    parse_statement(tokens).map(drop)
+}
+
+/// [`parse`], keeping the statement's tree.
+pub fn parse_statement(tokens: Vec<TokenWithSpan>) -> Result<Statement, String> {
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Statement, ParserError> {
         let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
-        parser.parse_statement()?;
+        let statement = parser.parse_statement()?;
         while parser.consume_token(&Token::SemiColon) {}
         match parser.peek_token().token {
-            Token::EOF => Ok(()),
+            Token::EOF => Ok(statement),
             other => Err(ParserError::ParserError(format!(
                 "Expected: end of statement, found: {other}"
             ))),
         }
     }));
     match result {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(statement)) => Ok(statement),
         Ok(Err(error)) => Err(parser_message(&error)),
         Err(_) => Err("the SQL parser failed on this statement".to_string()),
     }
@@ -457,21 +483,12 @@ ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);
     /// The same over every statement of the shared corpus that sqlparser parses, when present.
     #[test]
     fn token_reader_agrees_with_the_ast_on_the_corpus() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        if !root.is_dir() {
-            eprintln!("skipped: no corpus at {}", root.display());
-            return;
-        }
         let mut compared = 0;
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.path().extension().is_none_or(|e| e != "sql") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            compared += compare_readers(&text, &entry.path().display().to_string());
+        let present = crate::lint::action::from_ast::tests::for_each_corpus_file(|path, text| {
+            compared += compare_readers(text, path);
+        });
+        if !present {
+            return;
         }
         eprintln!("compared {compared} statements");
         assert!(compared > 1000);

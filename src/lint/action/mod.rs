@@ -9,7 +9,8 @@
 //! This file holds the data ([`Action`], [`Kind`] and their parts); [`kind`] says what each kind
 //! means for the judgements made of it. The token reader is [`read`] ([`reader`]), with a file per
 //! statement family: [`create`], [`alter`], [`alter_table`], and [`body`] for the statements in a
-//! routine's body, over a [`Cursor`].
+//! routine's body, over a [`Cursor`]. Where sqlparser parses a top-level statement of a kind
+//! [`from_ast`] converts, the statement's actions are built from sqlparser's tree instead.
 
 use std::ops::Range;
 
@@ -19,12 +20,14 @@ mod body;
 mod column;
 mod create;
 mod cursor;
+pub(crate) mod from_ast;
 mod kind;
 mod maintenance;
 mod reader;
 mod version;
 
 pub use cursor::Cursor;
+pub use from_ast::Locator;
 pub use kind::Target;
 pub use reader::read;
 pub use version::newer_syntax;
