@@ -501,38 +501,24 @@ fn hostile_input_ends_in_exit_2_under_a_memory_limit() {
         format!("SELECT {}1{};\n", "(".repeat(100_000), ")".repeat(100_000)),
     );
     let huge = one_line_file(dir.path(), "huge.sql", "INSERT INTO t VALUES ", 65 << 20);
-    let unreachable = "postgresql://localhost:1/x";
+    /// `check` of `schema` against a server that is not there: only the file is read.
+    fn check(schema: &std::ffi::OsStr) -> Vec<&std::ffi::OsStr> {
+        let unreachable = "postgresql://localhost:1/x";
+        vec![
+            "check".as_ref(),
+            "--database-url".as_ref(),
+            unreachable.as_ref(),
+            "--schema".as_ref(),
+            schema,
+        ]
+    }
     let cases: Vec<(Vec<&std::ffi::OsStr>, &str)> = vec![
         (
-            vec![
-                "check".as_ref(),
-                "--database-url".as_ref(),
-                unreachable.as_ref(),
-                "--schema".as_ref(),
-                nested_sequences.as_os_str(),
-            ],
+            check(nested_sequences.as_os_str()),
             "driftlint::schema::yaml",
         ),
-        (
-            vec![
-                "check".as_ref(),
-                "--database-url".as_ref(),
-                unreachable.as_ref(),
-                "--schema".as_ref(),
-                brackets.as_os_str(),
-            ],
-            "driftlint::schema::yaml",
-        ),
-        (
-            vec![
-                "check".as_ref(),
-                "--database-url".as_ref(),
-                unreachable.as_ref(),
-                "--schema".as_ref(),
-                "/dev/zero".as_ref(),
-            ],
-            "driftlint::schema::read",
-        ),
+        (check(brackets.as_os_str()), "driftlint::schema::yaml"),
+        (check("/dev/zero".as_ref()), "driftlint::schema::read"),
         (
             vec!["lint".as_ref(), huge.as_os_str()],
             "driftlint::lint::too_large",
