@@ -264,9 +264,10 @@ pub struct VerifyArgs {
         conflicts_with_all = ["paths", "both_ways", "glob", "dev_url", "locks", "rows"]
     )]
     pub alembic: Option<PathBuf>,
-    /// With --alembic: the project's Python, which has Alembic and the database driver
-    /// (default: $VIRTUAL_ENV's, ./.venv's, then python3).
-    #[arg(long, value_name = "PATH", requires = "alembic")]
+    /// With --alembic (or [verify] alembic in the configuration file): the project's Python,
+    /// which has Alembic and the database driver (default: $VIRTUAL_ENV's, ./.venv's, then
+    /// python3).
+    #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 }
 

@@ -16,11 +16,42 @@ pub const MAX_LINT_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_MIGRATION_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads all of `reader` when it holds at most `limit` bytes; `Ok(None)` when it holds more
-/// (only `limit + 1` bytes are ever read).
+/// (only `limit + 1` bytes are ever read, into a buffer that never grows past `limit + 1`, so
+/// that a device like `/dev/zero` costs at most about one and a half times the limit while it
+/// grows, not the three times of a doubling buffer).
 pub fn read_at_most(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
-    reader.take(limit + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+    read_sized(reader, limit, 0)
+}
+
+/// [`read_at_most`] with the first buffer sized for `expected` bytes (a file's length).
+fn read_sized(
+    mut reader: impl Read,
+    limit: u64,
+    expected: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut filled = 0;
+    let mut next =
+        usize::try_from(expected.saturating_add(1)).map_or(most, |n| n.max(8192).min(most));
+    while filled < most {
+        if filled == bytes.len() {
+            // A failed allocation is an error to report, not an abort.
+            bytes
+                .try_reserve_exact(next - bytes.len())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+            bytes.resize(next, 0);
+            next = next.saturating_mul(2).min(most);
+        }
+        match reader.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    Ok((filled as u64 <= limit).then_some(bytes))
 }
 
 /// Why [`read_file`] returned no text.
@@ -31,10 +62,18 @@ pub enum Unread {
     TooLarge,
 }
 
-/// The bytes of the file at `path` when it holds at most `limit` bytes.
+/// The bytes of the file at `path` when it holds at most `limit` bytes. A regular file longer
+/// than that is refused from its length, unread.
 pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, Unread> {
     let file = std::fs::File::open(path).map_err(Unread::Io)?;
-    read_at_most(file, limit)
+    let length = match file.metadata() {
+        Ok(metadata) if metadata.is_file() => metadata.len(),
+        _ => 0,
+    };
+    if length > limit {
+        return Err(Unread::TooLarge);
+    }
+    read_sized(file, limit, length)
         .map_err(Unread::Io)?
         .ok_or(Unread::TooLarge)
 }
@@ -63,5 +102,26 @@ mod tests {
         assert_eq!(read_at_most(&b"abcd"[..], 3).unwrap(), None);
         let endless = std::io::repeat(0);
         assert_eq!(read_at_most(endless, 1024).unwrap(), None);
+        assert_eq!(read_at_most(&b""[..], 3).unwrap(), Some(Vec::new()));
+        let long = vec![7u8; 100_000];
+        assert_eq!(
+            read_at_most(&long[..], 100_000).unwrap(),
+            Some(long.clone())
+        );
+        assert_eq!(read_at_most(&long[..], 99_999).unwrap(), None);
+    }
+
+    #[test]
+    fn a_regular_file_past_the_limit_is_refused_from_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sparse");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(1 << 40)
+            .unwrap();
+        assert!(matches!(read_file(&path, 1 << 20), Err(Unread::TooLarge)));
+        std::fs::write(&path, "abc").unwrap();
+        assert_eq!(read_file(&path, 3).unwrap(), b"abc");
+        assert!(matches!(read_file(&path, 2), Err(Unread::TooLarge)));
     }
 }

@@ -147,14 +147,13 @@ fn lint(
     file: Option<&ConfigFile>,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    let alembic = args.alembic.clone();
     let mut options = lint_options(args);
     driftlint::commands::config::lint(&mut options, given, file);
     JSON.store(
         options.format == driftlint::commands::lint::Format::Json,
         Ordering::SeqCst,
     );
-    if let Some(ini) = alembic {
+    if let Some(ini) = options.alembic.clone() {
         let err = &mut std::io::stderr();
         return driftlint::commands::lint_alembic::run(&options, &ini, out, err);
     }
@@ -180,6 +179,7 @@ fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
         schema: args.schema,
         models: args.models.models,
         python: args.models.python,
+        alembic: args.alembic,
         pg_version: args.pg_version,
         database_url: args.database_url.filter(|url| !url.is_empty()),
         small_table_rows: args.small_table_rows,
@@ -299,33 +299,27 @@ fn repair_options(args: cli::RepairArgs) -> driftlint::commands::repair::RepairO
 // verify
 
 fn verify(
-    mut args: cli::VerifyArgs,
+    args: cli::VerifyArgs,
     given: &Given,
     file: Option<&ConfigFile>,
     out: &mut dyn Write,
 ) -> Result<Outcome, Error> {
-    if let Some(ini) = args.alembic.take() {
-        use driftlint::commands::verify_alembic::{run, VerifyAlembicOptions};
-        let python = args.python.take();
-        let options = verify_options(args);
-        JSON.store(
-            options.format == driftlint::commands::verify::Format::Json,
-            Ordering::SeqCst,
-        );
-        let alembic = VerifyAlembicOptions {
-            ini,
-            python,
-            timeout: options.timeout,
-            format: options.format,
-        };
-        return run(&alembic, out);
-    }
     let mut options = verify_options(args);
     driftlint::commands::config::verify(&mut options, given, file);
     JSON.store(
         options.format == driftlint::commands::verify::Format::Json,
         Ordering::SeqCst,
     );
+    if let Some(ini) = options.alembic.take() {
+        use driftlint::commands::verify_alembic::{run, VerifyAlembicOptions};
+        let alembic = VerifyAlembicOptions {
+            ini,
+            python: options.python.take(),
+            timeout: options.timeout,
+            format: options.format,
+        };
+        return run(&alembic, out);
+    }
     driftlint::commands::verify::run(&options, out)
 }
 
@@ -344,6 +338,8 @@ fn verify_options(args: cli::VerifyArgs) -> driftlint::commands::verify::VerifyO
         both_ways: args.both_ways,
         locks: args.locks,
         rows: args.rows,
+        alembic: args.alembic,
+        python: args.python,
     }
 }
 

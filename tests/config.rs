@@ -256,6 +256,27 @@ fn wrong_types_and_values_exit_2_at_their_line() {
             2,
         ),
         ("[lint]\nexclude = [\"a/[\"]\n", "is not a valid glob", 2),
+        (
+            "[lint]\nalembic = true\n",
+            "`alembic` must be a string, found boolean",
+            2,
+        ),
+        (
+            "[verify]\n\nalembic = [\"alembic.ini\"]\n",
+            "`alembic` must be a string",
+            3,
+        ),
+        ("[lint]\nmodels = 1\n", "`models` must be a string", 2),
+        (
+            "[verify]\npyhton = \"python3\"\n",
+            "unknown key `pyhton` in [verify]; did you mean `python`?",
+            2,
+        ),
+        (
+            "[lint]\nalembci = \"alembic.ini\"\n",
+            "did you mean `alembic`?",
+            2,
+        ),
         ("\n[lint\nselect = []\n", "invalid TOML", 2),
     ];
     for (config, message, line) in cases {
@@ -525,4 +546,81 @@ fn verify_locks_and_rows_from_the_file() {
     let (value, source) = setting(&rows, "verify.rows");
     assert_eq!(value, "0");
     assert!(source.contains("--rows"), "{source}");
+}
+
+/// `[lint] alembic`, `models`, `python` and `[verify] alembic`, `python`: shown by `driftlint
+/// config` with their lines; `[verify] python` falls back to `[check] python`; a flag that
+/// means SQL files (PATH, `--fix`, `--dev-url`, `--locks`, ...) wins over the file's project.
+#[test]
+fn alembic_models_and_python_keys_are_shown_and_sql_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[lint]\nalembic = \"db/alembic.ini\"\nmodels = \"app.models:Base\"\npython = \"python3\"\n\n\
+         [check]\npython = \".venv/bin/python\"\n\n[verify]\nalembic = \"db/alembic.ini\"\n",
+    );
+    let (_, rows) = settings(dir.path(), &[]);
+    let file = |line: u32| format!("driftlint.toml:{line}");
+    assert_eq!(
+        setting(&rows, "lint.alembic"),
+        ("db/alembic.ini".to_string(), file(2))
+    );
+    assert_eq!(
+        setting(&rows, "lint.models"),
+        ("app.models:Base".to_string(), file(3))
+    );
+    assert_eq!(
+        setting(&rows, "lint.python"),
+        ("python3".to_string(), file(4))
+    );
+    assert_eq!(
+        setting(&rows, "verify.alembic"),
+        ("db/alembic.ini".to_string(), file(10))
+    );
+    assert_eq!(
+        setting(&rows, "verify.python"),
+        (
+            ".venv/bin/python".to_string(),
+            format!("{} ([check] python)", file(7))
+        )
+    );
+    for (command, flag, shown) in [
+        (&["lint", "a.sql"][..], "lint.alembic", "PATH"),
+        (&["verify", "migrations"], "verify.alembic", "PATH"),
+        (&["verify", "--locks"], "verify.alembic", "--locks"),
+        (
+            &["verify", "--dev-url", "postgresql://x/y"],
+            "verify.alembic",
+            "--dev-url",
+        ),
+    ] {
+        let (_, rows) = settings(dir.path(), command);
+        assert_eq!(
+            setting(&rows, flag),
+            ("(none)".to_string(), shown.to_string()),
+            "{command:?}"
+        );
+    }
+}
+
+/// With `alembic` in the file, `lint` and `verify` without flags take the Alembic path: here
+/// its alembic.ini is missing, which only that path reports.
+#[test]
+fn lint_and_verify_run_the_alembic_project_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "driftlint.toml",
+        "[lint]\nalembic = \"db/alembic.ini\"\n\n[verify]\nalembic = \"db/alembic.ini\"\n",
+    );
+    write(dir.path(), "migrations/001.sql", "SELECT 1;\n");
+    for command in ["lint", "verify"] {
+        let (code, _, stderr) = run_in(dir.path(), &[command]);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(
+            stderr.contains("driftlint::alembic::no_ini") && stderr.contains("db/alembic.ini"),
+            "{command}: {stderr}"
+        );
+    }
 }

@@ -351,3 +351,59 @@ fn init_with_database_url_pulls_schema_yaml() {
     assert_eq!(code, 0);
     assert_eq!(snapshot(dir.path()), before);
 }
+
+/// On an Alembic project with its alembic.ini, `init` writes `[lint] alembic` and `[verify]
+/// alembic`, so that `lint` and `verify` with no flags run the revisions through Alembic: here
+/// with a Python that lacks Alembic, whose error only that path reports.
+#[test]
+fn init_on_an_alembic_project_makes_lint_and_verify_run_alembic_without_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "alembic.ini",
+        "[alembic]\nscript_location = migrations\n",
+    );
+    write(dir.path(), "migrations/env.py", "# env\n");
+    write(
+        dir.path(),
+        "migrations/versions/1a2b_create_t.py",
+        "revision = '1a2b'\n",
+    );
+    let (code, stdout, stderr) = run_in(dir.path(), &["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("driftlint lint --format github")
+            && stdout.contains("driftlint verify --format github"),
+        "{stdout}"
+    );
+    let text = fs::read_to_string(dir.path().join("driftlint.toml")).unwrap();
+    let table: toml::Table = text.parse().unwrap();
+    assert_eq!(
+        table["lint"]["alembic"].as_str(),
+        Some("alembic.ini"),
+        "{text}"
+    );
+    assert_eq!(
+        table["verify"]["alembic"].as_str(),
+        Some("alembic.ini"),
+        "{text}"
+    );
+
+    let python = crate::models::bare_python(dir.path());
+    let venv = python.parent().unwrap().parent().unwrap();
+    for command in ["lint", "verify"] {
+        let output = crate::util::driftlint()
+            .current_dir(dir.path())
+            .env("VIRTUAL_ENV", venv)
+            .arg(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("the Alembic history of alembic.ini")
+                && stderr.contains("No module named 'alembic'"),
+            "{command}: {stderr}"
+        );
+    }
+}

@@ -311,6 +311,23 @@ fn models_settings(r: &mut Resolve, models: &mut Option<String>, python: &mut Op
     );
 }
 
+/// `alembic`: the Alembic project run instead of SQL files. A flag of `sql_only` (clap id and
+/// how it is shown) on the command line means SQL files, and wins over the file's project.
+fn alembic_setting(r: &mut Resolve, ini: &mut Option<PathBuf>, sql_only: &[(&str, &str)]) {
+    let flag = sql_only
+        .iter()
+        .copied()
+        .find(|(id, _)| r.given.has(id))
+        .unwrap_or(("alembic", "--alembic"));
+    r.set(
+        "alembic",
+        flag,
+        ini,
+        |v| path(v).map(Some),
+        show_optional_path,
+    );
+}
+
 /// `check`'s options after the configuration file, and where each came from.
 pub fn check(options: &mut CheckOptions, given: &Given, file: Option<&ConfigFile>) -> Vec<Shown> {
     let mut r = Resolve::new("check", &[], given, file);
@@ -462,6 +479,27 @@ pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFi
             ("human", VerifyFormat::Human),
         ],
     );
+    alembic_setting(
+        &mut r,
+        &mut options.alembic,
+        &[
+            ("paths", "PATH"),
+            ("both_ways", "--both-ways"),
+            ("glob", "--glob"),
+            ("dev_url", "--dev-url"),
+            ("locks", "--locks"),
+            ("rows", "--rows"),
+        ],
+    );
+    r.fallback = &["check"];
+    r.set(
+        "python",
+        ("python", "--python"),
+        &mut options.python,
+        |v| path(v).map(Some),
+        show_optional_path,
+    );
+    r.fallback = &[];
     r.set(
         "both-ways",
         ("both_ways", "--both-ways"),
@@ -516,6 +554,16 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
         &mut options.schema,
         |v| path(v).map(Some),
         show_optional_path,
+    );
+    models_settings(&mut r, &mut options.models, &mut options.python);
+    alembic_setting(
+        &mut r,
+        &mut options.alembic,
+        &[
+            ("paths", "PATH"),
+            ("fix", "--fix"),
+            ("stdin_filename", "--stdin-filename"),
+        ],
     );
     r.choice(
         "format",

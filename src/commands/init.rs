@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::detect::{detect, project_files, Layout};
+use crate::config::detect::{alembic_ini, detect, project_files, Layout};
 use crate::{Error, Outcome};
 
 /// Options for [`run`].
@@ -37,6 +37,11 @@ pub fn run(options: &InitOptions, out: &mut dyn Write) -> Result<Outcome, Error>
     let files = project_files(&options.dir);
     let read = |relative: &str| std::fs::read_to_string(options.dir.join(relative)).ok();
     let layout = detect(&files, &read);
+    // An Alembic project with its alembic.ini: lint and verify run its revisions through it.
+    let ini = layout
+        .as_ref()
+        .filter(|l| l.runner == "alembic")
+        .and_then(|_| alembic_ini(&files));
     let o = |e: std::io::Error| Error::Output(e);
     match &layout {
         Some(l) => writeln!(
@@ -47,11 +52,11 @@ pub fn run(options: &InitOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         None => writeln!(out, "found: no migration layout; writing the defaults"),
     }
     .map_err(o)?;
-    write_config(options, layout.as_ref(), out)?;
+    write_config(options, layout.as_ref(), ini.map(String::as_str), out)?;
     if let Some(url) = &options.database_url {
         pull_schema(options, url, out)?;
     }
-    next_steps(layout.as_ref(), &options.dir, out).map_err(o)?;
+    next_steps(layout.as_ref(), ini.is_some(), &options.dir, out).map_err(o)?;
     Ok(Outcome::Clean)
 }
 
@@ -60,10 +65,11 @@ pub fn run(options: &InitOptions, out: &mut dyn Write) -> Result<Outcome, Error>
 fn write_config(
     options: &InitOptions,
     layout: Option<&Layout>,
+    ini: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let o = |e: std::io::Error| Error::Output(e);
-    let body = settings(layout);
+    let body = settings(layout, ini);
     match target(&options.dir)? {
         Target::File(path) => {
             let text = format!("{}\n{body}", header(layout));
@@ -146,10 +152,14 @@ fn header(layout: Option<&Layout>) -> String {
 }
 
 /// The sections, as `[lint]`, `[check]`... (prefixed with `tool.driftlint.` for pyproject).
-fn settings(layout: Option<&Layout>) -> String {
+fn settings(layout: Option<&Layout>, ini: Option<&str>) -> String {
     let mut text = String::new();
     if let Some(l) = layout {
-        text.push_str(&format!("[lint]\nrunner = \"{}\"\n\n", l.runner));
+        text.push_str(&format!("[lint]\nrunner = \"{}\"\n", l.runner));
+        if let Some(ini) = ini {
+            text.push_str(&format!("alembic = {}\n", quoted(ini)));
+        }
+        text.push('\n');
     }
     text.push_str("[check]\nschema = \"schema.yaml\"\n");
     if let Some(l) = layout {
@@ -159,6 +169,9 @@ fn settings(layout: Option<&Layout>) -> String {
             quoted(l.glob)
         ));
     }
+    if let Some(ini) = ini {
+        text.push_str(&format!("\n[verify]\nalembic = {}\n", quoted(ini)));
+    }
     text
 }
 
@@ -166,7 +179,8 @@ fn pyproject_table(layout: Option<&Layout>, body: &str) -> String {
     let comments: String = header(layout).lines().map(|l| format!("{l}\n")).collect();
     let tables = body
         .replace("[lint]", "[tool.driftlint.lint]")
-        .replace("[check]", "[tool.driftlint.check]");
+        .replace("[check]", "[tool.driftlint.check]")
+        .replace("[verify]", "[tool.driftlint.verify]");
     format!("\n{comments}[tool.driftlint]\n\n{tables}")
 }
 
@@ -225,9 +239,15 @@ fn pull_schema(options: &InitOptions, url: &str, out: &mut dyn Write) -> Result<
 }
 
 /// The next two commands, and a CI job for the layout.
-fn next_steps(layout: Option<&Layout>, dir: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+fn next_steps(
+    layout: Option<&Layout>,
+    alembic: bool,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let has_schema = dir.join("schema.yaml").exists();
-    let sql = layout.is_some_and(|l| l.runner != "alembic");
+    // With its alembic.ini, an Alembic project is linted and verified like a SQL one.
+    let sql = layout.is_some_and(|l| l.runner != "alembic") || alembic;
     let pull = "driftlint pull --database-url \"$DATABASE_URL\" --output schema.yaml";
     let steps: [&str; 2] = match (sql, has_schema) {
         (true, true) => ["driftlint lint", "driftlint check"],
@@ -239,10 +259,14 @@ fn next_steps(layout: Option<&Layout>, dir: &Path, out: &mut dyn Write) -> std::
         (false, false) => [pull, "driftlint check --database-url \"$DATABASE_URL\""],
     };
     writeln!(out, "\nnext:\n  {}\n  {}", steps[0], steps[1])?;
-    writeln!(out, "\nCI (GitHub Actions steps):\n{}", ci_snippet(layout))
+    writeln!(
+        out,
+        "\nCI (GitHub Actions steps):\n{}",
+        ci_snippet(layout, alembic)
+    )
 }
 
-fn ci_snippet(layout: Option<&Layout>) -> String {
+fn ci_snippet(layout: Option<&Layout>, alembic: bool) -> String {
     let apply = match layout.map(|l| l.runner) {
         Some("alembic") => "alembic upgrade head",
         Some("diesel") => "diesel migration run",
@@ -254,7 +278,7 @@ fn ci_snippet(layout: Option<&Layout>) -> String {
         _ => "",
     };
     let mut steps = String::from("  - run: pipx install driftlint\n");
-    if layout.is_some_and(|l| l.runner != "alembic") {
+    if layout.is_some_and(|l| l.runner != "alembic") || alembic {
         steps.push_str("  - run: driftlint lint --format github\n");
         steps.push_str("  - run: driftlint verify --format github\n");
     }

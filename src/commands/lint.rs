@@ -40,8 +40,10 @@ pub struct LintOptions {
     pub schema: Option<PathBuf>,
     /// SQLAlchemy models declaring the schema instead of `schema` (`app.models:Base`).
     pub models: Option<String>,
-    /// The Python that imports the models.
+    /// The Python that imports the models (and runs Alembic).
     pub python: Option<PathBuf>,
+    /// Lint this Alembic project's revisions (its alembic.ini) instead of `paths`.
+    pub alembic: Option<PathBuf>,
     /// `--pg-version`: the PostgreSQL major version (none: the oldest supported, 13).
     pub pg_version: Option<u32>,
     /// `--runner`: the tool that runs the migrations (none: only the files' own BEGIN/COMMIT).

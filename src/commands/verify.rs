@@ -45,6 +45,10 @@ pub struct VerifyOptions {
     pub locks: bool,
     /// Generated rows per existing table before each file; `None`: 1,000 with `locks`, else 0.
     pub rows: Option<usize>,
+    /// Run this Alembic project's history (its alembic.ini) instead of `paths`.
+    pub alembic: Option<PathBuf>,
+    /// With `alembic`: the project's Python.
+    pub python: Option<PathBuf>,
 }
 
 /// The rows `--locks` fills each table with when `--rows` is not given.
@@ -74,6 +78,8 @@ impl Default for VerifyOptions {
             both_ways: false,
             locks: false,
             rows: None,
+            alembic: None,
+            python: None,
         }
     }
 }

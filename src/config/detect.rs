@@ -81,9 +81,14 @@ fn busiest_dir(files: &[String], wanted: impl Fn(&str) -> bool) -> Option<(Strin
     best.map(|(dir, _, file)| (dir, file))
 }
 
+/// The project's `alembic.ini` (the first of `files`, relative with `/`), if it has one.
+pub fn alembic_ini(files: &[String]) -> Option<&String> {
+    files.iter().find(|f| name(f) == "alembic.ini")
+}
+
 /// `alembic.ini` (its `script_location`, default `alembic`) and a `versions/` directory.
 fn alembic(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<Layout> {
-    let Some(ini) = files.iter().find(|f| name(f) == "alembic.ini") else {
+    let Some(ini) = alembic_ini(files) else {
         return alembic_versions(files);
     };
     let base = parent(ini);

@@ -125,7 +125,7 @@ macro_rules! source_keys {
 const CHECK_SOURCE: [Key; 8] = source_keys!("check");
 const REPAIR_SOURCE: [Key; 8] = source_keys!("repair");
 
-const OTHER_KEYS: [Key; 25] = [
+const OTHER_KEYS: [Key; 30] = [
     key(
         "lint",
         "select",
@@ -161,6 +161,24 @@ const OTHER_KEYS: [Key; 25] = [
         "schema",
         Kind::Path,
         "declared schema used by the rules that need the tables",
+    ),
+    key(
+        "lint",
+        "models",
+        Kind::Text,
+        "SQLAlchemy models declaring the schema instead (module:Base)",
+    ),
+    key(
+        "lint",
+        "python",
+        Kind::Program,
+        "the project's Python (--models, --alembic)",
+    ),
+    key(
+        "lint",
+        "alembic",
+        Kind::Path,
+        "lint this Alembic project's revisions (its alembic.ini) instead of SQL files",
     ),
     key(
         "lint",
@@ -257,6 +275,18 @@ const OTHER_KEYS: [Key; 25] = [
         "format",
         Kind::Choice(CHECK_FORMATS),
         "report format",
+    ),
+    key(
+        "verify",
+        "alembic",
+        Kind::Path,
+        "run this Alembic project's history (its alembic.ini) instead of SQL files",
+    ),
+    key(
+        "verify",
+        "python",
+        Kind::Program,
+        "with alembic: the project's Python (default: [check] python)",
     ),
     key(
         "verify",

@@ -146,38 +146,37 @@ impl Ignore {
 
 /// The largest schema.yaml read: far beyond any schema (a 10,000-table file is about 20 MiB),
 /// and a bound on what `--schema /dev/zero` or a wrong path can make it hold.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and validates a `schema.yaml`.
 pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
     from_text(path, read(path)?)
 }
 
-/// The text of a `schema.yaml` (for [`from_text`]), read up to [`MAX_FILE_BYTES`] (a device or
-/// a pipe has no size to look at first).
+/// The text of a `schema.yaml` (for [`from_text`]), read up to [`MAX_FILE_BYTES`].
 pub fn read(path: &Path) -> Result<String, DeclaredError> {
     read_at_most(path, MAX_FILE_BYTES)
 }
 
 /// [`read`] with a bound of `limit` bytes.
 fn read_at_most(path: &Path, limit: u64) -> Result<String, DeclaredError> {
-    use std::io::Read as _;
-    let error = |source| DeclaredError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(error)?;
-    let mut text = String::new();
-    file.take(limit + 1)
-        .read_to_string(&mut text)
-        .map_err(error)?;
-    if text.len() as u64 > limit {
-        return Err(DeclaredError::TooLarge {
+    let bytes = crate::input::read_file(path, limit).map_err(|unread| match unread {
+        crate::input::Unread::Io(source) => DeclaredError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        crate::input::Unread::TooLarge => DeclaredError::TooLarge {
             path: path.to_path_buf(),
             limit,
-        });
-    }
-    Ok(text)
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|_| DeclaredError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ),
+    })
 }
 
 /// Validates the text [`read`] from `path`, keeping it for diagnostics.

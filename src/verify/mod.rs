@@ -311,9 +311,9 @@ fn verify_file(
     let (second, changes) = if held {
         second_run_held(session, file, version, timeout)?
     } else {
-        let after_first = Snapshot::take(&mut session.client, false, version)?;
+        let after_first = Snapshot::take(&mut session.client, false, version, timeout)?;
         let result = migrations::apply(&mut session.client, file, mode, timeout);
-        let after_second = Snapshot::take(&mut session.client, false, version)?;
+        let after_second = Snapshot::take(&mut session.client, false, version, timeout)?;
         let changes = after_first.changes_to(&after_second);
         if !changes.is_empty() {
             rebuild(workspace, session, history, version, timeout)?;
@@ -432,9 +432,9 @@ fn second_run_held(
                 (Ok(()), Vec::new())
             }
             Ok(()) => {
-                let after_second = Snapshot::take(&mut session.client, true, version);
+                let after_second = Snapshot::take(&mut session.client, true, version, timeout);
                 rollback(&mut session.client)?;
-                let after_first = Snapshot::take(&mut session.client, false, version)?;
+                let after_first = Snapshot::take(&mut session.client, false, version, timeout)?;
                 (Ok(()), after_first.changes_to(&after_second?))
             }
         },
@@ -494,9 +494,6 @@ pub(super) fn rebuild(
 
 const CATALOG_SQL: &str = include_str!("catalog.sql");
 
-/// The longest a catalog snapshot may wait for the server before the run is ended.
-const SNAPSHOT_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
-
 /// What a second run must not change: every catalog object (with a definition to compare) and
 /// every table's row count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -508,10 +505,15 @@ struct Snapshot {
 
 impl Snapshot {
     /// Reads the snapshot; `held`: inside the open transaction of a second run (left open),
-    /// else in a transaction of its own.
-    fn take(client: &mut postgres::Client, held: bool, version: u32) -> Result<Snapshot, Error> {
-        // A backstop for a --dev-url server gone silent (the scratch cluster is local).
-        let _step = crate::deadline::step("reading the replayed catalog", SNAPSHOT_LIMIT);
+    /// else in a transaction of its own. `timeout` (the command's `--timeout`) bounds the read:
+    /// a `--dev-url` server gone silent ends the run.
+    fn take(
+        client: &mut postgres::Client,
+        held: bool,
+        version: u32,
+        timeout: Duration,
+    ) -> Result<Snapshot, Error> {
+        let _step = crate::deadline::step("reading the replayed catalog", timeout);
         let setup = if held {
             "SET LOCAL search_path = pg_catalog"
         } else {
