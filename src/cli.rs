@@ -82,8 +82,8 @@ pub struct LintArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(13..=18))]
     pub pg_version: Option<u32>,
     /// The tool that runs the migrations: whether it wraps each file in a transaction.
-    #[arg(long, value_enum, value_name = "RUNNER")]
-    pub runner: Option<LintRunner>,
+    #[arg(long, value_name = "RUNNER", value_parser = runner_names())]
+    pub runner: Option<String>,
     /// Read the tables' sizes and column types from this database (read only).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
@@ -101,20 +101,6 @@ pub struct LintArgs {
         conflicts_with_all = ["paths", "fix", "stdin_filename"]
     )]
     pub alembic: Option<PathBuf>,
-}
-
-/// The migration runners `lint --runner` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LintRunner {
-    Alembic,
-    Diesel,
-    Prisma,
-    GolangMigrate,
-    Flyway,
-    Dbmate,
-    Sqitch,
-    Psql,
-    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -311,4 +297,9 @@ pub struct ConfigArgs {
         allow_hyphen_values = true
     )]
     pub command: Vec<String>,
+}
+
+/// The names `--runner` accepts: the lint engine's runners.
+fn runner_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(driftlint::lint::Runner::ALL.map(|r| r.name()))
 }

@@ -183,10 +183,10 @@ fn lint_options(args: cli::LintArgs) -> driftlint::commands::lint::LintOptions {
         pg_version: args.pg_version,
         database_url: args.database_url.filter(|url| !url.is_empty()),
         small_table_rows: args.small_table_rows,
-        runner: args.runner.and_then(|r| {
-            let name = clap::ValueEnum::to_possible_value(&r)?;
-            driftlint::lint::Runner::from_name(name.get_name())
-        }),
+        runner: args
+            .runner
+            .as_deref()
+            .and_then(driftlint::lint::Runner::from_name),
         adjust: Default::default(),
     }
 }

@@ -367,6 +367,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_runners_of_the_file_are_the_lint_engines() {
+        let names = crate::lint::Runner::ALL.map(|r| r.name());
+        assert_eq!(RUNNERS, names);
+    }
+
+    #[test]
     fn a_swapped_pair_of_letters_is_one_edit() {
         assert_eq!(edit_distance("selcet", "select"), 1);
         assert_eq!(closest("selcet", ["select", "ignore"]), Some("select"));
