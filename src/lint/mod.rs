@@ -355,6 +355,23 @@ pub fn lint_text_declared(
 
 /// Lint one file's text with everything [`Settings`] says.
 pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
+    let mut findings = Vec::new();
+    let stats = lint_file_to(text, settings, &mut |finding| findings.push(finding));
+    FileReport {
+        name: name.to_string(),
+        text: text.to_string(),
+        findings,
+        stats,
+    }
+}
+
+/// [`lint_file`] without holding the findings: each one goes to `sink` as soon as no later one
+/// can come before it, in the order of [`lint_file`]'s report (by position, then rule).
+/// Returns how the statements were read.
+///
+/// A rule reports within the top-level statement of the action it judges, so once the rules
+/// have judged every action before a statement, every finding before that statement is known.
+pub fn lint_file_to(text: &str, settings: &Settings, sink: &mut dyn FnMut(Finding)) -> Stats {
     let selection = settings.selection;
     let declared = settings.declared;
     let pieces = source::split(text);
@@ -370,14 +387,21 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
     );
     let (actions, stats) = read_actions(text, &pieces, &wrapping);
     let suppressions = suppress::parse(text, &pieces);
+    drop(pieces);
     let lines = source::LineIndex::new(text);
     let facts = facts::Facts::new(&actions);
-    let mut findings = Vec::new();
+    let mut ordered = InOrder::new(sink);
+    if selection.enabled(Rule::UnknownSuppression) {
+        for finding in unknown_suppressions(&suppressions, &lines) {
+            ordered.push(finding);
+        }
+    }
     let suppressed = |rule: Rule, at: usize| {
         suppressions.is_suppressed(rule.name(), at)
             || suppressions.is_suppressed(rule.category().name(), at)
     };
     for (index, action) in actions.iter().enumerate() {
+        ordered.release_before(action.piece_start);
         let ctx = context::Ctx {
             text,
             actions: &actions,
@@ -400,18 +424,54 @@ pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
                 Some(tables) => sized(rule, hit, action, tables),
                 None => hit,
             };
-            findings.push(finding(rule, hit, text, &lines, action));
+            ordered.push(finding(rule, hit, text, &lines, action));
         }
     }
-    if selection.enabled(Rule::UnknownSuppression) {
-        findings.extend(unknown_suppressions(&suppressions, &lines));
+    ordered.release_before(usize::MAX);
+    stats
+}
+
+/// Findings put in report order (by position, then rule, then as found) on their way to a sink.
+struct InOrder<'s> {
+    held: std::collections::BTreeMap<(usize, Rule, usize), Finding>,
+    found: usize,
+    /// Everything before this offset went to the sink.
+    released: usize,
+    sink: &'s mut dyn FnMut(Finding),
+}
+
+impl<'s> InOrder<'s> {
+    fn new(sink: &'s mut dyn FnMut(Finding)) -> Self {
+        InOrder {
+            held: std::collections::BTreeMap::new(),
+            found: 0,
+            released: 0,
+            sink,
+        }
     }
-    findings.sort_by_key(|f| (f.span.start, f.rule));
-    FileReport {
-        name: name.to_string(),
-        text: text.to_string(),
-        findings,
-        stats,
+
+    fn push(&mut self, finding: Finding) {
+        debug_assert!(
+            finding.span.start >= self.released,
+            "{} reported at {} after the findings before {} were written",
+            finding.rule,
+            finding.span.start,
+            self.released
+        );
+        self.found += 1;
+        self.held
+            .insert((finding.span.start, finding.rule, self.found), finding);
+    }
+
+    /// Hand every finding that starts before `offset` to the sink.
+    fn release_before(&mut self, offset: usize) {
+        while let Some(entry) = self.held.first_entry() {
+            if entry.key().0 >= offset {
+                break;
+            }
+            (self.sink)(entry.remove());
+        }
+        self.released = self.released.max(offset);
     }
 }
 
@@ -718,21 +778,43 @@ pub struct Summary {
     pub unreadable: usize,
 }
 
+impl Summary {
+    /// Count one more file, read as `stats`.
+    pub fn add_file(&mut self, stats: &Stats) {
+        self.files += 1;
+        self.stats.add(stats);
+    }
+
+    /// Count one more finding.
+    pub fn add_finding(&mut self, severity: Severity) {
+        self.findings += 1;
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+
+    /// Add the counts of `other` (files, statements and findings; not `unreadable`).
+    pub fn add(&mut self, other: &Summary) {
+        self.files += other.files;
+        self.stats.add(&other.stats);
+        self.findings += other.findings;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+    }
+}
+
 pub fn summarize(reports: &[FileReport], unreadable: usize) -> Summary {
     let mut summary = Summary {
-        files: reports.len(),
         unreadable,
         ..Summary::default()
     };
     for report in reports {
-        summary.stats.add(&report.stats);
+        summary.add_file(&report.stats);
         for finding in &report.findings {
-            summary.findings += 1;
-            match finding.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
+            summary.add_finding(finding.severity);
         }
     }
     summary
@@ -861,6 +943,36 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
         }
         eprintln!("fixed {fixed_files} corpus files");
         assert!(fixed_files > 100);
+    }
+
+    /// The findings reach the sink in report order (by position, then rule), over the fixtures,
+    /// the fixable file above and the shared corpus when present: a finding is never written
+    /// before one that starts earlier.
+    #[test]
+    fn findings_are_streamed_in_report_order() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![("fix.sql".to_string(), FIXABLE.to_string())];
+        for dir in [root.join("fixtures/lint"), root.join("../shared/corpus")] {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if entry.path().extension().is_some_and(|e| e == "sql") {
+                    if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                        files.push((entry.path().display().to_string(), text));
+                    }
+                }
+            }
+        }
+        let selection = Selection::all();
+        let mut streamed = 0;
+        for (name, text) in &files {
+            let mut order = Vec::new();
+            lint_file_to(text, &Settings::new(&selection), &mut |f| {
+                order.push((f.span.start, f.rule))
+            });
+            assert!(order.is_sorted(), "{name}: {order:?}");
+            streamed += order.len();
+        }
+        assert!(streamed > 100, "{streamed}");
     }
 
     #[test]
