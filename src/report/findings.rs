@@ -145,7 +145,7 @@ pub struct FileRenderer<'a> {
     text: &'a str,
     handler: Option<GraphicalReportHandler>,
     /// Human: the file as code frames show it, built at its first finding.
-    framed: Option<Framed>,
+    framed: Option<Framed<'a>>,
 }
 
 impl<'a> FileRenderer<'a> {
@@ -206,7 +206,7 @@ const TEXT_LIMIT: usize = 4096;
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: &'a Framed,
+    source: &'a Framed<'a>,
     help: String,
 }
 
