@@ -3,8 +3,12 @@
 //! parallel, writes the fixed files on `--fix`, renders the reports with
 //! [`crate::report::findings`] and decides the outcome. Understanding SQL and judging it is
 //! [`crate::lint`]'s job; this module only gathers input and renders and decides.
+//!
+//! Without `--fix` the report is streamed ([`super::lint_stream`]): each file's findings are
+//! rendered as the engine finds them. `--fix` holds every file's report until all fixes are
+//! written (a human report lists the fixes first).
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -13,10 +17,13 @@ use crate::declared::Declared;
 use crate::input::{self, mib, read_at_most, Unread, MAX_LINT_BYTES};
 use crate::lint::tables::{Tables, SMALL_TABLE_ROWS};
 use crate::lint::{
-    fix_file, lint_file, summarize, AppliedFix, Category, FileReport, LintError, Rule, Runner,
-    Selection, Settings, Severity, OLDEST_PG_VERSION,
+    fix_file, lint_file_to, summarize, AppliedFix, Category, FileReport, LintError, Rule, Runner,
+    Selection, Settings, Severity, Summary, OLDEST_PG_VERSION,
 };
+use crate::report::findings::FileRenderer;
 use crate::{Error, Outcome};
+
+use super::lint_stream::{self, Counted, CHUNK, STACK};
 
 pub use crate::lint::Format;
 
@@ -115,13 +122,16 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         tables: tables.as_ref(),
         stdin: &stdin,
     };
-    let results: Vec<Result<Linted, LintError>> =
-        match rayon::ThreadPoolBuilder::new().stack_size(32 << 20).build() {
-            Ok(pool) => pool.install(|| inputs.par_iter().map(|i| job.lint_one(i)).collect()),
-            Err(_) => inputs.iter().map(|i| job.lint_one(i)).collect(),
+    let failed = if options.fix {
+        fix_all(&job, &inputs, &mut errors, out)
+    } else {
+        let lint_one = |index: usize, write: &mut dyn FnMut(Vec<u8>) -> io::Result<()>| {
+            job.stream_one(&inputs[index], write)
         };
-    let gathered = gather(results, &mut errors);
-    write_output(options, &gathered, errors.len(), out).map_err(Error::Output)?;
+        lint_stream::stream(options.format, inputs.len(), &lint_one, &mut errors, out)
+            .map(|summary| summary.errors > 0)
+    }
+    .map_err(Error::Output)?;
     if !errors.is_empty() {
         return Err(LintError::Files {
             count: errors.len(),
@@ -129,7 +139,29 @@ pub fn run(options: &LintOptions, out: &mut dyn Write) -> Result<Outcome, Error>
         }
         .into());
     }
-    Ok(outcome(&gathered.reports))
+    Ok(if failed {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// `--fix`: fix every input (in parallel), then report. Returns whether a finding of severity
+/// error remains.
+fn fix_all(
+    job: &Job,
+    inputs: &[Input],
+    errors: &mut Vec<LintError>,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
+    let results: Vec<Result<Linted, LintError>> =
+        match rayon::ThreadPoolBuilder::new().stack_size(STACK).build() {
+            Ok(pool) => pool.install(|| inputs.par_iter().map(|i| job.fix_one(i)).collect()),
+            Err(_) => inputs.iter().map(|i| job.fix_one(i)).collect(),
+        };
+    let gathered = gather(results, errors);
+    write_output(job.options, &gathered, errors.len(), out)?;
+    Ok(outcome(&gathered.reports) == Outcome::Found)
 }
 
 /// One input: a file path or stdin.
@@ -257,36 +289,77 @@ struct Linted {
 }
 
 impl Job<'_> {
-    /// Lint one input; with `--fix`, write the fixed file (or keep the fixed stdin).
-    fn lint_one(&self, input: &Input) -> Result<Linted, LintError> {
-        let (name, text, path) = match input {
+    /// The name shown for an input, its text, and its path when it is a file.
+    fn read<'i>(
+        &self,
+        input: &'i Input,
+    ) -> Result<(String, String, Option<&'i PathBuf>), LintError> {
+        Ok(match input {
             Input::Stdin => (self.stdin.name.clone(), self.stdin.text()?, None),
             Input::File(path) => (path.display().to_string(), read_file(path)?, Some(path)),
-        };
-        let shown = PathBuf::from(&name);
-        let adjust = |mut report: FileReport| {
-            self.options
-                .adjust
-                .apply(path.unwrap_or(&shown), &mut report);
-            report
-        };
-        let settings = Settings {
+        })
+    }
+
+    /// What the engine is told for the file at `path` (stdin: `None`).
+    fn settings(&self, path: Option<&PathBuf>) -> Settings<'_> {
+        Settings {
             selection: self.selection,
             declared: self.declared,
             pg_version: self.options.pg_version.unwrap_or(OLDEST_PG_VERSION),
             runner: self.options.runner,
             no_transaction: path.and_then(|p| runner_opt_out(self.options.runner, p)),
             tables: self.tables,
-        };
-        if !self.options.fix {
-            return Ok(Linted {
-                report: adjust(lint_file(&name, &text, &settings)),
-                applied: Vec::new(),
-                fixed_stdin: None,
-            });
         }
-        let (fixed, applied, report) = fix_file(&name, &text, &settings);
-        let report = adjust(report);
+    }
+
+    /// Lint one input, handing its findings, rendered, to `write` as they are found (in pieces
+    /// of about [`CHUNK`] bytes). The outer error is `write`'s: the report can no longer be
+    /// written.
+    fn stream_one(
+        &self,
+        input: &Input,
+        write: &mut dyn FnMut(Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<Result<Counted, LintError>> {
+        let (name, text, path) = match self.read(input) {
+            Ok(read) => read,
+            Err(error) => return Ok(Err(error)),
+        };
+        let shown = PathBuf::from(&name);
+        let adjust = self.options.adjust.for_file(path.unwrap_or(&shown));
+        let options = self.options;
+        let mut renderer = FileRenderer::new(options.format, &name, &text, options.color);
+        let mut summary = Summary::default();
+        let mut rendered = Vec::new();
+        // Once writing failed, the rest of the file is not rendered.
+        let mut written: io::Result<()> = Ok(());
+        let stats = lint_file_to(&text, &self.settings(path), &mut |mut finding| {
+            if !adjust.keep(&mut finding) {
+                return;
+            }
+            summary.add_finding(finding.severity);
+            if written.is_ok() {
+                renderer.render(&finding, &mut rendered);
+                if rendered.len() >= CHUNK {
+                    written = write(std::mem::take(&mut rendered));
+                }
+            }
+        });
+        written?;
+        if !rendered.is_empty() {
+            write(rendered)?;
+        }
+        summary.add_file(&stats);
+        Ok(Ok(Counted { name, summary }))
+    }
+
+    /// Lint one input with `--fix`: write the fixed file (or keep the fixed stdin).
+    fn fix_one(&self, input: &Input) -> Result<Linted, LintError> {
+        let (name, text, path) = self.read(input)?;
+        let shown = PathBuf::from(&name);
+        let (fixed, applied, mut report) = fix_file(&name, &text, &self.settings(path));
+        self.options
+            .adjust
+            .apply(path.unwrap_or(&shown), &mut report);
         let mut fixed_stdin = None;
         match path {
             Some(path) if fixed != text => {

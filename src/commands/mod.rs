@@ -7,6 +7,7 @@ pub mod config;
 pub mod init;
 pub mod lint;
 pub mod lint_alembic;
+mod lint_stream;
 pub mod lint_tables;
 pub mod pull;
 pub mod repair;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 
-use crate::lint::{FileReport, Rule, Selection, Severity};
+use crate::lint::{FileReport, Finding, Rule, Selection, Severity};
 
 /// What the `[lint]` table changes about a lint run. The default changes nothing.
 #[derive(Debug, Clone, Default)]
@@ -64,20 +64,20 @@ impl LintAdjust {
 
     /// Applies the per-file ignores and the severities to one file's findings.
     pub fn apply(&self, path: &Path, report: &mut FileReport) {
-        for (glob, enabled) in &self.per_file {
-            if self.matches(glob, path) {
-                report.findings.retain(|f| enabled.enabled(f.rule));
-            }
-        }
-        for (rule, level) in &self.severity {
-            match level {
-                Some(level) => report
-                    .findings
-                    .iter_mut()
-                    .filter(|f| f.rule == *rule)
-                    .for_each(|f| f.severity = *level),
-                None => report.findings.retain(|f| f.rule != *rule),
-            }
+        let adjust = self.for_file(path);
+        report.findings.retain_mut(|f| adjust.keep(f));
+    }
+
+    /// The adjustments of the file at `path`, to apply to its findings one by one.
+    pub fn for_file(&self, path: &Path) -> FileAdjust<'_> {
+        FileAdjust {
+            enabled: self
+                .per_file
+                .iter()
+                .filter(|(glob, _)| self.matches(glob, path))
+                .map(|(_, enabled)| enabled)
+                .collect(),
+            severity: &self.severity,
         }
     }
 
@@ -88,6 +88,32 @@ impl LintAdjust {
             return true;
         }
         !glob.glob().glob().contains('/') && path.file_name().is_some_and(|n| glob.is_match(n))
+    }
+}
+
+/// The `[lint]` adjustments of one file: the rules its per-file ignores leave, and the
+/// per-rule severities.
+#[derive(Debug)]
+pub struct FileAdjust<'a> {
+    enabled: Vec<&'a Selection>,
+    severity: &'a [(Rule, Option<Severity>)],
+}
+
+impl FileAdjust<'_> {
+    /// Whether `finding` is still reported, with its severity set as configured.
+    pub fn keep(&self, finding: &mut Finding) -> bool {
+        if !self.enabled.iter().all(|e| e.enabled(finding.rule)) {
+            return false;
+        }
+        for (rule, level) in self.severity {
+            if *rule == finding.rule {
+                match level {
+                    Some(level) => finding.severity = *level,
+                    None => return false,
+                }
+            }
+        }
+        true
     }
 }
 

@@ -1,7 +1,8 @@
-//! The file context a rule sees ([`Ctx`]): the text, every action, the one being judged, the
-//! file's [`Facts`] and the declared schema when `--schema` is given, with the questions rules
-//! ask of them (was this table created earlier, is this object dropped earlier, does schema.yaml
-//! still declare it). How guards protect an action is [`super::guard`]'s.
+//! The file context a rule sees ([`Ctx`]): the text, the actions of the statement being judged
+//! and which one is judged, the [`Facts`] of the statements before it and the declared schema
+//! when `--schema` is given, with the questions rules ask of them (was this table created
+//! earlier, is this object dropped earlier, does schema.yaml still declare it). How guards
+//! protect an action is [`super::guard`]'s.
 
 use super::action::{quote_ident, Action, Name, ObjectKind, Target};
 use super::facts::{key_table, table_of_drop, Facts};
@@ -12,7 +13,9 @@ use crate::model::QualifiedName;
 /// The file context a rule sees.
 pub struct Ctx<'a> {
     pub text: &'a str,
+    /// The actions of the top-level statement being judged (a DO block's are all its body's).
     pub actions: &'a [Action],
+    /// Which of them is judged.
     pub index: usize,
     pub facts: &'a Facts,
     /// The declared schema (`lint --schema schema.yaml`), when given: what running code reads.
@@ -25,6 +28,9 @@ pub struct Ctx<'a> {
     pub wrapping: &'a Wrapping,
     /// The database's tables (`--database-url`), when given.
     pub tables: Option<&'a super::tables::Tables>,
+    /// Where the transaction the action runs in ends, for the one rule that reads past its
+    /// statement ([`super::Rule::reads_to_transaction_end`]); `None` for the others.
+    pub transaction_end: Option<usize>,
 }
 
 impl Ctx<'_> {
@@ -65,25 +71,17 @@ impl Ctx<'_> {
     }
     /// Whether `table` was created earlier in this file.
     pub fn table_created_earlier(&self, table: &str) -> bool {
-        self.facts
-            .created_tables
-            .get(table)
-            .is_some_and(|&i| i < self.index)
+        self.facts.table_created(table).is_some()
     }
 
     fn dropped_earlier(&self, key: Target, name: &str, table: &str) -> bool {
-        self.safe_after_earlier()
-            || self
-                .facts
-                .drops
-                .get(&(key, name.to_string(), table.to_string()))
-                .is_some_and(|&i| i < self.index)
+        self.safe_after_earlier() || self.facts.dropped(key, name, table)
     }
 
     /// Whether the statements before the action make it unable to fail, whatever the database
     /// held before the file (a rename from a name just created to a name just dropped, ...).
     pub fn safe_after_earlier(&self) -> bool {
-        self.facts.safe_after_earlier.contains(&self.index)
+        self.facts.safe_after_earlier()
     }
 
     /// Whether every object a drop removes is created earlier in the file: a re-run creates it
@@ -97,34 +95,21 @@ impl Ctx<'_> {
         };
         let table = key_table(key, action);
         let mut names = action.name.iter().chain(&action.more_names).peekable();
-        names.peek().is_some()
-            && names.all(|name| {
-                self.facts
-                    .creates
-                    .get(&(key, name.name.clone(), table.to_string()))
-                    .is_some_and(|&i| i < self.index)
-            })
+        names.peek().is_some() && names.all(|name| self.facts.created(key, &name.name, table))
     }
 
     /// Whether the action acts on something created earlier in this file (a table, or an index
     /// it drops or rebuilds), so nobody uses it yet and its locks block no one.
     pub fn acts_on_new(&self, action: &Action) -> bool {
-        self.facts.acts_on_new(action, self.index)
+        self.facts.acts_on_new(action)
     }
 
     /// The type column `column` of `table` has before the action, when the file says (an
     /// earlier `ADD COLUMN` or type change of it), or else the database (`--database-url`).
     pub fn column_type(&self, table: &Option<Name>, column: &str) -> Option<String> {
         let table = table.as_ref()?;
-        let in_file = self
-            .facts
-            .column_types
-            .get(&(table.name.clone(), column.to_string()))
-            .and_then(|types| {
-                let before = types.partition_point(|(i, _)| *i < self.index);
-                before.checked_sub(1).map(|k| types[k].1.clone())
-            });
-        in_file.or_else(|| {
+        let in_file = self.facts.column_type(&table.name, column);
+        in_file.map(str::to_string).or_else(|| {
             let (_, info) = self.tables?.get(table)?;
             info.columns.get(column).cloned()
         })

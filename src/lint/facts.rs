@@ -1,58 +1,100 @@
-//! What a whole file says, computed once before any rule runs: which tables it creates (and
-//! under which guard), which objects it drops or creates for sure and where, and which actions
-//! cannot fail because of the statements before them (following the file from an unknown
-//! database). Rules read these facts through [`super::context::Ctx`]; judging an action against
+//! What the statements before an action say, followed through the file one action at a time:
+//! which tables the file created (and how), which objects it dropped or created for sure, which
+//! actions cannot fail because of the statements before them (following the file from an unknown
+//! database), the types it gave columns, the constraints it added `NOT VALID`, the functions it
+//! created. Rules read these facts through [`super::context::Ctx`]; judging an action against
 //! them, and the guards around it, is not this module's job.
+//!
+//! The engine calls [`Facts::arrive`] before the rules judge an action and [`Facts::record`]
+//! after, so the facts are always those of the actions before the one judged, and the file is
+//! never held whole: what is kept per object is a 128-bit key and a few flags, not the names.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::action::{Action, ConstraintKind, Guard, Kind, ObjectKind, RenameKind, Target};
 
-/// What the file says around an action: computed once per file.
+/// One object's key: kind, name, table (for objects named per table), hashed to 128 bits.
+type Key = u128;
+
+/// The key of an object of `target` named `name` (on `table` when named per table).
+fn key(target: Target, name: &str, table: &str) -> Key {
+    // Two SipHashes with different prefixes: a collision of both is beyond any file's size.
+    let mut first = DefaultHasher::new();
+    let mut second = DefaultHasher::new();
+    0u8.hash(&mut second);
+    (target, name, table).hash(&mut first);
+    (target, name, table).hash(&mut second);
+    (u128::from(first.finish()) << 64) | u128::from(second.finish())
+}
+
+/// The key of a table by its name (as a table's create, drop or rename names it).
+fn table_key(name: &str) -> Key {
+    key(Target::Object(ObjectKind::Table), name, "")
+}
+
+/// What the file said so far about one object.
+#[derive(Debug, Default)]
+struct Known {
+    /// An earlier action drops it (with or without `IF EXISTS`).
+    dropped: bool,
+    /// An earlier action creates it for sure (under nothing but catalog lookups).
+    created: bool,
+    /// Following the file from an unknown database: it exists (`Some(true)`) or is absent.
+    exists: Option<bool>,
+    /// For a column or constraint: the generation of its table [`Known::exists`] was set in (a
+    /// table created, dropped or renamed since makes what its columns were unknown).
+    generation: u32,
+    /// A table: the first `CREATE TABLE` of it fails on a second run (no `IF NOT EXISTS`, no
+    /// guard) or makes a temporary table (`Some(true)`), or neither (`Some(false)`).
+    table_created: Option<bool>,
+    /// A column: the type the file gave it last.
+    column_type: Option<Box<str>>,
+    /// A column: a validated `CHECK (column IS NOT NULL)` proves it (PostgreSQL 12+ then skips
+    /// the scan of `SET NOT NULL`).
+    proven_not_null: bool,
+}
+
+/// What the file says before the action being judged.
 #[derive(Debug, Default)]
 pub struct Facts {
-    /// Table name -> index of the first action creating it.
-    pub(super) created_tables: HashMap<String, usize>,
-    /// (kind, name, table) -> index of the first `DROP` of it (with or without `IF EXISTS`).
-    pub(super) drops: HashMap<(Target, String, String), usize>,
-    /// (kind, name, table) -> index of the first action creating it for sure (not under a
-    /// condition other than a catalog lookup).
-    pub(super) creates: HashMap<(Target, String, String), usize>,
-    /// Guard id -> tables created under that guard.
-    pub(super) guard_tables: HashMap<usize, HashSet<String>>,
-    /// Indices of actions that cannot fail once the statements before them ran, whatever the
-    /// database held before the file: a create of an object known to be absent there, a drop of
-    /// objects known to exist, a rename from a known-present to a known-absent name.
-    pub(super) safe_after_earlier: HashSet<usize>,
-    /// The first action that takes a lock blocking writes on a table already in use, when no
-    /// `SET lock_timeout` comes before it.
-    pub(super) lock_timeout_missing_at: Option<usize>,
-    /// (table, column) -> the types the file gives it, in order: (action index, type as written).
-    pub(super) column_types: HashMap<(String, String), Vec<(usize, String)>>,
-    /// (table, column) -> the first action after which a validated `CHECK (column IS NOT NULL)`
-    /// proves the column (PostgreSQL 12+ then skips the scan of `SET NOT NULL`).
-    pub(super) proven_not_null: HashMap<(String, String), usize>,
-    /// (table, constraint) -> where and in which transaction it was added `NOT VALID`.
-    pub(super) added_not_valid: HashMap<(String, String), Vec<(usize, usize)>>,
-    /// Function name -> where the file creates it, and whether as STABLE or IMMUTABLE.
-    pub(super) functions: HashMap<String, Vec<(usize, bool)>>,
+    objects: HashMap<Key, Known>,
+    /// Table key -> how many times the file created, dropped or renamed it.
+    generations: HashMap<Key, u32>,
+    /// Constraint key -> the transactions it was added `NOT VALID` in.
+    added_not_valid: HashMap<Key, Vec<usize>>,
+    /// Constraint key -> the column of a `CHECK (column IS NOT NULL) NOT VALID`, until validated.
+    not_null_checks: HashMap<Key, String>,
+    /// Function name -> whether the file created it last as STABLE or IMMUTABLE.
+    functions: HashMap<String, bool>,
+    /// Whether a `SET lock_timeout` (not to 0) is in effect.
+    timeout_set: bool,
+    /// Whether the first action taking a lock that blocks writes on a table in use was seen.
+    lock_seen: bool,
+    /// About the action being judged: see [`Facts::safe_after_earlier`].
+    safe: bool,
+    /// About the action being judged: see [`Facts::lock_timeout_missing`].
+    lock_timeout_missing: bool,
 }
 
-/// One object's key: kind, name, table (for objects named per table).
-type ObjectKey = (Target, String, String);
+/// An object an action needs or leaves: its target, name and table.
+type Object = (Target, String, String);
+
+/// Objects, each with whether it exists (before an action needs it, or after it leaves it).
+type Existence = Vec<(Object, bool)>;
 
 /// The key of a renamed object and of its new name.
-fn rename_keys(kind: RenameKind, action: &Action) -> Option<(ObjectKey, ObjectKey)> {
-    let key = kind.target()?;
-    let table = key_table(key, action).to_string();
+fn rename_objects(kind: RenameKind, action: &Action) -> Option<(Object, Object)> {
+    let target = kind.target()?;
+    let table = key_table(target, action).to_string();
     let old = action.name.as_ref()?.name.clone();
     let new = action.new_name.clone()?;
-    Some(((key, old, table.clone()), (key, new, table)))
+    Some(((target, old, table.clone()), (target, new, table)))
 }
 
-/// The keys of what a drop action removes: every object a `DROP a, b` names, or the column or
-/// constraint it drops.
-fn dropped_keys(action: &Action) -> Vec<ObjectKey> {
+/// What a drop action removes: every object a `DROP a, b` names, or the column or constraint it
+/// drops.
+fn dropped_objects(action: &Action) -> Vec<Object> {
     match action.kind.dropped() {
         Some(target @ Target::Object(kind)) => {
             let table = table_of_drop(kind, action).to_string();
@@ -70,65 +112,32 @@ fn dropped_keys(action: &Action) -> Vec<ObjectKey> {
     }
 }
 
-/// Follow the file from an unknown database: which objects are known to exist (`true`) or to
-/// be absent (`false`) before each action, and which actions therefore cannot fail.
-fn safe_after_earlier(actions: &[Action]) -> HashSet<usize> {
-    let mut state: HashMap<ObjectKey, bool> = HashMap::new();
-    let mut safe = HashSet::new();
-    for (i, action) in actions.iter().enumerate() {
-        // What the action needs (key, must exist) and what it leaves (key, exists after).
-        let mut needs: Vec<(ObjectKey, bool)> = Vec::new();
-        let mut leaves: Vec<(ObjectKey, bool)> = Vec::new();
-        if action.kind.dropped().is_some() {
-            for key in dropped_keys(action) {
-                needs.push((key.clone(), true));
-                leaves.push((key, false));
-            }
-        } else if let Kind::Rename(kind) = &action.kind {
-            if let Some((old, new)) = rename_keys(*kind, action) {
-                needs.push((old.clone(), true));
-                needs.push((new.clone(), false));
-                leaves.push((old, false));
-                leaves.push((new, true));
-            }
-        } else if let (Some(key), Some(name)) = (action.kind.created(), &action.name) {
-            let key = (key, name.name.clone(), key_table(key, action).to_string());
-            needs.push((key.clone(), false));
-            leaves.push((key, true));
+/// What an action needs (object, must exist) and what it leaves (object, exists after).
+fn needs_and_leaves(action: &Action) -> (Existence, Existence) {
+    let mut needs = Vec::new();
+    let mut leaves = Vec::new();
+    if action.kind.dropped().is_some() {
+        for object in dropped_objects(action) {
+            needs.push((object.clone(), true));
+            leaves.push((object, false));
         }
-        if needs.is_empty() && leaves.is_empty() {
-            continue;
+    } else if let Kind::Rename(kind) = &action.kind {
+        if let Some((old, new)) = rename_objects(*kind, action) {
+            needs.push((old.clone(), true));
+            needs.push((new.clone(), false));
+            leaves.push((old, false));
+            leaves.push((new, true));
         }
-        // A table created, dropped or renamed: what its columns and constraints are is unknown.
-        let relation = matches!(
-            action.kind,
-            Kind::CreateTable | Kind::Drop(ObjectKind::Table) | Kind::Rename(RenameKind::Table)
+    } else if let (Some(target), Some(name)) = (action.kind.created(), &action.name) {
+        let object = (
+            target,
+            name.name.clone(),
+            key_table(target, action).to_string(),
         );
-        if relation {
-            let tables: Vec<String> = leaves.iter().map(|(k, _)| k.1.clone()).collect();
-            state.retain(|(kind, _, table), _| {
-                !matches!(kind, Target::Column | Target::Constraint) || !tables.contains(table)
-            });
-        }
-        if !action.guards.is_empty() {
-            // Under a condition: it may not have run.
-            for (key, _) in &leaves {
-                state.remove(key);
-            }
-            continue;
-        }
-        if !needs.is_empty()
-            && needs
-                .iter()
-                .all(|(key, exists)| state.get(key) == Some(exists))
-        {
-            safe.insert(i);
-        }
-        for (key, exists) in leaves {
-            state.insert(key, exists);
-        }
+        needs.push((object.clone(), false));
+        leaves.push((object, true));
     }
-    safe
+    (needs, leaves)
 }
 
 /// The table part of a key: columns, constraints, triggers, policies and rules are named per
@@ -141,144 +150,254 @@ pub(super) fn key_table(key: Target, action: &Action) -> &str {
 }
 
 impl Facts {
-    pub fn new(actions: &[Action]) -> Facts {
-        let mut facts = Facts::default();
-        for (i, action) in actions.iter().enumerate() {
-            if action.kind == Kind::CreateTable {
-                let table = action.name_str().to_string();
-                for guard in &action.guards {
-                    if let Guard::Catalog { id, .. } = guard {
-                        facts
-                            .guard_tables
-                            .entry(*id)
-                            .or_default()
-                            .insert(table.clone());
-                    }
-                }
-                facts.created_tables.entry(table).or_insert(i);
-            }
-            let written = match &action.kind {
-                Kind::AddColumn(column) => Some(column.type_name.clone()),
-                Kind::AlterColumnType { to } => Some(to.clone()),
-                _ => None,
-            };
-            if let Some(written) = written {
-                let key = (
-                    action.table_str().to_string(),
-                    action.name_str().to_string(),
-                );
-                facts
-                    .column_types
-                    .entry(key)
-                    .or_default()
-                    .push((i, written));
-            }
-            // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
-            // gone, so re-creating it cannot fail.
-            for key in dropped_keys(action) {
-                facts.drops.entry(key).or_insert(i);
-            }
-            // Created for sure: nothing but catalog lookups decides whether it runs.
-            let certain = action
-                .guards
-                .iter()
-                .all(|g| matches!(g, Guard::Catalog { .. }));
-            if let (Some(key), Some(name), true) = (action.kind.created(), &action.name, certain) {
-                let table = key_table(key, action).to_string();
-                facts
-                    .creates
-                    .entry((key, name.name.clone(), table))
-                    .or_insert(i);
-            }
-        }
-        facts.follow_constraints_and_functions(actions);
-        facts.safe_after_earlier = safe_after_earlier(actions);
-        facts.lock_timeout_missing_at = facts.lock_timeout_missing(actions);
-        facts
+    pub fn new() -> Facts {
+        Facts::default()
     }
 
-    /// Whether the action at `index` acts on something created earlier in this file (a table,
-    /// or an index it drops or rebuilds): nobody uses it yet.
-    pub fn acts_on_new(&self, action: &Action, index: usize) -> bool {
-        let earlier = |found: Option<&usize>| found.is_some_and(|&i| i < index);
-        if action.table.is_some() && earlier(self.created_tables.get(action.table_str())) {
+    /// Before the rules judge `action`: work out what the actions before it make of it.
+    pub fn arrive(&mut self, action: &Action) {
+        self.safe = self.follow(action);
+        self.lock_timeout_missing = self.first_lock_without_timeout(action);
+    }
+
+    /// After the rules judged `action`: remember what it does.
+    pub fn record(&mut self, action: &Action) {
+        if action.kind == Kind::CreateTable {
+            let fails_on_rerun =
+                action.flags.temporary || (!action.flags.if_not_exists && action.guards.is_empty());
+            let known = self
+                .objects
+                .entry(table_key(action.name_str()))
+                .or_default();
+            known.table_created.get_or_insert(fails_on_rerun);
+        }
+        let written = match &action.kind {
+            Kind::AddColumn(column) => Some(column.type_name.as_str()),
+            Kind::AlterColumnType { to } => Some(to.as_str()),
+            _ => None,
+        };
+        if let Some(written) = written {
+            let column = key(Target::Column, action.name_str(), action.table_str());
+            self.objects.entry(column).or_default().column_type = Some(written.into());
+        }
+        // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
+        // gone, so re-creating it cannot fail.
+        for (target, name, table) in dropped_objects(action) {
+            self.objects
+                .entry(key(target, &name, &table))
+                .or_default()
+                .dropped = true;
+        }
+        // Created for sure: nothing but catalog lookups decides whether it runs.
+        let certain = action
+            .guards
+            .iter()
+            .all(|g| matches!(g, Guard::Catalog { .. }));
+        if let (Some(target), Some(name), true) = (action.kind.created(), &action.name, certain) {
+            let table = key_table(target, action);
+            self.objects
+                .entry(key(target, &name.name, table))
+                .or_default()
+                .created = true;
+        }
+        self.record_constraints_and_functions(action);
+    }
+
+    /// Whether the action being judged cannot fail once the statements before it ran, whatever
+    /// the database held before the file: a create of an object known to be absent there, a
+    /// drop of objects known to exist, a rename from a known-present to a known-absent name.
+    pub fn safe_after_earlier(&self) -> bool {
+        self.safe
+    }
+
+    /// Whether the action being judged is the first that takes a lock blocking writes on a
+    /// table already in use, with no `SET lock_timeout` before it.
+    pub fn lock_timeout_missing(&self) -> bool {
+        self.lock_timeout_missing
+    }
+
+    /// How the file created table `name` earlier: `Some(true)` when its first `CREATE TABLE`
+    /// fails on a second run (or makes a temporary table), `Some(false)` when it does not,
+    /// `None` when the file did not create it.
+    pub fn table_created(&self, name: &str) -> Option<bool> {
+        self.objects.get(&table_key(name))?.table_created
+    }
+
+    /// Whether an earlier action drops the object.
+    pub fn dropped(&self, target: Target, name: &str, table: &str) -> bool {
+        self.objects
+            .get(&key(target, name, table))
+            .is_some_and(|k| k.dropped)
+    }
+
+    /// Whether an earlier action creates the object for sure.
+    pub fn created(&self, target: Target, name: &str, table: &str) -> bool {
+        self.objects
+            .get(&key(target, name, table))
+            .is_some_and(|k| k.created)
+    }
+
+    /// The type the file gave `column` of `table` last, if it did.
+    pub fn column_type(&self, table: &str, column: &str) -> Option<&str> {
+        let known = self.objects.get(&key(Target::Column, column, table))?;
+        known.column_type.as_deref()
+    }
+
+    /// Whether a validated `CHECK (column IS NOT NULL)` on the table comes earlier.
+    pub fn proven_not_null(&self, table: &str, column: &str) -> bool {
+        self.objects
+            .get(&key(Target::Column, column, table))
+            .is_some_and(|k| k.proven_not_null)
+    }
+
+    /// Whether constraint `name` of `table` was added `NOT VALID` earlier in `transaction`.
+    pub fn added_not_valid_in(&self, table: &str, name: &str, transaction: usize) -> bool {
+        self.added_not_valid
+            .get(&key(Target::Constraint, name, table))
+            .is_some_and(|added| added.contains(&transaction))
+    }
+
+    /// Whether the file created function `name` earlier, as STABLE or IMMUTABLE (`Some(true)`)
+    /// or volatile, the last time it did.
+    pub fn function_not_volatile(&self, name: &str) -> Option<bool> {
+        self.functions.get(name).copied()
+    }
+
+    /// Whether the action acts on something created earlier in this file (a table, or an index
+    /// it drops or rebuilds): nobody uses it yet.
+    pub fn acts_on_new(&self, action: &Action) -> bool {
+        if action.table.is_some() && self.table_created(action.table_str()).is_some() {
             return true;
         }
         let index_kind = matches!(
             action.kind,
             Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index)
         );
-        let key = (
-            Target::Object(ObjectKind::Index),
-            action.name_str().to_string(),
-            String::new(),
+        index_kind && self.created(Target::Object(ObjectKind::Index), action.name_str(), "")
+    }
+
+    /// Follow the file from an unknown database: whether `action` cannot fail because of what
+    /// the actions before it left, and what it leaves for the ones after it.
+    fn follow(&mut self, action: &Action) -> bool {
+        let (needs, leaves) = needs_and_leaves(action);
+        if needs.is_empty() && leaves.is_empty() {
+            return false;
+        }
+        // A table created, dropped or renamed: what its columns and constraints are is unknown.
+        let relation = matches!(
+            action.kind,
+            Kind::CreateTable | Kind::Drop(ObjectKind::Table) | Kind::Rename(RenameKind::Table)
         );
-        index_kind && earlier(self.creates.get(&key))
+        if relation {
+            let tables: HashSet<&str> = leaves.iter().map(|(o, _)| o.1.as_str()).collect();
+            for table in tables {
+                *self.generations.entry(table_key(table)).or_default() += 1;
+            }
+        }
+        if !action.guards.is_empty() {
+            // Under a condition: it may not have run.
+            for (object, _) in &leaves {
+                self.set_exists(object, None);
+            }
+            return false;
+        }
+        let safe = !needs.is_empty()
+            && needs
+                .iter()
+                .all(|(object, exists)| self.exists(object) == Some(*exists));
+        for (object, exists) in &leaves {
+            self.set_exists(object, Some(*exists));
+        }
+        safe
     }
 
-    /// Fills [`Facts::proven_not_null`], [`Facts::added_not_valid`] and [`Facts::functions`].
-    fn follow_constraints_and_functions(&mut self, actions: &[Action]) {
-        // (table, constraint) -> the column a `CHECK (column IS NOT NULL)` checks.
-        let mut not_null_checks: HashMap<(String, String), String> = HashMap::new();
-        for (i, action) in actions.iter().enumerate() {
-            let key = (
-                action.table_str().to_string(),
-                action.name_str().to_string(),
-            );
-            match &action.kind {
-                Kind::AddConstraint(kind) => {
-                    if action.flags.not_valid {
-                        self.added_not_valid
-                            .entry(key.clone())
-                            .or_default()
-                            .push((i, action.transaction));
-                    }
-                    let checked = action.columns.first().cloned();
-                    if let (ConstraintKind::Check, Some(column)) = (kind, checked) {
-                        let proven = (key.0.clone(), column.clone());
-                        if action.flags.not_valid {
-                            not_null_checks.insert(key, column);
-                        } else {
-                            self.proven_not_null.entry(proven).or_insert(i);
-                        }
-                    }
-                }
-                Kind::ValidateConstraint => {
-                    if let Some(column) = not_null_checks.get(&key) {
-                        self.proven_not_null
-                            .entry((key.0.clone(), column.clone()))
-                            .or_insert(i);
-                    }
-                }
-                Kind::CreateFunction => {
-                    self.functions
-                        .entry(action.name_str().to_string())
+    /// The generation of the table a column or constraint belongs to (0 for other objects).
+    fn generation(&self, (target, _, table): &Object) -> u32 {
+        match target {
+            Target::Column | Target::Constraint => self
+                .generations
+                .get(&table_key(table))
+                .copied()
+                .unwrap_or(0),
+            Target::Object(_) => 0,
+        }
+    }
+
+    fn exists(&self, object: &Object) -> Option<bool> {
+        let known = self.objects.get(&key(object.0, &object.1, &object.2))?;
+        (known.generation == self.generation(object))
+            .then_some(known.exists)
+            .flatten()
+    }
+
+    fn set_exists(&mut self, object: &Object, exists: Option<bool>) {
+        let generation = self.generation(object);
+        let known = self
+            .objects
+            .entry(key(object.0, &object.1, &object.2))
+            .or_default();
+        known.exists = exists;
+        known.generation = generation;
+    }
+
+    /// See [`Facts::lock_timeout_missing`].
+    fn first_lock_without_timeout(&mut self, action: &Action) -> bool {
+        if self.lock_seen {
+            return false;
+        }
+        if let Kind::SetLockTimeout { disables } = action.kind {
+            self.timeout_set = !disables;
+            return false;
+        }
+        let blocks = action
+            .kind
+            .table_lock(&action.flags)
+            .is_some_and(|mode| mode.blocks_writes());
+        if !blocks || self.acts_on_new(action) {
+            return false;
+        }
+        self.lock_seen = true;
+        !self.timeout_set
+    }
+
+    /// Remembers constraints added `NOT VALID`, validated `NOT NULL` checks and functions.
+    fn record_constraints_and_functions(&mut self, action: &Action) {
+        let constraint = || key(Target::Constraint, action.name_str(), action.table_str());
+        match &action.kind {
+            Kind::AddConstraint(kind) => {
+                if action.flags.not_valid {
+                    self.added_not_valid
+                        .entry(constraint())
                         .or_default()
-                        .push((i, action.flags.not_volatile));
+                        .push(action.transaction);
                 }
-                _ => {}
+                let checked = action.columns.first();
+                if let (ConstraintKind::Check, Some(column)) = (kind, checked) {
+                    if action.flags.not_valid {
+                        self.not_null_checks.insert(constraint(), column.clone());
+                    } else {
+                        self.prove_not_null(action.table_str(), column);
+                    }
+                }
             }
+            Kind::ValidateConstraint => {
+                if let Some(column) = self.not_null_checks.get(&constraint()).cloned() {
+                    self.prove_not_null(action.table_str(), &column);
+                }
+            }
+            Kind::CreateFunction => {
+                self.functions
+                    .insert(action.name_str().to_string(), action.flags.not_volatile);
+            }
+            _ => {}
         }
     }
 
-    /// See [`Facts::lock_timeout_missing_at`].
-    fn lock_timeout_missing(&self, actions: &[Action]) -> Option<usize> {
-        let mut timeout_set = false;
-        for (i, action) in actions.iter().enumerate() {
-            if let Kind::SetLockTimeout { disables } = action.kind {
-                timeout_set = !disables;
-                continue;
-            }
-            let blocks = action
-                .kind
-                .table_lock(&action.flags)
-                .is_some_and(|mode| mode.blocks_writes());
-            if !blocks || self.acts_on_new(action, i) {
-                continue;
-            }
-            return (!timeout_set).then_some(i);
-        }
-        None
+    fn prove_not_null(&mut self, table: &str, column: &str) {
+        self.objects
+            .entry(key(Target::Column, column, table))
+            .or_default()
+            .proven_not_null = true;
     }
 }
 

@@ -113,11 +113,14 @@ impl Ctx<'_> {
             let checks = format!("{}.{}", tables.join(", "), quote_ident(action.name_str()));
             return Verdict::ChecksOthers(checks, false);
         }
-        let table_made_here = self
-            .facts
-            .guard_tables
-            .get(id)
-            .is_some_and(|tables| tables.iter().any(|t| t.to_lowercase() == table));
+        let table_made_here = self.actions.iter().any(|other| {
+            other.kind == Kind::CreateTable
+                && other.name_str().to_lowercase() == table
+                && other
+                    .guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::Catalog { id: o, .. } if o == id))
+        });
         if table_made_here && !matches!(action.kind, Kind::CreateTable) {
             return Verdict::Settles(Protection::Protected);
         }

@@ -12,6 +12,7 @@
 
 pub mod action;
 pub mod context;
+mod engine;
 pub mod facts;
 pub mod fix;
 pub mod guard;
@@ -31,8 +32,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::declared::Declared;
-use crate::sql::split as source;
-use action::{Action, Kind, Parsed};
+pub use engine::lint_file_to;
 pub use rules::Rule;
 pub use runner::{Runner, Wrapping};
 
@@ -355,260 +355,13 @@ pub fn lint_text_declared(
 
 /// Lint one file's text with everything [`Settings`] says.
 pub fn lint_file(name: &str, text: &str, settings: &Settings) -> FileReport {
-    let selection = settings.selection;
-    let declared = settings.declared;
-    let pieces = source::split(text);
-    let statements = pieces
-        .iter()
-        .filter(|p| p.kind == source::PieceKind::Statement)
-        .count();
-    let wrapping = runner::wrapping(
-        settings.runner,
-        settings.no_transaction.as_deref(),
-        text,
-        statements,
-    );
-    let (actions, stats) = read_actions(text, &pieces, &wrapping);
-    let suppressions = suppress::parse(text, &pieces);
-    let lines = source::LineIndex::new(text);
-    let facts = facts::Facts::new(&actions);
     let mut findings = Vec::new();
-    let suppressed = |rule: Rule, at: usize| {
-        suppressions.is_suppressed(rule.name(), at)
-            || suppressions.is_suppressed(rule.category().name(), at)
-    };
-    for (index, action) in actions.iter().enumerate() {
-        let ctx = context::Ctx {
-            text,
-            actions: &actions,
-            index,
-            facts: &facts,
-            declared,
-            pg_version: settings.pg_version,
-            runner: settings.runner,
-            wrapping: &wrapping,
-            tables: settings.tables,
-        };
-        for &rule in &selection.enabled {
-            let Some(hit) = rule.check(action, &ctx) else {
-                continue;
-            };
-            if suppressed(rule, action.statement.start) {
-                continue;
-            }
-            let hit = match settings.tables {
-                Some(tables) => sized(rule, hit, action, tables),
-                None => hit,
-            };
-            findings.push(finding(rule, hit, text, &lines, action));
-        }
-    }
-    if selection.enabled(Rule::UnknownSuppression) {
-        findings.extend(unknown_suppressions(&suppressions, &lines));
-    }
-    findings.sort_by_key(|f| (f.span.start, f.rule));
+    let stats = lint_file_to(text, settings, &mut |finding| findings.push(finding));
     FileReport {
         name: name.to_string(),
         text: text.to_string(),
         findings,
         stats,
-    }
-}
-
-/// Every action of the file's pieces, in order (a statement not fully parsed adds an
-/// `Unparsed` action, a meta-command a `MetaCommand` one, a statement PostgreSQL rejects a
-/// `SyntaxError` one), and how the statements were read.
-fn read_actions(text: &str, pieces: &[source::Piece], wrapping: &Wrapping) -> (Vec<Action>, Stats) {
-    let mut reader = FileReader {
-        text,
-        state: match wrapping {
-            Wrapping::Wrapped(_) => statement::FileState::wrapped(text),
-            Wrapping::Unknown | Wrapping::Unwrapped => statement::FileState::new(text),
-        },
-        actions: Vec::new(),
-        stats: Stats::default(),
-    };
-    for piece in pieces {
-        let first_new = reader.actions.len();
-        match piece.kind {
-            source::PieceKind::Statement => reader.statement(piece.span.clone(), true),
-            source::PieceKind::MetaCommand => {
-                reader.actions.push(Action::new(
-                    Kind::MetaCommand,
-                    piece.span.clone(),
-                    piece.span.clone(),
-                ));
-            }
-            source::PieceKind::CopyData => {}
-        }
-        for action in &mut reader.actions[first_new..] {
-            action.piece_start = piece.span.start;
-        }
-    }
-    (reader.actions, reader.stats)
-}
-
-/// Reads a file's statements in order, recovering from the ones PostgreSQL would reject.
-struct FileReader<'t> {
-    text: &'t str,
-    state: statement::FileState<'t>,
-    actions: Vec<Action>,
-    stats: Stats,
-}
-
-impl FileReader<'_> {
-    /// Read the statement at `span`; `recover`: look for a syntax error when it does not parse.
-    fn statement(&mut self, span: std::ops::Range<usize>, recover: bool) {
-        let saved = self.state.clone();
-        let first_new = self.actions.len();
-        let understood = statement::top_level(&mut self.state, span.clone(), &mut self.actions);
-        if understood.parsed != Parsed::Fully && recover {
-            let problem = recover::unbalanced(self.text, span.clone())
-                .or_else(|| recover::glued(self.text, span.clone()));
-            if let Some(problem) = problem {
-                self.actions.truncate(first_new);
-                self.state = saved;
-                return self.recovered(span, problem);
-            }
-        }
-        self.stats.statements += 1;
-        match understood.parsed {
-            Parsed::Fully => self.stats.parsed += 1,
-            Parsed::Fallback => self.stats.fallback += 1,
-            Parsed::NotAtAll => self.stats.unparsed += 1,
-        }
-        if understood.parsed != Parsed::Fully {
-            let kind = Kind::Unparsed {
-                how: understood.parsed,
-                reason: understood.reason.unwrap_or_default(),
-            };
-            self.actions.push(Action::new(kind, span.clone(), span));
-        }
-    }
-
-    /// A statement with a syntax error: report it, and read what it swallowed as statements of
-    /// their own.
-    fn recovered(&mut self, span: std::ops::Range<usize>, problem: recover::Problem) {
-        let kind = Kind::SyntaxError {
-            message: problem.message,
-        };
-        self.actions
-            .push(Action::new(kind, problem.at, span.clone()));
-        let Some(cut) = problem.cut.filter(|&c| c > span.start && c < span.end) else {
-            self.statement(span, false);
-            return;
-        };
-        self.statement(span.start..cut, false);
-        let rest = &self.text[cut..span.end];
-        for piece in source::split(rest) {
-            let piece_span = cut + piece.span.start..cut + piece.span.end;
-            match piece.kind {
-                source::PieceKind::Statement => self.statement(piece_span, true),
-                source::PieceKind::MetaCommand => self.actions.push(Action::new(
-                    Kind::MetaCommand,
-                    piece_span.clone(),
-                    piece_span,
-                )),
-                source::PieceKind::CopyData => {}
-            }
-        }
-    }
-}
-
-/// A locking warning knowing the database: the size of the table it locks in its message, info
-/// below `--small-table-rows` or on a table the database does not have yet. Errors (a statement
-/// that fails whatever the table) are left as they are.
-fn sized(rule: Rule, mut hit: rules::Hit, action: &Action, tables: &tables::Tables) -> rules::Hit {
-    let severity = hit.severity.unwrap_or(rule.default_severity());
-    if rule.category() != Category::Locking || severity != Severity::Warning {
-        return hit;
-    }
-    let Some(table) = &action.table else {
-        return hit;
-    };
-    match tables.get(table) {
-        Some((name, info)) => {
-            hit.message = format!("{} ({name}: {})", hit.message, info.size());
-            if info.rows >= 0.0 && info.rows < tables.small_rows as f64 {
-                hit.message.push_str(&format!(
-                    "; below --small-table-rows {}, so info",
-                    tables.small_rows
-                ));
-                hit.severity = Some(Severity::Info);
-            }
-        }
-        None => {
-            hit.message
-                .push_str(" (the database has no such table yet: a new table, so info)");
-            hit.severity = Some(Severity::Info);
-        }
-    }
-    hit
-}
-
-/// The `unknown-suppression` findings: suppression comments naming no rule or category.
-fn unknown_suppressions(
-    suppressions: &suppress::Suppressions,
-    lines: &source::LineIndex,
-) -> Vec<Finding> {
-    let rule = Rule::UnknownSuppression;
-    rules::unknown_suppression(suppressions)
-        .into_iter()
-        .map(|(span, message, help)| Finding {
-            rule,
-            severity: rule.default_severity(),
-            category: rule.category(),
-            start: lines.line_col(span.start),
-            end: lines.line_col(span.end),
-            span,
-            message,
-            help,
-            fix: None,
-        })
-        .collect()
-}
-
-fn finding(
-    rule: Rule,
-    hit: rules::Hit,
-    text: &str,
-    lines: &source::LineIndex,
-    action: &Action,
-) -> Finding {
-    let fix = hit.fix.map(|fix| {
-        let statement = &action.statement;
-        let fixed = if fix.span.start >= statement.start && fix.span.end <= statement.end {
-            if fix.span == *statement {
-                fix.replacement.clone()
-            } else {
-                format!(
-                    "{}{}{}",
-                    &text[statement.start..fix.span.start],
-                    fix.replacement,
-                    &text[fix.span.end..statement.end]
-                )
-            }
-        } else {
-            fix.replacement.clone()
-        };
-        ReportedFix {
-            title: fix.title,
-            span: fix.span,
-            replacement: fix.replacement,
-            safe: fix.safe,
-            statement: fixed,
-        }
-    });
-    Finding {
-        rule,
-        severity: hit.severity.unwrap_or(rule.default_severity()),
-        category: rule.category(),
-        start: lines.line_col(hit.span.start),
-        end: lines.line_col(hit.span.end),
-        span: hit.span,
-        message: hit.message,
-        help: hit.help,
-        fix,
     }
 }
 
@@ -718,21 +471,43 @@ pub struct Summary {
     pub unreadable: usize,
 }
 
+impl Summary {
+    /// Count one more file, read as `stats`.
+    pub fn add_file(&mut self, stats: &Stats) {
+        self.files += 1;
+        self.stats.add(stats);
+    }
+
+    /// Count one more finding.
+    pub fn add_finding(&mut self, severity: Severity) {
+        self.findings += 1;
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+
+    /// Add the counts of `other` (files, statements and findings; not `unreadable`).
+    pub fn add(&mut self, other: &Summary) {
+        self.files += other.files;
+        self.stats.add(&other.stats);
+        self.findings += other.findings;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+    }
+}
+
 pub fn summarize(reports: &[FileReport], unreadable: usize) -> Summary {
     let mut summary = Summary {
-        files: reports.len(),
         unreadable,
         ..Summary::default()
     };
     for report in reports {
-        summary.stats.add(&report.stats);
+        summary.add_file(&report.stats);
         for finding in &report.findings {
-            summary.findings += 1;
-            match finding.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
+            summary.add_finding(finding.severity);
         }
     }
     summary
@@ -861,6 +636,36 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
         }
         eprintln!("fixed {fixed_files} corpus files");
         assert!(fixed_files > 100);
+    }
+
+    /// The findings reach the sink in report order (by position, then rule), over the fixtures,
+    /// the fixable file above and the shared corpus when present: a finding is never written
+    /// before one that starts earlier.
+    #[test]
+    fn findings_are_streamed_in_report_order() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![("fix.sql".to_string(), FIXABLE.to_string())];
+        for dir in [root.join("fixtures/lint"), root.join("../shared/corpus")] {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if entry.path().extension().is_some_and(|e| e == "sql") {
+                    if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                        files.push((entry.path().display().to_string(), text));
+                    }
+                }
+            }
+        }
+        let selection = Selection::all();
+        let mut streamed = 0;
+        for (name, text) in &files {
+            let mut order = Vec::new();
+            lint_file_to(text, &Settings::new(&selection), &mut |f| {
+                order.push((f.span.start, f.rule))
+            });
+            assert!(order.is_sorted(), "{name}: {order:?}");
+            streamed += order.len();
+        }
+        assert!(streamed > 100, "{streamed}");
     }
 
     #[test]

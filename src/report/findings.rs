@@ -1,14 +1,20 @@
 //! Rendering lint findings: human (miette code frames), JSON (version 1, see DESIGN), SARIF 2.1.0
 //! and GitHub workflow annotations. Deciding what the findings are is `lint`'s job.
+//!
+//! A report is written as it is produced, never built in memory: [`Stream::begin`] writes what
+//! comes before the findings, [`FileRenderer`] turns each finding of one file into bytes (on any
+//! thread, while the file's text is at hand), [`Stream::findings`] writes those bytes in order,
+//! and [`Stream::end`] writes the summary. [`write`] renders whole reports the same way; both
+//! give the same bytes as serializing the whole document at once.
 
 use std::io::{self, Write};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan};
-use serde::ser::SerializeSeq;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::frame::{self, Framed};
+use super::github::{escape_data, escape_property};
 use super::terminal::printable;
 use crate::lint::{FileReport, Finding, Format, Rule, Severity, Summary};
 
@@ -21,21 +27,175 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-    let out: &mut dyn Write = &mut buffered;
-    match format {
-        Format::Human => human(reports, summary, color, out),
-        Format::Json => write_json(reports, summary, out),
-        Format::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif(reports))?;
-            writeln!(out)
+    let mut stream = Stream::new(format);
+    stream.begin(&mut buffered)?;
+    let mut rendered = Vec::new();
+    for report in reports {
+        let mut renderer = FileRenderer::new(format, &report.name, &report.text, color);
+        for finding in &report.findings {
+            rendered.clear();
+            renderer.render(finding, &mut rendered);
+            stream.findings(&rendered, &mut buffered)?;
         }
-        Format::Github => github(reports, out),
-    }?;
+    }
+    stream.end(summary, &mut buffered)?;
     buffered.flush()
+}
+
+/// The version-1 JSON document as a value (for tests and callers that want to inspect it).
+pub fn json_document(reports: &[FileReport], summary: &Summary) -> Value {
+    let mut buffer = Vec::new();
+    match write(Format::Json, reports, summary, false, &mut buffer) {
+        Ok(()) => serde_json::from_slice(&buffer).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the document around the findings
+
+/// A report being written: what comes before the findings, the findings as rendered by
+/// [`FileRenderer`], and the summary after them.
+pub struct Stream {
+    format: Format,
+    /// JSON and SARIF: the indentation of the findings' array, and whether it has an element.
+    indent: usize,
+    any: bool,
+}
+
+/// Stands for the findings' array in a document serialized without them.
+const SLOT: &str = "@findings@";
+
+impl Stream {
+    pub fn new(format: Format) -> Stream {
+        Stream {
+            format,
+            indent: 0,
+            any: false,
+        }
+    }
+
+    /// Write what comes before the first finding.
+    pub fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let Some((before, _)) = self.around(&Summary::default()) else {
+            return Ok(());
+        };
+        let last_line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        self.indent = last_line.len() - last_line.trim_start_matches(' ').len();
+        out.write_all(before.as_bytes())?;
+        out.write_all(b"[")
+    }
+
+    /// Write rendered findings (one or more, in order).
+    pub fn findings(&mut self, rendered: &[u8], out: &mut dyn Write) -> io::Result<()> {
+        if rendered.is_empty() {
+            return Ok(());
+        }
+        match self.format {
+            Format::Json | Format::Sarif if !self.any => {
+                // Each element is rendered with the comma that separates it from the one before.
+                self.any = true;
+                out.write_all(rendered.strip_prefix(b",").unwrap_or(rendered))
+            }
+            _ => out.write_all(rendered),
+        }
+    }
+
+    /// Write what comes after the last finding: the summary.
+    pub fn end(&mut self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        if let Some((_, after)) = self.around(summary) {
+            if self.any {
+                write!(out, "\n{:indent$}]", "", indent = self.indent)?;
+            } else {
+                out.write_all(b"]")?;
+            }
+            out.write_all(after.as_bytes())?;
+            return writeln!(out);
+        }
+        match self.format {
+            Format::Human => human_summary(summary, out),
+            _ => Ok(()),
+        }
+    }
+
+    /// JSON and SARIF: the document with its findings left out, split where they go.
+    fn around(&self, summary: &Summary) -> Option<(String, String)> {
+        let document = match self.format {
+            Format::Json => serde_json::to_string_pretty(&json_skeleton(summary)),
+            Format::Sarif => serde_json::to_string_pretty(&sarif_skeleton()),
+            Format::Human | Format::Github => return None,
+        };
+        let document = document.ok()?;
+        let slot = format!("\"{SLOT}\"");
+        let at = document.find(&slot)?;
+        Some((
+            document[..at].to_string(),
+            document[at + slot.len()..].to_string(),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// one file's findings
+
+/// Renders the findings of one file, in order, as the bytes [`Stream::findings`] writes.
+pub struct FileRenderer<'a> {
+    format: Format,
+    name: &'a str,
+    text: &'a str,
+    handler: Option<GraphicalReportHandler>,
+    /// Human: the file as code frames show it, built at its first finding.
+    framed: Option<Framed<'a>>,
+}
+
+impl<'a> FileRenderer<'a> {
+    pub fn new(format: Format, name: &'a str, text: &'a str, color: bool) -> FileRenderer<'a> {
+        let handler = (format == Format::Human).then(|| {
+            let theme = if color {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
+            GraphicalReportHandler::new_themed(theme).with_context_lines(CONTEXT_LINES)
+        });
+        FileRenderer {
+            format,
+            name,
+            text,
+            handler,
+            framed: None,
+        }
+    }
+
+    /// Append `finding`, rendered, to `out`.
+    pub fn render(&mut self, finding: &Finding, out: &mut Vec<u8>) {
+        match self.format {
+            Format::Human => self.human(finding, out),
+            Format::Json => element(&json_finding(self.name, finding), 4, out),
+            Format::Sarif => element(&sarif_result(self.name, finding), 8, out),
+            Format::Github => github(self.name, finding, out),
+        }
+    }
+}
+
+/// Append `value` as an element of a pretty-printed array at `indent`, after its comma.
+fn element(value: &impl Serialize, indent: usize, out: &mut Vec<u8>) {
+    let Ok(pretty) = serde_json::to_string_pretty(value) else {
+        return;
+    };
+    out.push(b',');
+    for line in pretty.split('\n') {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', indent));
+        out.extend_from_slice(line.as_bytes());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // human
+
+/// Lines of context miette shows around a finding.
+const CONTEXT_LINES: usize = 1;
 
 /// Longest message or help shown in a human frame (a fix can repeat a whole statement).
 const TEXT_LIMIT: usize = 4096;
@@ -46,7 +206,7 @@ const TEXT_LIMIT: usize = 4096;
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
-    source: &'a Framed,
+    source: &'a Framed<'a>,
     help: String,
 }
 
@@ -104,43 +264,36 @@ fn human_help(finding: &Finding) -> String {
     printable(&frame::capped(&help, TEXT_LIMIT)).into_owned()
 }
 
-fn human(
-    reports: &[FileReport],
-    summary: &Summary,
-    color: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
-    for report in reports {
-        if report.findings.is_empty() {
-            continue;
+impl FileRenderer<'_> {
+    fn human(&mut self, finding: &Finding, out: &mut Vec<u8>) {
+        let (name, text) = (self.name, self.text);
+        let source = self.framed.get_or_insert_with(|| Framed::new(name, text));
+        let diagnostic = FindingDiagnostic {
+            finding,
+            source,
+            help: human_help(finding),
+        };
+        let mut rendered = String::new();
+        let handled = self
+            .handler
+            .as_ref()
+            .is_some_and(|h| h.render_report(&mut rendered, &diagnostic).is_ok());
+        if !handled {
+            rendered = format!(
+                "{}:{}:{}: {} [{}]\n",
+                printable(self.name),
+                finding.start.0,
+                finding.start.1,
+                printable(&finding.message),
+                finding.rule
+            );
         }
-        let source = Framed::new(&report.name, &report.text);
-        for finding in &report.findings {
-            let diagnostic = FindingDiagnostic {
-                finding,
-                source: &source,
-                help: human_help(finding),
-            };
-            let mut rendered = String::new();
-            if handler.render_report(&mut rendered, &diagnostic).is_err() {
-                rendered = format!(
-                    "{}:{}:{}: {} [{}]\n",
-                    printable(&report.name),
-                    finding.start.0,
-                    finding.start.1,
-                    printable(&finding.message),
-                    finding.rule
-                );
-            }
-            writeln!(out, "{rendered}")?;
-        }
+        out.extend_from_slice(rendered.as_bytes());
+        out.push(b'\n');
     }
+}
+
+fn human_summary(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
     let s = &summary.stats;
     writeln!(
         out,
@@ -175,6 +328,22 @@ struct JsonFinding<'a> {
     fix: Option<&'a str>,
 }
 
+fn json_finding<'a>(file: &'a str, finding: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: finding.rule.name(),
+        severity: finding.severity.name(),
+        file,
+        line: finding.start.0,
+        column: finding.start.1,
+        end_line: finding.end.0,
+        end_column: finding.end.1,
+        category: finding.category.name(),
+        message: &finding.message,
+        help: &finding.help,
+        fix: finding.fix.as_ref().map(|fix| fix.statement.as_str()),
+    }
+}
+
 #[derive(Serialize)]
 struct JsonSummary {
     files: usize,
@@ -186,50 +355,18 @@ struct JsonSummary {
 }
 
 #[derive(Serialize)]
-struct JsonDocument<'a> {
+struct JsonDocument {
     version: u32,
-    findings: JsonFindings<'a>,
+    findings: &'static str,
     summary: JsonSummary,
 }
 
-/// The findings of every report, serialized as one sequence.
-struct JsonFindings<'a>(&'a [FileReport]);
-
-impl Serialize for JsonFindings<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let count = self.0.iter().map(|r| r.findings.len()).sum();
-        let mut seq = serializer.serialize_seq(Some(count))?;
-        for report in self.0 {
-            for finding in &report.findings {
-                seq.serialize_element(&JsonFinding {
-                    rule: finding.rule.name(),
-                    severity: finding.severity.name(),
-                    file: &report.name,
-                    line: finding.start.0,
-                    column: finding.start.1,
-                    end_line: finding.end.0,
-                    end_column: finding.end.1,
-                    category: finding.category.name(),
-                    message: &finding.message,
-                    help: &finding.help,
-                    fix: finding.fix.as_ref().map(|fix| fix.statement.as_str()),
-                })?;
-            }
-        }
-        seq.end()
-    }
-}
-
-/// Write the version-1 JSON document.
-pub fn write_json(
-    reports: &[FileReport],
-    summary: &Summary,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// The version-1 document with [`SLOT`] where the findings go.
+fn json_skeleton(summary: &Summary) -> JsonDocument {
     let s = &summary.stats;
-    let document = JsonDocument {
+    JsonDocument {
         version: 1,
-        findings: JsonFindings(reports),
+        findings: SLOT,
         summary: JsonSummary {
             files: summary.files,
             statements: s.statements,
@@ -238,17 +375,6 @@ pub fn write_json(
             fallback: s.fallback,
             unparsed: s.unparsed,
         },
-    };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
-}
-
-/// The version-1 JSON document as a value (for tests and callers that want to inspect it).
-pub fn json_document(reports: &[FileReport], summary: &Summary) -> Value {
-    let mut buffer = Vec::new();
-    match write_json(reports, summary, &mut buffer) {
-        Ok(()) => serde_json::from_slice(&buffer).unwrap_or(Value::Null),
-        Err(_) => Value::Null,
     }
 }
 
@@ -263,7 +389,8 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-fn sarif(reports: &[FileReport]) -> Value {
+/// The SARIF log with [`SLOT`] where the results go.
+fn sarif_skeleton() -> Value {
     let rules: Vec<Value> = Rule::all()
         .iter()
         .map(|rule| {
@@ -272,42 +399,6 @@ fn sarif(reports: &[FileReport]) -> Value {
                 "shortDescription": { "text": rule.summary() },
                 "defaultConfiguration": { "level": sarif_level(rule.default_severity()) },
                 "properties": { "category": rule.category().name() },
-            })
-        })
-        .collect();
-    let results: Vec<Value> = reports
-        .iter()
-        .flat_map(|report| {
-            report.findings.iter().map(move |finding| {
-                let mut result = json!({
-                    "ruleId": finding.rule.name(),
-                    "level": sarif_level(finding.severity),
-                    "message": { "text": format!("{} ({})", finding.message, finding.help) },
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": report.name.replace('\\', "/") },
-                            "region": {
-                                "startLine": finding.start.0,
-                                "startColumn": finding.start.1,
-                                "endLine": finding.end.0,
-                                "endColumn": finding.end.1,
-                            }
-                        }
-                    }],
-                });
-                if let Some(fix) = &finding.fix {
-                    result["fixes"] = json!([{
-                        "description": { "text": fix.title },
-                        "artifactChanges": [{
-                            "artifactLocation": { "uri": report.name.replace('\\', "/") },
-                            "replacements": [{
-                                "deletedRegion": { "byteOffset": fix.span.start, "byteLength": fix.span.len() },
-                                "insertedContent": { "text": fix.replacement },
-                            }]
-                        }]
-                    }]);
-                }
-                result
             })
         })
         .collect();
@@ -320,54 +411,97 @@ fn sarif(reports: &[FileReport]) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
-            "results": results,
+            "results": SLOT,
         }],
     })
+}
+
+/// One finding as a SARIF result.
+fn sarif_result(file: &str, finding: &Finding) -> Value {
+    let uri = file.replace('\\', "/");
+    let mut result = json!({
+        "ruleId": finding.rule.name(),
+        "level": sarif_level(finding.severity),
+        "message": { "text": format!("{} ({})", finding.message, finding.help) },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri },
+                "region": {
+                    "startLine": finding.start.0,
+                    "startColumn": finding.start.1,
+                    "endLine": finding.end.0,
+                    "endColumn": finding.end.1,
+                }
+            }
+        }],
+    });
+    if let Some(fix) = &finding.fix {
+        result["fixes"] = json!([{
+            "description": { "text": fix.title },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": uri },
+                "replacements": [{
+                    "deletedRegion": { "byteOffset": fix.span.start, "byteLength": fix.span.len() },
+                    "insertedContent": { "text": fix.replacement },
+                }]
+            }]
+        }]);
+    }
+    result
 }
 
 // ---------------------------------------------------------------------------------------------
 // github
 
-/// Escape a workflow-command property value.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// Escape workflow-command data.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn github(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    for report in reports {
-        for finding in &report.findings {
-            let command = match finding.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "notice",
-            };
-            writeln!(
-                out,
-                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                escape_property(&report.name),
-                finding.start.0,
-                finding.start.1,
-                finding.end.0,
-                finding.end.1,
-                escape_property(finding.rule.name()),
-                escape_data(&format!("{} ({})", finding.message, finding.help)),
-            )?;
-        }
-    }
-    Ok(())
+fn github(file: &str, finding: &Finding, out: &mut Vec<u8>) {
+    let command = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    // Writing to a Vec cannot fail.
+    let _ = writeln!(
+        out,
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        escape_property(file),
+        finding.start.0,
+        finding.start.1,
+        finding.end.0,
+        finding.end.1,
+        escape_property(finding.rule.name()),
+        escape_data(&format!("{} ({})", finding.message, finding.help)),
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lint::{lint_text, summarize, Selection};
+
+    fn rendered(format: Format, reports: &[FileReport]) -> String {
+        let summary = summarize(reports, 0);
+        let mut out = Vec::new();
+        write(format, reports, &summary, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Two files with findings (fixes among them), one without.
+    fn reports() -> Vec<FileReport> {
+        let selection = Selection::all();
+        vec![
+            lint_text(
+                "m/001.sql",
+                "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN \"b\\\"\" text;",
+                &selection,
+            ),
+            lint_text("m/002.sql", "SELECT 1;", &selection),
+            lint_text(
+                "m\\003.sql",
+                "DROP TABLE a;\r\nCREATE SCHEMA s;",
+                &selection,
+            ),
+        ]
+    }
 
     #[test]
     fn json_matches_the_documented_shape() {
@@ -395,6 +529,44 @@ mod tests {
         assert_eq!(doc["summary"]["findings"], 1);
     }
 
+    /// The streamed JSON report is byte for byte the document serialized whole.
+    #[test]
+    fn streamed_json_is_the_document_serialized_whole() {
+        #[derive(Serialize)]
+        struct Whole<'a> {
+            version: u32,
+            findings: Vec<JsonFinding<'a>>,
+            summary: JsonSummary,
+        }
+        for reports in [reports(), reports()[1..2].to_vec(), Vec::new()] {
+            let summary = summarize(&reports, 0);
+            let whole = Whole {
+                version: 1,
+                findings: reports
+                    .iter()
+                    .flat_map(|r| r.findings.iter().map(|f| json_finding(&r.name, f)))
+                    .collect(),
+                summary: json_skeleton(&summary).summary,
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(rendered(Format::Json, &reports), expected);
+        }
+    }
+
+    /// The streamed SARIF log is byte for byte the log serialized whole.
+    #[test]
+    fn streamed_sarif_is_the_log_serialized_whole() {
+        for reports in [reports(), Vec::new()] {
+            let mut whole = sarif_skeleton();
+            whole["runs"][0]["results"] = reports
+                .iter()
+                .flat_map(|r| r.findings.iter().map(|f| sarif_result(&r.name, f)))
+                .collect();
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(rendered(Format::Sarif, &reports), expected);
+        }
+    }
+
     #[test]
     fn github_annotations_escape_their_fields() {
         let report = lint_text(
@@ -402,19 +574,14 @@ mod tests {
             "DROP TABLE t;",
             &Selection::only(Rule::DropWithoutIfExists),
         );
-        let mut out = Vec::new();
-        github(&[report], &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = rendered(Format::Github, &[report]);
         assert!(text.starts_with("::error file=a%2Cb.sql,line=1,col=1,endLine=1,endColumn=14,title=drop-without-if-exists::"), "{text}");
     }
 
     #[test]
     fn human_output_names_the_rule_and_shows_the_fix() {
         let report = lint_text("x.sql", "CREATE SCHEMA billing;", &Selection::all());
-        let summary = summarize(std::slice::from_ref(&report), 0);
-        let mut out = Vec::new();
-        human(&[report], &summary, false, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = rendered(Format::Human, &[report]);
         assert!(
             text.contains("create-schema-without-if-not-exists"),
             "{text}"

@@ -6,6 +6,7 @@
 //! [`Framed`] is a [`miette::SourceCode`]: the escaped text is built once per file, and spans
 //! of the original text are moved to it with [`Framed::span`].
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
@@ -21,10 +22,10 @@ pub const LABEL: usize = 240;
 
 /// A file as shown in code frames.
 #[derive(Debug)]
-pub struct Framed {
+pub struct Framed<'t> {
     name: String,
-    /// The text with control characters escaped.
-    text: String,
+    /// The text with control characters escaped (borrowed when it has none).
+    text: Cow<'t, str>,
     /// Where each escape starts in the original text, and how many bytes the text has grown by
     /// after it.
     shifts: Vec<(usize, usize)>,
@@ -32,23 +33,12 @@ pub struct Framed {
     newlines: Vec<usize>,
 }
 
-impl Framed {
-    pub fn new(name: &str, original: &str) -> Framed {
-        let mut text = String::with_capacity(original.len());
-        let mut shifts = Vec::new();
-        let mut grown = 0;
-        let mut rest = original.char_indices().peekable();
-        while let Some((at, c)) = rest.next() {
-            let crlf = c == '\r' && rest.peek().is_some_and(|(_, next)| *next == '\n');
-            if terminal::is_control(c) && !crlf {
-                let escaped: String = c.escape_unicode().collect();
-                grown += escaped.len() - c.len_utf8();
-                shifts.push((at, grown));
-                text.push_str(&escaped);
-            } else {
-                text.push(c);
-            }
-        }
+impl<'t> Framed<'t> {
+    pub fn new(name: &str, original: &'t str) -> Framed<'t> {
+        let (text, shifts) = match escaped(original) {
+            Some((text, shifts)) => (Cow::Owned(text), shifts),
+            None => (Cow::Borrowed(original), Vec::new()),
+        };
         let newlines = memchr_all(text.as_bytes());
         Framed {
             name: terminal::printable(name).into_owned(),
@@ -130,7 +120,7 @@ impl Framed {
     }
 }
 
-impl SourceCode for Framed {
+impl SourceCode for Framed<'_> {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
@@ -163,6 +153,30 @@ impl SourceCode for Framed {
 }
 
 /// Offsets of every `\n`.
+/// The text with its control characters escaped (a `\r` ending a line with `\n` kept), and
+/// where each escape starts and how many bytes the text has grown by after it; `None` when
+/// nothing needs escaping (the usual file, which is then not copied).
+fn escaped(original: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let control = |(at, c): (usize, char)| {
+        terminal::is_control(c) && !(c == '\r' && original[at + 1..].starts_with('\n'))
+    };
+    original.char_indices().find(|&ic| control(ic))?;
+    let mut text = String::with_capacity(original.len() + 64);
+    let mut shifts = Vec::new();
+    let mut grown = 0;
+    for (at, c) in original.char_indices() {
+        if control((at, c)) {
+            let escaped: String = c.escape_unicode().collect();
+            grown += escaped.len() - c.len_utf8();
+            shifts.push((at, grown));
+            text.push_str(&escaped);
+        } else {
+            text.push(c);
+        }
+    }
+    Some((text, shifts))
+}
+
 fn memchr_all(bytes: &[u8]) -> Vec<usize> {
     bytes
         .iter()

@@ -47,13 +47,7 @@ pub fn add_column_with_volatile_default(action: &Action, ctx: &Ctx) -> Option<Hi
 fn declared_not_volatile(function: &str, ctx: &Ctx) -> bool {
     let name = function.trim_end_matches("()");
     let last = name.rsplit('.').next().unwrap_or(name);
-    ctx.facts.functions.get(last).is_some_and(|creates| {
-        creates
-            .iter()
-            .rev()
-            .find(|(i, _)| *i < ctx.index)
-            .is_some_and(|(_, not_volatile)| *not_volatile)
-    })
+    ctx.facts.function_not_volatile(last) == Some(true)
 }
 
 #[cfg(test)]

@@ -8,19 +8,20 @@ use crate::lint::action::{Action, Kind};
 use crate::lint::context::Ctx;
 use crate::lint::names::{literal, shown};
 
+/// Whether the rule judges `action` at the end of its transaction: a top-level `ADD VALUE` in
+/// a transaction.
+pub fn reads_to_transaction_end(action: &Action) -> bool {
+    action.kind == Kind::AddEnumValue && action.in_transaction && !action.nested
+}
+
 pub fn enum_value_used_in_same_transaction(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    let Kind::AddEnumValue = action.kind else {
-        return None;
-    };
-    if !action.in_transaction || action.nested {
+    if !reads_to_transaction_end(action) {
         return None;
     }
     let value = literal(&action.name.as_ref()?.name);
-    // The transaction ends at the next COMMIT, or with the file when the runner wraps it.
-    let end = ctx.actions[ctx.index + 1..]
-        .iter()
-        .find(|a| matches!(a.kind, Kind::TransactionControl { begin: false }) && !a.in_transaction)
-        .map_or(ctx.text.len(), |a| a.span.start);
+    // The transaction ends at the next COMMIT, or with the file when the runner wraps it: the
+    // engine judges the action once it knows where.
+    let end = ctx.transaction_end?;
     let after = ctx.text.get(action.statement.end..end)?;
     let at = after.find(&value)?;
     let line = ctx.text[..action.statement.end + at].lines().count();

@@ -32,12 +32,7 @@ pub fn insert_without_on_conflict(action: &Action, ctx: &Ctx) -> Option<Hit> {
 /// no guard) or as a temporary table: a second run fails at that `CREATE` (or starts from an
 /// empty temporary table), so it never inserts the rows twice.
 fn into_table_created_for_sure(action: &Action, ctx: &Ctx) -> bool {
-    let Some(&created) = ctx.facts.created_tables.get(action.table_str()) else {
-        return false;
-    };
-    let create = &ctx.actions[created];
-    created < ctx.index
-        && (create.flags.temporary || (!create.flags.if_not_exists && create.guards.is_empty()))
+    ctx.facts.table_created(action.table_str()) == Some(true)
 }
 
 #[cfg(test)]

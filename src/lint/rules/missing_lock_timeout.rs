@@ -14,7 +14,7 @@ use crate::lint::Fix;
 const TIMEOUT: &str = "SET lock_timeout = '5s';";
 
 pub fn missing_lock_timeout(action: &Action, ctx: &Ctx) -> Option<Hit> {
-    if ctx.facts.lock_timeout_missing_at != Some(ctx.index) {
+    if !ctx.facts.lock_timeout_missing() {
         return None;
     }
     let mode = action.kind.table_lock(&action.flags)?;

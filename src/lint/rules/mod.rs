@@ -162,6 +162,18 @@ impl Rule {
     pub fn from_name(name: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
+
+    /// Whether the rule reads the file past `action`'s statement, up to the end of its
+    /// transaction: the engine then judges it once that end is read, with
+    /// [`Ctx::transaction_end`] set. Every other rule reads only what comes before.
+    pub fn reads_to_transaction_end(self, action: &Action) -> bool {
+        match self {
+            Rule::EnumValueUsedInSameTransaction => {
+                enum_value_used_in_same_transaction::reads_to_transaction_end(action)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Display for Rule {

@@ -32,12 +32,7 @@ pub fn set_not_null(action: &Action, ctx: &Ctx) -> Option<Hit> {
 
 /// Whether a validated `CHECK (column IS NOT NULL)` on the table comes earlier in the file.
 fn proven_by_check(action: &Action, column: &str, ctx: &Ctx) -> bool {
-    ctx.pg_version >= 12
-        && ctx
-            .facts
-            .proven_not_null
-            .get(&(action.table_str().to_string(), column.to_string()))
-            .is_some_and(|&i| i < ctx.index)
+    ctx.pg_version >= 12 && ctx.facts.proven_not_null(action.table_str(), column)
 }
 
 #[cfg(test)]

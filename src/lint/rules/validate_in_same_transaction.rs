@@ -13,15 +13,12 @@ pub fn validate_in_same_transaction(action: &Action, ctx: &Ctx) -> Option<Hit> {
     let Kind::ValidateConstraint = action.kind else {
         return None;
     };
-    let key = (
-        action.table_str().to_string(),
-        action.name_str().to_string(),
-    );
     let added = action.in_transaction
-        && ctx.facts.added_not_valid.get(&key).is_some_and(|adds| {
-            adds.iter()
-                .any(|&(i, transaction)| i < ctx.index && transaction == action.transaction)
-        });
+        && ctx.facts.added_not_valid_in(
+            action.table_str(),
+            action.name_str(),
+            action.transaction,
+        );
     if !added || ctx.acts_on_new(action) {
         return None;
     }
