@@ -311,11 +311,15 @@ def main():
             "ALTER TABLE customers DROP COLUMN last_ip",
             "DROP INDEX ix_customers_tags",
             "ALTER TABLE billing.invoices DROP CONSTRAINT fk_invoices_region_accounts",
+            "DROP SEQUENCE order_no",
         ],
         {
             ("missing_column", "public", "customers", "last_ip"),
             ("missing_index", "public", "customers", "ix_customers_tags"),
             ("missing_foreign_key", "billing", "invoices", "fk_invoices_region_accounts"),
+            ("missing_sequence", "public", "order_no",
+             "SEQUENCE AS bigint START WITH 1000 INCREMENT BY 10 MINVALUE 1 "
+             "MAXVALUE 9223372036854775807 CACHE 5 NO CYCLE"),
         },
     )
     # The runbooks' incident: the model declares discovery_query_id, the database lacks it (and
