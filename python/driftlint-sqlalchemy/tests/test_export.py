@@ -352,6 +352,21 @@ def test_sequences_are_written_with_the_options_postgresql_fills_in():
     assert "default" not in doc["tables"]["t"]["columns"]["n"]
 
 
+def test_a_sequence_called_by_a_server_default_is_written_with_the_default():
+    md = sa.MetaData()
+    numbers = sa.Sequence("numbers", metadata=md, schema="billing")
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("n", sa.Integer, numbers, server_default=numbers.next_value()),
+    )
+    text, doc = exported(md)
+    assert list(doc["sequences"]) == ["billing.numbers"]
+    assert doc["tables"]["t"]["columns"]["n"]["default"] == "nextval('billing.numbers')"
+    assert "# t.n: Sequence numbers is called by SQLAlchemy on insert; its server default is written" in text
+
+
 def test_an_optional_sequence_is_not_written_postgresql_never_gets_it():
     md = sa.MetaData()
     sa.Table(

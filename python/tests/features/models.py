@@ -61,7 +61,7 @@ invoice_state = Enum("draft", "sent", "paid", "void", name="invoice_state", sche
 tag_kind = Enum("Red", "green", "Blue Sky", name="TagKind")
 
 ticket_numbers = Sequence("ticket_numbers", start=1000, metadata=Base.metadata)
-# Standalone sequences: create_all() creates them, nothing uses them.
+# More standalone sequences (create_all() creates them); ledger_no is also a server default.
 order_no = Sequence("order_no", start=1000, increment=10, cache=5, metadata=Base.metadata)
 countdown = Sequence(
     "countdown", data_type=Integer, increment=-1, cycle=True, metadata=Base.metadata
@@ -125,6 +125,9 @@ class Invoice(Base):
     issued_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=func.now())
     due_on: Mapped[Optional[datetime]] = mapped_column(DateTime)
     number: Mapped[int] = mapped_column(Integer, ticket_numbers, nullable=False)
+    ledger_entry: Mapped[int] = mapped_column(
+        SmallInteger, ledger_no, server_default=ledger_no.next_value(), nullable=False
+    )
 
 
 class Customer(Base):

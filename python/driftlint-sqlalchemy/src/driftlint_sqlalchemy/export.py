@@ -333,10 +333,10 @@ class _Writer:
                 "(a primary key column is SERIAL instead)"
             )
         elif isinstance(default, sa_schema.Sequence):
-            yield (
-                f"{where}: Sequence {default.name} is called by SQLAlchemy on insert; "
+            server = "its server default is written" if column.server_default is not None else (
                 "the column has no server default"
             )
+            yield f"{where}: Sequence {default.name} is called by SQLAlchemy on insert; {server}"
         elif default is not None:
             yield (
                 f"{where}: default={_describe(default, self.sql)} is applied by SQLAlchemy, "
