@@ -11,7 +11,8 @@ For each model set (the runbooks' application in ``prospector``, every exporter 
    ``alembic_version`` is emptied (the hand-applied hotfix of the runbooks); ``check`` is clean.
 
 A third model set written the SQLAlchemy 1.x way (``legacy``: declarative_base over a MetaData
-with a schema, a zoo of types) must give zero drift too. Then the runbooks' own incident (``prospects.discovery_query_id`` missing with its index and
+with a schema, a zoo of types) must give zero drift too; with the ``features`` models, a
+sequence made by hand and one whose increment changed are reported. Then the runbooks' own incident (``prospects.discovery_query_id`` missing with its index and
 foreign key) repaired the same way, the command line's errors for a wrong attribute and a module
 that fails to import, and the exporter's pytest suite. Prints ``N passed, M failed`` last.
 """
@@ -191,6 +192,23 @@ def scenario(name, spec, drops, expected):
            done.returncode == 0 and "No drift" in done.stdout, shown(done))
 
 
+def sequences():
+    """The exported `sequences:` makes check see a sequence made by hand and a changed option."""
+    database = zero_drift("sequences", "features.models:Base")
+    admin("CREATE SEQUENCE stray", database)
+    admin("ALTER SEQUENCE countdown INCREMENT BY -2", database)
+    done = check("features.models:Base", database, "--format", "json")
+    found = drift_of(done) if done.stdout.strip().startswith("{") else set()
+    kinds = {(kind, schema, table) for kind, schema, table, _ in found}
+    expected = {
+        ("extra_sequence", "public", "stray"),
+        ("sequence_mismatch", "public", "countdown"),
+    }
+    report("sequences: a sequence made by hand and a changed increment are reported, nothing else",
+           done.returncode == 1 and kinds == expected and len(found) == 2,
+           f"expected {sorted(expected)}\nfound    {sorted(found)}\n{shown(done)}")
+
+
 def errors():
     done = check("prospector.models:Nope", "postgres")
     report("a wrong attribute: exit 2, named",
@@ -311,11 +329,15 @@ def main():
             "ALTER TABLE customers DROP COLUMN last_ip",
             "DROP INDEX ix_customers_tags",
             "ALTER TABLE billing.invoices DROP CONSTRAINT fk_invoices_region_accounts",
+            "DROP SEQUENCE order_no",
         ],
         {
             ("missing_column", "public", "customers", "last_ip"),
             ("missing_index", "public", "customers", "ix_customers_tags"),
             ("missing_foreign_key", "billing", "invoices", "fk_invoices_region_accounts"),
+            ("missing_sequence", "public", "order_no",
+             "SEQUENCE AS bigint START WITH 1000 INCREMENT BY 10 MINVALUE 1 "
+             "MAXVALUE 9223372036854775807 CACHE 5 NO CYCLE"),
         },
     )
     # The runbooks' incident: the model declares discovery_query_id, the database lacks it (and
@@ -335,6 +357,7 @@ def main():
         },
     )
     guarded("legacy", zero_drift, "legacy", "legacy.models:Base")
+    guarded("sequences", sequences)
     guarded("errors", errors)
     guarded("verify --alembic", alembic_history)
     guarded("lint --alembic", alembic_lint)

@@ -438,22 +438,7 @@ pub fn repair(options: &mut RepairOptions, given: &Given, file: Option<&ConfigFi
 /// directory, glob and timeout.
 pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFile>) -> Vec<Shown> {
     let mut r = Resolve::new("verify", &["check"], given, file);
-    let mut shown_paths = options.paths.clone();
-    if shown_paths.is_empty() {
-        shown_paths.push(PathBuf::from("migrations"));
-    }
-    r.set(
-        "migrations",
-        ("paths", "PATH"),
-        &mut shown_paths,
-        |v| match v {
-            Value::Texts(t) => Some(t.iter().map(PathBuf::from).collect()),
-            Value::Text(t) => Some(vec![PathBuf::from(t)]),
-            _ => None,
-        },
-        |p| p.iter().map(show_path).collect::<Vec<_>>().join(", "),
-    );
-    options.paths = shown_paths;
+    verify_paths(&mut r, &mut options.paths);
     r.set(
         "glob",
         ("glob", "--glob"),
@@ -500,6 +485,33 @@ pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFi
         show_optional_path,
     );
     r.fallback = &[];
+    verify_run_settings(&mut r, options);
+    r.shown
+}
+
+/// `verify`'s paths: the PATH arguments, else `migrations` from `[verify]` or `[check]`, else
+/// `migrations`.
+fn verify_paths(r: &mut Resolve, paths: &mut Vec<PathBuf>) {
+    let mut shown_paths = paths.clone();
+    if shown_paths.is_empty() {
+        shown_paths.push(PathBuf::from("migrations"));
+    }
+    r.set(
+        "migrations",
+        ("paths", "PATH"),
+        &mut shown_paths,
+        |v| match v {
+            Value::Texts(t) => Some(t.iter().map(PathBuf::from).collect()),
+            Value::Text(t) => Some(vec![PathBuf::from(t)]),
+            _ => None,
+        },
+        |p| p.iter().map(show_path).collect::<Vec<_>>().join(", "),
+    );
+    *paths = shown_paths;
+}
+
+/// How `verify` runs each file: `both-ways`, `locks` and `rows`.
+fn verify_run_settings(r: &mut Resolve, options: &mut VerifyOptions) {
     r.set(
         "both-ways",
         ("both_ways", "--both-ways"),
@@ -527,7 +539,6 @@ pub fn verify(options: &mut VerifyOptions, given: &Given, file: Option<&ConfigFi
             None => "(1000 with locks, else 0)".to_string(),
         },
     );
-    r.shown
 }
 
 /// `lint`'s options after the configuration file. Without PATH arguments, `lint` lints
@@ -576,6 +587,18 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
             ("human", LintFormat::Human),
         ],
     );
+    let adjust = lint_adjust(&mut r);
+    lint_engine_settings(&mut r, options);
+    if let Some(adjust) = adjust {
+        options.adjust = adjust;
+    }
+    lint_paths(&mut r, &mut options.paths);
+    r.shown
+}
+
+/// The file-only settings that narrow what `lint` reports: `exclude`, `per-file-ignores` and
+/// `severity`, in that order; `None` without a file.
+fn lint_adjust(r: &mut Resolve) -> Option<LintAdjust> {
     let exclude = r
         .file_only("exclude", "(none)")
         .and_then(texts)
@@ -588,6 +611,13 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
         Some(Value::Severities(pairs)) => pairs.clone(),
         _ => Vec::new(),
     };
+    let file = r.file?;
+    Some(LintAdjust::new(&file.dir, &exclude, &per_file, &severity))
+}
+
+/// `lint`'s settings about the database it runs against: `pg-version`, `small-table-rows` and
+/// `runner`.
+fn lint_engine_settings(r: &mut Resolve, options: &mut LintOptions) {
     r.set(
         "pg-version",
         ("pg_version", "--pg-version"),
@@ -628,29 +658,24 @@ pub fn lint(options: &mut LintOptions, given: &Given, file: Option<&ConfigFile>)
             None => "(none: only the files' own BEGIN/COMMIT)".to_string(),
         },
     );
-    if let Some(file) = file {
-        options.adjust = LintAdjust::new(&file.dir, &exclude, &per_file, &severity);
-    }
+}
+
+/// `lint`'s paths: the PATH arguments, else `[check] migrations` from the file, else none.
+fn lint_paths(r: &mut Resolve, paths: &mut Vec<PathBuf>) {
     let from_check = r.file.and_then(|f| f.get("check", "migrations"));
-    let origin = if given.has("paths") {
+    let origin = if r.given.has("paths") {
         "PATH".to_string()
-    } else if let Some(entry) = from_check.filter(|_| options.paths.is_empty()) {
-        options.paths = path(&entry.value).into_iter().collect();
+    } else if let Some(entry) = from_check.filter(|_| paths.is_empty()) {
+        *paths = path(&entry.value).into_iter().collect();
         r.origin_of(entry)
     } else {
         "default".to_string()
     };
-    let value = match options.paths.is_empty() {
+    let value = match paths.is_empty() {
         true => "(none)".to_string(),
-        false => options
-            .paths
-            .iter()
-            .map(show_path)
-            .collect::<Vec<_>>()
-            .join(", "),
+        false => paths.iter().map(show_path).collect::<Vec<_>>().join(", "),
     };
     r.record("paths", value, origin);
-    r.shown
 }
 
 /// `driftlint config`: the file used (if any) and every effective setting with its origin.
@@ -694,4 +719,73 @@ fn human(used: Option<&str>, shown: &[Shown], out: &mut dyn Write) -> std::io::R
         writeln!(out, "  {:<18} {:<32} {}", s.key, value, s.origin)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with_check_migrations(dir: &str) -> ConfigFile {
+        ConfigFile {
+            path: PathBuf::from("/project/driftlint.toml"),
+            dir: PathBuf::from("/project"),
+            pyproject: false,
+            entries: vec![Entry {
+                section: "check",
+                key: "migrations",
+                value: Value::Text(dir.to_string()),
+                line: 3,
+            }],
+        }
+    }
+
+    fn lint_paths_of(
+        given: &[&str],
+        file: Option<&ConfigFile>,
+        paths: &[&str],
+    ) -> (Vec<PathBuf>, Shown) {
+        let given = Given::new(given.iter().map(|id| id.to_string()));
+        let mut r = Resolve::new("lint", &[], &given, file);
+        let mut paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+        lint_paths(&mut r, &mut paths);
+        (paths, r.shown.pop().expect("lint_paths records the paths"))
+    }
+
+    #[test]
+    fn lint_paths_come_from_check_migrations_when_none_are_given() {
+        let file = file_with_check_migrations("db/migrations");
+        let (paths, shown) = lint_paths_of(&[], Some(&file), &[]);
+        assert_eq!(paths, vec![PathBuf::from("db/migrations")]);
+        assert_eq!(shown.key, "paths");
+        assert_eq!(shown.value, "db/migrations");
+        assert!(
+            shown.origin.ends_with(":3 ([check] migrations)"),
+            "{}",
+            shown.origin
+        );
+    }
+
+    #[test]
+    fn lint_path_arguments_win_over_check_migrations() {
+        let file = file_with_check_migrations("db/migrations");
+        let (paths, shown) = lint_paths_of(&["paths"], Some(&file), &["one.sql", "two.sql"]);
+        assert_eq!(
+            paths,
+            vec![PathBuf::from("one.sql"), PathBuf::from("two.sql")]
+        );
+        assert_eq!(
+            (shown.value.as_str(), shown.origin.as_str()),
+            ("one.sql, two.sql", "PATH")
+        );
+    }
+
+    #[test]
+    fn lint_paths_are_none_without_arguments_or_file() {
+        let (paths, shown) = lint_paths_of(&[], None, &[]);
+        assert!(paths.is_empty());
+        assert_eq!(
+            (shown.value.as_str(), shown.origin.as_str()),
+            ("(none)", "default")
+        );
+    }
 }

@@ -150,10 +150,26 @@ impl Runner<'_> {
         }
 
         // 3. downgrade to the parent, 4. upgrade once more.
-        match self.project.run("downgrade", self.url, &parent)? {
+        self.downgrade_and_upgrade(id, &parent, (&before, &after), &mut problems)?;
+        Ok(Ok(RevisionResult {
+            revision: revision.clone(),
+            problems,
+        }))
+    }
+
+    /// Steps 3 and 4 of a revision: the downgrade to `parent` must give back the schema
+    /// `before` the revision, and the upgrade after it the schema `after` the first one.
+    fn downgrade_and_upgrade(
+        &mut self,
+        id: &str,
+        parent: &str,
+        (before, after): (&Schema, &Schema),
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), Error> {
+        match self.project.run("downgrade", self.url, parent)? {
             Ok(()) => {
                 let down = self.snapshot()?;
-                if let Some(difference) = difference(&before, &down) {
+                if let Some(difference) = difference(before, &down) {
                     problems.push(Problem {
                         step: "downgrade",
                         message: format!(
@@ -164,7 +180,7 @@ impl Runner<'_> {
                 match self.project.run("upgrade", self.url, id)? {
                     Ok(()) => {
                         let up = self.snapshot()?;
-                        if let Some(difference) = difference(&after, &up) {
+                        if let Some(difference) = difference(after, &up) {
                             problems.push(Problem {
                                 step: "upgrade after downgrade",
                                 message: format!(
@@ -190,10 +206,7 @@ impl Runner<'_> {
                 self.alembic("stamp", id)?;
             }
         }
-        Ok(Ok(RevisionResult {
-            revision: revision.clone(),
-            problems,
-        }))
+        Ok(())
     }
 
     /// An Alembic command that must work (a `stamp`): its failure is the error.
@@ -262,34 +275,7 @@ fn write(
 ) -> std::io::Result<()> {
     let failed = results.iter().filter(|r| !r.problems.is_empty()).count();
     match format {
-        Format::Json => {
-            let revisions: Vec<serde_json::Value> = results
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "revision": r.revision.id,
-                        "down_revision": r.revision.down,
-                        "file": shown(&r.revision.path),
-                        "message": r.revision.doc,
-                        "ok": r.problems.is_empty(),
-                        "problems": r.problems.iter().map(|p| serde_json::json!({
-                            "step": p.step, "message": p.message,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({
-                "version": 1,
-                "alembic": shown(&project.ini),
-                "revisions": revisions,
-                "summary": {"revisions": all.len(), "run": results.len(), "failed": failed},
-            });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )
-        }
+        Format::Json => write_json(results, all, project, failed, out),
         Format::Github => {
             for result in results {
                 for problem in &result.problems {
@@ -304,48 +290,94 @@ fn write(
             }
             summary(results.len(), all.len(), failed, out)
         }
-        Format::Human => {
-            let driver = if scheme.is_empty() {
-                "postgresql"
-            } else {
-                scheme
-            };
+        Format::Human => write_human(results, all, project, scheme, failed, out),
+    }
+}
+
+/// The results as one JSON document.
+fn write_json(
+    results: &[RevisionResult],
+    all: &[Revision],
+    project: &Project,
+    failed: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let revisions: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "revision": r.revision.id,
+                "down_revision": r.revision.down,
+                "file": shown(&r.revision.path),
+                "message": r.revision.doc,
+                "ok": r.problems.is_empty(),
+                "problems": r.problems.iter().map(|p| serde_json::json!({
+                    "step": p.step, "message": p.message,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "version": 1,
+        "alembic": shown(&project.ini),
+        "revisions": revisions,
+        "summary": {"revisions": all.len(), "run": results.len(), "failed": failed},
+    });
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+/// Each revision's line, then its problems, then the summary.
+fn write_human(
+    results: &[RevisionResult],
+    all: &[Revision],
+    project: &Project,
+    scheme: &str,
+    failed: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let driver = if scheme.is_empty() {
+        "postgresql"
+    } else {
+        scheme
+    };
+    writeln!(
+        out,
+        "{}: {} revision(s), each upgraded, upgraded again with alembic_version set back, downgraded and upgraded again on a scratch database ({driver}).\n",
+        shown(&project.ini),
+        all.len()
+    )?;
+    for result in results {
+        let word = if result.problems.is_empty() {
+            "ok"
+        } else {
+            "FAILED"
+        };
+        writeln!(
+            out,
+            "{word:<7} {}  {}  ({})",
+            result.revision.id,
+            result.revision.doc,
+            shown(&result.revision.path)
+        )?;
+        for problem in &result.problems {
+            let mut lines = problem.message.lines();
             writeln!(
                 out,
-                "{}: {} revision(s), each upgraded, upgraded again with alembic_version set back, downgraded and upgraded again on a scratch database ({driver}).\n",
-                shown(&project.ini),
-                all.len()
+                "        {}: {}",
+                problem.step,
+                lines.next().unwrap_or("")
             )?;
-            for result in results {
-                let word = if result.problems.is_empty() {
-                    "ok"
-                } else {
-                    "FAILED"
-                };
-                writeln!(
-                    out,
-                    "{word:<7} {}  {}  ({})",
-                    result.revision.id,
-                    result.revision.doc,
-                    shown(&result.revision.path)
-                )?;
-                for problem in &result.problems {
-                    let mut lines = problem.message.lines();
-                    writeln!(
-                        out,
-                        "        {}: {}",
-                        problem.step,
-                        lines.next().unwrap_or("")
-                    )?;
-                    for line in lines {
-                        writeln!(out, "          {line}")?;
-                    }
-                }
+            for line in lines {
+                writeln!(out, "          {line}")?;
             }
-            writeln!(out)?;
-            summary(results.len(), all.len(), failed, out)
         }
     }
+    writeln!(out)?;
+    summary(results.len(), all.len(), failed, out)
 }
 
 fn summary(run: usize, all: usize, failed: usize, out: &mut dyn Write) -> std::io::Result<()> {

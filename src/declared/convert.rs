@@ -172,7 +172,7 @@ impl Builder<'_> {
         }
     }
 
-    /// Everything but the tables: version, default schema, ignore list, enums.
+    /// Everything but the tables: version, default schema, ignore list, enums, sequences.
     pub(super) fn header(&self, doc: &FileDoc) -> Result<Declared, DeclaredError> {
         if let Some(version) = doc.version.filter(|v| *v != 1) {
             return Err(self.error(
@@ -211,11 +211,29 @@ impl Builder<'_> {
         })?;
 
         let mut schema = Schema::default();
-
         // Enums first: column types resolve against them.
+        self.enums(doc, &default_schema, &mut schema)?;
+        self.sequences(doc, &default_schema, &mut schema)?;
+
+        Ok(Declared {
+            schema,
+            ignore,
+            default_schema,
+            path: PathBuf::from(self.name),
+            source: String::new(),
+        })
+    }
+
+    /// The `enums:` of `doc` into `schema`: each declared once, each value listed once.
+    fn enums(
+        &self,
+        doc: &FileDoc,
+        default_schema: &str,
+        schema: &mut Schema,
+    ) -> Result<(), DeclaredError> {
         for (key, values) in &doc.enums.0 {
             let at = path(&["enums", key]);
-            let name = self.qualified(key, &default_schema, &at, "enum")?;
+            let name = self.qualified(key, default_schema, &at, "enum")?;
             let mut seen = HashSet::new();
             for (i, value) in values.iter().enumerate() {
                 if !seen.insert(value) {
@@ -244,10 +262,19 @@ impl Builder<'_> {
                 },
             );
         }
+        Ok(())
+    }
 
-        for (key, doc) in &doc.sequences.0 {
+    /// The standalone sequences (`sequences:`) of `doc` into `schema`, each declared once.
+    fn sequences(
+        &self,
+        doc: &FileDoc,
+        default_schema: &str,
+        schema: &mut Schema,
+    ) -> Result<(), DeclaredError> {
+        for (key, sequence) in &doc.sequences.0 {
             let at = path(&["sequences", key]);
-            let name = self.qualified(key, &default_schema, &at, "sequence")?;
+            let name = self.qualified(key, default_schema, &at, "sequence")?;
             if schema.sequences.contains_key(&name) {
                 return Err(self.error(
                     InvalidKind::Duplicate,
@@ -256,17 +283,10 @@ impl Builder<'_> {
                     self.key_span(&at),
                 ));
             }
-            let sequence = self.sequence(name.clone(), doc, &default_schema, &at)?;
+            let sequence = self.sequence(name.clone(), sequence, default_schema, &at)?;
             schema.sequences.insert(name, sequence);
         }
-
-        Ok(Declared {
-            schema,
-            ignore,
-            default_schema,
-            path: PathBuf::from(self.name),
-            source: String::new(),
-        })
+        Ok(())
     }
 
     /// A standalone sequence written at `at`; its owner is checked once the tables are known

@@ -13,7 +13,7 @@ use super::error::{DeclaredError, InvalidKind};
 use super::validate::looks_like_bare_word;
 use crate::model::{
     Check, Column, Exclusion, ExclusionElement, ForeignKey, Identity, Index, IndexKey, Pos,
-    PrimaryKey, QualifiedName, Schema, Table, Unique,
+    PrimaryKey, QualifiedName, Schema, SequenceOptions, Table, Unique,
 };
 use crate::types;
 
@@ -212,18 +212,7 @@ impl Builder<'_> {
             default_schema,
             &under(at, "type"),
         )?;
-        let mut primary_key = None;
-        if column.primary_key {
-            if column.nullable == Some(true) {
-                return Err(self.error(
-                    InvalidKind::Value,
-                    format!("the primary key column {column_name} cannot be nullable"),
-                    Some("remove `nullable: true`: primary key columns are NOT NULL".into()),
-                    self.key_span(&under(at, "nullable")),
-                ));
-            }
-            primary_key = Some(self.key_pos(&under(at, "primary_key")));
-        }
+        let primary_key = self.column_primary_key(column_name, column, at)?;
         let default = match &column.default {
             Some(value) => self.column_default(value, &under(at, "default"))?,
             None => None,
@@ -232,35 +221,8 @@ impl Builder<'_> {
             Some(kind) => Some(self.identity(kind, &data_type, at)?),
             None => None,
         };
-        let identity_options = match &column.more().sequence {
-            Some(doc) if identity.is_none() => {
-                return Err(self.error(
-                    InvalidKind::Value,
-                    format!("`sequence` on column {column_name}, which is not an identity"),
-                    Some("add `identity: always` or `identity: by_default`; a standalone sequence goes under the top-level `sequences:`".into()),
-                    self.key_span(&under(at, "sequence")),
-                ));
-            }
-            Some(doc) => {
-                let sequence_at = under(at, "sequence");
-                let own = [
-                    ("type", doc.data_type.is_some()),
-                    ("owned_by", doc.owned_by.is_some()),
-                ];
-                if let Some((key, _)) = own.iter().find(|(_, written)| *written) {
-                    return Err(self.error(
-                        InvalidKind::Value,
-                        format!("`{key}` is not an option of an identity column's sequence"),
-                        Some("an identity's sequence has its column's type and belongs to its column".into()),
-                        self.key_span(&under(&sequence_at, key)),
-                    ));
-                }
-                let options = doc.options(None);
-                self.sequence_options(&options, &sequence_at)?;
-                Some(Box::new(options))
-            }
-            None => None,
-        };
+        let identity_options =
+            self.identity_sequence(column_name, column, identity.is_some(), at)?;
         let generated = match &column.more().generated {
             Some(sql) => {
                 Some(self.expression(sql, "generated expression", &under(at, "generated"))?)
@@ -304,6 +266,68 @@ impl Builder<'_> {
             unique,
             foreign_key,
         })
+    }
+
+    /// `Some(where primary_key is written)` for a `primary_key: true` column, which cannot also
+    /// be `nullable: true`.
+    fn column_primary_key(
+        &self,
+        column_name: &str,
+        column: &ColumnDoc,
+        at: &[String],
+    ) -> Result<Option<Option<Pos>>, DeclaredError> {
+        if !column.primary_key {
+            return Ok(None);
+        }
+        if column.nullable == Some(true) {
+            return Err(self.error(
+                InvalidKind::Value,
+                format!("the primary key column {column_name} cannot be nullable"),
+                Some("remove `nullable: true`: primary key columns are NOT NULL".into()),
+                self.key_span(&under(at, "nullable")),
+            ));
+        }
+        Ok(Some(self.key_pos(&under(at, "primary_key"))))
+    }
+
+    /// The options of an identity column's sequence (its `sequence:`), which only an identity
+    /// column (`identity` is whether it is one) may have, without a type or owner of their own.
+    fn identity_sequence(
+        &self,
+        column_name: &str,
+        column: &ColumnDoc,
+        identity: bool,
+        at: &[String],
+    ) -> Result<Option<Box<SequenceOptions>>, DeclaredError> {
+        let Some(doc) = &column.more().sequence else {
+            return Ok(None);
+        };
+        if !identity {
+            return Err(self.error(
+                InvalidKind::Value,
+                format!("`sequence` on column {column_name}, which is not an identity"),
+                Some("add `identity: always` or `identity: by_default`; a standalone sequence goes under the top-level `sequences:`".into()),
+                self.key_span(&under(at, "sequence")),
+            ));
+        }
+        let sequence_at = under(at, "sequence");
+        let own = [
+            ("type", doc.data_type.is_some()),
+            ("owned_by", doc.owned_by.is_some()),
+        ];
+        if let Some((key, _)) = own.iter().find(|(_, written)| *written) {
+            return Err(self.error(
+                InvalidKind::Value,
+                format!("`{key}` is not an option of an identity column's sequence"),
+                Some(
+                    "an identity's sequence has its column's type and belongs to its column".into(),
+                ),
+                self.key_span(&under(&sequence_at, key)),
+            ));
+        }
+        let options = doc.options(None);
+        self.sequence_options(&options, &sequence_at)?;
+        Ok(Some(Box::new(options)))
     }
 
     /// At most one of the `(set, what)` ways a column gets its value is set.

@@ -50,76 +50,30 @@ impl Builder<'_> {
         name: &QualifiedName,
         relation_names: &mut HashSet<(String, String)>,
     ) -> Result<(), DeclaredError> {
-        {
-            // (name, where it is written, whether it also names an index)
-            let mut named: Vec<(&str, Vec<String>, bool)> = Vec::new();
-            if let Some(PrimaryKeyDoc::Named(NamedColumnsDoc {
-                name: Some(pk_name),
-                ..
-            })) = &table.primary_key
-            {
-                named.push((pk_name, path(&["tables", key, "primary_key", "name"]), true));
+        let mut constraint_names: HashSet<&str> = HashSet::new();
+        for (item, at, makes_index) in written_names(key, table) {
+            let what = if at.get(2).map(String::as_str) == Some("indexes") {
+                "index"
+            } else {
+                "constraint"
+            };
+            self.identifier(item, what, self.value_span(&at))?;
+            let is_index = at.get(2).map(String::as_str) == Some("indexes");
+            if !is_index && !constraint_names.insert(item) {
+                return Err(self.error(
+                    InvalidKind::Duplicate,
+                    format!("the constraint name `{item}` is used twice on table {name}"),
+                    Some("constraint names are unique per table in PostgreSQL".into()),
+                    self.value_span(&at),
+                ));
             }
-            let lists: [(&str, Vec<Option<&String>>, bool); 5] = [
-                (
-                    "indexes",
-                    table.indexes.iter().map(|i| i.name.as_ref()).collect(),
-                    true,
-                ),
-                (
-                    "unique",
-                    table.unique.iter().map(|u| u.name.as_ref()).collect(),
-                    true,
-                ),
-                (
-                    "foreign_keys",
-                    table.foreign_keys.iter().map(|f| f.name.as_ref()).collect(),
-                    false,
-                ),
-                (
-                    "checks",
-                    table.checks.iter().map(|c| c.name.as_ref()).collect(),
-                    false,
-                ),
-                (
-                    "exclude",
-                    table.exclude.iter().map(|x| x.name.as_ref()).collect(),
-                    true,
-                ),
-            ];
-            let mut constraint_names: HashSet<&str> = HashSet::new();
-            for (list, names, makes_index) in &lists {
-                for (i, item) in names.iter().enumerate() {
-                    if let Some(item) = item {
-                        let at = path(&["tables", key, list, &i.to_string(), "name"]);
-                        named.push((item.as_str(), at, *makes_index));
-                    }
-                }
-            }
-            for (item, at, makes_index) in named {
-                let what = if at.get(2).map(String::as_str) == Some("indexes") {
-                    "index"
-                } else {
-                    "constraint"
-                };
-                self.identifier(item, what, self.value_span(&at))?;
-                let is_index = at.get(2).map(String::as_str) == Some("indexes");
-                if !is_index && !constraint_names.insert(item) {
-                    return Err(self.error(
-                        InvalidKind::Duplicate,
-                        format!("the constraint name `{item}` is used twice on table {name}"),
-                        Some("constraint names are unique per table in PostgreSQL".into()),
-                        self.value_span(&at),
-                    ));
-                }
-                if makes_index && !relation_names.insert((name.schema.clone(), item.to_string())) {
-                    return Err(self.error(
-                        InvalidKind::Duplicate,
-                        format!("the name `{item}` is used twice in schema {}", name.schema),
-                        Some("index names are unique per schema in PostgreSQL, and primary key and unique constraints create an index of their name".into()),
-                        self.value_span(&at),
-                    ));
-                }
+            if makes_index && !relation_names.insert((name.schema.clone(), item.to_string())) {
+                return Err(self.error(
+                    InvalidKind::Duplicate,
+                    format!("the name `{item}` is used twice in schema {}", name.schema),
+                    Some("index names are unique per schema in PostgreSQL, and primary key and unique constraints create an index of their name".into()),
+                    self.value_span(&at),
+                ));
             }
         }
         Ok(())
@@ -350,4 +304,54 @@ pub(super) fn looks_like_bare_word(sql: &str) -> bool {
         && word.chars().all(|c| c.is_alphanumeric() || c == '_')
         && !word.chars().next().is_some_and(|c| c.is_ascii_digit())
         && !VALUES.contains(&word.to_ascii_lowercase().as_str())
+}
+
+/// The names written in table `key`'s primary key, indexes, unique constraints, foreign keys,
+/// checks and exclusion constraints, in that order: (name, where it is written, whether it
+/// also names an index).
+fn written_names<'t>(key: &str, table: &'t TableDoc) -> Vec<(&'t str, Vec<String>, bool)> {
+    let mut named: Vec<(&'t str, Vec<String>, bool)> = Vec::new();
+    if let Some(PrimaryKeyDoc::Named(NamedColumnsDoc {
+        name: Some(pk_name),
+        ..
+    })) = &table.primary_key
+    {
+        named.push((pk_name, path(&["tables", key, "primary_key", "name"]), true));
+    }
+    let lists: [(&str, Vec<Option<&'t String>>, bool); 5] = [
+        (
+            "indexes",
+            table.indexes.iter().map(|i| i.name.as_ref()).collect(),
+            true,
+        ),
+        (
+            "unique",
+            table.unique.iter().map(|u| u.name.as_ref()).collect(),
+            true,
+        ),
+        (
+            "foreign_keys",
+            table.foreign_keys.iter().map(|f| f.name.as_ref()).collect(),
+            false,
+        ),
+        (
+            "checks",
+            table.checks.iter().map(|c| c.name.as_ref()).collect(),
+            false,
+        ),
+        (
+            "exclude",
+            table.exclude.iter().map(|x| x.name.as_ref()).collect(),
+            true,
+        ),
+    ];
+    for (list, names, makes_index) in &lists {
+        for (i, item) in names.iter().enumerate() {
+            if let Some(item) = item {
+                let at = path(&["tables", key, list, &i.to_string(), "name"]);
+                named.push((item.as_str(), at, *makes_index));
+            }
+        }
+    }
+    named
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::columns::ColumnNames;
+use super::indexes::key_order;
 use super::reader::{table_for, Catalog, Reader};
 use super::row::CatalogRow;
 use super::{queries, DbError};
@@ -184,62 +185,7 @@ pub(super) fn constraint_from_row(
             valid: row.validated,
             pos: None,
         }),
-        "x" => {
-            let Some(x) = &row.exclusion else {
-                return Err(DbError::Catalog {
-                    what,
-                    detail: "an exclusion constraint without its index".into(),
-                });
-            };
-            let count = x.operators.len();
-            if [x.keys.len(), x.opclasses.len()]
-                .iter()
-                .any(|n| *n != count)
-                || x.attnums.len() < count
-            {
-                return Err(DbError::Catalog {
-                    what,
-                    detail: "exclusion keys and operators differ in number".into(),
-                });
-            }
-            let mut elements = Vec::with_capacity(count);
-            for k in 0..count {
-                let attnum = x.attnums[k];
-                let option = x.options.get(k).copied().unwrap_or(0);
-                let (descending, nulls_first) = (option & 1 != 0, option & 2 != 0);
-                let key = IndexKey {
-                    expr: if attnum == 0 {
-                        x.keys[k].clone()
-                    } else {
-                        names.get(
-                            row.table_oid,
-                            attnum,
-                            &what,
-                            &format!("table oid {}", row.table_oid),
-                        )?
-                    },
-                    expression: attnum == 0,
-                    opclass: Some(x.opclasses[k].clone()).filter(|o| !o.is_empty()),
-                    descending,
-                    nulls_first: (nulls_first != descending).then_some(nulls_first),
-                    collation: None,
-                };
-                elements.push(ExclusionElement {
-                    key,
-                    operator: x.operators[k].clone(),
-                });
-            }
-            Constraint::Exclusion(Exclusion {
-                name,
-                method: x.method.clone(),
-                elements,
-                predicate: x.predicate.clone(),
-                deferrable: row.deferrable,
-                initially_deferred: row.initially_deferred,
-                definition: row.definition.clone(),
-                pos: None,
-            })
-        }
+        "x" => Constraint::Exclusion(exclusion(&row, names, &what)?),
         "f" => {
             let ref_oid = row.ref_oid.unwrap_or(0);
             let ref_columns = column_names(&row.confkey, ref_oid)?;
@@ -251,6 +197,59 @@ pub(super) fn constraint_from_row(
                 detail: format!("unexpected contype `{other}`"),
             })
         }
+    })
+}
+
+/// An exclusion constraint's row with its index's keys named (an expression key as written).
+fn exclusion(row: &ConstraintRow, names: &ColumnNames, what: &str) -> Result<Exclusion, DbError> {
+    let Some(x) = &row.exclusion else {
+        return Err(DbError::Catalog {
+            what: what.to_string(),
+            detail: "an exclusion constraint without its index".into(),
+        });
+    };
+    let count = x.operators.len();
+    if [x.keys.len(), x.opclasses.len()]
+        .iter()
+        .any(|n| *n != count)
+        || x.attnums.len() < count
+    {
+        return Err(DbError::Catalog {
+            what: what.to_string(),
+            detail: "exclusion keys and operators differ in number".into(),
+        });
+    }
+    let table = format!("table oid {}", row.table_oid);
+    let mut elements = Vec::with_capacity(count);
+    for k in 0..count {
+        let attnum = x.attnums[k];
+        let (descending, nulls_first) = key_order(x.options.get(k).copied().unwrap_or(0));
+        let key = IndexKey {
+            expr: if attnum == 0 {
+                x.keys[k].clone()
+            } else {
+                names.get(row.table_oid, attnum, what, &table)?
+            },
+            expression: attnum == 0,
+            opclass: Some(x.opclasses[k].clone()).filter(|o| !o.is_empty()),
+            descending,
+            nulls_first,
+            collation: None,
+        };
+        elements.push(ExclusionElement {
+            key,
+            operator: x.operators[k].clone(),
+        });
+    }
+    Ok(Exclusion {
+        name: Some(row.name.clone()),
+        method: x.method.clone(),
+        elements,
+        predicate: x.predicate.clone(),
+        deferrable: row.deferrable,
+        initially_deferred: row.initially_deferred,
+        definition: row.definition.clone(),
+        pos: None,
     })
 }
 
@@ -497,6 +496,27 @@ mod tests {
             x.to_sql(),
             "EXCLUDE USING gist (acc_a WITH =, (tsrange(a, b)) range_ops DESC WITH &&) \
              WHERE ((id > 0)) DEFERRABLE"
+        );
+    }
+
+    #[test]
+    fn exclusion_keys_and_operators_of_different_counts_are_a_catalog_error() {
+        let row = ConstraintRow {
+            exclusion: Some(ExclusionRow {
+                method: "gist".into(),
+                attnums: vec![2, 3],
+                options: vec![0, 0],
+                keys: vec!["acc_a".into(), "acc_b".into()],
+                opclasses: vec![String::new()],
+                operators: vec!["=".into(), "=".into()],
+                predicate: None,
+            }),
+            ..row("ex", "x")
+        };
+        assert_eq!(
+            constraint_from_row(row, &names()).unwrap_err().to_string(),
+            "unexpected catalog value while reading constraint ex: \
+             exclusion keys and operators differ in number"
         );
     }
 

@@ -233,18 +233,27 @@ pub(super) fn index_from_row(
 /// Key `k` of `row` with its operator class (unless the default) and ordering; the caller fills
 /// in what it is (a column name or an expression).
 fn index_key(row: &IndexRow, k: usize, lookups: &Lookups) -> IndexKey {
-    let option = row.options.get(k).copied().unwrap_or(0);
-    let descending = option & INDOPTION_DESC != 0;
-    let nulls_first = option & INDOPTION_NULLS_FIRST != 0;
+    let (descending, nulls_first) = key_order(row.options.get(k).copied().unwrap_or(0));
     IndexKey {
         expr: String::new(),
         expression: false,
         opclass: lookups.non_default_opclass(row.opclasses.get(k)),
         descending,
-        // NULLS FIRST is the default of a descending key, NULLS LAST of an ascending one.
-        nulls_first: (nulls_first != descending).then_some(nulls_first),
+        nulls_first,
         collation: None,
     }
+}
+
+/// A key's `indoption` bits as [`IndexKey::descending`] and [`IndexKey::nulls_first`]: the
+/// latter only when it is not the default (NULLS FIRST for a descending key, NULLS LAST for an
+/// ascending one).
+pub(super) fn key_order(option: i16) -> (bool, Option<bool>) {
+    let descending = option & INDOPTION_DESC != 0;
+    let nulls_first = option & INDOPTION_NULLS_FIRST != 0;
+    (
+        descending,
+        (nulls_first != descending).then_some(nulls_first),
+    )
 }
 
 /// A column key as pg_get_indexdef writes it: the quoted name, a non-default operator class,
@@ -302,6 +311,17 @@ fn plain_definition(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_order_names_nulls_first_only_when_it_is_not_the_default() {
+        assert_eq!(key_order(0), (false, None));
+        assert_eq!(key_order(INDOPTION_NULLS_FIRST), (false, Some(true)));
+        assert_eq!(key_order(INDOPTION_DESC), (true, Some(false)));
+        assert_eq!(
+            key_order(INDOPTION_DESC | INDOPTION_NULLS_FIRST),
+            (true, None)
+        );
+    }
 
     const PROSPECTS: u32 = 100;
 

@@ -311,19 +311,10 @@ fn verify_file(
     let (second, changes) = if held {
         second_run_held(session, file, version, timeout)?
     } else {
-        let after_first = Snapshot::take(&mut session.client, false, version, timeout)?;
-        let result = migrations::apply(&mut session.client, file, mode, timeout);
-        let after_second = Snapshot::take(&mut session.client, false, version, timeout)?;
-        let changes = after_first.changes_to(&after_second);
-        if !changes.is_empty() {
-            rebuild(workspace, session, history, version, timeout)?;
-            notes.push(format!(
-                "{}: its second run (outside a transaction) changed the database; the database \
-                 was rebuilt from the files so far, applied once",
-                file.name
-            ));
-        }
-        (result, changes)
+        let (second, note) =
+            second_run_in_place(workspace, session, history, (file, mode), version, timeout)?;
+        notes.extend(note);
+        second
     };
 
     if let Some(event) = second.as_ref().err().and_then(|f| f.server_event()) {
@@ -415,6 +406,32 @@ fn judge_second_run(
 
 /// How a second run went, and what it changed.
 type SecondRun = (Result<(), Box<Failure>>, Vec<Change>);
+
+/// The second run of `file` (the last of `history`) in place, between two snapshots; when it
+/// changed anything the database is rebuilt from `history` applied once, and the note says so.
+fn second_run_in_place(
+    workspace: &mut Workspace,
+    session: &mut Session,
+    history: &[MigrationFile],
+    (file, mode): (&MigrationFile, &Mode),
+    version: u32,
+    timeout: Duration,
+) -> Result<(SecondRun, Option<String>), Error> {
+    let after_first = Snapshot::take(&mut session.client, false, version, timeout)?;
+    let result = migrations::apply(&mut session.client, file, mode, timeout);
+    let after_second = Snapshot::take(&mut session.client, false, version, timeout)?;
+    let changes = after_first.changes_to(&after_second);
+    let mut note = None;
+    if !changes.is_empty() {
+        rebuild(workspace, session, history, version, timeout)?;
+        note = Some(format!(
+            "{}: its second run (outside a transaction) changed the database; the database \
+             was rebuilt from the files so far, applied once",
+            file.name
+        ));
+    }
+    Ok(((result, changes), note))
+}
 
 /// The second run of a file that runs in one transaction: judged inside that transaction, then
 /// rolled back, so the history goes on from the first run.

@@ -329,46 +329,11 @@ fn insert_sql(
     rows: usize,
     sparse: bool,
 ) -> Result<String, String> {
-    let mut ctes = Vec::new();
-    let mut joins = Vec::new();
-    // Column -> the expression of its value from a parent row.
-    let mut from_parent: BTreeMap<&str, String> = BTreeMap::new();
-    for (index, fk) in table.foreign_keys.iter().enumerate() {
-        if fk
-            .columns
-            .iter()
-            .any(|c| from_parent.contains_key(c.as_str()))
-        {
-            continue;
-        }
-        let Some(parent) = tables.get(&fk.parent) else {
-            continue;
-        };
-        let alias = format!("f{index}");
-        let selected: Vec<String> = fk
-            .parent_columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("p.{c} AS c{i}"))
-            .collect();
-        let not_null: Vec<String> = fk
-            .parent_columns
-            .iter()
-            .map(|c| format!("p.{c} IS NOT NULL"))
-            .collect();
-        ctes.push(format!(
-            "{alias} AS (SELECT {}, row_number() OVER () - 1 AS rn FROM {} p WHERE {})",
-            selected.join(", "),
-            parent.qualified,
-            not_null.join(" AND ")
-        ));
-        joins.push(format!(
-            "LEFT JOIN {alias} ON {alias}.rn = (g - 1) % NULLIF((SELECT count(*) FROM {alias}), 0)"
-        ));
-        for (i, column) in fk.columns.iter().enumerate() {
-            from_parent.insert(column, format!("{alias}.c{i}"));
-        }
-    }
+    let ParentRows {
+        ctes,
+        joins,
+        from_parent,
+    } = parent_rows(table, tables);
     let mut names = Vec::new();
     let mut values = Vec::new();
     for column in &table.columns {
@@ -418,6 +383,65 @@ fn insert_sql(
         ),
         false => sql,
     })
+}
+
+/// The parent rows a table's foreign-key columns take their values from: one CTE per foreign
+/// key numbering the parent's rows, the join that picks row `g` modulo their count, and for
+/// each child column the expression of its value.
+struct ParentRows<'t> {
+    ctes: Vec<String>,
+    joins: Vec<String>,
+    from_parent: BTreeMap<&'t str, String>,
+}
+
+/// The [`ParentRows`] of `table`'s foreign keys to the tables of `tables`; a column in two
+/// foreign keys takes its value from the first.
+fn parent_rows<'t>(table: &'t Table, tables: &BTreeMap<u32, Table>) -> ParentRows<'t> {
+    let mut ctes = Vec::new();
+    let mut joins = Vec::new();
+    // Column -> the expression of its value from a parent row.
+    let mut from_parent: BTreeMap<&str, String> = BTreeMap::new();
+    for (index, fk) in table.foreign_keys.iter().enumerate() {
+        if fk
+            .columns
+            .iter()
+            .any(|c| from_parent.contains_key(c.as_str()))
+        {
+            continue;
+        }
+        let Some(parent) = tables.get(&fk.parent) else {
+            continue;
+        };
+        let alias = format!("f{index}");
+        let selected: Vec<String> = fk
+            .parent_columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("p.{c} AS c{i}"))
+            .collect();
+        let not_null: Vec<String> = fk
+            .parent_columns
+            .iter()
+            .map(|c| format!("p.{c} IS NOT NULL"))
+            .collect();
+        ctes.push(format!(
+            "{alias} AS (SELECT {}, row_number() OVER () - 1 AS rn FROM {} p WHERE {})",
+            selected.join(", "),
+            parent.qualified,
+            not_null.join(" AND ")
+        ));
+        joins.push(format!(
+            "LEFT JOIN {alias} ON {alias}.rn = (g - 1) % NULLIF((SELECT count(*) FROM {alias}), 0)"
+        ));
+        for (i, column) in fk.columns.iter().enumerate() {
+            from_parent.insert(column, format!("{alias}.c{i}"));
+        }
+    }
+    ParentRows {
+        ctes,
+        joins,
+        from_parent,
+    }
 }
 
 /// The generated value of `column` for row `g`, cast to the column's type; `None` for a type
@@ -511,6 +535,59 @@ mod tests {
         assert_eq!(numeric(((5 << 16) | 2) + 4), "(g % 1e3)");
         assert_eq!(numeric(((2 << 16) | 2) + 4), "0");
         assert_eq!(numeric(-1), "g");
+    }
+
+    #[test]
+    fn insert_sql_takes_foreign_key_columns_from_numbered_parent_rows() {
+        let column = |name: &str, not_null: bool, has_default: bool| Column {
+            name: name.into(),
+            not_null,
+            has_default,
+            type_sql: "integer".into(),
+            base: "int4".into(),
+            typmod: -1,
+            ..Column::default()
+        };
+        let parent = Table {
+            oid: 1,
+            qualified: "public.parent".into(),
+            shown: "public.parent".into(),
+            columns: vec![column("id", true, true)],
+            foreign_keys: vec![],
+        };
+        let child = Table {
+            oid: 2,
+            qualified: "public.child".into(),
+            shown: "public.child".into(),
+            columns: vec![
+                column("id", true, true),
+                column("parent_id", true, false),
+                column("note", false, false),
+            ],
+            foreign_keys: vec![ForeignKey {
+                parent: 1,
+                columns: vec!["parent_id".into()],
+                parent_columns: vec!["id".into()],
+            }],
+        };
+        let tables: BTreeMap<u32, Table> = [(1, parent.clone()), (2, child.clone())].into();
+        assert_eq!(
+            insert_sql(&child, &tables, 5, true).unwrap(),
+            "WITH f0 AS (SELECT p.id AS c0, row_number() OVER () - 1 AS rn FROM public.parent p \
+             WHERE p.id IS NOT NULL) INSERT INTO public.child (parent_id) SELECT f0.c0 FROM \
+             generate_series(1, 5) AS g LEFT JOIN f0 ON f0.rn = (g - 1) % \
+             NULLIF((SELECT count(*) FROM f0), 0)"
+        );
+        let dense = insert_sql(&child, &tables, 5, false).unwrap();
+        assert!(
+            dense.contains("INSERT INTO public.child (parent_id, note) SELECT f0.c0, "),
+            "{dense}"
+        );
+        assert_eq!(
+            insert_sql(&parent, &tables, 2, false).unwrap(),
+            "DO $fill$ BEGIN FOR i IN 1..2 LOOP INSERT INTO public.parent DEFAULT VALUES; \
+             END LOOP; END $fill$"
+        );
     }
 
     #[test]

@@ -318,19 +318,88 @@ def test_column_index_true_uses_the_naming_convention():
 # What is left out -------------------------------------------------------------------------------
 
 
-def test_sequences_are_left_out_with_a_comment():
+def test_sequences_are_written_with_the_options_postgresql_fills_in():
     md = sa.MetaData()
-    seq = sa.Sequence("numbers", metadata=md)
+    sa.Sequence("numbers", metadata=md)
+    sa.Sequence("order_no", metadata=md, start=1000, increment=10, cache=20)
+    sa.Sequence("countdown", metadata=md, data_type=sa.Integer, increment=-1, cycle=True)
+    sa.Sequence("small", metadata=md, data_type=sa.SmallInteger, minvalue=-5, nomaxvalue=True)
+    sa.Sequence("ledger_no", metadata=md, schema="billing", maxvalue=99)
     sa.Table(
         "t",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("n", sa.Integer, seq),
+        sa.Column("n", sa.Integer, sa.Sequence("t_n_seq")),
     )
     text, doc = exported(md)
-    assert "# sequence numbers left out: this schema.yaml version has no sequences" in text
-    assert "# t.n: Sequence numbers is called by SQLAlchemy on insert" in text
+    bigint = 2**63 - 1
+    assert doc["sequences"] == {
+        "numbers": {"type": "bigint", "start": 1, "increment": 1, "min_value": 1,
+                    "max_value": bigint, "cache": 1, "cycle": False},
+        "order_no": {"type": "bigint", "start": 1000, "increment": 10, "min_value": 1,
+                     "max_value": bigint, "cache": 20, "cycle": False},
+        "countdown": {"type": "integer", "start": -1, "increment": -1, "min_value": -(2**31),
+                      "max_value": -1, "cache": 1, "cycle": True},
+        "small": {"type": "smallint", "start": -5, "increment": 1, "min_value": -5,
+                  "max_value": 2**15 - 1, "cache": 1, "cycle": False},
+        "billing.ledger_no": {"type": "bigint", "start": 1, "increment": 1, "min_value": 1,
+                              "max_value": 99, "cache": 1, "cycle": False},
+        "t_n_seq": {"type": "bigint", "start": 1, "increment": 1, "min_value": 1,
+                    "max_value": bigint, "cache": 1, "cycle": False},
+    }
+    assert "left out" not in text.split("tables:")[0]
+    assert "# t.n: Sequence t_n_seq is called by SQLAlchemy on insert" in text
     assert "default" not in doc["tables"]["t"]["columns"]["n"]
+
+
+def test_a_sequence_called_by_a_server_default_is_written_with_the_default():
+    md = sa.MetaData()
+    numbers = sa.Sequence("numbers", metadata=md, schema="billing")
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("n", sa.Integer, numbers, server_default=numbers.next_value()),
+    )
+    text, doc = exported(md)
+    assert list(doc["sequences"]) == ["billing.numbers"]
+    assert doc["tables"]["t"]["columns"]["n"]["default"] == "nextval('billing.numbers')"
+    assert "# t.n: Sequence numbers is called by SQLAlchemy on insert; its server default is written" in text
+
+
+def test_an_optional_sequence_is_not_written_postgresql_never_gets_it():
+    md = sa.MetaData()
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer, sa.Sequence("t_id_seq", optional=True), primary_key=True),
+    )
+    text, doc = exported(md)
+    assert "sequences" not in doc
+    assert doc["tables"]["t"]["columns"]["id"]["type"] == "serial"
+    assert "# t.id: Sequence t_id_seq is optional" in text
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"increment": 0}, "the increment is 0"),
+        ({"minvalue": 5, "nominvalue": True}, "both MINVALUE and NO MINVALUE are set"),
+        ({"minvalue": 10, "maxvalue": 10}, "MINVALUE 10 and MAXVALUE 10 are not an increasing"),
+        ({"data_type": sa.SmallInteger, "maxvalue": 2**15}, "MAXVALUE 32768 are not"),
+        ({"start": 0}, "START WITH 0 is outside 1 .. 9223372036854775807"),
+        ({"cache": 0}, "CACHE 0 is below 1"),
+        ({"data_type": sa.Numeric(10)}, "the type numeric(10) is not smallint, integer or bigint"),
+    ],
+)
+def test_a_sequence_postgresql_would_refuse_is_an_export_error(options, message):
+    md = sa.MetaData()
+    sa.Sequence("bad", metadata=md, **options)
+    sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True))
+    with pytest.raises(ExportError) as raised:
+        exported(md)
+    assert raised.value.message.startswith("sequence bad: ")
+    assert message in raised.value.message
 
 
 def test_exclusion_constraints_are_written_as_the_ddl_makes_them():

@@ -4,7 +4,8 @@ options), Computed, serial, a composite and named primary key, foreign keys with
 deferrable and composite across schemas and to the table itself, unique constraints (composite,
 NULLS NOT DISTINCT), named and unnamed checks, indexes with postgresql_where / _using /
 _include / _ops, expression and descending keys, comments, mixed-case and reserved names, and
-what is left out with a comment: Python-side defaults, a Sequence."""
+sequences (standalone, a column's, with PostgreSQL's defaults left unset), and what is left out
+with a comment: Python-side defaults."""
 
 import enum
 import uuid
@@ -60,6 +61,19 @@ invoice_state = Enum("draft", "sent", "paid", "void", name="invoice_state", sche
 tag_kind = Enum("Red", "green", "Blue Sky", name="TagKind")
 
 ticket_numbers = Sequence("ticket_numbers", start=1000, metadata=Base.metadata)
+# More standalone sequences (create_all() creates them); ledger_no is also a server default.
+order_no = Sequence("order_no", start=1000, increment=10, cache=5, metadata=Base.metadata)
+countdown = Sequence(
+    "countdown", data_type=Integer, increment=-1, cycle=True, metadata=Base.metadata
+)
+ledger_no = Sequence(
+    "ledger_no",
+    data_type=SmallInteger,
+    minvalue=-5,
+    maxvalue=999,
+    schema="billing",
+    metadata=Base.metadata,
+)
 
 
 class Account(Base):
@@ -111,6 +125,9 @@ class Invoice(Base):
     issued_on: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=func.now())
     due_on: Mapped[Optional[datetime]] = mapped_column(DateTime)
     number: Mapped[int] = mapped_column(Integer, ticket_numbers, nullable=False)
+    ledger_entry: Mapped[int] = mapped_column(
+        SmallInteger, ledger_no, server_default=ledger_no.next_value(), nullable=False
+    )
 
 
 class Customer(Base):
@@ -141,6 +158,7 @@ class Customer(Base):
     last_ip: Mapped[Optional[str]] = mapped_column(INET)
     score: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     vip: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    loyalty_no: Mapped[Optional[int]] = mapped_column(BigInteger, Sequence("customer_loyalty_no"))
     referrer_id: Mapped[Optional[uuid.UUID]] = mapped_column(
         UUID(as_uuid=True), ForeignKey("customers.id", ondelete="SET NULL")
     )

@@ -4,9 +4,9 @@ Every value is what SQLAlchemy's PostgreSQL dialect would put in the DDL of ``cr
 the column type as the dialect compiles it, ``SERIAL`` where the dialect would choose it, the
 server default's SQL text, constraint and index names after the naming convention (and
 PostgreSQL's 63-byte truncation), check expressions and index predicates with their literals
-inlined. What the database never sees (a Python-side ``default=``, ``onupdate=``) is left out
-with a YAML comment saying so, and so is what schema.yaml cannot express yet (sequences,
-storage parameters).
+inlined, and the sequences it creates with every option as PostgreSQL fills it in. What the
+database never sees (a Python-side ``default=``, ``onupdate=``) is left out with a YAML comment
+saying so, and so is what schema.yaml cannot express yet (storage parameters).
 
 This module only reads the metadata and writes text; importing the user's module is
 :func:`resolve_metadata`'s job, and the command line is in ``__main__``.
@@ -327,12 +327,16 @@ class _Writer:
     def python_side(self, column: sqlalchemy.Column, where: str) -> Iterable[str]:
         """Comments for what SQLAlchemy does at insert or update time, not the database."""
         default = column.default
-        if isinstance(default, sa_schema.Sequence):
-            self.sequences[self.sequence_key(default)] = default
+        if isinstance(default, sa_schema.Sequence) and default.optional:
             yield (
-                f"{where}: Sequence {default.name} is called by SQLAlchemy on insert; "
+                f"{where}: Sequence {default.name} is optional: PostgreSQL does not get it "
+                "(a primary key column is SERIAL instead)"
+            )
+        elif isinstance(default, sa_schema.Sequence):
+            server = "its server default is written" if column.server_default is not None else (
                 "the column has no server default"
             )
+            yield f"{where}: Sequence {default.name} is called by SQLAlchemy on insert; {server}"
         elif default is not None:
             yield (
                 f"{where}: default={_describe(default, self.sql)} is applied by SQLAlchemy, "
@@ -351,6 +355,23 @@ class _Writer:
     def sequence_key(self, sequence: sa_schema.Sequence) -> str:
         schema = self.preparer.schema_for_object(sequence) or self.default_schema
         return qualified_key(schema, sequence.name, self.default_schema)
+
+    def sequence_options(self, sequence: sa_schema.Sequence) -> List[Tuple[str, str]]:
+        """A ``sequences:`` entry: every option as PostgreSQL has it after the ``CREATE
+        SEQUENCE`` of create_all(), those SQLAlchemy leaves out at PostgreSQL's defaults."""
+        data_type = "bigint"
+        if sequence.data_type is not None:
+            data_type = self.dialect.type_compiler_instance.process(sequence.data_type).lower()
+        try:
+            resolved = sequence_in_postgresql(sequence, data_type)
+        except ValueError as error:
+            raise ExportError(
+                f"sequence {sequence.name}: {error}",
+                "PostgreSQL refuses this CREATE SEQUENCE: fix the Sequence's options",
+            ) from None
+        return [("type", scalar(data_type))] + [
+            (option, str(value).lower()) for option, value in resolved
+        ]
 
     def indexes(self, body: _Lines, table: sqlalchemy.Table) -> None:
         written = []
@@ -564,8 +585,11 @@ class _Writer:
     def document(self, source: str) -> str:
         tables = sorted(self.metadata.tables.values(), key=lambda t: (t.schema or "", t.name))
         bodies = [(self.table_key(table), self.table(table)) for table in tables]
+        # Every sequence create_all() creates: the MetaData's and the columns' (both are in
+        # `_sequences`), except an optional one, which PostgreSQL never gets.
         for sequence in self.metadata._sequences.values():
-            self.sequences[self.sequence_key(sequence)] = sequence
+            if not sequence.optional:
+                self.sequences[self.sequence_key(sequence)] = sequence
 
         out = _Lines()
         out.comment(0, f"schema.yaml written by driftlint-sqlalchemy from {source}")
@@ -582,11 +606,11 @@ class _Writer:
                 out.add(1, yaml_key(key) + ": " + flow_list(values))
         for note in self.enum_notes:
             out.comment(0, note)
-        for key in sorted(self.sequences):
-            out.comment(
-                0,
-                f"sequence {key} left out: this schema.yaml version has no sequences",
-            )
+        if self.sequences:
+            out.add(0, "sequences:")
+            for key in sorted(self.sequences):
+                options = self.sequence_options(self.sequences[key])
+                out.add(1, yaml_key(key) + ": " + flow_map(options))
         out.add(0, "tables:")
         for key, lines in bodies:
             out.add(1, yaml_key(key) + ":")
@@ -634,6 +658,61 @@ def _text_key(text: str, order, nulls):
     if _IDENTIFIER.fullmatch(body):
         return (unquote(body) if body.startswith('"') else body.lower()), None, order, nulls
     return None, body, order, nulls
+
+
+# The range of each type a sequence may have.
+_SEQUENCE_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+
+def sequence_in_postgresql(sequence, data_type: str) -> List[Tuple[str, object]]:
+    """``start``, ``increment``, ``min_value``, ``max_value``, ``cache`` and ``cycle`` of a
+    sequence of type ``data_type`` as PostgreSQL sets them from the options SQLAlchemy writes
+    (an option left out, or NO MINVALUE / NO MAXVALUE, takes PostgreSQL's default: an ascending
+    sequence runs from 1 to the type's maximum, a descending one from -1 down to its minimum,
+    and starts at the end it leaves from). ValueError for what PostgreSQL would refuse."""
+    if data_type not in _SEQUENCE_RANGES:
+        raise ValueError(f"the type {data_type} is not smallint, integer or bigint")
+    low, high = _SEQUENCE_RANGES[data_type]
+    increment = 1 if sequence.increment is None else sequence.increment
+    if increment == 0:
+        raise ValueError("the increment is 0")
+    for value, none, option in (
+        (sequence.minvalue, sequence.nominvalue, "MINVALUE"),
+        (sequence.maxvalue, sequence.nomaxvalue, "MAXVALUE"),
+    ):
+        if value is not None and none is not None:
+            raise ValueError(f"both {option} and NO {option} are set")
+    min_value = sequence.minvalue
+    if min_value is None:
+        min_value = 1 if increment > 0 else low
+    max_value = sequence.maxvalue
+    if max_value is None:
+        max_value = high if increment > 0 else -1
+    if not (low <= min_value < max_value <= high):
+        raise ValueError(
+            f"MINVALUE {min_value} and MAXVALUE {max_value} are not an increasing range of "
+            f"{data_type}"
+        )
+    start = sequence.start
+    if start is None:
+        start = min_value if increment > 0 else max_value
+    if not (min_value <= start <= max_value):
+        raise ValueError(f"START WITH {start} is outside {min_value} .. {max_value}")
+    cache = 1 if sequence.cache is None else sequence.cache
+    if cache < 1:
+        raise ValueError(f"CACHE {cache} is below 1")
+    return [
+        ("start", start),
+        ("increment", increment),
+        ("min_value", min_value),
+        ("max_value", max_value),
+        ("cache", cache),
+        ("cycle", bool(sequence.cycle)),
+    ]
 
 
 def _identity_options(identity) -> str:
