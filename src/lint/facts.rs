@@ -6,7 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::action::{Action, ConstraintKind, Guard, Kind, ObjectKind, RenameKind, Target};
+use super::action::{
+    Action, ConstraintKind, Guard, Kind, LockMode, Name, ObjectKind, RenameKind, Target,
+};
 
 /// What the file says around an action: computed once per file.
 #[derive(Debug, Default)]
@@ -36,6 +38,15 @@ pub struct Facts {
     pub(super) added_not_valid: HashMap<(String, String), Vec<(usize, usize)>>,
     /// Function name -> where the file creates it, and whether as STABLE or IMMUTABLE.
     pub(super) functions: HashMap<String, Vec<(usize, bool)>>,
+}
+
+/// A lock blocking writes on a table that may be in use, found by [`Facts::busy_lock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusyLock {
+    /// On the table the action acts on, in this mode.
+    Own(LockMode),
+    /// SHARE ROW EXCLUSIVE on this table, which a new foreign key references.
+    Referenced(Name),
 }
 
 /// One object's key: kind, name, table (for objects named per table).
@@ -198,22 +209,42 @@ impl Facts {
     }
 
     /// Whether the action at `index` acts on something created earlier in this file (a table,
-    /// or an index it drops or rebuilds): nobody uses it yet.
+    /// an index it drops or rebuilds, a schema it drops): nobody uses it yet.
     pub fn acts_on_new(&self, action: &Action, index: usize) -> bool {
         let earlier = |found: Option<&usize>| found.is_some_and(|&i| i < index);
         if action.table.is_some() && earlier(self.created_tables.get(action.table_str())) {
             return true;
         }
-        let index_kind = matches!(
-            action.kind,
-            Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index)
-        );
+        let object = match action.kind {
+            Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index) => ObjectKind::Index,
+            Kind::Drop(ObjectKind::Schema) => ObjectKind::Schema,
+            _ => return false,
+        };
         let key = (
-            Target::Object(ObjectKind::Index),
+            Target::Object(object),
             action.name_str().to_string(),
             String::new(),
         );
-        index_kind && earlier(self.creates.get(&key))
+        earlier(self.creates.get(&key))
+    }
+
+    /// The first lock blocking writes that the action at `index` takes on a table that may be in
+    /// use: on its own table (or an index's table, or every table of a dropped schema), else on
+    /// a table its new foreign key references that this file did not create.
+    pub fn busy_lock(&self, action: &Action, index: usize) -> Option<BusyLock> {
+        if let Some(mode) = action.kind.table_lock(&action.flags) {
+            if mode.blocks_writes() && !self.acts_on_new(action, index) {
+                return Some(BusyLock::Own(mode));
+            }
+        }
+        // A table the statement itself creates (a self-reference) is new too.
+        let new = |name: &Name| {
+            self.created_tables
+                .get(&name.name)
+                .is_some_and(|&i| i <= index)
+        };
+        let referenced = action.referenced.iter().find(|name| !new(name))?;
+        Some(BusyLock::Referenced(referenced.clone()))
     }
 
     /// Fills [`Facts::proven_not_null`], [`Facts::added_not_valid`] and [`Facts::functions`].
@@ -269,11 +300,7 @@ impl Facts {
                 timeout_set = !disables;
                 continue;
             }
-            let blocks = action
-                .kind
-                .table_lock(&action.flags)
-                .is_some_and(|mode| mode.blocks_writes());
-            if !blocks || self.acts_on_new(action, i) {
+            if self.busy_lock(action, i).is_none() {
                 continue;
             }
             return (!timeout_set).then_some(i);
