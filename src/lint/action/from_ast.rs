@@ -1,18 +1,24 @@
 //! Actions from sqlparser's tree: when sqlparser parses a statement of a kind converted here,
 //! its [`Action`]s are built from the AST instead of the token reader ([`super::read`]), with the
-//! same spans. Names, flags and the objects' tables come from the tree; positions come from the
-//! spans of its identifiers, mapped to byte offsets through the statement's tokens. What the
-//! tree does not record (`CONCURRENTLY` on a `DROP INDEX`, `ON ONLY` on a `CREATE INDEX`, where a
-//! missing `OR REPLACE` goes) is read from the tokens around those positions.
+//! same spans. Names, flags, the objects' tables, a new column's options and the functions its
+//! default calls come from the tree; positions come from the spans of its identifiers, mapped to
+//! byte offsets through the statement's tokens. What the tree does not record (`CONCURRENTLY` on
+//! a `DROP INDEX`, `ON ONLY` on a `CREATE INDEX`, where a missing `OR REPLACE` goes, a type as
+//! written) is read from the tokens around those positions.
 //!
 //! Converted: `CREATE TABLE | INDEX | SCHEMA | SEQUENCE | VIEW | MATERIALIZED VIEW | EXTENSION |
-//! TRIGGER | POLICY | TYPE | DOMAIN`,
-//! `DROP TABLE | VIEW | MATERIALIZED VIEW | INDEX | SCHEMA | SEQUENCE | TYPE | COLLATION |
-//! DOMAIN | EXTENSION`, and `ALTER TABLE` whose every operation is `DROP COLUMN`,
-//! `DROP CONSTRAINT`, `VALIDATE CONSTRAINT`, `ADD` of a primary key, unique, foreign key or check constraint,
-//! `ALTER COLUMN ... SET NOT NULL` or a `RENAME`, and `INSERT INTO` (of
-//! the table, a column, a constraint). Every other statement (and any of these whose names the tree does not
-//! hold as plain identifiers) is "not converted": its actions stay the token reader's.
+//! TRIGGER | POLICY | TYPE | DOMAIN`, `CREATE [OR REPLACE] FUNCTION` (unless its text holds
+//! `CONCURRENTLY`: the token reader reads the body); `DROP TABLE | VIEW | MATERIALIZED VIEW |
+//! INDEX | SCHEMA | SEQUENCE | TYPE | COLLATION | DOMAIN | EXTENSION | FUNCTION | PROCEDURE |
+//! TRIGGER | POLICY`; `ALTER TABLE` whose every operation is `ADD COLUMN`, `DROP COLUMN`, `ADD`
+//! of a primary key, unique (also `USING INDEX`), foreign key or check constraint,
+//! `DROP CONSTRAINT`, `VALIDATE CONSTRAINT`, `ALTER COLUMN ... [SET DATA] TYPE | SET NOT NULL |
+//! DROP NOT NULL | SET DEFAULT | DROP DEFAULT`, `ENABLE | DISABLE TRIGGER`, a `RENAME`, or one
+//! with no action (`OWNER TO`, `ENABLE ROW LEVEL SECURITY`, `REPLICA IDENTITY`, `SET (...)`,
+//! ...); `INSERT INTO`, `TRUNCATE`, `LOCK TABLE` and `SET` (an action for `lock_timeout` only).
+//! Every other statement (and any of these whose names the tree does not hold as plain
+//! identifiers, or whose column default holds an expression not walked here) is "not
+//! converted": its actions stay the token reader's.
 
 use std::ops::Range;
 
@@ -23,6 +29,7 @@ use super::column::{Bracket, TypeText};
 use super::{Action, ConstraintKind, Flags, Kind, Name};
 use crate::sql::tokens::Tok;
 
+mod alter;
 mod alter_table;
 mod column;
 mod create;
@@ -64,9 +71,11 @@ impl<'f> Locator<'f> {
     /// `None` otherwise, so other statements cost nothing. `text` is the file's text.
     pub fn new(significant: &[Tok], all: &[TokenWithSpan], text: &'f str) -> Option<Locator<'f>> {
         let first = significant.first()?;
-        let keep = if ["create", "drop", "alter", "truncate", "lock", "set"]
-            .iter()
-            .any(|k| first.is(k))
+        let keep = if [
+            "create", "drop", "alter", "truncate", "lock", "set", "vacuum",
+        ]
+        .iter()
+        .any(|k| first.is(k))
         {
             significant.len()
         } else if first.is("insert") {
@@ -142,6 +151,10 @@ impl<'f> Locator<'f> {
             Statement::AlterTable(alter) => return self.alter_table(alter),
             Statement::CreateFunction(f) => return self.create_function(f),
             Statement::Set(set) => return self.set(set),
+            Statement::Vacuum(vacuum) => return self.vacuum(vacuum),
+            Statement::AlterIndex { .. } | Statement::AlterType(_) | Statement::AlterSchema(_) => {
+                self.alter(statement)
+            }
             Statement::Insert(insert) => self.insert(insert),
             Statement::Truncate(t) => self.truncate(t),
             Statement::Lock(lock) => self.lock(lock),
@@ -510,12 +523,20 @@ LOCK s.t;
 SET lock_timeout = '5s';
 SET LOCAL lock_timeout TO 0;
 SET search_path = public;
+ALTER INDEX ix RENAME TO iy;
+ALTER TYPE s.mood RENAME TO feeling;
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'x' AFTER 'y';
+ALTER TYPE mood ADD VALUE 'z';
+ALTER TYPE mood RENAME VALUE 'a' TO 'b';
+ALTER SCHEMA billing RENAME TO invoicing;
+VACUUM FULL s.t;
+VACUUM t;
 "#;
         let mut figures = Figures::default();
         compare(text, &mut figures);
-        assert_eq!(figures.statements, 53, "{figures:#?}");
-        assert_eq!(figures.converted, 53, "{figures:#?}");
-        assert_eq!(figures.agreeing, 53, "{figures:#?}");
+        assert_eq!(figures.statements, 61, "{figures:#?}");
+        assert_eq!(figures.converted, 61, "{figures:#?}");
+        assert_eq!(figures.agreeing, 61, "{figures:#?}");
     }
 
     /// The tree's actions of one statement (which must be converted).

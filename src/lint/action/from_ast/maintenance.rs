@@ -1,7 +1,8 @@
-//! `INSERT`, `TRUNCATE`, `LOCK TABLE` and `SET lock_timeout` from the tree.
+//! `INSERT`, `TRUNCATE`, `LOCK TABLE`, `VACUUM FULL` and `SET lock_timeout` from the tree.
 
 use sqlparser::ast::{
-    Expr, Insert, Lock, LockTableMode, ObjectName, OnInsert, Set, TableObject, Truncate, Value,
+    Expr, Insert, Lock, LockTableMode, ObjectName, OnInsert, Set, TableObject, Truncate,
+    VacuumStatement, Value,
 };
 
 use super::super::maintenance::zero_duration;
@@ -45,6 +46,25 @@ impl Locator<'_> {
             Some(LockTableMode::Exclusive) => LockMode::Exclusive,
         };
         self.on_tables(Kind::LockTable(mode), lock.tables.iter().map(|t| &t.name))
+    }
+
+    /// `VACUUM [FULL] [table]`: an action for `FULL` only.
+    pub(super) fn vacuum(&self, vacuum: &VacuumStatement) -> Option<Vec<Action>> {
+        let other = vacuum.sort_only
+            || vacuum.delete_only
+            || vacuum.reindex
+            || vacuum.recluster
+            || vacuum.boost
+            || vacuum.threshold.is_some();
+        if other {
+            return None;
+        }
+        if !vacuum.full {
+            return Some(Vec::new());
+        }
+        Some(vec![
+            self.on_tables(Kind::VacuumFull, vacuum.table_name.iter())?
+        ])
     }
 
     /// One action on the first of `names` (the table), the others in `more_names`.
