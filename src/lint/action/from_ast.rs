@@ -354,6 +354,7 @@ pub(crate) mod tests {
             ("span", format!("{:?}", a.span)),
             ("statement", format!("{:?}", a.statement)),
             ("name", format!("{:?}", a.name)),
+            ("new_name", format!("{:?}", a.new_name)),
             ("more_names", format!("{:?}", a.more_names)),
             ("table", format!("{:?}", a.table)),
             ("flags", format!("{:?}", a.flags)),
