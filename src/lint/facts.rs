@@ -12,7 +12,18 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::action::{Action, ConstraintKind, Guard, Kind, ObjectKind, RenameKind, Target};
+use super::action::{
+    Action, ConstraintKind, Guard, Kind, LockMode, Name, ObjectKind, RenameKind, Target,
+};
+
+/// A lock blocking writes on a table that may be in use, found by [`Facts::busy_lock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusyLock {
+    /// On the table the action acts on, in this mode.
+    Own(LockMode),
+    /// SHARE ROW EXCLUSIVE on this table, which a new foreign key references.
+    Referenced(Name),
+}
 
 /// One object's key: kind, name, table (for objects named per table), hashed to 128 bits.
 type Key = u128;
@@ -263,17 +274,36 @@ impl Facts {
         self.functions.get(name).copied()
     }
 
-    /// Whether the action acts on something created earlier in this file (a table, or an index
-    /// it drops or rebuilds): nobody uses it yet.
+    /// Whether the action acts on something created earlier in this file (a table, an index it
+    /// drops or rebuilds, a schema it drops): nobody uses it yet.
     pub fn acts_on_new(&self, action: &Action) -> bool {
         if action.table.is_some() && self.table_created(action.table_str()).is_some() {
             return true;
         }
-        let index_kind = matches!(
-            action.kind,
-            Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index)
-        );
-        index_kind && self.created(Target::Object(ObjectKind::Index), action.name_str(), "")
+        let object = match action.kind {
+            Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index) => ObjectKind::Index,
+            Kind::Drop(ObjectKind::Schema) => ObjectKind::Schema,
+            _ => return false,
+        };
+        self.created(Target::Object(object), action.name_str(), "")
+    }
+
+    /// The first lock blocking writes that `action` takes on a table that may be in use: on its
+    /// own table (or an index's table, or every table of a dropped schema), else on a table its
+    /// new foreign key references that this file did not create.
+    pub fn busy_lock(&self, action: &Action) -> Option<BusyLock> {
+        if let Some(mode) = action.kind.table_lock(&action.flags) {
+            if mode.blocks_writes() && !self.acts_on_new(action) {
+                return Some(BusyLock::Own(mode));
+            }
+        }
+        // A table the statement itself creates (a self-reference) is new too.
+        let new = |name: &Name| {
+            self.table_created(&name.name).is_some()
+                || (action.kind == Kind::CreateTable && action.name_str() == name.name)
+        };
+        let referenced = action.referenced.iter().find(|name| !new(name))?;
+        Some(BusyLock::Referenced(referenced.clone()))
     }
 
     /// Follow the file from an unknown database: whether `action` cannot fail because of what
@@ -349,11 +379,7 @@ impl Facts {
             self.timeout_set = !disables;
             return false;
         }
-        let blocks = action
-            .kind
-            .table_lock(&action.flags)
-            .is_some_and(|mode| mode.blocks_writes());
-        if !blocks || self.acts_on_new(action) {
+        if self.busy_lock(action).is_none() {
             return false;
         }
         self.lock_seen = true;

@@ -102,7 +102,7 @@ pub fn understand(
     let shape = action::read(&significant, out);
     let read_end = out.len();
     let locator = if top {
-        action::Locator::new(&significant, &tokens.all)
+        action::Locator::new(&significant, &tokens.all, state.text)
     } else {
         None
     };

@@ -96,6 +96,8 @@ impl Reader<'_, '_, '_> {
             Some(action)
         } else if c.eat("rename") {
             Some(rename(&mut c, &part))
+        } else if c.at("enable") || c.at("disable") {
+            enable_trigger(&mut c, &part)
         } else if c.eat_seq(&["validate", "constraint"]) {
             let mut action = part.action(Kind::ValidateConstraint);
             action.name = c.name();
@@ -129,6 +131,7 @@ fn add_constraint(c: &mut Cursor, part: &Part, from: usize, to: usize) -> Option
         return None;
     };
     let mut action = part.action(Kind::AddConstraint(kind));
+    action.referenced = referenced(&c.toks[c.i..to]);
     // PostgreSQL names an unnamed primary key `<table>_pkey` (when that fits in 63 bytes; a
     // longer name is cut, which is not modelled).
     let implicit = format!("{}_pkey", part.table.name);
@@ -164,6 +167,7 @@ fn add_column(c: &mut Cursor, part: &Part, toks: &[Tok], to: usize) -> Action {
     let if_not_exists = c.eat_seq(&["if", "not", "exists"]);
     let name = c.name();
     let mut action = part.action(Kind::AddColumn(new_column(toks, c.i, to)));
+    action.referenced = referenced(&toks[c.i..to]);
     action.flags.if_not_exists = if_not_exists;
     action.insert_at = Some(insert_at);
     action.name = name;
@@ -211,7 +215,8 @@ fn drop_column_or_constraint(c: &mut Cursor, part: &Part) -> Action {
     action
 }
 
-/// `ALTER [COLUMN] name [SET DATA] TYPE ...` or `... SET NOT NULL`, the cursor after `ALTER`.
+/// `ALTER [COLUMN] name [SET DATA] TYPE ...`, `... SET NOT NULL` or `... SET | DROP DEFAULT`,
+/// the cursor after `ALTER`.
 fn alter_column(c: &mut Cursor, part: &Part) -> Option<Action> {
     c.eat("column");
     let column = c.name();
@@ -221,12 +226,47 @@ fn alter_column(c: &mut Cursor, part: &Part) -> Option<Action> {
         }
     } else if c.eat_seq(&["set", "not", "null"]) {
         Kind::SetNotNull
+    } else if c.eat_seq(&["set", "default"]) {
+        Kind::SetDefault
+    } else if c.eat_seq(&["drop", "default"]) {
+        Kind::DropDefault
     } else {
         return None;
     };
     let mut action = part.action(kind);
     action.name = column;
     Some(action)
+}
+
+/// `ENABLE [ALWAYS | REPLICA] TRIGGER name` or `DISABLE TRIGGER name` (`ALL`, `USER` or a
+/// trigger's name), the cursor at `ENABLE` / `DISABLE`; `None` for the other `ENABLE`s (`ROW
+/// LEVEL SECURITY`, `RULE`).
+fn enable_trigger(c: &mut Cursor, part: &Part) -> Option<Action> {
+    let enable = c.eat("enable");
+    if !enable {
+        c.eat("disable");
+    } else if !c.eat("always") {
+        c.eat("replica");
+    }
+    if !c.eat("trigger") {
+        return None;
+    }
+    let mut action = part.action(Kind::EnableTrigger { enable });
+    action.name = c.name();
+    Some(action)
+}
+
+/// The tables the `REFERENCES` clauses among `toks` name, in order.
+pub(super) fn referenced(toks: &[Tok]) -> Vec<Name> {
+    toks.iter()
+        .enumerate()
+        .filter(|(_, t)| t.is("references"))
+        .filter_map(|(k, _)| {
+            let mut c = Cursor::new(toks);
+            c.i = k + 1;
+            c.name()
+        })
+        .collect()
 }
 
 /// `RENAME TO new`, `RENAME CONSTRAINT a TO b` or `RENAME [COLUMN] a TO b`, the cursor after

@@ -141,7 +141,7 @@ const NOT_CALLS: &[&str] = &[
     "when", "case", "as", "collate", "values", "select", "using", "filter", "over",
 ];
 
-const SERIAL_TYPES: &[&str] = &[
+pub(super) const SERIAL_TYPES: &[&str] = &[
     "serial",
     "bigserial",
     "smallserial",
@@ -151,7 +151,7 @@ const SERIAL_TYPES: &[&str] = &[
 ];
 
 /// Words that end a column's default expression (the next column constraint starts).
-const CONSTRAINT_WORDS: &[&str] = &[
+pub(super) const CONSTRAINT_WORDS: &[&str] = &[
     "constraint",
     "not",
     "null",
@@ -164,29 +164,88 @@ const CONSTRAINT_WORDS: &[&str] = &[
     "deferrable",
 ];
 
-/// The text of a type written in tokens `from..to`, up to the first depth-0 word of `stops`.
-pub(super) fn type_text(toks: &[Tok], from: usize, to: usize, stops: &[&str]) -> String {
-    let mut depth = 0usize;
-    let mut text = String::new();
-    for t in toks.iter().take(to).skip(from) {
-        match t.token {
-            Token::LParen | Token::LBracket => depth += 1,
-            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
-            _ if depth == 0 && stops.iter().any(|s| t.is(s)) => break,
+/// What a token is to a type's text: brackets and commas are written without spaces around.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bracket {
+    Open,
+    Close,
+    Comma,
+    None,
+}
+
+/// A type's text as written, built token by token: `varchar(50)`, `numeric(10, 2)`, `text[]`.
+#[derive(Default)]
+pub(super) struct TypeText {
+    text: String,
+    depth: usize,
+}
+
+impl TypeText {
+    /// Adds the token written `written`; false (nothing added) when it is a `stop` word at
+    /// depth 0: the type ended before it.
+    pub(super) fn push(&mut self, written: &str, bracket: Bracket, stop: bool) -> bool {
+        match bracket {
+            Bracket::Open => self.depth += 1,
+            Bracket::Close => self.depth = self.depth.saturating_sub(1),
+            _ if self.depth == 0 && stop => return false,
             _ => {}
         }
-        // `varchar(50)`, `numeric(10, 2)`, `text[]`: no space around brackets.
-        let tight = matches!(
-            t.token,
-            Token::LParen | Token::RParen | Token::LBracket | Token::RBracket | Token::Comma
-        ) || text.ends_with('(')
-            || text.ends_with('[');
-        if !text.is_empty() && !tight {
-            text.push(' ');
+        let tight =
+            bracket != Bracket::None || self.text.ends_with('(') || self.text.ends_with('[');
+        if !self.text.is_empty() && !tight {
+            self.text.push(' ');
         }
-        text.push_str(&t.token.to_string());
+        self.text.push_str(written);
+        true
     }
-    text
+
+    pub(super) fn into_string(self) -> String {
+        self.text
+    }
+}
+
+/// The text of a type written in tokens `from..to`, up to the first depth-0 word of `stops`.
+pub(super) fn type_text(toks: &[Tok], from: usize, to: usize, stops: &[&str]) -> String {
+    let mut text = TypeText::default();
+    for t in toks.iter().take(to).skip(from) {
+        let bracket = match t.token {
+            Token::LParen | Token::LBracket => Bracket::Open,
+            Token::RParen | Token::RBracket => Bracket::Close,
+            Token::Comma => Bracket::Comma,
+            _ => Bracket::None,
+        };
+        let stop = stops.iter().any(|s| t.is(s));
+        if !text.push(&t.token.to_string(), bracket, stop) {
+            break;
+        }
+    }
+    text.into_string()
+}
+
+/// What a call in a column's default says about the rewrite: the function `lower` (its name
+/// lower-cased; `qualified` when written with a schema).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    /// A volatile built-in: the value changes per row.
+    Volatile,
+    /// A stable or immutable built-in, or not a call at all (`EXISTS (`, `IN (`).
+    Known,
+    /// Not a known built-in: a user-defined function, which may be volatile.
+    User,
+}
+
+impl Call {
+    pub(super) fn of(lower: &str, qualified: bool) -> Call {
+        if VOLATILE_FUNCTIONS.contains(&lower) {
+            Call::Volatile
+        } else if NOT_CALLS.contains(&lower)
+            || (!qualified && NOT_VOLATILE_FUNCTIONS.contains(&lower))
+        {
+            Call::Known
+        } else {
+            Call::User
+        }
+    }
 }
 
 /// Read a column definition: tokens `from..to`, `from` at its type.
@@ -278,13 +337,10 @@ fn default_rewrite(toks: &[Tok], from: usize, to: usize) -> Option<Rewrite> {
         }
         let lower = word.to_ascii_lowercase();
         let qualified = k > from && toks[k - 1].is_punct(&Token::Period);
-        if VOLATILE_FUNCTIONS.contains(&lower.as_str()) {
-            return Some(Rewrite::Volatile(format!("{lower}()")));
-        }
-        if NOT_CALLS.contains(&lower.as_str())
-            || (!qualified && NOT_VOLATILE_FUNCTIONS.contains(&lower.as_str()))
-        {
-            continue;
+        match Call::of(&lower, qualified) {
+            Call::Volatile => return Some(Rewrite::Volatile(format!("{lower}()"))),
+            Call::Known => continue,
+            Call::User => {}
         }
         if user.is_none() {
             let name = match toks[k].ident() {

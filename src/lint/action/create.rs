@@ -2,6 +2,7 @@
 //! `OR REPLACE` / `IF NOT EXISTS` / `CONCURRENTLY` clauses and where a missing one goes, and the
 //! `... CONCURRENTLY` statements in a routine's body ([`super::body`]).
 
+use super::alter_table::referenced;
 use super::body::concurrently_in_body;
 use super::reader::Reader;
 use super::{Action, Flags, Kind};
@@ -39,6 +40,7 @@ impl Reader<'_, '_, '_> {
         self.created_names(&mut action);
         if matches!(kind, Kind::CreateTable) {
             action.table = action.name.clone();
+            action.referenced = referenced(&self.c.toks[self.c.i..]);
         }
         if matches!(kind, Kind::CreateFunction) {
             // The body is a string token: these words are the function's own attributes.

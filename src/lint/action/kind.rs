@@ -44,6 +44,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -88,6 +91,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -135,6 +141,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -183,6 +192,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -230,6 +242,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -278,6 +293,9 @@ impl Kind {
             | Kind::Insert { .. }
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -334,6 +352,9 @@ impl Kind {
             Kind::DetachPartition => c == "undefined_table",
             Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
+            | Kind::EnableTrigger { .. }
             | Kind::Reindex(_)
             | Kind::ValidateConstraint
             | Kind::VacuumFull
@@ -367,14 +388,18 @@ impl Kind {
             Kind::CreateIndex => concurrent(LockMode::Share),
             Kind::Reindex(_) | Kind::DetachPartition => concurrent(LockMode::AccessExclusive),
             Kind::Drop(ObjectKind::Index) => concurrent(LockMode::AccessExclusive),
-            Kind::CreateTrigger => Some(LockMode::ShareRowExclusive),
+            Kind::CreateTrigger | Kind::EnableTrigger { .. } => Some(LockMode::ShareRowExclusive),
             Kind::AddConstraint(ConstraintKind::ForeignKey) => Some(LockMode::ShareRowExclusive),
+            // Drops every table of the schema, each under ACCESS EXCLUSIVE.
+            Kind::Drop(ObjectKind::Schema) if flags.cascade => Some(LockMode::AccessExclusive),
             Kind::AddConstraint(_)
             | Kind::AddColumn(_)
             | Kind::DropColumn
             | Kind::DropConstraint
             | Kind::AlterColumnType { .. }
             | Kind::SetNotNull
+            | Kind::SetDefault
+            | Kind::DropDefault
             | Kind::VacuumFull
             | Kind::Cluster
             | Kind::Truncate

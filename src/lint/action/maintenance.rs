@@ -164,7 +164,7 @@ impl Reader<'_, '_, '_> {
 }
 
 /// Whether a `lock_timeout` value is zero (no timeout): `0`, `'0'`, `'0s'`, `0ms`.
-fn zero_duration(value: &str) -> bool {
+pub(super) fn zero_duration(value: &str) -> bool {
     let digits: String = value
         .trim()
         .chars()

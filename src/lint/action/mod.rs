@@ -250,6 +250,15 @@ pub enum Kind {
         to: String,
     },
     SetNotNull,
+    /// `ALTER COLUMN name SET DEFAULT expr`: a brief ACCESS EXCLUSIVE lock, no rewrite.
+    SetDefault,
+    /// `ALTER COLUMN name DROP DEFAULT`.
+    DropDefault,
+    /// `ALTER TABLE ... ENABLE [ALWAYS | REPLICA] TRIGGER name` (`enable`) or `DISABLE TRIGGER
+    /// name`: `name` is the trigger, or `all` / `user`.
+    EnableTrigger {
+        enable: bool,
+    },
     /// `REINDEX INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
     Reindex(ObjectKind),
     /// `VACUUM FULL [table]` (`name`: the table, when one is given).
@@ -335,6 +344,8 @@ pub struct Flags {
     pub not_volatile: bool,
     /// `CREATE INDEX ... ON ONLY t`: on a partitioned table, builds nothing.
     pub only: bool,
+    /// `DROP ... CASCADE`: objects that depend on the dropped one go too.
+    pub cascade: bool,
 }
 
 /// What a DO block wraps around an action.
@@ -396,6 +407,9 @@ pub struct Action {
     /// Which transaction block of the file the action is in (meaningful when `in_transaction`):
     /// actions with the same number run in one transaction.
     pub transaction: usize,
+    /// The tables a foreign key of this action references (`REFERENCES other`), in the order
+    /// written: adding the key locks them too (SHARE ROW EXCLUSIVE).
+    pub referenced: Vec<Name>,
     /// The columns a constraint or index names (`ADD CONSTRAINT n NOT NULL col`, `CHECK (col IS
     /// NOT NULL)`), where a rule needs them.
     pub columns: Vec<String>,
@@ -424,6 +438,7 @@ impl Action {
             guards: Vec::new(),
             in_transaction: false,
             transaction: 0,
+            referenced: Vec::new(),
             columns: Vec::new(),
             nested: false,
             exact: true,

@@ -208,6 +208,7 @@ impl Reader<'_, '_, '_> {
         };
         let mut action = self.action(Kind::Drop(kind));
         let c = &mut self.c;
+        action.flags.cascade = c.toks.last().is_some_and(|t| t.is("cascade"));
         if kind == ObjectKind::Index && c.eat("concurrently") {
             action.flags.concurrently = true;
         }

@@ -5,7 +5,8 @@
 //! that statement, so the migration fails fast instead and can be retried.
 
 use super::Hit;
-use crate::lint::action::{Action, Kind, ObjectKind};
+use crate::lint::action::{Action, Kind, LockMode, ObjectKind};
+use crate::lint::facts::BusyLock;
 use crate::lint::context::Ctx;
 use crate::lint::names::shown;
 use crate::lint::Fix;
@@ -17,12 +18,15 @@ pub fn missing_lock_timeout(action: &Action, ctx: &Ctx) -> Option<Hit> {
     if !ctx.facts.lock_timeout_missing() {
         return None;
     }
-    let mode = action.kind.table_lock(&action.flags)?;
-    let on = match action.kind {
-        Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index) => {
-            format!("the table of index {}", shown(&action.name))
-        }
-        _ => shown(&action.table),
+    let (mode, on) = match ctx.facts.busy_lock(action)? {
+        BusyLock::Own(mode) => (mode, locked(action)),
+        BusyLock::Referenced(table) => (
+            LockMode::ShareRowExclusive,
+            format!(
+                "{}, which its new foreign key references,",
+                shown(&Some(table))
+            ),
+        ),
     };
     let fix = (action.exact || action.nested).then(|| {
         let (at, line_start) = insert_point(ctx.text, action.piece_start);
@@ -49,6 +53,19 @@ pub fn missing_lock_timeout(action: &Action, ctx: &Ctx) -> Option<Hit> {
         )
         .with_fix(fix),
     )
+}
+
+/// What the action's own lock is on, for the message.
+fn locked(action: &Action) -> String {
+    match action.kind {
+        Kind::Drop(ObjectKind::Index) | Kind::Reindex(ObjectKind::Index) => {
+            format!("the table of index {}", shown(&action.name))
+        }
+        Kind::Drop(ObjectKind::Schema) => {
+            format!("every table of schema {}", shown(&action.name))
+        }
+        _ => shown(&action.table),
+    }
 }
 
 /// Where the `SET` goes before the statement starting at `at`: the start of its line, above the
@@ -113,5 +130,48 @@ mod tests {
             "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN IF NOT EXISTS c int;",
             RULE,
         );
+    }
+
+    #[test]
+    fn a_new_foreign_key_locks_the_referenced_table() {
+        let found = lint_errors(
+            "CREATE TABLE IF NOT EXISTS audit (id int, order_id int REFERENCES orders (id));",
+            RULE,
+        );
+        assert!(found[0].message.contains("orders, which its new foreign key references"));
+        assert!(found[0].message.contains("SHARE ROW EXCLUSIVE"));
+        lint_errors(
+            "CREATE TABLE IF NOT EXISTS audit (id int);\nALTER TABLE audit ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES orders (id) NOT VALID;",
+            RULE,
+        );
+        lint_errors(
+            "CREATE TABLE IF NOT EXISTS audit (id int);\nALTER TABLE audit ADD COLUMN IF NOT EXISTS o int REFERENCES public.orders;",
+            RULE,
+        );
+        // Referencing itself or a table of the same file locks nothing in use.
+        lint_ok(
+            "CREATE TABLE IF NOT EXISTS node (id int PRIMARY KEY, parent int REFERENCES node (id));\nCREATE TABLE IF NOT EXISTS leaf (n int REFERENCES node);",
+            RULE,
+        );
+    }
+
+    #[test]
+    fn defaults_triggers_and_schema_drops_lock_too() {
+        for sql in [
+            "ALTER TABLE orders ALTER COLUMN note SET DEFAULT '';",
+            "ALTER TABLE orders ALTER COLUMN note DROP DEFAULT;",
+            "ALTER TABLE orders DISABLE TRIGGER ALL;",
+            "ALTER TABLE orders ENABLE ALWAYS TRIGGER audit;",
+        ] {
+            lint_errors(sql, RULE);
+        }
+        let found = lint_errors("DROP SCHEMA IF EXISTS billing CASCADE;", RULE);
+        assert!(found[0].message.contains("every table of schema billing"));
+        lint_ok("DROP SCHEMA IF EXISTS billing;", RULE);
+        lint_ok(
+            "CREATE SCHEMA IF NOT EXISTS scratch;\nDROP SCHEMA scratch CASCADE;",
+            RULE,
+        );
+        lint_ok("ALTER TABLE orders ENABLE ROW LEVEL SECURITY;", RULE);
     }
 }
