@@ -16,7 +16,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::action::{self, Action, Parsed, Shape};
 use super::plpgsql;
-use crate::sql::tokens::{Tokens, DIALECT};
+use crate::sql::tokens::{Tok, Tokens, DIALECT};
 
 /// What the reader carries from one statement of a file to the next.
 #[derive(Clone)]
@@ -138,21 +138,7 @@ pub fn understand(
             };
         }
         Shape::Begin | Shape::End if top => {
-            let begin = shape == Shape::Begin;
-            if let (Some(first), Some(last)) = (significant.first(), significant.last()) {
-                let span = first.span.0..last.span.1;
-                out.push(Action::new(
-                    action::Kind::TransactionControl { begin },
-                    span.clone(),
-                    span,
-                ));
-            }
-            if !state.wrapped {
-                if begin && !state.in_transaction {
-                    state.transaction += 1;
-                }
-                state.in_transaction = begin;
-            }
+            transaction_control(state, shape == Shape::Begin, &significant, out)
         }
         _ => {}
     }
@@ -173,25 +159,58 @@ pub fn understand(
             ),
         );
     }
-    let parsed = parse_statement(tokens.all);
-    if let (Ok(statement), Some(locator)) = (&parsed, &locator) {
-        // Where the tree's actions exist they replace the token reader's (the file state they
-        // were stamped with is the same).
-        if let Some(mut actions) = locator.actions(statement) {
-            for action in &mut actions {
-                action.in_transaction = state.in_transaction;
-                action.transaction = state.transaction;
-            }
-            out.splice(first_new..read_end, actions);
-        }
-    }
-    match parsed.map(drop) {
+    let parsed = parse_with_tree(state, tokens.all, locator, first_new..read_end, out);
+    match parsed {
         Ok(()) => Understood::fully(),
         // Newer DDL sqlparser does not know yet, which the token reader reads whole.
         Err(_) if newer.is_some_and(|n| n.0 >= 16) && shape == Shape::Known => Understood::fully(),
         Err(reason) if shape == Shape::Unknown => Understood::not(Parsed::NotAtAll, reason),
         Err(reason) => Understood::not(Parsed::Fallback, reason),
     }
+}
+
+/// A top-level `BEGIN` (`begin`) or `COMMIT` / `ROLLBACK`: its action, and the file's
+/// transaction state after it (unchanged in a file its runner wraps).
+fn transaction_control(
+    state: &mut FileState,
+    begin: bool,
+    significant: &[Tok],
+    out: &mut Vec<Action>,
+) {
+    if let (Some(first), Some(last)) = (significant.first(), significant.last()) {
+        let span = first.span.0..last.span.1;
+        out.push(Action::new(
+            action::Kind::TransactionControl { begin },
+            span.clone(),
+            span,
+        ));
+    }
+    if !state.wrapped {
+        if begin && !state.in_transaction {
+            state.transaction += 1;
+        }
+        state.in_transaction = begin;
+    }
+}
+
+/// Parse the statement with sqlparser; where the tree's actions exist they replace the token
+/// reader's (`read`, the range of `out` it filled), stamped with the same file state.
+fn parse_with_tree(
+    state: &FileState,
+    all: Vec<TokenWithSpan>,
+    locator: Option<action::Locator>,
+    read: Range<usize>,
+    out: &mut Vec<Action>,
+) -> Result<(), String> {
+    let statement = parse_statement(all)?;
+    if let Some(mut actions) = locator.and_then(|l| l.actions(&statement)) {
+        for action in &mut actions {
+            action.in_transaction = state.in_transaction;
+            action.transaction = state.transaction;
+        }
+        out.splice(read, actions);
+    }
+    Ok(())
 }
 
 /// The longest statement handed to sqlparser. The longest of the corpus of real migrations has
