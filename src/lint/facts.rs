@@ -86,21 +86,41 @@ pub struct Facts {
     safe: bool,
     /// About the action being judged: see [`Facts::lock_timeout_missing`].
     lock_timeout_missing: bool,
+    /// About the action being judged: what it drops (remembered by [`Facts::record`]).
+    dropped: Vec<Object>,
 }
 
-/// An object an action needs or leaves: its target, name and table.
-type Object = (Target, String, String);
+/// An object an action needs or leaves: its key, and for a column or constraint the key of
+/// its table (whose generation says whether what is known of it still holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Object {
+    key: Key,
+    table: Option<Key>,
+}
+
+impl Object {
+    fn new(target: Target, name: &str, table: &str) -> Object {
+        let per_table = matches!(target, Target::Column | Target::Constraint);
+        Object {
+            key: key(target, name, table),
+            table: per_table.then(|| table_key(table)),
+        }
+    }
+}
 
 /// Objects, each with whether it exists (before an action needs it, or after it leaves it).
 type Existence = Vec<(Object, bool)>;
 
-/// The key of a renamed object and of its new name.
+/// A renamed object and its new name.
 fn rename_objects(kind: RenameKind, action: &Action) -> Option<(Object, Object)> {
     let target = kind.target()?;
-    let table = key_table(target, action).to_string();
-    let old = action.name.as_ref()?.name.clone();
-    let new = action.new_name.clone()?;
-    Some(((target, old, table.clone()), (target, new, table)))
+    let table = key_table(target, action);
+    let old = &action.name.as_ref()?.name;
+    let new = action.new_name.as_ref()?;
+    Some((
+        Object::new(target, old, table),
+        Object::new(target, new, table),
+    ))
 }
 
 /// What a drop action removes: every object a `DROP a, b` names, or the column or constraint it
@@ -108,44 +128,36 @@ fn rename_objects(kind: RenameKind, action: &Action) -> Option<(Object, Object)>
 fn dropped_objects(action: &Action) -> Vec<Object> {
     match action.kind.dropped() {
         Some(target @ Target::Object(kind)) => {
-            let table = table_of_drop(kind, action).to_string();
+            let table = table_of_drop(kind, action);
             let names = action.name.iter().chain(&action.more_names);
             names
-                .map(|name| (target, name.name.clone(), table.clone()))
+                .map(|name| Object::new(target, &name.name, table))
                 .collect()
         }
-        Some(target) => vec![(
-            target,
-            action.name_str().to_string(),
-            action.table_str().to_string(),
-        )],
+        Some(target) => vec![Object::new(target, action.name_str(), action.table_str())],
         None => Vec::new(),
     }
 }
 
 /// What an action needs (object, must exist) and what it leaves (object, exists after).
-fn needs_and_leaves(action: &Action) -> (Existence, Existence) {
+fn needs_and_leaves(action: &Action, dropped: &[Object]) -> (Existence, Existence) {
     let mut needs = Vec::new();
     let mut leaves = Vec::new();
     if action.kind.dropped().is_some() {
-        for object in dropped_objects(action) {
-            needs.push((object.clone(), true));
+        for &object in dropped {
+            needs.push((object, true));
             leaves.push((object, false));
         }
     } else if let Kind::Rename(kind) = &action.kind {
         if let Some((old, new)) = rename_objects(*kind, action) {
-            needs.push((old.clone(), true));
-            needs.push((new.clone(), false));
+            needs.push((old, true));
+            needs.push((new, false));
             leaves.push((old, false));
             leaves.push((new, true));
         }
     } else if let (Some(target), Some(name)) = (action.kind.created(), &action.name) {
-        let object = (
-            target,
-            name.name.clone(),
-            key_table(target, action).to_string(),
-        );
-        needs.push((object.clone(), false));
+        let object = Object::new(target, &name.name, key_table(target, action));
+        needs.push((object, false));
         leaves.push((object, true));
     }
     (needs, leaves)
@@ -167,6 +179,7 @@ impl Facts {
 
     /// Before the rules judge `action`: work out what the actions before it make of it.
     pub fn arrive(&mut self, action: &Action) {
+        self.dropped = dropped_objects(action);
         self.safe = self.follow(action);
         self.lock_timeout_missing = self.first_lock_without_timeout(action);
     }
@@ -193,11 +206,8 @@ impl Facts {
         }
         // A plain DROP counts too: it is flagged on its own, and once it ran, the object is
         // gone, so re-creating it cannot fail.
-        for (target, name, table) in dropped_objects(action) {
-            self.objects
-                .entry(key(target, &name, &table))
-                .or_default()
-                .dropped = true;
+        for object in std::mem::take(&mut self.dropped) {
+            self.objects.entry(object.key).or_default().dropped = true;
         }
         // Created for sure: nothing but catalog lookups decides whether it runs.
         let certain = action
@@ -309,7 +319,7 @@ impl Facts {
     /// Follow the file from an unknown database: whether `action` cannot fail because of what
     /// the actions before it left, and what it leaves for the ones after it.
     fn follow(&mut self, action: &Action) -> bool {
-        let (needs, leaves) = needs_and_leaves(action);
+        let (needs, leaves) = needs_and_leaves(action, &self.dropped);
         if needs.is_empty() && leaves.is_empty() {
             return false;
         }
@@ -319,9 +329,10 @@ impl Facts {
             Kind::CreateTable | Kind::Drop(ObjectKind::Table) | Kind::Rename(RenameKind::Table)
         );
         if relation {
-            let tables: HashSet<&str> = leaves.iter().map(|(o, _)| o.1.as_str()).collect();
+            // The objects it leaves are the tables themselves.
+            let tables: HashSet<Key> = leaves.iter().map(|(o, _)| o.key).collect();
             for table in tables {
-                *self.generations.entry(table_key(table)).or_default() += 1;
+                *self.generations.entry(table).or_default() += 1;
             }
         }
         if !action.guards.is_empty() {
@@ -342,19 +353,15 @@ impl Facts {
     }
 
     /// The generation of the table a column or constraint belongs to (0 for other objects).
-    fn generation(&self, (target, _, table): &Object) -> u32 {
-        match target {
-            Target::Column | Target::Constraint => self
-                .generations
-                .get(&table_key(table))
-                .copied()
-                .unwrap_or(0),
-            Target::Object(_) => 0,
-        }
+    fn generation(&self, object: &Object) -> u32 {
+        object
+            .table
+            .and_then(|table| self.generations.get(&table).copied())
+            .unwrap_or(0)
     }
 
     fn exists(&self, object: &Object) -> Option<bool> {
-        let known = self.objects.get(&key(object.0, &object.1, &object.2))?;
+        let known = self.objects.get(&object.key)?;
         (known.generation == self.generation(object))
             .then_some(known.exists)
             .flatten()
@@ -362,10 +369,7 @@ impl Facts {
 
     fn set_exists(&mut self, object: &Object, exists: Option<bool>) {
         let generation = self.generation(object);
-        let known = self
-            .objects
-            .entry(key(object.0, &object.1, &object.2))
-            .or_default();
+        let known = self.objects.entry(object.key).or_default();
         known.exists = exists;
         known.generation = generation;
     }
