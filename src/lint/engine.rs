@@ -63,15 +63,7 @@ pub fn lint_file_to(text: &str, settings: &Settings, sink: &mut dyn FnMut(Findin
     };
     for piece in &pieces {
         reader.actions.clear();
-        match piece.kind {
-            source::PieceKind::Statement => reader.statement(piece.span.clone(), true),
-            source::PieceKind::MetaCommand => reader.actions.push(Action::new(
-                Kind::MetaCommand,
-                piece.span.clone(),
-                piece.span.clone(),
-            )),
-            source::PieceKind::CopyData => {}
-        }
+        reader.piece(piece.kind, piece.span.clone());
         for action in &mut reader.actions {
             action.piece_start = piece.span.start;
         }
@@ -272,16 +264,20 @@ impl FileReader<'_> {
         self.statement(span.start..cut, false);
         let rest = &self.text[cut..span.end];
         for piece in source::split(rest) {
-            let piece_span = cut + piece.span.start..cut + piece.span.end;
-            match piece.kind {
-                source::PieceKind::Statement => self.statement(piece_span, true),
-                source::PieceKind::MetaCommand => self.actions.push(Action::new(
-                    Kind::MetaCommand,
-                    piece_span.clone(),
-                    piece_span,
-                )),
-                source::PieceKind::CopyData => {}
+            self.piece(piece.kind, cut + piece.span.start..cut + piece.span.end);
+        }
+    }
+
+    /// Read one piece of the file at `span`: a statement, or a psql meta-command (COPY data is
+    /// not read).
+    fn piece(&mut self, kind: source::PieceKind, span: std::ops::Range<usize>) {
+        match kind {
+            source::PieceKind::Statement => self.statement(span, true),
+            source::PieceKind::MetaCommand => {
+                self.actions
+                    .push(Action::new(Kind::MetaCommand, span.clone(), span))
             }
+            source::PieceKind::CopyData => {}
         }
     }
 }
