@@ -43,6 +43,9 @@ pub mod sql;
 pub mod types;
 pub mod verify;
 
+#[cfg(test)]
+mod test_texts;
+
 pub use error::Error;
 
 /// What a command found, when it ran to the end without an error.

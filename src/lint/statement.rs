@@ -503,7 +503,7 @@ ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0);
     #[test]
     fn token_reader_agrees_with_the_ast_on_the_corpus() {
         let mut compared = 0;
-        let present = crate::lint::action::from_ast::tests::for_each_corpus_file(|path, text| {
+        let present = crate::test_texts::for_each_corpus_file(|path, text| {
             compared += compare_readers(text, path);
         });
         if !present {

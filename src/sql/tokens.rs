@@ -1,9 +1,11 @@
 //! One statement's tokens, with byte spans in the file.
 //!
-//! The text of a statement is tokenized once with sqlparser's PostgreSQL tokenizer; the same
-//! tokens feed the parser (for the AST) and the token-level reader (for actions). sqlparser
-//! reports line/column locations; [`Tokens::new`] turns them into byte offsets in one linear
-//! pass. Splitting a file into statements is [`super::split`]'s job, not this module's.
+//! The text of a statement is tokenized once, as sqlparser's PostgreSQL tokenizer reads it; the
+//! same tokens feed the parser (for the AST) and the token-level reader (for actions). Most
+//! statements are read by [`super::lex`], which gives byte spans directly; the rest by
+//! sqlparser's tokenizer, whose line/column locations [`Tokens::new`] turns into byte offsets
+//! in one linear pass. Splitting a file into statements is [`super::split`]'s job, not this
+//! module's.
 
 use std::ops::Range;
 
@@ -77,6 +79,14 @@ pub struct Tokens {
 impl Tokens {
     /// Tokenize `text`, which sits at byte `base` of the file.
     pub fn new(text: &str, base: usize) -> Result<Tokens, String> {
+        match super::lex::tokenize(text, base) {
+            Some(tokens) => Ok(tokens),
+            None => Tokens::by_sqlparser(text, base),
+        }
+    }
+
+    /// [`Tokens::new`] with sqlparser's tokenizer only.
+    pub fn by_sqlparser(text: &str, base: usize) -> Result<Tokens, String> {
         let mut all = Vec::new();
         Tokenizer::new(&DIALECT, text)
             .tokenize_with_location_into_buf(&mut all)

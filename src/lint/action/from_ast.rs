@@ -317,12 +317,12 @@ fn not_null_checked(expr: &Expr) -> Option<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::BTreeMap;
-    use std::path::Path;
 
     use super::*;
     use crate::lint::statement::parse_statement;
     use crate::sql::split::{split, PieceKind};
     use crate::sql::tokens::Tokens;
+    use crate::test_texts::{fixture_texts, for_each_corpus_file};
 
     /// How the two readers fared on a set of statements.
     #[derive(Default, Debug)]
@@ -428,31 +428,6 @@ pub(crate) mod tests {
                 }
             }
         }
-    }
-
-    /// The SQL of every fixture and of every example in the rule pages.
-    fn fixture_texts() -> Vec<(String, String)> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts = Vec::new();
-        for entry in walkdir::WalkDir::new(root.join("fixtures/lint")).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.path().extension().is_some_and(|e| e == "sql") {
-                let text = std::fs::read_to_string(entry.path()).unwrap();
-                texts.push((entry.path().display().to_string(), text));
-            }
-        }
-        for entry in walkdir::WalkDir::new(root.join("rules")).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.path().extension().is_none_or(|e| e != "md") {
-                continue;
-            }
-            let page = std::fs::read_to_string(entry.path()).unwrap();
-            for (n, block) in page.split("```sql\n").skip(1).enumerate() {
-                let sql = block.split("```").next().unwrap_or("");
-                texts.push((format!("{}#{n}", entry.path().display()), sql.to_string()));
-            }
-        }
-        texts
     }
 
     #[test]
@@ -588,27 +563,6 @@ VACUUM t;
         assert_eq!(found[0].more_names[0].name, "b");
         assert!(tree_actions("DROP SCHEMA s CASCADE;")[0].flags.cascade);
         assert!(tree_actions("SET statement_timeout = 0;").is_empty());
-    }
-
-    /// Calls `f` with the path and text of every `.sql` file of the shared corpus of real
-    /// migrations; false (with a note) when there is no corpus.
-    pub(crate) fn for_each_corpus_file(mut f: impl FnMut(&str, &str)) -> bool {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        if !root.is_dir() {
-            eprintln!("skipped: no corpus at {}", root.display());
-            return false;
-        }
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.path().extension().is_none_or(|e| e != "sql") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            f(&entry.path().display().to_string(), &text);
-        }
-        true
     }
 
     /// The figures over the shared corpus of real migrations, when present.
