@@ -286,46 +286,69 @@ impl Lexer<'_> {
 }
 
 /// The keyword an unquoted word is (`NoKeyword` if none), as sqlparser's case-insensitive
-/// binary search over its keywords finds it, from a table of them by length and first letter.
+/// binary search over its keywords finds it, from a hash table of them.
 fn keyword(word: &str) -> Keyword {
     static TABLE: OnceLock<Keywords> = OnceLock::new();
-    TABLE.get_or_init(Keywords::new).get(word.as_bytes())
+    TABLE.get_or_init(Keywords::new).get(word)
 }
 
-/// sqlparser's keywords (upper case: letters, digits and `_`) by length and first character.
+/// sqlparser's keywords (upper case: letters, digits and `_`), each packed with its bytes in an
+/// integer and placed in an open-addressed table, so that a lookup is one hash and a compare or
+/// two. A word longer than a key's sixteen bytes is looked up by sqlparser itself.
 struct Keywords {
-    buckets: Vec<Vec<(&'static [u8], Keyword)>>,
+    slots: Vec<(u128, Keyword)>,
 }
 
 impl Keywords {
-    /// Buckets per length: a character's low six bits tell apart `A`-`Z`, `_` and `0`-`9`.
-    const FIRSTS: usize = 64;
+    /// Slots in the table (a power of two, about four per keyword).
+    const SLOTS: usize = 4096;
+    const EMPTY: u128 = 0;
 
     fn new() -> Keywords {
-        let longest = ALL_KEYWORDS.iter().map(|k| k.len()).max().unwrap_or(0);
-        let mut buckets = vec![Vec::new(); (longest + 1) * Self::FIRSTS];
+        let mut slots = vec![(Self::EMPTY, Keyword::NoKeyword); Self::SLOTS];
         for (name, &keyword) in ALL_KEYWORDS.iter().zip(ALL_KEYWORDS_INDEX) {
-            if let Some(index) = Self::bucket(name.as_bytes()) {
-                buckets[index].push((name.as_bytes(), keyword));
+            let Some(key) = Self::key(name.as_bytes()) else {
+                continue;
+            };
+            let mut slot = Self::slot(key);
+            while slots[slot].0 != Self::EMPTY {
+                slot = (slot + 1) % Self::SLOTS;
+            }
+            slots[slot] = (key, keyword);
+        }
+        Keywords { slots }
+    }
+
+    /// The word's bytes, upper-cased, packed; `None` for a word too long to pack.
+    fn key(word: &[u8]) -> Option<u128> {
+        if word.is_empty() || word.len() > 16 {
+            return None;
+        }
+        Some(word.iter().rev().fold(0u128, |key, &b| {
+            (key << 8) | u128::from(b.to_ascii_uppercase())
+        }))
+    }
+
+    fn slot(key: u128) -> usize {
+        let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+        (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % Self::SLOTS
+    }
+
+    fn get(&self, word: &str) -> Keyword {
+        let Some(key) = Self::key(word.as_bytes()) else {
+            return match Token::make_word(word, None) {
+                Token::Word(w) => w.keyword,
+                _ => Keyword::NoKeyword,
+            };
+        };
+        let mut slot = Self::slot(key);
+        loop {
+            match self.slots[slot] {
+                (k, keyword) if k == key => return keyword,
+                (Self::EMPTY, _) => return Keyword::NoKeyword,
+                _ => slot = (slot + 1) % Self::SLOTS,
             }
         }
-        Keywords { buckets }
-    }
-
-    fn bucket(word: &[u8]) -> Option<usize> {
-        let first = word.first()?.to_ascii_uppercase();
-        Some(word.len() * Self::FIRSTS + usize::from(first & 0x3F))
-    }
-
-    fn get(&self, word: &[u8]) -> Keyword {
-        Self::bucket(word)
-            .and_then(|index| self.buckets.get(index))
-            .and_then(|bucket| {
-                bucket
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(word))
-            })
-            .map_or(Keyword::NoKeyword, |&(_, keyword)| keyword)
     }
 }
 
@@ -430,6 +453,7 @@ mod tests {
             }
         }
         assert_eq!(keyword("é"), Keyword::NoKeyword);
+        assert_eq!(keyword("current_timestamp_x"), Keyword::NoKeyword);
         assert_eq!(keyword("select$"), Keyword::NoKeyword);
     }
 
