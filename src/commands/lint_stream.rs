@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::lint::{LintError, Summary};
 use crate::report::findings::Stream;
@@ -35,54 +35,6 @@ pub(crate) type LintOne<'a> = dyn Fn(usize, &mut dyn FnMut(Vec<u8>) -> io::Resul
     + Sync
     + 'a;
 
-/// What a thread linting one file tells the thread that writes.
-enum Message {
-    /// Rendered findings of the file with this index.
-    Findings(usize, Vec<u8>),
-    /// The file is done.
-    Done(usize, Result<Counted, LintError>),
-}
-
-/// Which file is being written, for the threads that wait to start one too far ahead; and
-/// whether the writing stopped.
-#[derive(Default)]
-struct Progress {
-    state: Mutex<(usize, bool)>,
-    changed: Condvar,
-}
-
-impl Progress {
-    fn set(&self, writing: usize, stopped: bool) {
-        if let Ok(mut state) = self.state.lock() {
-            *state = (writing, stopped);
-        }
-        self.changed.notify_all();
-    }
-
-    /// Wait until file `index` may be linted; false when the writing stopped.
-    fn wait_for(&self, index: usize) -> bool {
-        let Ok(mut state) = self.state.lock() else {
-            return false;
-        };
-        while !state.1 && index >= state.0 + AHEAD {
-            state = match self.changed.wait(state) {
-                Ok(state) => state,
-                Err(_) => return false,
-            };
-        }
-        !state.1
-    }
-}
-
-/// Stops the threads that lint when the writer returns, whether it finished or failed.
-struct StopOnDrop<'p>(&'p Progress);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.set(usize::MAX / 2, true);
-    }
-}
-
 /// The report being written and the counts so far.
 struct Writer<'o> {
     report: Stream,
@@ -90,22 +42,24 @@ struct Writer<'o> {
     summary: Summary,
 }
 
-impl Writer<'_> {
-    /// A file is done: count it, or keep its error (a file none of whose statements could be
-    /// read is not SQL).
-    fn done(&mut self, result: Result<Counted, LintError>, errors: &mut Vec<LintError>) {
-        let counted = match result {
-            Ok(counted) => counted,
-            Err(error) => return errors.push(error),
-        };
-        let stats = &counted.summary.stats;
-        if stats.statements > 0 && stats.parsed == 0 && stats.fallback == 0 {
-            errors.push(LintError::NotSql {
-                path: PathBuf::from(&counted.name),
-            });
-        }
-        self.summary.add(&counted.summary);
+/// A file is done: count it in `summary`, or keep its error (a file none of whose statements
+/// could be read is not SQL).
+fn count_file(
+    summary: &mut Summary,
+    result: Result<Counted, LintError>,
+    errors: &mut Vec<LintError>,
+) {
+    let counted = match result {
+        Ok(counted) => counted,
+        Err(error) => return errors.push(error),
+    };
+    let stats = &counted.summary.stats;
+    if stats.statements > 0 && stats.parsed == 0 && stats.fallback == 0 {
+        errors.push(LintError::NotSql {
+            path: PathBuf::from(&counted.name),
+        });
     }
+    summary.add(&counted.summary);
 }
 
 /// Lint `count` inputs with `lint_one` and write their findings in input order, then the
@@ -128,7 +82,7 @@ pub(crate) fn stream(
         for index in 0..count {
             let (report, out) = (&mut writer.report, &mut writer.out);
             let result = lint_one(index, &mut |rendered| report.findings(&rendered, out))?;
-            writer.done(result, errors);
+            count_file(&mut writer.summary, result, errors);
         }
     } else {
         in_parallel(threads.min(count), count, lint_one, &mut writer, errors)?;
@@ -139,7 +93,11 @@ pub(crate) fn stream(
     Ok(writer.summary)
 }
 
-/// [`stream`] on `threads` worker threads; this thread writes.
+/// [`stream`] on `threads` worker threads; this thread writes. The thread linting the file
+/// being written renders its findings straight into the bytes ready to be written; the others
+/// keep theirs until their file's turn, and whichever thread finishes the file being written
+/// moves what waited after it. The threads meet once a file (a lock taken and, nearly always,
+/// free) and wake this one once [`CHUNK`] bytes are ready, not once a message.
 fn in_parallel(
     threads: usize,
     count: usize,
@@ -147,72 +105,201 @@ fn in_parallel(
     writer: &mut Writer,
     errors: &mut Vec<LintError>,
 ) -> io::Result<()> {
-    let progress = Progress::default();
+    let shared = Shared {
+        state: Mutex::new(State {
+            report: &mut writer.report,
+            summary: &mut writer.summary,
+            errors,
+            writing: 0,
+            count,
+            ready: Vec::new(),
+            waiting: HashMap::new(),
+            finished: HashMap::new(),
+            working: threads,
+            stopped: false,
+            waiters: 0,
+        }),
+        changed: Condvar::new(),
+    };
     let next = AtomicUsize::new(0);
+    let out = &mut writer.out;
     std::thread::scope(|scope| -> io::Result<()> {
-        let (send, receive) = mpsc::sync_channel::<Message>(16);
-        let stop = StopOnDrop(&progress);
         for _ in 0..threads {
-            let send = send.clone();
-            let (next, progress) = (&next, &progress);
-            let work = move || loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= count || !progress.wait_for(index) {
-                    break;
-                }
-                let result = lint_one(index, &mut |rendered| {
-                    send.send(Message::Findings(index, rendered))
-                        .map_err(|_| io::Error::other("the report is no longer written"))
-                });
-                // A failed send: the writer stopped, and says why.
-                let Ok(result) = result else { break };
-                if send.send(Message::Done(index, result)).is_err() {
-                    break;
+            let (shared, next) = (&shared, &next);
+            let work = move || {
+                let _leaving = Leaving(shared);
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count || !shared.wait_for_turn(index) {
+                        break;
+                    }
+                    let result = lint_one(index, &mut |rendered| shared.findings(index, rendered));
+                    // An error: writing failed, and the writing thread says why.
+                    let Ok(result) = result else { break };
+                    shared.finish(index, result);
                 }
             };
             std::thread::Builder::new()
                 .stack_size(STACK)
                 .spawn_scoped(scope, work)?;
         }
-        drop(send);
-        write_in_order(count, &receive, &progress, writer, errors)?;
-        drop(stop);
-        Ok(())
+        let written = shared.write_all(out);
+        if written.is_err() {
+            shared.stop();
+        }
+        written
     })
 }
 
-/// Write the file at `writing`; keep what later files send until their turn.
-fn write_in_order(
+/// What the threads share, and the condition they wait on (rarely: a file too far ahead, too
+/// many bytes ready, or, for the writing thread, too few).
+struct Shared<'w> {
+    state: Mutex<State<'w>>,
+    changed: Condvar,
+}
+
+/// The report in the making.
+struct State<'w> {
+    report: &'w mut Stream,
+    summary: &'w mut Summary,
+    errors: &'w mut Vec<LintError>,
+    /// The file being written: its findings go straight to `ready`.
+    writing: usize,
     count: usize,
-    receive: &mpsc::Receiver<Message>,
-    progress: &Progress,
-    writer: &mut Writer,
-    errors: &mut Vec<LintError>,
-) -> io::Result<()> {
-    let mut writing = 0;
-    let mut waiting: HashMap<usize, Vec<Vec<u8>>> = HashMap::new();
-    let mut finished: HashMap<usize, Result<Counted, LintError>> = HashMap::new();
-    while writing < count {
-        let Ok(message) = receive.recv() else {
-            break;
-        };
-        match message {
-            Message::Findings(index, rendered) if index == writing => {
-                writer.report.findings(&rendered, &mut writer.out)?
-            }
-            Message::Findings(index, rendered) => waiting.entry(index).or_default().push(rendered),
-            Message::Done(index, result) => {
-                finished.insert(index, result);
+    /// Rendered bytes in report order, for the writing thread to write.
+    ready: Vec<u8>,
+    /// Rendered findings of files after the one being written.
+    waiting: HashMap<usize, Vec<Vec<u8>>>,
+    /// Files after the one being written that are done.
+    finished: HashMap<usize, Result<Counted, LintError>>,
+    /// Threads still linting.
+    working: usize,
+    /// Writing failed: every thread stops.
+    stopped: bool,
+    /// Threads waiting on `changed`.
+    waiters: usize,
+}
+
+impl<'w> Shared<'w> {
+    /// The state; a thread that panicked holding it left nothing that matters more than the
+    /// panic, which the scope raises again.
+    fn lock(&self) -> MutexGuard<'_, State<'w>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wait on `changed` while `until` is false of the state.
+    fn wait<'g>(
+        &'g self,
+        mut state: MutexGuard<'g, State<'w>>,
+        until: impl Fn(&State) -> bool,
+    ) -> MutexGuard<'g, State<'w>> {
+        while !until(&state) {
+            state.waiters += 1;
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+            state.waiters -= 1;
+        }
+        state
+    }
+
+    /// Wake the waiting threads, if any (a wake-up is a system call).
+    fn wake(&self, state: &State) {
+        if state.waiters > 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Wait until file `index` is at most [`AHEAD`] files past the one being written; false
+    /// once writing failed.
+    fn wait_for_turn(&self, index: usize) -> bool {
+        let state = self.wait(self.lock(), |s| s.stopped || index < s.writing + AHEAD);
+        !state.stopped
+    }
+
+    /// File `index` rendered `findings`: ready them if it is the file being written (waiting
+    /// while more than [`READY_LIMIT`] bytes are ready), else keep them for its turn.
+    fn findings(&self, index: usize, findings: Vec<u8>) -> io::Result<()> {
+        let mut state = self.lock();
+        if index != state.writing {
+            state.waiting.entry(index).or_default().push(findings);
+        } else {
+            state.ready_findings(&findings);
+            self.wake(&state);
+            state = self.wait(state, |s| s.stopped || s.ready.len() < READY_LIMIT);
+        }
+        match state.stopped {
+            true => Err(io::Error::other("the report is no longer written")),
+            false => Ok(()),
+        }
+    }
+
+    /// File `index` is done: count it, and ready the files after it that waited for it.
+    fn finish(&self, index: usize, result: Result<Counted, LintError>) {
+        let mut state = self.lock();
+        state.finished.insert(index, result);
+        let before = state.writing;
+        let state = &mut *state;
+        while let Some(result) = state.finished.remove(&state.writing) {
+            count_file(state.summary, result, state.errors);
+            state.writing += 1;
+            for findings in state.waiting.remove(&state.writing).unwrap_or_default() {
+                state.ready_findings(&findings);
             }
         }
-        while let Some(result) = finished.remove(&writing) {
-            writer.done(result, errors);
-            writing += 1;
-            progress.set(writing, false);
-            for rendered in waiting.remove(&writing).unwrap_or_default() {
-                writer.report.findings(&rendered, &mut writer.out)?;
+        if state.writing != before {
+            self.wake(state);
+        }
+    }
+
+    /// Writing failed: stop every thread.
+    fn stop(&self) {
+        let mut state = self.lock();
+        state.stopped = true;
+        self.wake(&state);
+    }
+
+    /// Write what is ready, a [`CHUNK`] or more at a time, until every file is written or no
+    /// thread lints any more.
+    fn write_all(&self, out: &mut dyn Write) -> io::Result<()> {
+        loop {
+            let mut state = self.wait(self.lock(), |s| {
+                s.ready.len() >= CHUNK || s.writing >= s.count || s.working == 0
+            });
+            let ready = std::mem::take(&mut state.ready);
+            let last = state.writing >= state.count || state.working == 0;
+            self.wake(&state);
+            drop(state);
+            out.write_all(&ready)?;
+            if last {
+                // What a thread readied before it left.
+                let rest = std::mem::take(&mut self.lock().ready);
+                return out.write_all(&rest);
             }
         }
     }
-    Ok(())
+}
+
+impl State<'_> {
+    fn ready_findings(&mut self, findings: &[u8]) {
+        // Writing into memory does not fail.
+        let _ = self.report.findings(findings, &mut self.ready);
+    }
+}
+
+/// Bytes ready to be written past which the threads that lint wait for the writing thread (a
+/// report written to a slow pipe holds only this much).
+const READY_LIMIT: usize = 4 * CHUNK;
+
+/// Counts a linting thread out when it ends, however it ends, so that the writing thread does
+/// not wait for it.
+struct Leaving<'s, 'w>(&'s Shared<'w>);
+
+impl Drop for Leaving<'_, '_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.working -= 1;
+        self.0.wake(&state);
+    }
 }
