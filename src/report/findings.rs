@@ -179,15 +179,117 @@ impl<'a> FileRenderer<'a> {
 }
 
 /// Append `value` as an element of a pretty-printed array at `indent`, after its comma.
+///
+/// The element is serialized straight into `out`, already indented: no string of it is built
+/// and split again, which made rendering cost more than reading the file.
 fn element(value: &impl Serialize, indent: usize, out: &mut Vec<u8>) {
-    let Ok(pretty) = serde_json::to_string_pretty(value) else {
-        return;
-    };
-    out.push(b',');
-    for line in pretty.split('\n') {
-        out.push(b'\n');
-        out.extend(std::iter::repeat_n(b' ', indent));
-        out.extend_from_slice(line.as_bytes());
+    let start = out.len();
+    let nested = Nested::at(indent);
+    // Writing to a Vec cannot fail; a value that cannot be serialized leaves nothing.
+    let _ = out.write_all(b",").and_then(|()| nested.line(out));
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, nested);
+    if value.serialize(&mut serializer).is_err() {
+        out.truncate(start);
+    }
+}
+
+/// Append `n` spaces.
+fn spaces<W: ?Sized + Write>(out: &mut W, mut n: usize) -> io::Result<()> {
+    const SPACES: &[u8] = b"                                ";
+    while n > 0 {
+        let some = n.min(SPACES.len());
+        out.write_all(&SPACES[..some])?;
+        n -= some;
+    }
+    Ok(())
+}
+
+/// serde_json's pretty layout (two spaces a level, `": "` after a key) for a value that is
+/// nested `base` spaces deep in the document: what [`serde_json::ser::PrettyFormatter`] writes,
+/// with every line after the first `base` spaces further in. serde_json still writes the
+/// scalars and escapes the strings.
+struct Nested {
+    base: usize,
+    depth: usize,
+    /// Whether the innermost array or object holds a value (one flag, as PrettyFormatter keeps).
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(base: usize) -> Nested {
+        Nested {
+            base,
+            depth: 0,
+            has_value: false,
+        }
+    }
+
+    /// A line break, and the indentation of the current depth.
+    fn line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        spaces(out, self.base + 2 * self.depth)
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    /// Before an array element or an object key: the comma after the one before, a new line.
+    fn item<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.line(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -551,6 +653,24 @@ mod tests {
             let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
             assert_eq!(rendered(Format::Json, &reports), expected);
         }
+    }
+
+    /// An element is its value as serde_json pretty-prints it, every line indented, after a
+    /// comma: empty and nested arrays and objects, escaped strings.
+    #[test]
+    fn an_element_is_the_pretty_value_indented() {
+        let value = json!({
+            "a": [],
+            "b": {},
+            "c": [1, [], {"d": null}, [{}]],
+            "e": "line\nbreak \"quoted\"",
+            "f": {"g": [{"h": []}], "i": 2.5},
+        });
+        let mut out = Vec::new();
+        element(&value, 6, &mut out);
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let expected: String = pretty.lines().map(|l| format!("\n      {l}")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), format!(",{expected}"));
     }
 
     /// The streamed SARIF log is byte for byte the log serialized whole.
