@@ -95,7 +95,14 @@ pub fn directive(text: &str) -> Option<(bool, String)> {
         let Some(rest) = trimmed.strip_prefix("--") else {
             continue;
         };
-        let lower = rest.trim().to_ascii_lowercase();
+        let rest = rest.trim();
+        if !DIRECTIVE_STARTS
+            .iter()
+            .any(|start| starts_with_word(rest, start))
+        {
+            continue;
+        }
+        let lower = rest.to_ascii_lowercase();
         let words: Vec<&str> = lower.split_whitespace().collect();
         let wraps = match words.as_slice() {
             ["driftlint:", "no-transaction", ..] | ["driftlint:no-transaction", ..] => false,
@@ -108,6 +115,18 @@ pub fn directive(text: &str) -> Option<(bool, String)> {
         return Some((wraps, trimmed.to_string()));
     }
     None
+}
+
+/// How the first word of every directive [`directive`] reads starts (in any case): a comment
+/// that starts otherwise is passed over without being lowercased and split into words, which
+/// is most of a file's comments.
+const DIRECTIVE_STARTS: [&str; 4] = ["driftlint:", "postgres-migrations", "+goose", "migrate:up"];
+
+/// Whether `text` starts with `start`, ASCII case ignored.
+fn starts_with_word(text: &str, start: &str) -> bool {
+    text.as_bytes()
+        .get(..start.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
 }
 
 /// Whether a file runs inside one transaction, and why.
