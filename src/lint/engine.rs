@@ -348,12 +348,14 @@ fn finding(
             if fix.span == *statement {
                 fix.replacement.clone()
             } else {
-                format!(
-                    "{}{}{}",
-                    &text[statement.start..fix.span.start],
-                    fix.replacement,
-                    &text[fix.span.end..statement.end]
-                )
+                let before = &text[statement.start..fix.span.start];
+                let after = &text[fix.span.end..statement.end];
+                let mut fixed =
+                    String::with_capacity(before.len() + fix.replacement.len() + after.len());
+                fixed.push_str(before);
+                fixed.push_str(&fix.replacement);
+                fixed.push_str(after);
+                fixed
             }
         } else {
             fix.replacement.clone()
