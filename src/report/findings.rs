@@ -146,6 +146,8 @@ pub struct FileRenderer<'a> {
     handler: Option<GraphicalReportHandler>,
     /// Human: the file as code frames show it, built at its first finding.
     framed: Option<Framed<'a>>,
+    /// SARIF: the file's name as an artifact URI.
+    uri: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> FileRenderer<'a> {
@@ -164,6 +166,11 @@ impl<'a> FileRenderer<'a> {
             text,
             handler,
             framed: None,
+            uri: if format == Format::Sarif {
+                sarif_uri(name)
+            } else {
+                name.into()
+            },
         }
     }
 
@@ -172,7 +179,7 @@ impl<'a> FileRenderer<'a> {
         match self.format {
             Format::Human => self.human(finding, out),
             Format::Json => element(&json_finding(self.name, finding), 4, out),
-            Format::Sarif => element(&sarif_result(self.name, finding), 8, out),
+            Format::Sarif => element(&sarif_result(&self.uri, finding), 8, out),
             Format::Github => github(self.name, finding, out),
         }
     }
@@ -518,38 +525,129 @@ fn sarif_skeleton() -> Value {
     })
 }
 
-/// One finding as a SARIF result.
-fn sarif_result(file: &str, finding: &Finding) -> Value {
-    let uri = file.replace('\\', "/");
-    let mut result = json!({
-        "ruleId": finding.rule.name(),
-        "level": sarif_level(finding.severity),
-        "message": { "text": format!("{} ({})", finding.message, finding.help) },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri },
-                "region": {
-                    "startLine": finding.start.0,
-                    "startColumn": finding.start.1,
-                    "endLine": finding.end.0,
-                    "endColumn": finding.end.1,
-                }
-            }
-        }],
-    });
-    if let Some(fix) = &finding.fix {
-        result["fixes"] = json!([{
-            "description": { "text": fix.title },
-            "artifactChanges": [{
-                "artifactLocation": { "uri": uri },
-                "replacements": [{
-                    "deletedRegion": { "byteOffset": fix.span.start, "byteLength": fix.span.len() },
-                    "insertedContent": { "text": fix.replacement },
-                }]
-            }]
-        }]);
+/// One finding as a SARIF result (borrowing, like [`JsonFinding`]). SARIF results were once
+/// serde_json values, whose keys come out sorted; every struct here keeps its fields in that
+/// order, so the log reads as it always did.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[SarifFix<'a>; 1]>,
+    level: &'static str,
+    locations: [SarifLocation<'a>; 1],
+    message: SarifText<'a>,
+    rule_id: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifText<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> SarifText<'a> {
+    fn new(text: impl Into<std::borrow::Cow<'a, str>>) -> SarifText<'a> {
+        SarifText { text: text.into() }
     }
-    result
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: SarifPhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysicalLocation<'a> {
+    artifact_location: SarifArtifact<'a>,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+struct SarifArtifact<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    artifact_changes: [SarifChange<'a>; 1],
+    description: SarifText<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifChange<'a> {
+    artifact_location: SarifArtifact<'a>,
+    replacements: [SarifReplacement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifReplacement<'a> {
+    deleted_region: SarifBytes,
+    inserted_content: SarifText<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifBytes {
+    byte_length: usize,
+    byte_offset: usize,
+}
+
+/// A file's name as a SARIF artifact URI: `/` between parts.
+fn sarif_uri(file: &str) -> std::borrow::Cow<'_, str> {
+    if file.contains('\\') {
+        file.replace('\\', "/").into()
+    } else {
+        file.into()
+    }
+}
+
+/// One finding as a SARIF result, in the file at `uri` ([`sarif_uri`]).
+fn sarif_result<'a>(uri: &'a str, finding: &'a Finding) -> SarifResult<'a> {
+    let fixes = finding.fix.as_ref().map(|fix| {
+        [SarifFix {
+            artifact_changes: [SarifChange {
+                artifact_location: SarifArtifact { uri },
+                replacements: [SarifReplacement {
+                    deleted_region: SarifBytes {
+                        byte_length: fix.span.len(),
+                        byte_offset: fix.span.start,
+                    },
+                    inserted_content: SarifText::new(fix.replacement.as_str()),
+                }],
+            }],
+            description: SarifText::new(fix.title.as_str()),
+        }]
+    });
+    SarifResult {
+        fixes,
+        level: sarif_level(finding.severity),
+        locations: [SarifLocation {
+            physical_location: SarifPhysicalLocation {
+                artifact_location: SarifArtifact { uri },
+                region: SarifRegion {
+                    end_column: finding.end.1,
+                    end_line: finding.end.0,
+                    start_column: finding.start.1,
+                    start_line: finding.start.0,
+                },
+            },
+        }],
+        message: SarifText::new(format!("{} ({})", finding.message, finding.help)),
+        rule_id: finding.rule.name(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,7 +778,13 @@ mod tests {
             let mut whole = sarif_skeleton();
             whole["runs"][0]["results"] = reports
                 .iter()
-                .flat_map(|r| r.findings.iter().map(|f| sarif_result(&r.name, f)))
+                .flat_map(|r| {
+                    let uri = sarif_uri(&r.name);
+                    let results = r.findings.iter().map(|f| sarif_result(&uri, f));
+                    results
+                        .map(|result| serde_json::to_value(result).unwrap())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
             assert_eq!(rendered(Format::Sarif, &reports), expected);
