@@ -449,9 +449,11 @@ fn contains_from_stdin(line: &str) -> bool {
 /// Every file is searched for its lines ([`LineIndex`], transaction directives): eight bytes
 /// are compared at once, as one word, instead of a compare and a branch per byte.
 pub fn newlines(bytes: &[u8]) -> Newlines<'_> {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
     Newlines {
-        bytes,
-        word_start: 0,
+        words,
+        tail: (!tail.is_empty()).then_some(tail),
         next_word: 0,
         found: 0,
     }
@@ -459,9 +461,10 @@ pub fn newlines(bytes: &[u8]) -> Newlines<'_> {
 
 /// The iterator of [`newlines`].
 pub struct Newlines<'a> {
-    bytes: &'a [u8],
-    /// Where the word of `found` starts, and the next word.
-    word_start: usize,
+    /// The whole words not read yet, and the bytes after the last whole word.
+    words: std::slice::ChunksExact<'a, u8>,
+    tail: Option<&'a [u8]>,
+    /// Where the word after the one of `found` starts.
     next_word: usize,
     /// The newlines of the word not returned yet: the high bit of each of their bytes.
     found: u64,
@@ -472,18 +475,16 @@ impl Iterator for Newlines<'_> {
 
     fn next(&mut self) -> Option<usize> {
         while self.found == 0 {
-            let start = self.next_word;
-            if start >= self.bytes.len() {
-                return None;
-            }
-            let end = (start + 8).min(self.bytes.len());
-            self.found = newline_bits(&self.bytes[start..end]);
-            self.word_start = start;
-            self.next_word = end;
+            let word = match self.words.next() {
+                Some(word) => word,
+                None => self.tail.take()?,
+            };
+            self.found = newline_bits(word);
+            self.next_word += 8;
         }
         let byte = self.found.trailing_zeros() as usize / 8;
         self.found &= self.found - 1;
-        Some(self.word_start + byte)
+        Some(self.next_word - 8 + byte)
     }
 }
 
