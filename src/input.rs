@@ -32,8 +32,14 @@ fn read_sized(
     let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
     let mut bytes: Vec<u8> = Vec::new();
     let mut filled = 0;
-    let mut next =
-        usize::try_from(expected.saturating_add(1)).map_or(most, |n| n.max(8192).min(most));
+    // A file's length (and a byte more, to see its end) is all a first buffer needs: a larger
+    // one is zeroed for nothing. Without a length, start at 8 KiB.
+    let first = if expected == 0 {
+        8192
+    } else {
+        expected.saturating_add(1)
+    };
+    let mut next = usize::try_from(first).map_or(most, |n| n.min(most));
     while filled < most {
         if filled == bytes.len() {
             // A failed allocation is an error to report, not an abort.

@@ -56,20 +56,39 @@ impl fmt::Display for QualifiedName {
 /// `prospects` stays as is; `Order`, `user`, `a b` and `a"b` become `"Order"`, `"user"`,
 /// `"a b"` and `"a""b"`.
 pub fn quote_ident(ident: &str) -> String {
-    let plain = !ident.is_empty()
-        && ident
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !is_reserved_keyword(ident);
-    if plain {
-        ident.to_string()
-    } else {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+    let mut quoted = String::with_capacity(ident.len() + 2);
+    push_quoted_ident(&mut quoted, ident);
+    quoted
+}
+
+/// Append `ident` to `out` as [`quote_ident`] quotes it (messages name objects by the
+/// thousand: one string for a whole name, not one per part).
+pub fn push_quoted_ident(out: &mut String, ident: &str) {
+    if is_plain_ident(ident) {
+        out.push_str(ident);
+        return;
     }
+    out.push('"');
+    let mut parts = ident.split('"');
+    out.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        out.push_str("\"\"");
+        out.push_str(part);
+    }
+    out.push('"');
+}
+
+/// A lower-case name of letters, digits, `_` and `$` that starts with a letter or `_` and is
+/// not reserved: PostgreSQL reads it unquoted as itself.
+fn is_plain_ident(ident: &str) -> bool {
+    let bytes = ident.as_bytes();
+    bytes
+        .first()
+        .is_some_and(|&b| b.is_ascii_lowercase() || b == b'_')
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
+        && !is_reserved_keyword(ident)
 }
 
 /// Identifiers quoted and joined with `, `: `id, "user"`.

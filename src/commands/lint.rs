@@ -340,7 +340,9 @@ impl Job<'_> {
             if written.is_ok() {
                 renderer.render(&finding, &mut rendered);
                 if rendered.len() >= CHUNK {
-                    written = write(std::mem::take(&mut rendered));
+                    // The next chunk starts at its full size instead of growing to it again.
+                    let next = Vec::with_capacity(CHUNK + CHUNK / 2);
+                    written = write(std::mem::replace(&mut rendered, next));
                 }
             }
         });

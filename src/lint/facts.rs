@@ -10,7 +10,8 @@
 //! never held whole: what is kept per object is a 128-bit key and a few flags, not the names.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
+use std::sync::OnceLock;
 
 use super::action::{
     Action, ConstraintKind, Guard, Kind, LockMode, Name, ObjectKind, RenameKind, Target,
@@ -30,13 +31,44 @@ type Key = u128;
 
 /// The key of an object of `target` named `name` (on `table` when named per table).
 fn key(target: Target, name: &str, table: &str) -> Key {
-    // Two SipHashes with different prefixes: a collision of both is beyond any file's size.
-    let mut first = DefaultHasher::new();
-    let mut second = DefaultHasher::new();
-    0u8.hash(&mut second);
-    (target, name, table).hash(&mut first);
-    (target, name, table).hash(&mut second);
-    (u128::from(first.finish()) << 64) | u128::from(second.finish())
+    // One SipHash (keyed at random, see `KEYS`) read out twice, the second time with a byte
+    // more: two inputs share a key only if both 64-bit outputs collide, which is beyond any
+    // file's size. The input is read once, not once per half: keys are made for every object
+    // of every action.
+    let mut hasher = KEYS.get_or_init(RandomState::new).build_hasher();
+    (target, name, table).hash(&mut hasher);
+    let first = hasher.finish();
+    hasher.write_u8(0);
+    (u128::from(first) << 64) | u128::from(hasher.finish())
+}
+
+/// The SipHash keys of every [`Key`], drawn at random once per process: no text can be written
+/// to make two objects share a key, or to crowd one slot of a [`KeyMap`].
+static KEYS: OnceLock<RandomState> = OnceLock::new();
+
+/// A map by [`Key`]: keys are hashes already, so the map takes its own bits from them instead
+/// of hashing them again.
+type KeyMap<V> = HashMap<Key, V, BuildHasherDefault<KeyBits>>;
+type KeySet = HashSet<Key, BuildHasherDefault<KeyBits>>;
+
+/// The hasher of a [`KeyMap`]: a key's two halves folded together.
+#[derive(Default)]
+struct KeyBits(u64);
+
+impl Hasher for KeyBits {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u128(&mut self, key: u128) {
+        self.0 ^= (key >> 64) as u64 ^ key as u64;
+    }
 }
 
 /// The key of a table by its name (as a table's create, drop or rename names it).
@@ -69,13 +101,13 @@ struct Known {
 /// What the file says before the action being judged.
 #[derive(Debug, Default)]
 pub struct Facts {
-    objects: HashMap<Key, Known>,
+    objects: KeyMap<Known>,
     /// Table key -> how many times the file created, dropped or renamed it.
-    generations: HashMap<Key, u32>,
+    generations: KeyMap<u32>,
     /// Constraint key -> the transactions it was added `NOT VALID` in.
-    added_not_valid: HashMap<Key, Vec<usize>>,
+    added_not_valid: KeyMap<Vec<usize>>,
     /// Constraint key -> the column of a `CHECK (column IS NOT NULL) NOT VALID`, until validated.
-    not_null_checks: HashMap<Key, String>,
+    not_null_checks: KeyMap<String>,
     /// Function name -> whether the file created it last as STABLE or IMMUTABLE.
     functions: HashMap<String, bool>,
     /// Whether a `SET lock_timeout` (not to 0) is in effect.
@@ -330,7 +362,7 @@ impl Facts {
         );
         if relation {
             // The objects it leaves are the tables themselves.
-            let tables: HashSet<Key> = leaves.iter().map(|(o, _)| o.key).collect();
+            let tables: KeySet = leaves.iter().map(|(o, _)| o.key).collect();
             for table in tables {
                 *self.generations.entry(table).or_default() += 1;
             }

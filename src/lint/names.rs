@@ -3,6 +3,7 @@
 //! SQL literals. What a message says around them is each rule's.
 
 use super::action::{quote_ident, Action, Kind, Name, RenameKind};
+use crate::model::push_quoted_ident;
 
 /// A string literal holding `value`: `it's` is `'it''s'`.
 pub use crate::model::quote_literal as literal;
@@ -31,8 +32,12 @@ pub fn shown(name: &Option<Name>) -> String {
     let Some(name) = name else {
         return "(unnamed)".to_string();
     };
-    match &name.schema {
-        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&name.name)),
-        None => quote_ident(&name.name),
-    }
+    let Some(schema) = &name.schema else {
+        return quote_ident(&name.name);
+    };
+    let mut shown = String::with_capacity(schema.len() + name.name.len() + 5);
+    push_quoted_ident(&mut shown, schema);
+    shown.push('.');
+    push_quoted_ident(&mut shown, &name.name);
+    shown
 }

@@ -6,6 +6,8 @@
 //! outside the file (Diesel's `metadata.toml`, Flyway's `<script>.sql.conf`); the opt-outs
 //! written in the file itself are read here ([`directive`]). Reading files is the caller's job.
 
+use crate::sql::split::newlines;
+
 /// The tool that runs the migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Runner {
@@ -90,12 +92,27 @@ impl Runner {
 /// transaction:false`, `-- postgres-migrations disable-transaction`, goose's `-- +goose NO
 /// TRANSACTION`), `Some(true)` for `-- driftlint: transaction`; with the line as written.
 pub fn directive(text: &str) -> Option<(bool, String)> {
-    for line in text.lines() {
+    let mut line_start = 0;
+    let line_ends = newlines(text.as_bytes()).chain(std::iter::once(text.len()));
+    for line_end in line_ends {
+        // A line's `\r` is whitespace to trim.
+        let line = &text[line_start..line_end];
+        line_start = line_end + 1;
+        if !may_be_comment(line) {
+            continue;
+        }
         let trimmed = line.trim();
         let Some(rest) = trimmed.strip_prefix("--") else {
             continue;
         };
-        let lower = rest.trim().to_ascii_lowercase();
+        let rest = rest.trim();
+        if !DIRECTIVE_STARTS
+            .iter()
+            .any(|start| starts_with_word(rest, start))
+        {
+            continue;
+        }
+        let lower = rest.to_ascii_lowercase();
         let words: Vec<&str> = lower.split_whitespace().collect();
         let wraps = match words.as_slice() {
             ["driftlint:", "no-transaction", ..] | ["driftlint:no-transaction", ..] => false,
@@ -108,6 +125,32 @@ pub fn directive(text: &str) -> Option<(bool, String)> {
         return Some((wraps, trimmed.to_string()));
     }
     None
+}
+
+/// Whether `line` may start with `--` after whitespace, on a look at its first bytes: most lines
+/// of a file are not comments, and need not be trimmed.
+fn may_be_comment(line: &str) -> bool {
+    match line
+        .bytes()
+        .find(|&b| !matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c))
+    {
+        Some(b'-') => true,
+        // Whitespace beyond ASCII: as `str::trim` says.
+        Some(b) => !b.is_ascii(),
+        None => false,
+    }
+}
+
+/// How the first word of every directive [`directive`] reads starts (in any case): a comment
+/// that starts otherwise is passed over without being lowercased and split into words, which
+/// is most of a file's comments.
+const DIRECTIVE_STARTS: [&str; 4] = ["driftlint:", "postgres-migrations", "+goose", "migrate:up"];
+
+/// Whether `text` starts with `start`, ASCII case ignored.
+fn starts_with_word(text: &str, start: &str) -> bool {
+    text.as_bytes()
+        .get(..start.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(start.as_bytes()))
 }
 
 /// Whether a file runs inside one transaction, and why.

@@ -146,6 +146,8 @@ pub struct FileRenderer<'a> {
     handler: Option<GraphicalReportHandler>,
     /// Human: the file as code frames show it, built at its first finding.
     framed: Option<Framed<'a>>,
+    /// SARIF: the file's name as an artifact URI.
+    uri: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> FileRenderer<'a> {
@@ -164,6 +166,11 @@ impl<'a> FileRenderer<'a> {
             text,
             handler,
             framed: None,
+            uri: if format == Format::Sarif {
+                sarif_uri(name)
+            } else {
+                name.into()
+            },
         }
     }
 
@@ -172,22 +179,124 @@ impl<'a> FileRenderer<'a> {
         match self.format {
             Format::Human => self.human(finding, out),
             Format::Json => element(&json_finding(self.name, finding), 4, out),
-            Format::Sarif => element(&sarif_result(self.name, finding), 8, out),
+            Format::Sarif => element(&sarif_result(&self.uri, finding), 8, out),
             Format::Github => github(self.name, finding, out),
         }
     }
 }
 
 /// Append `value` as an element of a pretty-printed array at `indent`, after its comma.
+///
+/// The element is serialized straight into `out`, already indented: no string of it is built
+/// and split again, which made rendering cost more than reading the file.
 fn element(value: &impl Serialize, indent: usize, out: &mut Vec<u8>) {
-    let Ok(pretty) = serde_json::to_string_pretty(value) else {
-        return;
-    };
-    out.push(b',');
-    for line in pretty.split('\n') {
-        out.push(b'\n');
-        out.extend(std::iter::repeat_n(b' ', indent));
-        out.extend_from_slice(line.as_bytes());
+    let start = out.len();
+    let nested = Nested::at(indent);
+    // Writing to a Vec cannot fail; a value that cannot be serialized leaves nothing.
+    let _ = out.write_all(b",").and_then(|()| nested.line(out));
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, nested);
+    if value.serialize(&mut serializer).is_err() {
+        out.truncate(start);
+    }
+}
+
+/// Append `n` spaces.
+fn spaces<W: ?Sized + Write>(out: &mut W, mut n: usize) -> io::Result<()> {
+    const SPACES: &[u8] = b"                                ";
+    while n > 0 {
+        let some = n.min(SPACES.len());
+        out.write_all(&SPACES[..some])?;
+        n -= some;
+    }
+    Ok(())
+}
+
+/// serde_json's pretty layout (two spaces a level, `": "` after a key) for a value that is
+/// nested `base` spaces deep in the document: what [`serde_json::ser::PrettyFormatter`] writes,
+/// with every line after the first `base` spaces further in. serde_json still writes the
+/// scalars and escapes the strings.
+struct Nested {
+    base: usize,
+    depth: usize,
+    /// Whether the innermost array or object holds a value (one flag, as PrettyFormatter keeps).
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(base: usize) -> Nested {
+        Nested {
+            base,
+            depth: 0,
+            has_value: false,
+        }
+    }
+
+    /// A line break, and the indentation of the current depth.
+    fn line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        spaces(out, self.base + 2 * self.depth)
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    /// Before an array element or an object key: the comma after the one before, a new line.
+    fn item<W: ?Sized + Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.line(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -416,38 +525,129 @@ fn sarif_skeleton() -> Value {
     })
 }
 
-/// One finding as a SARIF result.
-fn sarif_result(file: &str, finding: &Finding) -> Value {
-    let uri = file.replace('\\', "/");
-    let mut result = json!({
-        "ruleId": finding.rule.name(),
-        "level": sarif_level(finding.severity),
-        "message": { "text": format!("{} ({})", finding.message, finding.help) },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri },
-                "region": {
-                    "startLine": finding.start.0,
-                    "startColumn": finding.start.1,
-                    "endLine": finding.end.0,
-                    "endColumn": finding.end.1,
-                }
-            }
-        }],
-    });
-    if let Some(fix) = &finding.fix {
-        result["fixes"] = json!([{
-            "description": { "text": fix.title },
-            "artifactChanges": [{
-                "artifactLocation": { "uri": uri },
-                "replacements": [{
-                    "deletedRegion": { "byteOffset": fix.span.start, "byteLength": fix.span.len() },
-                    "insertedContent": { "text": fix.replacement },
-                }]
-            }]
-        }]);
+/// One finding as a SARIF result (borrowing, like [`JsonFinding`]). SARIF results were once
+/// serde_json values, whose keys come out sorted; every struct here keeps its fields in that
+/// order, so the log reads as it always did.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[SarifFix<'a>; 1]>,
+    level: &'static str,
+    locations: [SarifLocation<'a>; 1],
+    message: SarifText<'a>,
+    rule_id: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifText<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> SarifText<'a> {
+    fn new(text: impl Into<std::borrow::Cow<'a, str>>) -> SarifText<'a> {
+        SarifText { text: text.into() }
     }
-    result
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: SarifPhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysicalLocation<'a> {
+    artifact_location: SarifArtifact<'a>,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+struct SarifArtifact<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    artifact_changes: [SarifChange<'a>; 1],
+    description: SarifText<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifChange<'a> {
+    artifact_location: SarifArtifact<'a>,
+    replacements: [SarifReplacement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifReplacement<'a> {
+    deleted_region: SarifBytes,
+    inserted_content: SarifText<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifBytes {
+    byte_length: usize,
+    byte_offset: usize,
+}
+
+/// A file's name as a SARIF artifact URI: `/` between parts.
+fn sarif_uri(file: &str) -> std::borrow::Cow<'_, str> {
+    if file.contains('\\') {
+        file.replace('\\', "/").into()
+    } else {
+        file.into()
+    }
+}
+
+/// One finding as a SARIF result, in the file at `uri` ([`sarif_uri`]).
+fn sarif_result<'a>(uri: &'a str, finding: &'a Finding) -> SarifResult<'a> {
+    let fixes = finding.fix.as_ref().map(|fix| {
+        [SarifFix {
+            artifact_changes: [SarifChange {
+                artifact_location: SarifArtifact { uri },
+                replacements: [SarifReplacement {
+                    deleted_region: SarifBytes {
+                        byte_length: fix.span.len(),
+                        byte_offset: fix.span.start,
+                    },
+                    inserted_content: SarifText::new(fix.replacement.as_str()),
+                }],
+            }],
+            description: SarifText::new(fix.title.as_str()),
+        }]
+    });
+    SarifResult {
+        fixes,
+        level: sarif_level(finding.severity),
+        locations: [SarifLocation {
+            physical_location: SarifPhysicalLocation {
+                artifact_location: SarifArtifact { uri },
+                region: SarifRegion {
+                    end_column: finding.end.1,
+                    end_line: finding.end.0,
+                    start_column: finding.start.1,
+                    start_line: finding.start.0,
+                },
+            },
+        }],
+        message: SarifText::new(format!("{} ({})", finding.message, finding.help)),
+        rule_id: finding.rule.name(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,6 +753,24 @@ mod tests {
         }
     }
 
+    /// An element is its value as serde_json pretty-prints it, every line indented, after a
+    /// comma: empty and nested arrays and objects, escaped strings.
+    #[test]
+    fn an_element_is_the_pretty_value_indented() {
+        let value = json!({
+            "a": [],
+            "b": {},
+            "c": [1, [], {"d": null}, [{}]],
+            "e": "line\nbreak \"quoted\"",
+            "f": {"g": [{"h": []}], "i": 2.5},
+        });
+        let mut out = Vec::new();
+        element(&value, 6, &mut out);
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let expected: String = pretty.lines().map(|l| format!("\n      {l}")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), format!(",{expected}"));
+    }
+
     /// The streamed SARIF log is byte for byte the log serialized whole.
     #[test]
     fn streamed_sarif_is_the_log_serialized_whole() {
@@ -560,7 +778,13 @@ mod tests {
             let mut whole = sarif_skeleton();
             whole["runs"][0]["results"] = reports
                 .iter()
-                .flat_map(|r| r.findings.iter().map(|f| sarif_result(&r.name, f)))
+                .flat_map(|r| {
+                    let uri = sarif_uri(&r.name);
+                    let results = r.findings.iter().map(|f| sarif_result(&uri, f));
+                    results
+                        .map(|result| serde_json::to_value(result).unwrap())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
             assert_eq!(rendered(Format::Sarif, &reports), expected);

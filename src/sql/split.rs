@@ -99,19 +99,53 @@ fn is(word: &[u8], keyword: &str) -> bool {
 }
 
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    CLASSES[usize::from(b)] & SPACE != 0
 }
 
 fn is_word_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    CLASSES[usize::from(b)] & WORD_START != 0
 }
 
 fn is_word_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+    CLASSES[usize::from(b)] & WORD_CONTINUE != 0
 }
 
 fn is_tag_continue(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    CLASSES[usize::from(b)] & TAG_CONTINUE != 0
+}
+
+/// What each byte can be, as bits: one lookup per byte where the splitter spends its time
+/// (words are most of a file), instead of a chain of comparisons.
+static CLASSES: [u8; 256] = classes();
+
+const SPACE: u8 = 1;
+const WORD_START: u8 = 2;
+const WORD_CONTINUE: u8 = 4;
+const TAG_CONTINUE: u8 = 8;
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < table.len() {
+        let b = i as u8;
+        let word = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        let mut class = 0;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            class |= SPACE;
+        }
+        if word && !b.is_ascii_digit() {
+            class |= WORD_START;
+        }
+        if word || b == b'$' {
+            class |= WORD_CONTINUE;
+        }
+        if word {
+            class |= TAG_CONTINUE;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
 }
 
 impl<'a> Splitter<'a> {
@@ -148,10 +182,13 @@ impl<'a> Splitter<'a> {
 
     /// The end of the current line, before its `\n` (and a `\r` before it).
     fn line_end(&self, from: usize) -> (usize, usize) {
-        let newline = self.bytes[from..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.bytes.len(), |i| from + i);
+        // `str::find` looks for the newline a word at a time (`from` always follows an ASCII
+        // byte or starts the text, so it is a character boundary).
+        let found = match self.text.get(from..) {
+            Some(rest) => rest.find('\n'),
+            None => self.bytes[from..].iter().position(|&b| b == b'\n'),
+        };
+        let newline = found.map_or(self.bytes.len(), |i| from + i);
         let mut content_end = newline;
         if content_end > from && self.bytes[content_end - 1] == b'\r' {
             content_end -= 1;
@@ -271,7 +308,7 @@ impl<'a> Splitter<'a> {
                     continue;
                 }
                 b if is_space(b) => {
-                    self.pos += 1;
+                    self.pos = self.run_end(self.pos + 1, is_space);
                     continue;
                 }
                 b'\'' => self.quoted(b'\'', false),
@@ -287,9 +324,7 @@ impl<'a> Splitter<'a> {
                 }
                 b if is_word_start(b) => {
                     let word_start = self.pos;
-                    while self.pos < self.bytes.len() && is_word_continue(self.bytes[self.pos]) {
-                        self.pos += 1;
-                    }
+                    self.pos = self.run_end(self.pos + 1, is_word_continue);
                     let word = &self.bytes[word_start..self.pos];
                     if self.at(0) == b'\'' && (word == b"E" || word == b"e") {
                         self.quoted(b'\'', true);
@@ -314,6 +349,14 @@ impl<'a> Splitter<'a> {
             kind: PieceKind::Statement,
             span: start..last_token_end,
         });
+    }
+
+    /// Where the run of bytes that are `in_run` starting at `from` ends.
+    fn run_end(&self, from: usize, in_run: impl Fn(u8) -> bool) -> usize {
+        self.bytes[from..]
+            .iter()
+            .position(|&b| !in_run(b))
+            .map_or(self.bytes.len(), |i| from + i)
     }
 
     /// A `'string'`, `E'string'` or `"identifier"`; the opening quote is at `self.pos`.
@@ -401,6 +444,67 @@ fn contains_from_stdin(line: &str) -> bool {
     false
 }
 
+/// The offsets of the `\n` bytes of `bytes`, in order.
+///
+/// Every file is searched for its lines ([`LineIndex`], transaction directives): eight bytes
+/// are compared at once, as one word, instead of a compare and a branch per byte.
+pub fn newlines(bytes: &[u8]) -> Newlines<'_> {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    Newlines {
+        words,
+        tail: (!tail.is_empty()).then_some(tail),
+        next_word: 0,
+        found: 0,
+    }
+}
+
+/// The iterator of [`newlines`].
+pub struct Newlines<'a> {
+    /// The whole words not read yet, and the bytes after the last whole word.
+    words: std::slice::ChunksExact<'a, u8>,
+    tail: Option<&'a [u8]>,
+    /// Where the word after the one of `found` starts.
+    next_word: usize,
+    /// The newlines of the word not returned yet: the high bit of each of their bytes.
+    found: u64,
+}
+
+impl Iterator for Newlines<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.found == 0 {
+            let word = match self.words.next() {
+                Some(word) => word,
+                None => self.tail.take()?,
+            };
+            self.found = newline_bits(word);
+            self.next_word += 8;
+        }
+        let byte = self.found.trailing_zeros() as usize / 8;
+        self.found &= self.found - 1;
+        Some(self.next_word - 8 + byte)
+    }
+}
+
+/// Up to eight bytes as one little-endian word, with the high bit of byte `i` set where
+/// `bytes[i]` is `\n` and every other bit clear.
+fn newline_bits(bytes: &[u8]) -> u64 {
+    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let word = <[u8; 8]>::try_from(bytes).unwrap_or_else(|_| {
+        // The end of the text: the missing bytes are zeros, which are no newlines.
+        let mut word = [0; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        word
+    });
+    // A newline is a zero byte of `x`. Adding 0x7f to each byte's low seven bits carries into
+    // its high bit unless they are all zero, and never into the next byte.
+    let x = u64::from_le_bytes(word) ^ NEWLINES;
+    !(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN)
+}
+
 /// Byte offset -> 1-based line and 1-based column (counted in characters, as editors do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
@@ -412,17 +516,20 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let bytes = text.as_bytes();
         let first = if text.starts_with(BOM) { BOM.len() } else { 0 };
+        let rest = &text[first..];
+        // Most files are ASCII: their bytes need not be looked at one by one.
         let mut line_starts = vec![first];
-        let mut continuation_bytes = Vec::new();
-        for (i, &b) in bytes.iter().enumerate().skip(first) {
-            if b == b'\n' {
-                line_starts.push(i + 1);
-            } else if b & 0xC0 == 0x80 {
-                continuation_bytes.push(i);
-            }
-        }
+        line_starts.extend(newlines(rest.as_bytes()).map(|i| first + i + 1));
+        let continuation_bytes = if rest.is_ascii() {
+            Vec::new()
+        } else {
+            let bytes = rest.as_bytes().iter().enumerate();
+            bytes
+                .filter(|&(_, &b)| b & 0xC0 == 0x80)
+                .map(|(i, _)| first + i)
+                .collect()
+        };
         LineIndex {
             line_starts,
             continuation_bytes,
@@ -468,6 +575,22 @@ mod tests {
     }
 
     use PieceKind::{CopyData, MetaCommand, Statement};
+
+    /// The newlines found a word at a time are those found a byte at a time, whatever the
+    /// bytes around them (bytes one off `\n`, with the high bit set, zero) and the length.
+    #[test]
+    fn newlines_are_found_at_every_offset() {
+        let alphabet = [b'\n', 0x0b, 0x09, 0x8a, 0x00, 0xff, b'a', b'\r', 0x7f, 0x80];
+        for length in 0..40 {
+            for seed in 0..alphabet.len() {
+                let bytes: Vec<u8> = (0..length)
+                    .map(|i| alphabet[(i * 7 + seed + i / 3) % alphabet.len()])
+                    .collect();
+                let expected: Vec<usize> = (0..length).filter(|&i| bytes[i] == b'\n').collect();
+                assert_eq!(newlines(&bytes).collect::<Vec<_>>(), expected, "{bytes:?}");
+            }
+        }
+    }
 
     #[test]
     fn plain_statements_with_and_without_trailing_semicolon() {

@@ -2,6 +2,8 @@
 //! reader makes (peek, eat keywords, read a qualified name, skip parentheses). What the tokens
 //! mean is the reader's.
 
+use std::fmt::Write as _;
+
 use sqlparser::tokenizer::Token;
 
 use super::Name;
@@ -79,21 +81,12 @@ impl<'t, 'a> Cursor<'t, 'a> {
                 break;
             }
         }
-        let idents: Vec<String> = parts.iter().filter_map(|t| t.ident()).collect();
-        let written = parts
-            .iter()
-            .map(|t| match t.token {
-                Token::Word(w) if w.quote_style.is_some() => {
-                    format!("\"{}\"", w.value.replace('"', "\"\""))
-                }
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(".");
+        // Every part is a word: the name and the schema are the last two.
+        let ident = |back: usize| parts.len().checked_sub(back).and_then(|k| parts[k].ident());
         Some(Name {
-            name: idents.last().cloned().unwrap_or_default(),
-            schema: (idents.len() >= 2).then(|| idents[idents.len() - 2].clone()),
-            written,
+            name: ident(1).unwrap_or_default(),
+            schema: ident(2),
+            written: written(&parts),
         })
     }
 
@@ -129,4 +122,26 @@ impl<'t, 'a> Cursor<'t, 'a> {
         }
         false
     }
+}
+
+/// A name's parts as written, joined by `.`: a quoted part quoted again (its `"` doubled).
+fn written(parts: &[&Tok]) -> String {
+    let mut written = String::new();
+    for (k, part) in parts.iter().enumerate() {
+        if k > 0 {
+            written.push('.');
+        }
+        match part.token {
+            Token::Word(w) if w.quote_style.is_some() => {
+                written.push('"');
+                written.push_str(&w.value.replace('"', "\"\""));
+                written.push('"');
+            }
+            // Writing to a String cannot fail.
+            other => {
+                let _ = write!(written, "{other}");
+            }
+        }
+    }
+    written
 }

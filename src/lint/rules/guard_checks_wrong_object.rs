@@ -19,8 +19,12 @@ pub fn guard_checks_wrong_object(action: &Action, ctx: &Ctx) -> Option<Hit> {
         Kind::Rename(_) => "renames",
         _ => "creates",
     };
+    let protection = ctx.protection(action);
+    if matches!(protection, Protection::None | Protection::Protected) {
+        return None;
+    }
     let name = shown_name(action);
-    match ctx.protection(action) {
+    match protection {
         Protection::WrongSense { checked, present } => {
             let what = match (&action.new_name, &action.kind) {
                 (Some(new_name), Kind::Rename(_)) if checked != name => {
