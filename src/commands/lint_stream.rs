@@ -117,7 +117,8 @@ fn in_parallel(
             finished: HashMap::new(),
             working: threads,
             stopped: false,
-            waiters: 0,
+            linters_waiting: 0,
+            writer_waiting: false,
         }),
         changed: Condvar::new(),
     };
@@ -176,8 +177,10 @@ struct State<'w> {
     working: usize,
     /// Writing failed: every thread stops.
     stopped: bool,
-    /// Threads waiting on `changed`.
-    waiters: usize,
+    /// Linting threads waiting on `changed`.
+    linters_waiting: usize,
+    /// The writing thread waits on `changed` for [`State::writable`].
+    writer_waiting: bool,
 }
 
 impl<'w> Shared<'w> {
@@ -187,26 +190,34 @@ impl<'w> Shared<'w> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Wait on `changed` while `until` is false of the state.
+    /// Wait on `changed` while `until` is false of the state (`writer`: in the writing thread).
     fn wait<'g>(
         &'g self,
         mut state: MutexGuard<'g, State<'w>>,
-        until: impl Fn(&State) -> bool,
+        writer: bool,
+        until: impl Fn(&State<'w>) -> bool,
     ) -> MutexGuard<'g, State<'w>> {
         while !until(&state) {
-            state.waiters += 1;
+            match writer {
+                true => state.writer_waiting = true,
+                false => state.linters_waiting += 1,
+            }
             state = self
                 .changed
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
-            state.waiters -= 1;
+            match writer {
+                true => state.writer_waiting = false,
+                false => state.linters_waiting -= 1,
+            }
         }
         state
     }
 
-    /// Wake the waiting threads, if any (a wake-up is a system call).
+    /// Wake the waiting threads, if any waits for what may have changed: a wake-up is a system
+    /// call, and the writing thread waits for a whole [`CHUNK`].
     fn wake(&self, state: &State) {
-        if state.waiters > 0 {
+        if state.linters_waiting > 0 || (state.writer_waiting && state.writable()) {
             self.changed.notify_all();
         }
     }
@@ -214,7 +225,9 @@ impl<'w> Shared<'w> {
     /// Wait until file `index` is at most [`AHEAD`] files past the one being written; false
     /// once writing failed.
     fn wait_for_turn(&self, index: usize) -> bool {
-        let state = self.wait(self.lock(), |s| s.stopped || index < s.writing + AHEAD);
+        let state = self.wait(self.lock(), false, |s| {
+            s.stopped || index < s.writing + AHEAD
+        });
         !state.stopped
     }
 
@@ -227,7 +240,7 @@ impl<'w> Shared<'w> {
         } else {
             state.ready_findings(&findings);
             self.wake(&state);
-            state = self.wait(state, |s| s.stopped || s.ready.len() < READY_LIMIT);
+            state = self.wait(state, false, |s| s.stopped || s.ready.len() < READY_LIMIT);
         }
         match state.stopped {
             true => Err(io::Error::other("the report is no longer written")),
@@ -264,9 +277,7 @@ impl<'w> Shared<'w> {
     /// thread lints any more.
     fn write_all(&self, out: &mut dyn Write) -> io::Result<()> {
         loop {
-            let mut state = self.wait(self.lock(), |s| {
-                s.ready.len() >= CHUNK || s.writing >= s.count || s.working == 0
-            });
+            let mut state = self.wait(self.lock(), true, State::writable);
             let ready = std::mem::take(&mut state.ready);
             let last = state.writing >= state.count || state.working == 0;
             self.wake(&state);
@@ -282,6 +293,11 @@ impl<'w> Shared<'w> {
 }
 
 impl State<'_> {
+    /// Whether the writing thread has something to do: a [`CHUNK`] ready, or the end.
+    fn writable(&self) -> bool {
+        self.ready.len() >= CHUNK || self.writing >= self.count || self.working == 0
+    }
+
     fn ready_findings(&mut self, findings: &[u8]) {
         // Writing into memory does not fail.
         let _ = self.report.findings(findings, &mut self.ready);
