@@ -234,9 +234,7 @@ impl FileReader<'_> {
         let first_new = self.actions.len();
         let understood = statement::top_level(&mut self.state, span.clone(), &mut self.actions);
         if understood.parsed != Parsed::Fully && recover {
-            let problem = recover::unbalanced(self.text, span.clone())
-                .or_else(|| recover::glued(self.text, span.clone()));
-            if let Some(problem) = problem {
+            if let Some(problem) = recover::problem(self.text, span.clone()) {
                 self.actions.truncate(first_new);
                 self.state = saved;
                 return self.recovered(span, problem);

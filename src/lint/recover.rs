@@ -41,11 +41,18 @@ const CONTINUES: &[&str] = &[
     "as", "and", "not", "is", "to", "from", "by", "with", "each", "all",
 ];
 
+/// What is wrong with the statement at `span` of `text`, which does not parse: is it unbalanced,
+/// or two statements glued? Its tokens are read once, for both questions.
+pub fn problem(text: &str, span: Range<usize>) -> Option<Problem> {
+    let tokens = Tokens::new(&text[span.clone()], span.start);
+    unbalanced(text, span.clone(), &tokens).or_else(|| glued(text, span, tokens.as_ref().ok()?))
+}
+
 /// A statement that swallows the rest of the file (unterminated quote or comment, unclosed
-/// parenthesis) or has an extra `)`.
-pub fn unbalanced(text: &str, span: Range<usize>) -> Option<Problem> {
+/// parenthesis) or has an extra `)`; `tokens`: its tokens, or why it could not be tokenized.
+fn unbalanced(text: &str, span: Range<usize>, tokens: &Result<Tokens, String>) -> Option<Problem> {
     let sql = &text[span.clone()];
-    let (message, at) = match Tokens::new(sql, span.start) {
+    let (message, at) = match tokens {
         Err(message) if message.to_ascii_lowercase().contains("unterminated") => (
             format!(
                 "{}: PostgreSQL reads the rest of the file into this statement",
@@ -103,9 +110,7 @@ pub fn unbalanced(text: &str, span: Range<usize>) -> Option<Problem> {
 }
 
 /// Two statements glued by a missing `;`: where the second starts.
-pub fn glued(text: &str, span: Range<usize>) -> Option<Problem> {
-    let sql = &text[span.clone()];
-    let tokens = Tokens::new(sql, span.start).ok()?;
+fn glued(text: &str, span: Range<usize>, tokens: &Tokens) -> Option<Problem> {
     let toks = tokens.significant();
     // Statements that hold other statements: `CREATE SCHEMA s CREATE TABLE ...`, `ALTER DEFAULT
     // PRIVILEGES ... GRANT ...`, `CREATE [OR REPLACE] RULE ... DO INSERT ...`.
@@ -170,33 +175,41 @@ pub fn glued(text: &str, span: Range<usize>) -> Option<Problem> {
 mod tests {
     use super::*;
 
+    fn glued_whole(text: &str) -> Option<Problem> {
+        glued(text, 0..text.len(), &Tokens::new(text, 0).ok()?)
+    }
+
+    fn unbalanced_whole(text: &str) -> Option<Problem> {
+        unbalanced(text, 0..text.len(), &Tokens::new(text, 0))
+    }
+
     #[test]
     fn glued_statements() {
         let text = "ALTER TABLE a ADD COLUMN x int\nALTER TABLE b ADD COLUMN y int;";
-        let problem = glued(text, 0..text.len()).expect("glued");
+        let problem = glued_whole(text).expect("glued");
         assert_eq!(problem.cut, Some(31));
         // A statement keyword that continues the statement is not a second statement.
         let text = "ALTER TABLE a ADD COLUMN x int REFERENCES b ON\nDELETE CASCADE;";
-        assert_eq!(glued(text, 0..text.len()), None);
+        assert_eq!(glued_whole(text), None);
         let text = "CREATE TRIGGER t AFTER\nUPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();";
-        assert_eq!(glued(text, 0..text.len()), None);
+        assert_eq!(glued_whole(text), None);
         let text = "CREATE SCHEMA s\n  CREATE TABLE a (id int)\n  CREATE VIEW v AS SELECT 1;";
-        assert_eq!(glued(text, 0..text.len()), None);
+        assert_eq!(glued_whole(text), None);
         let text = "ALTER DEFAULT PRIVILEGES FOR ROLE r\n REVOKE DELETE ON TABLES FROM r;";
-        assert_eq!(glued(text, 0..text.len()), None);
+        assert_eq!(glued_whole(text), None);
     }
 
     #[test]
     fn unclosed_parenthesis_and_unterminated_string() {
         let text = "CREATE TABLE a (id int;\nDROP TABLE b;\n";
-        let problem = unbalanced(text, 0..text.len()).expect("unclosed");
+        let problem = unbalanced_whole(text).expect("unclosed");
         assert_eq!(problem.cut, Some(24));
         assert_eq!(problem.at, 15..16);
         let text = "INSERT INTO a VALUES ('x);\nDROP TABLE b;\n";
-        let problem = unbalanced(text, 0..text.len()).expect("unterminated");
+        let problem = unbalanced_whole(text).expect("unterminated");
         assert_eq!(problem.cut, Some(27));
         let text = "CREATE TABLE a (id int));";
-        assert_eq!(unbalanced(text, 0..text.len()).unwrap().cut, None);
-        assert_eq!(unbalanced("SELECT (1);", 0..11), None);
+        assert_eq!(unbalanced_whole(text).unwrap().cut, None);
+        assert_eq!(unbalanced_whole("SELECT (1);"), None);
     }
 }

@@ -62,6 +62,15 @@ impl Lexer<'_> {
 
     /// Move to `end`, counting lines and characters on the way.
     fn advance(&mut self, end: usize) {
+        if end == self.pos + 1 && self.bytes[self.pos].is_ascii() {
+            // Most tokens: a space, a newline, a punctuation mark.
+            match self.bytes[self.pos] {
+                b'\n' => self.at = Location::new(self.at.line + 1, 1),
+                _ => self.at.column += 1,
+            }
+            self.pos = end;
+            return;
+        }
         for &b in &self.bytes[self.pos..end] {
             if b == b'\n' {
                 self.at.line += 1;
@@ -297,6 +306,8 @@ fn keyword(word: &str) -> Keyword {
 /// two. A word longer than a key's sixteen bytes is looked up by sqlparser itself.
 struct Keywords {
     slots: Vec<(u128, Keyword)>,
+    /// The length of the longest keyword: a longer word (most names) is none.
+    longest: usize,
 }
 
 impl Keywords {
@@ -316,7 +327,8 @@ impl Keywords {
             }
             slots[slot] = (key, keyword);
         }
-        Keywords { slots }
+        let longest = ALL_KEYWORDS.iter().map(|k| k.len()).max().unwrap_or(0);
+        Keywords { slots, longest }
     }
 
     /// The word's bytes, upper-cased, packed; `None` for a word too long to pack.
@@ -324,9 +336,10 @@ impl Keywords {
         if word.is_empty() || word.len() > 16 {
             return None;
         }
-        Some(word.iter().rev().fold(0u128, |key, &b| {
-            (key << 8) | u128::from(b.to_ascii_uppercase())
-        }))
+        let mut bytes = [0u8; 16];
+        bytes[..word.len()].copy_from_slice(word);
+        bytes.make_ascii_uppercase();
+        Some(u128::from_le_bytes(bytes))
     }
 
     fn slot(key: u128) -> usize {
@@ -335,6 +348,9 @@ impl Keywords {
     }
 
     fn get(&self, word: &str) -> Keyword {
+        if word.len() > self.longest {
+            return Keyword::NoKeyword;
+        }
         let Some(key) = Self::key(word.as_bytes()) else {
             return match Token::make_word(word, None) {
                 Token::Word(w) => w.keyword,
