@@ -29,9 +29,11 @@ pub fn tokenize(text: &str, base: usize) -> Option<Tokens> {
         pos: 0,
         at: Location { line: 1, column: 1 },
     };
-    // About one token in five bytes, whitespace included.
-    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
-    let mut spans = Vec::with_capacity(text.len() / 5 + 1);
+    // DDL has about one token (whitespace included) in two or three bytes: room for one in two
+    // saves regrowing the vectors of a statement; a long one (a data load) grows them as usual.
+    let room = (text.len() / 2 + 2).min(1 << 16);
+    let mut tokens = Vec::with_capacity(room);
+    let mut spans = Vec::with_capacity(room);
     while lexer.pos < text.len() {
         let (start, from) = (lexer.pos, lexer.at);
         let (token, end) = lexer.token()?;

@@ -97,17 +97,20 @@ impl Tokens {
 
     /// The significant tokens, borrowing from `self`.
     pub fn significant(&self) -> Vec<Tok<'_>> {
-        self.all
-            .iter()
-            .zip(&self.spans)
-            .enumerate()
-            .filter(|(_, (t, _))| !matches!(t.token, Token::Whitespace(_)))
-            .map(|(index, (t, span))| Tok {
-                token: &t.token,
-                span: *span,
-                index,
-            })
-            .collect()
+        let mut significant = Vec::with_capacity(self.all.len());
+        significant.extend(
+            self.all
+                .iter()
+                .zip(&self.spans)
+                .enumerate()
+                .filter(|(_, (t, _))| !matches!(t.token, Token::Whitespace(_)))
+                .map(|(index, (t, span))| Tok {
+                    token: &t.token,
+                    span: *span,
+                    index,
+                }),
+        );
+        significant
     }
 }
 
