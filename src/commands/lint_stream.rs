@@ -112,7 +112,7 @@ fn in_parallel(
             errors,
             writing: 0,
             count,
-            ready: Vec::new(),
+            ready: Vec::with_capacity(READY_LIMIT),
             waiting: HashMap::new(),
             finished: HashMap::new(),
             working: threads,
@@ -276,9 +276,12 @@ impl<'w> Shared<'w> {
     /// Write what is ready, a [`CHUNK`] or more at a time, until every file is written or no
     /// thread lints any more.
     fn write_all(&self, out: &mut dyn Write) -> io::Result<()> {
+        // Two buffers take turns: one fills while the other is written, and neither regrows.
+        let mut ready = Vec::with_capacity(READY_LIMIT);
         loop {
             let mut state = self.wait(self.lock(), true, State::writable);
-            let ready = std::mem::take(&mut state.ready);
+            ready.clear();
+            std::mem::swap(&mut ready, &mut state.ready);
             let last = state.writing >= state.count || state.working == 0;
             self.wake(&state);
             drop(state);
