@@ -223,11 +223,16 @@ pub fn parse(tokens: Vec<TokenWithSpan>) -> Result<(), String> {
     parse_statement(tokens).map(drop)
 }
 
-/// [`parse`], keeping the statement's tree.
-pub fn parse_statement(tokens: Vec<TokenWithSpan>) -> Result<Statement, String> {
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Statement, ParserError> {
+/// [`parse`], keeping the statement's tree (boxed: it is large, and moved several times).
+///
+/// The parser is given the significant tokens only. It skips whitespace and comments itself,
+/// but on every look ahead; in PostgreSQL's grammar as sqlparser reads it no rule depends on
+/// them.
+pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Box<Statement>, String> {
+    tokens.retain(|t| !matches!(t.token, Token::Whitespace(_)));
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Box<Statement>, ParserError> {
         let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
-        let statement = parser.parse_statement()?;
+        let statement = Box::new(parser.parse_statement()?);
         while parser.consume_token(&Token::SemiColon) {}
         match parser.peek_token().token {
             Token::EOF => Ok(statement),
