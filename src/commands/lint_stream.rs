@@ -2,7 +2,8 @@
 //! each file's findings are rendered as the engine finds them and written as soon as every file
 //! before it is written, and the summary comes last. Memory does not grow with the size of the
 //! files or the number of findings: a worker holds one file's text and what the engine keeps of
-//! it, and at most [`AHEAD`] files wait for their turn to be written.
+//! it, and the files linted ahead of the one being written hold at most [`HELD_LIMIT`] bytes of
+//! rendered findings (and are at most [`AHEAD`] files).
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -20,8 +21,13 @@ pub(crate) const STACK: usize = 32 << 20;
 pub(crate) const CHUNK: usize = 1 << 16;
 
 /// How many files past the one being written may be linted ahead of it (their rendered
-/// findings wait in memory).
-const AHEAD: usize = 64;
+/// findings wait in memory). Generous, so that a thread does not sit idle while another lints a
+/// long file: [`HELD_LIMIT`] bounds the memory.
+const AHEAD: usize = 4096;
+
+/// Rendered findings of files after the one being written, in bytes, past which no thread starts
+/// another file until the writing catches up.
+const HELD_LIMIT: usize = 8 << 20;
 
 /// What linting one file streamed: its name and counts.
 pub(crate) struct Counted {
@@ -114,6 +120,7 @@ fn in_parallel(
             count,
             ready: Vec::with_capacity(READY_LIMIT),
             waiting: HashMap::new(),
+            held: 0,
             finished: HashMap::new(),
             working: threads,
             stopped: false,
@@ -171,6 +178,8 @@ struct State<'w> {
     ready: Vec<u8>,
     /// Rendered findings of files after the one being written.
     waiting: HashMap<usize, Vec<Vec<u8>>>,
+    /// The bytes in `waiting`.
+    held: usize,
     /// Files after the one being written that are done.
     finished: HashMap<usize, Result<Counted, LintError>>,
     /// Threads still linting.
@@ -222,11 +231,12 @@ impl<'w> Shared<'w> {
         }
     }
 
-    /// Wait until file `index` is at most [`AHEAD`] files past the one being written; false
-    /// once writing failed.
+    /// Wait until file `index` may be linted: it is the one being written, or at most
+    /// [`AHEAD`] files past it while less than [`HELD_LIMIT`] bytes wait; false once writing
+    /// failed.
     fn wait_for_turn(&self, index: usize) -> bool {
         let state = self.wait(self.lock(), false, |s| {
-            s.stopped || index < s.writing + AHEAD
+            s.stopped || index <= s.writing || (index < s.writing + AHEAD && s.held < HELD_LIMIT)
         });
         !state.stopped
     }
@@ -236,6 +246,7 @@ impl<'w> Shared<'w> {
     fn findings(&self, index: usize, findings: Vec<u8>) -> io::Result<()> {
         let mut state = self.lock();
         if index != state.writing {
+            state.held += findings.len();
             state.waiting.entry(index).or_default().push(findings);
         } else {
             state.ready_findings(&findings);
@@ -258,6 +269,7 @@ impl<'w> Shared<'w> {
             count_file(state.summary, result, state.errors);
             state.writing += 1;
             for findings in state.waiting.remove(&state.writing).unwrap_or_default() {
+                state.held -= findings.len();
                 state.ready_findings(&findings);
             }
         }

@@ -230,17 +230,19 @@ pub fn parse(tokens: Vec<TokenWithSpan>) -> Result<(), String> {
 /// them.
 pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Box<Statement>, String> {
     tokens.retain(|t| !matches!(t.token, Token::Whitespace(_)));
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Box<Statement>, ParserError> {
-        let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
-        let statement = Box::new(parser.parse_statement()?);
-        while parser.consume_token(&Token::SemiColon) {}
-        match parser.peek_token().token {
-            Token::EOF => Ok(statement),
-            other => Err(ParserError::ParserError(format!(
-                "Expected: end of statement, found: {other}"
-            ))),
-        }
-    }));
+    let result = catch_unwind(AssertUnwindSafe(
+        || -> Result<Box<Statement>, ParserError> {
+            let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
+            let statement = Box::new(parser.parse_statement()?);
+            while parser.consume_token(&Token::SemiColon) {}
+            match parser.peek_token().token {
+                Token::EOF => Ok(statement),
+                other => Err(ParserError::ParserError(format!(
+                    "Expected: end of statement, found: {other}"
+                ))),
+            }
+        },
+    ));
     match result {
         Ok(Ok(statement)) => Ok(statement),
         Ok(Err(error)) => Err(parser_message(&error)),
