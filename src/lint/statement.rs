@@ -98,24 +98,22 @@ pub fn understand(
     out: &mut Vec<Action>,
 ) -> Understood {
     let first_new = out.len();
+    let (tokens, known) = match top {
+        true => match by_tree_alone(state, tokens, out) {
+            Ok(understood) => return understood,
+            Err(not) => not,
+        },
+        false => (tokens, None),
+    };
     let significant = tokens.significant();
     let shape = action::read(&significant, out);
     let read_end = out.len();
-    let locator = if top {
-        action::Locator::new(&significant, &tokens.all, state.text)
-    } else {
-        None
+    let locator = match (top, &known) {
+        (true, None) => action::Locator::new(&significant, &tokens.all, state.text),
+        _ => None,
     };
     let newer = action::newer_syntax(&significant);
-    if let Some((version, what, span)) = newer.clone() {
-        let statement =
-            significant.first().map_or(0, |t| t.span.0)..significant.last().map_or(0, |t| t.span.1);
-        out.push(Action::new(
-            action::Kind::NewerSyntax { version, what },
-            span,
-            statement,
-        ));
-    }
+    out.extend(newer_action(newer.clone(), &significant));
     if top && !state.in_transaction {
         // Outside a transaction block each statement is a transaction of its own.
         state.transaction += 1;
@@ -159,7 +157,10 @@ pub fn understand(
             ),
         );
     }
-    let parsed = parse_with_tree(state, tokens.all, locator, first_new..read_end, out);
+    let parsed = match known {
+        Some(parsed) => parsed,
+        None => parse_with_tree(state, tokens.all, locator, first_new..read_end, out),
+    };
     match parsed {
         Ok(()) => Understood::fully(),
         // Newer DDL sqlparser does not know yet, which the token reader reads whole.
@@ -167,6 +168,78 @@ pub fn understand(
         Err(reason) if shape == Shape::Unknown => Understood::not(Parsed::NotAtAll, reason),
         Err(reason) => Understood::not(Parsed::Fallback, reason),
     }
+}
+
+/// A statement [`by_tree_alone`] left to the token reader: its tokens, and whether it parsed
+/// (`None`: not tried).
+type Unread = (Tokens, Option<Result<(), String>>);
+
+/// The action saying a statement needs a newer PostgreSQL, if it does.
+fn newer_action(
+    newer: Option<(u32, &'static str, Range<usize>)>,
+    significant: &[Tok],
+) -> Option<Action> {
+    let (version, what, span) = newer?;
+    let statement =
+        significant.first().map_or(0, |t| t.span.0)..significant.last().map_or(0, |t| t.span.1);
+    Some(Action::new(
+        action::Kind::NewerSyntax { version, what },
+        span,
+        statement,
+    ))
+}
+
+/// A top-level statement whose actions sqlparser's tree gives, read from the tree alone: the
+/// token reader's actions would only be replaced. Otherwise (no tree of this kind of statement,
+/// or it does not parse) the tokens back, read again if the parser took them, with the parse's
+/// outcome when there was one, for [`understand`] to read the statement as usual.
+fn by_tree_alone(
+    state: &mut FileState,
+    tokens: Tokens,
+    out: &mut Vec<Action>,
+) -> Result<Understood, Unread> {
+    let significant = tokens.significant();
+    let locator = match tokens.all.len() <= MAX_PARSED_TOKENS {
+        true => action::Locator::new(&significant, &tokens.all, state.text),
+        false => None,
+    };
+    let (Some(locator), Some(first), Some(last)) =
+        (locator, tokens.spans.first(), tokens.spans.last())
+    else {
+        drop(significant);
+        return Err((tokens, None));
+    };
+    let span = first.0..last.1;
+    let newer = newer_action(action::newer_syntax(&significant), &significant);
+    drop(significant);
+    let parsed = parse_statement(tokens.all);
+    let actions = match &parsed {
+        Ok(statement) => locator.actions(statement),
+        Err(_) => None,
+    };
+    let Some(actions) = actions else {
+        // The parser took the tokens: read the same text again.
+        let parsed = parsed.map(drop);
+        return match Tokens::new(&state.text[span.clone()], span.start) {
+            Ok(tokens) => Err((tokens, Some(parsed))),
+            Err(message) => Ok(Understood::not(
+                Parsed::NotAtAll,
+                format!("could not tokenize: {message}"),
+            )),
+        };
+    };
+    if !state.in_transaction {
+        // Outside a transaction block each statement is a transaction of its own.
+        state.transaction += 1;
+    }
+    let first_new = out.len();
+    out.extend(actions);
+    out.extend(newer);
+    for action in &mut out[first_new..] {
+        action.in_transaction = state.in_transaction;
+        action.transaction = state.transaction;
+    }
+    Ok(Understood::fully())
 }
 
 /// A top-level `BEGIN` (`begin`) or `COMMIT` / `ROLLBACK`: its action, and the file's
