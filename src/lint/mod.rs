@@ -604,26 +604,13 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
     /// text is understood at least as well as the original.
     #[test]
     fn fixes_on_the_corpus_keep_every_statement_readable() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        if !root.is_dir() {
-            eprintln!("skipped: no corpus at {}", root.display());
-            return;
-        }
         let selection = Selection::all();
         let mut fixed_files = 0;
-        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if entry.path().extension().is_none_or(|e| e != "sql") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            let name = entry.path().display().to_string();
-            let before = lint_text(&name, &text, &selection);
-            let (fixed, applied, after) = fix_text(&name, &text, &selection, None);
+        let present = crate::test_texts::for_each_corpus_file(|name, text| {
+            let before = lint_text(name, text, &selection);
+            let (fixed, applied, after) = fix_text(name, text, &selection, None);
             if applied.is_empty() {
-                continue;
+                return;
             }
             fixed_files += 1;
             assert_eq!(after.stats.unparsed, before.stats.unparsed, "{name}");
@@ -633,6 +620,9 @@ DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN bio text'; END $$;
             );
             let left = apply_fixes(&fixed, &after.findings).1;
             assert!(left.is_empty(), "{name}: fixes left after fixing");
+        });
+        if !present {
+            return;
         }
         eprintln!("fixed {fixed_files} corpus files");
         assert!(fixed_files > 100);
