@@ -147,9 +147,14 @@ fn in_parallel(
                     shared.finish(index, result);
                 }
             };
-            std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .stack_size(STACK)
-                .spawn_scoped(scope, work)?;
+                .spawn_scoped(scope, work);
+            if let Err(error) = spawned {
+                // The threads already started would wait for a writer that never comes.
+                shared.stop();
+                return Err(error);
+            }
         }
         let written = shared.write_all(out);
         if written.is_err() {
@@ -332,5 +337,82 @@ impl Drop for Leaving<'_, '_> {
         let mut state = self.0.lock();
         state.working -= 1;
         self.0.wake(&state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::Format;
+
+    /// File `index` renders `index % 4` pieces of findings, `i.k;`; every 37th file takes a
+    /// while, so that the other threads run ahead of it.
+    fn lint_one(
+        index: usize,
+        write: &mut dyn FnMut(Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<Result<Counted, LintError>> {
+        for k in 0..index % 4 {
+            if index % 37 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            write(format!("{index}.{k};").into_bytes())?;
+        }
+        let summary = Summary {
+            files: 1,
+            ..Summary::default()
+        };
+        Ok(Ok(Counted {
+            name: format!("f{index}"),
+            summary,
+        }))
+    }
+
+    #[test]
+    fn every_file_is_written_in_input_order_and_counted() {
+        let count = 1_000;
+        let mut out = Vec::new();
+        let summary = stream(Format::Github, count, &lint_one, &mut Vec::new(), &mut out).unwrap();
+        let expected: String = (0..count)
+            .flat_map(|i| (0..i % 4).map(move |k| format!("{i}.{k};")))
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        assert_eq!(summary.files, count);
+    }
+
+    /// Accepts `left` bytes, then fails like a closed pipe.
+    struct Closing {
+        left: usize,
+    }
+
+    impl Write for Closing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left < buf.len() {
+                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+            }
+            self.left -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A report that can no longer be written stops every thread (none waits for a writer that
+    /// is gone), and says why.
+    #[test]
+    fn a_closed_output_stops_every_thread() {
+        for left in [0, 100, CHUNK + 10] {
+            let mut out = Closing { left };
+            let error = stream(
+                Format::Github,
+                200_000,
+                &lint_one,
+                &mut Vec::new(),
+                &mut out,
+            )
+            .expect_err("the output closed");
+            assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        }
     }
 }
