@@ -198,11 +198,15 @@ fn by_tree_alone(
     tokens: Tokens,
     out: &mut Vec<Action>,
 ) -> Result<Understood, Unread> {
+    let converts = tokens
+        .first_significant()
+        .is_some_and(|first| action::Locator::converts(&first));
+    if !converts || tokens.all.len() > MAX_PARSED_TOKENS {
+        // Most statements: their significant tokens are found once, by the caller.
+        return Err((tokens, None));
+    }
     let significant = tokens.significant();
-    let locator = match tokens.all.len() <= MAX_PARSED_TOKENS {
-        true => action::Locator::new(&significant, &tokens.all, state.text),
-        false => None,
-    };
+    let locator = action::Locator::new(&significant, &tokens.all, state.text);
     let (Some(locator), Some(first), Some(last)) =
         (locator, tokens.spans.first(), tokens.spans.last())
     else {

@@ -17,6 +17,7 @@ use sqlparser::ast::DollarQuotedString;
 use sqlparser::keywords::{Keyword, ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Whitespace, Word};
 
+use super::split::block_comment_close;
 use super::tokens::Tokens;
 
 /// The tokens of `text` (which sits at byte `base` of its file) with their byte spans in the
@@ -166,29 +167,12 @@ impl Lexer<'_> {
 
     /// `/* ... */`, which nests in PostgreSQL.
     fn block_comment(&self) -> Option<(Token, usize)> {
-        let body = self.pos + 2;
-        let (mut depth, mut i) = (1usize, body);
-        while i < self.bytes.len() {
-            match (self.bytes[i], self.bytes.get(i + 1)) {
-                (b'/', Some(b'*')) => {
-                    depth += 1;
-                    i += 2;
-                }
-                (b'*', Some(b'/')) => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let comment = self.text[body..i].to_string();
-                        return Some((
-                            Token::Whitespace(Whitespace::MultiLineComment(comment)),
-                            i + 2,
-                        ));
-                    }
-                    i += 2;
-                }
-                _ => i += 1,
-            }
-        }
-        None
+        let end = block_comment_close(self.bytes, self.pos)?;
+        let comment = self.text[self.pos + 2..end - 2].to_string();
+        Some((
+            Token::Whitespace(Whitespace::MultiLineComment(comment)),
+            end,
+        ))
     }
 
     /// `<`, `>`, `<=`, `>=`, `<>`, when no further operator character follows (sqlparser would

@@ -407,8 +407,15 @@ impl<'a> Splitter<'a> {
     }
 }
 
-/// The end of the (possibly nested) block comment that starts at `from`.
+/// The end of the (possibly nested) block comment that starts at `from`; the end of `bytes` if
+/// it is not closed.
 pub(crate) fn block_comment_end(bytes: &[u8], from: usize) -> usize {
+    block_comment_close(bytes, from).unwrap_or(bytes.len())
+}
+
+/// The end of the (possibly nested) block comment that starts at `from`, just after its closing
+/// `*/`; `None` if it is not closed.
+pub(crate) fn block_comment_close(bytes: &[u8], from: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut pos = from;
     while pos < bytes.len() {
@@ -421,13 +428,13 @@ pub(crate) fn block_comment_end(bytes: &[u8], from: usize) -> usize {
                 depth -= 1;
                 pos += 2;
                 if depth == 0 {
-                    return pos;
+                    return Some(pos);
                 }
             }
             _ => pos += 1,
         }
     }
-    bytes.len()
+    None
 }
 
 fn contains_from_stdin(line: &str) -> bool {

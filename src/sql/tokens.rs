@@ -95,6 +95,19 @@ impl Tokens {
         Ok(Tokens { all, spans })
     }
 
+    /// The first significant token.
+    pub fn first_significant(&self) -> Option<Tok<'_>> {
+        let index = self
+            .all
+            .iter()
+            .position(|t| !matches!(t.token, Token::Whitespace(_)))?;
+        Some(Tok {
+            token: &self.all[index].token,
+            span: self.spans[index],
+            index,
+        })
+    }
+
     /// The significant tokens, borrowing from `self`.
     pub fn significant(&self) -> Vec<Tok<'_>> {
         let mut significant = Vec::with_capacity(self.all.len());

@@ -66,17 +66,23 @@ pub struct Locator<'f> {
     text: &'f str,
 }
 
+/// The commands whose statements are converted whole (`INSERT` is converted too, from its head).
+const CONVERTED: &[&str] = &[
+    "create", "drop", "alter", "truncate", "lock", "set", "vacuum",
+];
+
 impl<'f> Locator<'f> {
+    /// Whether a statement starting with `first` may be converted: whether [`Locator::new`]
+    /// would give a locator.
+    pub fn converts(first: &Tok) -> bool {
+        CONVERTED.iter().any(|k| first.is(k)) || first.is("insert")
+    }
+
     /// The locator of a statement, when it starts with a command whose statements are converted;
     /// `None` otherwise, so other statements cost nothing. `text` is the file's text.
     pub fn new(significant: &[Tok], all: &[TokenWithSpan], text: &'f str) -> Option<Locator<'f>> {
         let first = significant.first()?;
-        let keep = if [
-            "create", "drop", "alter", "truncate", "lock", "set", "vacuum",
-        ]
-        .iter()
-        .any(|k| first.is(k))
-        {
+        let keep = if CONVERTED.iter().any(|k| first.is(k)) {
             significant.len()
         } else if first.is("insert") {
             // Only the table's name is looked up, near the start: a data load's thousands of

@@ -127,10 +127,7 @@ impl Locator<'_> {
             }
             other => return no_action(other).then_some(Operation::Nothing),
         };
-        let (name, at) = self.parts(&[ident])?;
-        if !part.contains(&at) {
-            return None;
-        }
+        let (name, at) = self.name_in(ident, part)?;
         if matches!(kind, Kind::DropColumn | Kind::DropConstraint) {
             let clause = at.checked_sub(if action.flags.if_exists { 2 } else { 0 })?;
             action.insert_at = self.start(clause);
@@ -164,6 +161,13 @@ impl Locator<'_> {
         }))
     }
 
+    /// The name `ident` and the index of its token, when that token is within the operation's
+    /// `part` (the tree's name is found in the statement's own text).
+    fn name_in(&self, ident: &Ident, part: &Range<usize>) -> Option<(Name, usize)> {
+        let (name, at) = self.parts(&[ident])?;
+        part.contains(&at).then_some((name, at))
+    }
+
     /// `ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | FOREIGN KEY | CHECK ... [NOT VALID]`.
     fn add_constraint(
         &self,
@@ -192,10 +196,7 @@ impl Locator<'_> {
         let implicit = format!("{}_pkey", action.table_str());
         match name {
             Some(ident) => {
-                let (name, at) = self.parts(&[ident])?;
-                if !part.contains(&at) {
-                    return None;
-                }
+                let (name, _) = self.name_in(ident, part)?;
                 action.name = Some(name);
             }
             None if kind == ConstraintKind::PrimaryKey && implicit.len() <= 63 => {
@@ -220,10 +221,7 @@ impl Locator<'_> {
         if_not_exists: bool,
         part: &Range<usize>,
     ) -> Option<Operation> {
-        let (name, at) = self.parts(&[&column.name])?;
-        if !part.contains(&at) {
-            return None;
-        }
+        let (name, at) = self.name_in(&column.name, part)?;
         let clause = at.checked_sub(if if_not_exists { 3 } else { 0 })?;
         action.insert_at = self.start(clause);
         action.flags.if_not_exists = if_not_exists;
