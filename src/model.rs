@@ -64,10 +64,15 @@ pub fn quote_ident(ident: &str) -> String {
 /// Append `ident` to `out` as [`quote_ident`] quotes it (messages name objects by the
 /// thousand: one string for a whole name, not one per part).
 pub fn push_quoted_ident(out: &mut String, ident: &str) {
-    if is_plain_ident(ident) {
-        out.push_str(ident);
-        return;
+    match is_plain_ident(ident) {
+        true => out.push_str(ident),
+        false => push_delimited_ident(out, ident),
     }
+}
+
+/// Append `ident` to `out` in double quotes, its own `"` doubled, whatever it is: `a"b` is
+/// `"a""b"`.
+pub fn push_delimited_ident(out: &mut String, ident: &str) {
     out.push('"');
     let mut parts = ident.split('"');
     out.push_str(parts.next().unwrap_or_default());

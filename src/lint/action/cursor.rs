@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use sqlparser::tokenizer::Token;
 
 use super::Name;
+use crate::model::push_delimited_ident;
 use crate::sql::tokens::Tok;
 
 /// A cursor over significant tokens.
@@ -133,9 +134,7 @@ fn written(parts: &[&Tok]) -> String {
         }
         match part.token {
             Token::Word(w) if w.quote_style.is_some() => {
-                written.push('"');
-                written.push_str(&w.value.replace('"', "\"\""));
-                written.push('"');
+                push_delimited_ident(&mut written, &w.value)
             }
             // Writing to a String cannot fail.
             other => {

@@ -27,6 +27,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::column::{Bracket, TypeText};
 use super::{Action, ConstraintKind, Flags, Kind, Name};
+use crate::model::push_delimited_ident;
 use crate::sql::tokens::Tok;
 
 mod alter;
@@ -248,14 +249,16 @@ impl<'f> Locator<'f> {
 
     fn parts(&self, parts: &[&Ident]) -> Option<(Name, usize)> {
         let first = self.index(parts.first()?)?;
-        let written = parts
-            .iter()
-            .map(|id| match id.quote_style {
-                Some(_) => format!("\"{}\"", id.value.replace('"', "\"\"")),
-                None => id.value.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(".");
+        let mut written = String::new();
+        for (k, id) in parts.iter().enumerate() {
+            if k > 0 {
+                written.push('.');
+            }
+            match id.quote_style {
+                Some(_) => push_delimited_ident(&mut written, &id.value),
+                None => written.push_str(&id.value),
+            }
+        }
         let name = Name {
             name: folded(parts.last()?),
             schema: (parts.len() >= 2).then(|| folded(parts[parts.len() - 2])),
