@@ -199,7 +199,7 @@ fn by_tree_alone(
     out: &mut Vec<Action>,
 ) -> Result<Understood, Unread> {
     let converts = tokens
-        .first_significant()
+        .first()
         .is_some_and(|first| action::Locator::converts(&first));
     if !converts || tokens.all.len() > MAX_PARSED_TOKENS {
         // Most statements: their significant tokens are found once, by the caller.
@@ -302,11 +302,10 @@ pub fn parse(tokens: Vec<TokenWithSpan>) -> Result<(), String> {
 
 /// [`parse`], keeping the statement's tree (boxed: it is large, and moved several times).
 ///
-/// The parser is given the significant tokens only. It skips whitespace and comments itself,
-/// but on every look ahead; in PostgreSQL's grammar as sqlparser reads it no rule depends on
-/// them.
-pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<Box<Statement>, String> {
-    tokens.retain(|t| !matches!(t.token, Token::Whitespace(_)));
+/// The tokens are the significant ones ([`Tokens`] keeps no others). The parser would skip
+/// whitespace and comments itself, but on every look ahead; in PostgreSQL's grammar as sqlparser
+/// reads it no rule depends on them.
+pub fn parse_statement(tokens: Vec<TokenWithSpan>) -> Result<Box<Statement>, String> {
     let result = catch_unwind(AssertUnwindSafe(
         || -> Result<Box<Statement>, ParserError> {
             let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);

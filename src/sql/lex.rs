@@ -15,14 +15,15 @@ use std::sync::OnceLock;
 
 use sqlparser::ast::DollarQuotedString;
 use sqlparser::keywords::{Keyword, ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
-use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Whitespace, Word};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
 use super::split::block_comment_close;
 use super::tokens::Tokens;
 
-/// The tokens of `text` (which sits at byte `base` of its file) with their byte spans in the
-/// file, exactly as sqlparser's PostgreSQL tokenizer reads them; `None` when `text` holds
-/// something this reader leaves to sqlparser.
+/// The significant tokens of `text` (which sits at byte `base` of its file) with their byte
+/// spans in the file, exactly as sqlparser's PostgreSQL tokenizer reads them; `None` when `text`
+/// holds something this reader leaves to sqlparser. Whitespace and comments are read past, not
+/// kept: sqlparser makes a token of every space, and nothing reads them.
 pub fn tokenize(text: &str, base: usize) -> Option<Tokens> {
     let mut lexer = Lexer {
         text,
@@ -30,15 +31,18 @@ pub fn tokenize(text: &str, base: usize) -> Option<Tokens> {
         pos: 0,
         at: Location { line: 1, column: 1 },
     };
-    // DDL has about one token (whitespace included) in two or three bytes: room for one in two
-    // saves regrowing the vectors of a statement; a long one (a data load) grows them as usual.
-    let room = (text.len() / 2 + 2).min(1 << 16);
+    // DDL has about one significant token in four to six bytes: room for one in four saves
+    // regrowing the vectors of a statement; a long one (a data load) grows them as usual.
+    let room = (text.len() / 4 + 2).min(1 << 15);
     let mut tokens = Vec::with_capacity(room);
     let mut spans = Vec::with_capacity(room);
     while lexer.pos < text.len() {
         let (start, from) = (lexer.pos, lexer.at);
         let (token, end) = lexer.token()?;
         lexer.advance(end);
+        let Some(token) = token else {
+            continue;
+        };
         tokens.push(TokenWithSpan {
             token,
             span: Span::new(from, lexer.at),
@@ -86,18 +90,16 @@ impl Lexer<'_> {
         self.pos = end;
     }
 
-    /// The token at `pos` and the offset just after it.
-    fn token(&self) -> Option<(Token, usize)> {
+    /// The token at `pos` (`None` for whitespace or a comment) and the offset just after it.
+    fn token(&self) -> Option<(Option<Token>, usize)> {
         let pos = self.pos;
-        let one = |token| Some((token, pos + 1));
-        let two = |token| Some((token, pos + 2));
+        let one = |token| Some((Some(token), pos + 1));
+        let two = |token| Some((Some(token), pos + 2));
         match self.bytes[pos] {
-            b' ' => one(Token::Whitespace(Whitespace::Space)),
-            b'\t' => one(Token::Whitespace(Whitespace::Tab)),
-            b'\n' => one(Token::Whitespace(Whitespace::Newline)),
+            b' ' | b'\t' | b'\n' => Some((None, pos + 1)),
             b'\r' => {
                 let end = pos + if self.peek(1) == Some(b'\n') { 2 } else { 1 };
-                Some((Token::Whitespace(Whitespace::Newline), end))
+                Some((None, end))
             }
             b'(' => one(Token::LParen),
             b')' => one(Token::RParen),
@@ -124,28 +126,29 @@ impl Lexer<'_> {
             b'-' => self.minus(),
             b'/' if self.peek(1) == Some(b'*') => self.block_comment(),
             b'/' => one(Token::Div),
-            b'<' | b'>' => self.comparison(),
+            b'<' | b'>' => self.comparison().map(some),
             b'.' => match self.peek(1) {
                 Some(b'0'..=b'9' | b'_') => None,
                 _ => one(Token::Period),
             },
-            b'0'..=b'9' => self.number(),
+            b'0'..=b'9' => self.number().map(some),
             b'\'' => {
                 let (value, end) = self.quoted(b'\'')?;
-                Some((Token::SingleQuotedString(value), end))
+                Some((Some(Token::SingleQuotedString(value)), end))
             }
             b'"' => {
                 let (value, end) = self.quoted(b'"')?;
-                Some((Token::make_word(&value, Some('"')), end))
+                Some((Some(Token::make_word(&value, Some('"'))), end))
             }
-            b'$' => self.dollar(),
-            b if b == b'_' || b.is_ascii_alphabetic() || !b.is_ascii() => self.word(),
+            b'$' => self.dollar().map(some),
+            b if b == b'_' || b.is_ascii_alphabetic() || !b.is_ascii() => self.word().map(some),
             _ => None,
         }
     }
 
-    /// `-`: a comment to the end of the line, or minus when no operator character follows.
-    fn minus(&self) -> Option<(Token, usize)> {
+    /// `-`: a comment to the end of the line (no token), or minus when no operator character
+    /// follows.
+    fn minus(&self) -> Option<(Option<Token>, usize)> {
         match self.peek(1) {
             Some(b'-') => {
                 let rest = &self.bytes[self.pos + 2..];
@@ -153,26 +156,16 @@ impl Lexer<'_> {
                     .iter()
                     .position(|&b| b == b'\n' || b == b'\r')
                     .unwrap_or(rest.len());
-                let end = self.pos + 2 + len;
-                let comment = Whitespace::SingleLineComment {
-                    comment: self.text[self.pos + 2..end].to_string(),
-                    prefix: "--".to_string(),
-                };
-                Some((Token::Whitespace(comment), end))
+                Some((None, self.pos + 2 + len))
             }
             Some(b) if is_operator_part(b) => None,
-            _ => Some((Token::Minus, self.pos + 1)),
+            _ => Some((Some(Token::Minus), self.pos + 1)),
         }
     }
 
-    /// `/* ... */`, which nests in PostgreSQL.
-    fn block_comment(&self) -> Option<(Token, usize)> {
-        let end = block_comment_close(self.bytes, self.pos)?;
-        let comment = self.text[self.pos + 2..end - 2].to_string();
-        Some((
-            Token::Whitespace(Whitespace::MultiLineComment(comment)),
-            end,
-        ))
+    /// The end of a `/* ... */` comment, which nests in PostgreSQL.
+    fn block_comment(&self) -> Option<(Option<Token>, usize)> {
+        Some((None, block_comment_close(self.bytes, self.pos)?))
     }
 
     /// `<`, `>`, `<=`, `>=`, `<>`, when no further operator character follows (sqlparser would
@@ -278,6 +271,11 @@ impl Lexer<'_> {
         };
         Some((Token::Word(word), end))
     }
+}
+
+/// A token read, as [`Lexer::token`] gives it.
+fn some((token, end): (Token, usize)) -> (Option<Token>, usize) {
+    (Some(token), end)
 }
 
 /// The keyword an unquoted word is (`NoKeyword` if none), as sqlparser's case-insensitive

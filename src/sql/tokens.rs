@@ -1,7 +1,9 @@
 //! One statement's tokens, with byte spans in the file.
 //!
 //! The text of a statement is tokenized once, as sqlparser's PostgreSQL tokenizer reads it; the
-//! same tokens feed the parser (for the AST) and the token-level reader (for actions). Most
+//! same tokens feed the parser (for the AST) and the token-level reader (for actions). Only the
+//! significant tokens are kept: whitespace and comments matter to neither (sqlparser's parser
+//! skips them itself, on every look ahead), and are about half of what the tokenizer reads. Most
 //! statements are read by [`super::lex`], which gives byte spans directly; the rest by
 //! sqlparser's tokenizer, whose line/column locations [`Tokens::new`] turns into byte offsets
 //! in one linear pass. Splitting a file into statements is [`super::split`]'s job, not this
@@ -70,7 +72,8 @@ impl<'a> Tok<'a> {
 
 /// The tokens of one piece of text, and where each sits in the file.
 pub struct Tokens {
-    /// Every token sqlparser produced, whitespace included (the parser wants them all).
+    /// Every significant token sqlparser's tokenizer produces (none of whitespace or comments),
+    /// with its location.
     pub all: Vec<TokenWithSpan>,
     /// Byte span in the file of each token of `all`.
     pub spans: Vec<(usize, usize)>,
@@ -91,43 +94,37 @@ impl Tokens {
         Tokenizer::new(&DIALECT, text)
             .tokenize_with_location_into_buf(&mut all)
             .map_err(|e| e.message)?;
+        all.retain(|t| !matches!(t.token, Token::Whitespace(_)));
         let spans = byte_spans(text, &all, base);
         Ok(Tokens { all, spans })
     }
 
-    /// The first significant token.
-    pub fn first_significant(&self) -> Option<Tok<'_>> {
-        let index = self
-            .all
-            .iter()
-            .position(|t| !matches!(t.token, Token::Whitespace(_)))?;
+    /// The first token.
+    pub fn first(&self) -> Option<Tok<'_>> {
         Some(Tok {
-            token: &self.all[index].token,
-            span: self.spans[index],
-            index,
+            token: &self.all.first()?.token,
+            span: *self.spans.first()?,
+            index: 0,
         })
     }
 
-    /// The significant tokens, borrowing from `self`.
+    /// The tokens, borrowing from `self`.
     pub fn significant(&self) -> Vec<Tok<'_>> {
-        let mut significant = Vec::with_capacity(self.all.len());
-        significant.extend(
-            self.all
-                .iter()
-                .zip(&self.spans)
-                .enumerate()
-                .filter(|(_, (t, _))| !matches!(t.token, Token::Whitespace(_)))
-                .map(|(index, (t, span))| Tok {
-                    token: &t.token,
-                    span: *span,
-                    index,
-                }),
-        );
-        significant
+        self.all
+            .iter()
+            .zip(&self.spans)
+            .enumerate()
+            .map(|(index, (t, span))| Tok {
+                token: &t.token,
+                span: *span,
+                index,
+            })
+            .collect()
     }
 }
 
-/// Convert sqlparser's (line, column) token locations into byte offsets, in one pass.
+/// Convert sqlparser's (line, column) token locations, in the order of the text, into byte
+/// offsets, in one pass.
 fn byte_spans(text: &str, tokens: &[TokenWithSpan], base: usize) -> Vec<(usize, usize)> {
     let mut chars = text.char_indices();
     let (mut line, mut column, mut byte) = (1u64, 1u64, 0usize);
