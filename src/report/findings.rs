@@ -178,7 +178,7 @@ impl<'a> FileRenderer<'a> {
     pub fn render(&mut self, finding: &Finding, out: &mut Vec<u8>) {
         match self.format {
             Format::Human => self.human(finding, out),
-            Format::Json => element(&json_finding(self.name, finding), 4, out),
+            Format::Json => json_finding(self.name, finding).write(4, out),
             Format::Sarif => element(&sarif_result(&self.uri, finding), 8, out),
             Format::Github => github(self.name, finding, out),
         }
@@ -451,6 +451,128 @@ fn json_finding<'a>(file: &'a str, finding: &'a Finding) -> JsonFinding<'a> {
         help: &finding.help,
         fix: finding.fix.as_ref().map(|fix| fix.statement.as_str()),
     }
+}
+
+impl JsonFinding<'_> {
+    /// Append this finding as [`element`] would serialize it at `indent`: the same bytes
+    /// (a test holds them equal), written field by field. Most of a JSON report is these
+    /// strings, and [`json_string`] escapes them a word at a time where serde_json goes a byte
+    /// at a time.
+    fn write(&self, indent: usize, out: &mut Vec<u8>) {
+        let key = |out: &mut Vec<u8>, first: bool, key: &str| {
+            if !first {
+                out.push(b',');
+            }
+            out.push(b'\n');
+            let _ = spaces(out, indent + 2);
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\": ");
+        };
+        out.extend_from_slice(b",\n");
+        let _ = spaces(out, indent);
+        out.push(b'{');
+        key(out, true, "rule");
+        json_string(out, self.rule);
+        key(out, false, "severity");
+        json_string(out, self.severity);
+        key(out, false, "file");
+        json_string(out, self.file);
+        for (name, value) in [
+            ("line", self.line),
+            ("column", self.column),
+            ("end_line", self.end_line),
+            ("end_column", self.end_column),
+        ] {
+            key(out, false, name);
+            decimal(out, value);
+        }
+        key(out, false, "category");
+        json_string(out, self.category);
+        key(out, false, "message");
+        json_string(out, self.message);
+        key(out, false, "help");
+        json_string(out, self.help);
+        key(out, false, "fix");
+        match self.fix {
+            Some(fix) => json_string(out, fix),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'\n');
+        let _ = spaces(out, indent);
+        out.push(b'}');
+    }
+}
+
+/// Append `n` in decimal.
+fn decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Append `value` as a JSON string, escaped as serde_json escapes it: `"` and `\\`, and the
+/// control characters (`\n`, `\t` and the like by name, the others as `\u00xx`). Eight bytes
+/// at a time are passed over while none of them needs escaping.
+fn json_string(out: &mut Vec<u8>, value: &str) {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether any byte of `word` is below `n` (at most 0x80), exactly.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS != 0;
+    let escaped = |word: u64| {
+        below(word, 0x20) || below(word ^ (ONES * 0x22), 1) || below(word ^ (ONES * 0x5c), 1)
+    };
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let (mut start, mut at) = (0, 0);
+    while at < bytes.len() {
+        if let Some(chunk) = bytes.get(at..at + 8) {
+            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+            if !escaped(word) {
+                at += 8;
+                continue;
+            }
+        }
+        let b = bytes[at];
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0..=0x1f => b'u',
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..at]);
+        out.extend_from_slice(&[b'\\', short]);
+        if short == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+        }
+        at += 1;
+        start = at;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 #[derive(Serialize)]
@@ -769,6 +891,58 @@ mod tests {
         let pretty = serde_json::to_string_pretty(&value).unwrap();
         let expected: String = pretty.lines().map(|l| format!("\n      {l}")).collect();
         assert_eq!(String::from_utf8(out).unwrap(), format!(",{expected}"));
+    }
+
+    /// Strings are escaped as serde_json escapes them, wherever the characters to escape fall
+    /// among the eight-byte words.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        const PIECES: &[&str] = &[
+            "a",
+            "long run of plain text",
+            "\"",
+            "\\",
+            "\n",
+            "\r",
+            "\t",
+            "\u{8}",
+            "\u{c}",
+            "\u{0}",
+            "\u{1f}",
+            "\u{7f}",
+            "é",
+            "€",
+            "😀",
+            " ",
+            "/",
+            "\u{20}",
+            "!",
+            "#",
+            "[",
+            "]",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..5_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let value: String = (0..seed % 24)
+                .map(|k| PIECES[((seed >> (k % 40)) as usize + k as usize) % PIECES.len()])
+                .collect();
+            let mut out = Vec::new();
+            json_string(&mut out, &value);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{value:?}"
+            );
+        }
+        for b in 0..=0x7fu8 {
+            let value = format!("abcdefg{}hijklmnop", char::from(b));
+            let mut out = Vec::new();
+            json_string(&mut out, &value);
+            assert_eq!(out, serde_json::to_vec(&value).unwrap(), "{b:#x}");
+        }
     }
 
     /// The streamed SARIF log is byte for byte the log serialized whole.
