@@ -6,8 +6,6 @@
 //! outside the file (Diesel's `metadata.toml`, Flyway's `<script>.sql.conf`); the opt-outs
 //! written in the file itself are read here ([`directive`]). Reading files is the caller's job.
 
-use crate::sql::split::newlines;
-
 /// The tool that runs the migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Runner {
@@ -92,20 +90,21 @@ impl Runner {
 /// transaction:false`, `-- postgres-migrations disable-transaction`, goose's `-- +goose NO
 /// TRANSACTION`), `Some(true)` for `-- driftlint: transaction`; with the line as written.
 pub fn directive(text: &str) -> Option<(bool, String)> {
-    let mut line_start = 0;
-    let line_ends = newlines(text.as_bytes()).chain(std::iter::once(text.len()));
-    for line_end in line_ends {
+    // Only a line with `--` after its indentation can hold one: the text is searched for `--`,
+    // not read line by line.
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[from..], b"--") {
+        let dashes = from + found;
+        let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..dashes]).map_or(0, |n| n + 1);
+        let line_end =
+            memchr::memchr(b'\n', &text.as_bytes()[dashes..]).map_or(text.len(), |n| dashes + n);
+        from = line_end;
         // A line's `\r` is whitespace to trim.
-        let line = &text[line_start..line_end];
-        line_start = line_end + 1;
-        if !may_be_comment(line) {
+        if !text[line_start..dashes].trim().is_empty() {
             continue;
         }
-        let trimmed = line.trim();
-        let Some(rest) = trimmed.strip_prefix("--") else {
-            continue;
-        };
-        let rest = rest.trim();
+        let trimmed = text[line_start..line_end].trim();
+        let rest = trimmed[2..].trim();
         if !DIRECTIVE_STARTS
             .iter()
             .any(|start| starts_with_word(rest, start))
@@ -125,20 +124,6 @@ pub fn directive(text: &str) -> Option<(bool, String)> {
         return Some((wraps, trimmed.to_string()));
     }
     None
-}
-
-/// Whether `line` may start with `--` after whitespace, on a look at its first bytes: most lines
-/// of a file are not comments, and need not be trimmed.
-fn may_be_comment(line: &str) -> bool {
-    match line
-        .bytes()
-        .find(|&b| !matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c))
-    {
-        Some(b'-') => true,
-        // Whitespace beyond ASCII: as `str::trim` says.
-        Some(b) => !b.is_ascii(),
-        None => false,
-    }
 }
 
 /// How the first word of every directive [`directive`] reads starts (in any case): a comment
@@ -214,6 +199,31 @@ mod tests {
             directive("--driftlint: transaction\n").map(|d| d.0),
             Some(true)
         );
+    }
+
+    /// A directive is a line of its own, after any indentation (a `\r`, or Unicode spaces, as
+    /// `str::trim` reads them), wherever it is in the file; dashes after code are a comment, not
+    /// a directive.
+    #[test]
+    fn a_directive_is_a_comment_line_anywhere_in_the_file() {
+        let found = |text: &str| directive(text).map(|d| d.1);
+        let line = "-- driftlint: no-transaction";
+        for text in [
+            line.to_string(),
+            format!("  \t{line}\r\nSELECT 1;"),
+            format!("SELECT 1; -- a note -- with dashes\n---------\n\u{3000}{line}\n"),
+            format!("/* header */\r\n\r\n{line}  \r\n-- driftlint: transaction\n"),
+        ] {
+            assert_eq!(found(&text).as_deref(), Some(line), "{text:?}");
+        }
+        for text in [
+            format!("SELECT 1; {line}\n"),
+            "SELECT '--';\n-- driftlint:no-transactions\n".to_string(),
+            "--".to_string(),
+            String::new(),
+        ] {
+            assert_eq!(found(&text), None, "{text:?}");
+        }
     }
 
     #[test]

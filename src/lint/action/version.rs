@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
 use crate::sql::tokens::Tok;
@@ -21,6 +22,14 @@ pub fn newer_syntax(toks: &[Tok]) -> Option<Newer> {
     };
     let at = |k: usize, word: &str| toks.get(k).is_some_and(|t| t.is(word));
     for k in 0..toks.len() {
+        // Each feature starts with one of these words: any other token is passed over on its
+        // keyword, without comparing text.
+        let starts = matches!(toks[k].token, Token::Word(w) if w.quote_style.is_none()
+            && matches!(w.keyword, Keyword::CREATE | Keyword::DETACH | Keyword::NULLS
+                | Keyword::MERGE | Keyword::ADD | Keyword::GENERATED));
+        if !starts {
+            continue;
+        }
         if at(k, "create") && at(k + 1, "or") && at(k + 2, "replace") && at(k + 3, "trigger") {
             keep(14, "CREATE OR REPLACE TRIGGER", k, k + 3);
         } else if at(k, "detach") && at(k + 1, "partition") {
