@@ -96,10 +96,13 @@ impl Lexer<'_> {
         let one = |token| Some((Some(token), pos + 1));
         let two = |token| Some((Some(token), pos + 2));
         match self.bytes[pos] {
-            b' ' | b'\t' | b'\n' => Some((None, pos + 1)),
-            b'\r' => {
-                let end = pos + if self.peek(1) == Some(b'\n') { 2 } else { 1 };
-                Some((None, end))
+            // A run of whitespace, read past at once (sqlparser makes a token of each space).
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                let run = self.bytes[pos..]
+                    .iter()
+                    .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                    .count();
+                Some((None, pos + run))
             }
             b'(' => one(Token::LParen),
             b')' => one(Token::RParen),
@@ -267,7 +270,9 @@ impl Lexer<'_> {
         let word = Word {
             value: value.to_string(),
             quote_style: None,
-            keyword: keyword(value),
+            keyword: TABLE
+                .get_or_init(Keywords::new)
+                .get(self.bytes, self.pos, end),
         };
         Some((Token::Word(word), end))
     }
@@ -280,16 +285,24 @@ fn some((token, end): (Token, usize)) -> (Option<Token>, usize) {
 
 /// The keyword an unquoted word is (`NoKeyword` if none), as sqlparser's case-insensitive
 /// binary search over its keywords finds it, from a hash table of them.
+#[cfg(test)]
 fn keyword(word: &str) -> Keyword {
-    static TABLE: OnceLock<Keywords> = OnceLock::new();
-    TABLE.get_or_init(Keywords::new).get(word)
+    TABLE
+        .get_or_init(Keywords::new)
+        .get(word.as_bytes(), 0, word.len())
 }
 
-/// sqlparser's keywords (upper case: letters, digits and `_`), each packed with its bytes in an
-/// integer and placed in an open-addressed table, so that a lookup is one hash and a compare or
-/// two. A word longer than a key's sixteen bytes is looked up by sqlparser itself.
+static TABLE: OnceLock<Keywords> = OnceLock::new();
+
+/// sqlparser's keywords (upper case: letters, digits and `_`). Those of up to sixteen bytes are
+/// packed each in an integer and placed in an open-addressed table, so that a lookup is one
+/// hash and a compare or two; the few longer ones are compared by length, then by text.
 struct Keywords {
-    slots: Vec<(u128, Keyword)>,
+    /// The packed keys, and the keyword in the same slot of `keywords`.
+    keys: Vec<u128>,
+    keywords: Vec<Keyword>,
+    /// Keywords over sixteen bytes.
+    long: Vec<(&'static str, Keyword)>,
     /// The length of the longest keyword: a longer word (most names) is none.
     longest: usize,
 }
@@ -300,30 +313,52 @@ impl Keywords {
     const EMPTY: u128 = 0;
 
     fn new() -> Keywords {
-        let mut slots = vec![(Self::EMPTY, Keyword::NoKeyword); Self::SLOTS];
-        for (name, &keyword) in ALL_KEYWORDS.iter().zip(ALL_KEYWORDS_INDEX) {
-            let Some(key) = Self::key(name.as_bytes()) else {
+        let mut keys = vec![Self::EMPTY; Self::SLOTS];
+        let mut keywords = vec![Keyword::NoKeyword; Self::SLOTS];
+        let mut long = Vec::new();
+        for (&name, &keyword) in ALL_KEYWORDS.iter().zip(ALL_KEYWORDS_INDEX) {
+            let Some(key) = Self::key(name.as_bytes(), 0, name.len()) else {
+                long.push((name, keyword));
                 continue;
             };
             let mut slot = Self::slot(key);
-            while slots[slot].0 != Self::EMPTY {
+            while keys[slot] != Self::EMPTY {
                 slot = (slot + 1) % Self::SLOTS;
             }
-            slots[slot] = (key, keyword);
+            keys[slot] = key;
+            keywords[slot] = keyword;
         }
         let longest = ALL_KEYWORDS.iter().map(|k| k.len()).max().unwrap_or(0);
-        Keywords { slots, longest }
+        Keywords {
+            keys,
+            keywords,
+            long,
+            longest,
+        }
     }
 
-    /// The word's bytes, upper-cased, packed; `None` for a word too long to pack.
-    fn key(word: &[u8]) -> Option<u128> {
-        if word.is_empty() || word.len() > 16 {
+    /// The bytes `start..end` of `bytes` (a word) packed, with bit 5 of every byte set: that
+    /// folds the case of letters and changes no other byte a word can hold but `_` (to DEL,
+    /// which no word holds) and bytes of non-ASCII characters (which no keyword holds). `None`
+    /// for a word too long to pack.
+    fn key(bytes: &[u8], start: usize, end: usize) -> Option<u128> {
+        let len = end - start;
+        if len == 0 || len > 16 {
             return None;
         }
-        let mut bytes = [0u8; 16];
-        bytes[..word.len()].copy_from_slice(word);
-        bytes.make_ascii_uppercase();
-        Some(u128::from_le_bytes(bytes))
+        let packed = match bytes.get(start..start + 16) {
+            // Sixteen bytes read at once, those past the word cleared.
+            Some(window) => {
+                let mask = u128::MAX >> (8 * (16 - len));
+                u128::from_le_bytes(window.try_into().ok()?) & mask
+            }
+            None => {
+                let mut packed = [0u8; 16];
+                packed[..len].copy_from_slice(&bytes[start..end]);
+                u128::from_le_bytes(packed)
+            }
+        };
+        Some(packed | u128::from_le_bytes([0x20; 16]))
     }
 
     fn slot(key: u128) -> usize {
@@ -331,21 +366,26 @@ impl Keywords {
         (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % Self::SLOTS
     }
 
-    fn get(&self, word: &str) -> Keyword {
-        if word.len() > self.longest {
+    /// The keyword the word `start..end` of `bytes` is.
+    fn get(&self, bytes: &[u8], start: usize, end: usize) -> Keyword {
+        if end - start > self.longest {
             return Keyword::NoKeyword;
         }
-        let Some(key) = Self::key(word.as_bytes()) else {
-            return match Token::make_word(word, None) {
-                Token::Word(w) => w.keyword,
-                _ => Keyword::NoKeyword,
-            };
+        let Some(key) = Self::key(bytes, start, end) else {
+            let word = &bytes[start..end];
+            return self
+                .long
+                .iter()
+                .find(|(name, _)| {
+                    name.len() == word.len() && name.as_bytes().eq_ignore_ascii_case(word)
+                })
+                .map_or(Keyword::NoKeyword, |&(_, keyword)| keyword);
         };
         let mut slot = Self::slot(key);
         loop {
-            match self.slots[slot] {
-                (k, keyword) if k == key => return keyword,
-                (Self::EMPTY, _) => return Keyword::NoKeyword,
+            match self.keys[slot] {
+                k if k == key => return self.keywords[slot],
+                Self::EMPTY => return Keyword::NoKeyword,
                 _ => slot = (slot + 1) % Self::SLOTS,
             }
         }
@@ -450,6 +490,13 @@ mod tests {
                     unreachable!()
                 };
                 assert_eq!(keyword(&word), expected.keyword, "{word}");
+                // Inside a longer text, where the key is read sixteen bytes at once.
+                let text = format!(" {word} (Zz_09$é, ALTER TABLE");
+                let found =
+                    TABLE
+                        .get_or_init(Keywords::new)
+                        .get(text.as_bytes(), 1, 1 + word.len());
+                assert_eq!(found, expected.keyword, "{word} in {text:?}");
             }
         }
         assert_eq!(keyword("é"), Keyword::NoKeyword);
