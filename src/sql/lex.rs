@@ -283,8 +283,7 @@ fn some((token, end): (Token, usize)) -> (Option<Token>, usize) {
     (Some(token), end)
 }
 
-/// The keyword an unquoted word is (`NoKeyword` if none), as sqlparser's case-insensitive
-/// binary search over its keywords finds it, from a hash table of them.
+/// The keyword `word` is, looked up on its own.
 #[cfg(test)]
 fn keyword(word: &str) -> Keyword {
     TABLE
@@ -292,6 +291,8 @@ fn keyword(word: &str) -> Keyword {
         .get(word.as_bytes(), 0, word.len())
 }
 
+/// The keyword an unquoted word is (`NoKeyword` if none), as sqlparser's case-insensitive
+/// binary search over its keywords finds it, from a hash table of them.
 static TABLE: OnceLock<Keywords> = OnceLock::new();
 
 /// sqlparser's keywords (upper case: letters, digits and `_`). Those of up to sixteen bytes are
