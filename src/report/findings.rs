@@ -472,12 +472,14 @@ impl JsonFinding<'_> {
         out.extend_from_slice(b",\n");
         let _ = spaces(out, indent);
         out.push(b'{');
-        key(out, true, "rule");
-        json_string(out, self.rule);
-        key(out, false, "severity");
-        json_string(out, self.severity);
-        key(out, false, "file");
-        json_string(out, self.file);
+        for (name, value) in [
+            ("rule", self.rule),
+            ("severity", self.severity),
+            ("file", self.file),
+        ] {
+            key(out, name == "rule", name);
+            json_string(out, value);
+        }
         for (name, value) in [
             ("line", self.line),
             ("column", self.column),
@@ -487,12 +489,14 @@ impl JsonFinding<'_> {
             key(out, false, name);
             decimal(out, value);
         }
-        key(out, false, "category");
-        json_string(out, self.category);
-        key(out, false, "message");
-        json_string(out, self.message);
-        key(out, false, "help");
-        json_string(out, self.help);
+        for (name, value) in [
+            ("category", self.category),
+            ("message", self.message),
+            ("help", self.help),
+        ] {
+            key(out, false, name);
+            json_string(out, value);
+        }
         key(out, false, "fix");
         match self.fix {
             Some(fix) => json_string(out, fix),
