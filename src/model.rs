@@ -70,9 +70,25 @@ pub fn push_quoted_ident(out: &mut String, ident: &str) {
     }
 }
 
+/// A qualified name as written: its parts `(text, quoted)` joined by `.`, a quoted part in
+/// double quotes again (its own `"` doubled).
+pub fn written_name<'a>(parts: impl IntoIterator<Item = (&'a str, bool)>) -> String {
+    let mut written = String::new();
+    for (k, (part, quoted)) in parts.into_iter().enumerate() {
+        if k > 0 {
+            written.push('.');
+        }
+        match quoted {
+            true => push_delimited_ident(&mut written, part),
+            false => written.push_str(part),
+        }
+    }
+    written
+}
+
 /// Append `ident` to `out` in double quotes, its own `"` doubled, whatever it is: `a"b` is
 /// `"a""b"`.
-pub fn push_delimited_ident(out: &mut String, ident: &str) {
+fn push_delimited_ident(out: &mut String, ident: &str) {
     out.push('"');
     let mut parts = ident.split('"');
     out.push_str(parts.next().unwrap_or_default());

@@ -44,6 +44,22 @@ impl<'f> FileState<'f> {
         }
     }
 
+    /// A top-level statement starts: outside a transaction block it is a transaction of its
+    /// own.
+    fn statement_starts(&mut self) {
+        if !self.in_transaction {
+            self.transaction += 1;
+        }
+    }
+
+    /// Stamp `actions` with the transaction they run in.
+    fn stamp(&self, actions: &mut [Action]) {
+        for action in actions {
+            action.in_transaction = self.in_transaction;
+            action.transaction = self.transaction;
+        }
+    }
+
     /// A file its runner runs in one transaction.
     pub fn wrapped(text: &'f str) -> Self {
         FileState {
@@ -114,9 +130,8 @@ pub fn understand(
     };
     let newer = action::newer_syntax(&significant);
     out.extend(newer_action(newer.clone(), &significant));
-    if top && !state.in_transaction {
-        // Outside a transaction block each statement is a transaction of its own.
-        state.transaction += 1;
+    if top {
+        state.statement_starts();
     }
     match shape {
         Shape::Do { body, plpgsql } => {
@@ -141,10 +156,7 @@ pub fn understand(
         _ => {}
     }
     if top {
-        for action in &mut out[first_new..] {
-            action.in_transaction = state.in_transaction;
-            action.transaction = state.transaction;
-        }
+        state.stamp(&mut out[first_new..]);
     }
     drop(significant);
     if tokens.all.len() > MAX_PARSED_TOKENS {
@@ -216,33 +228,31 @@ fn by_tree_alone(
     let span = first.0..last.1;
     let newer = newer_action(action::newer_syntax(&significant), &significant);
     drop(significant);
-    let parsed = parse_statement(tokens.all);
+    let Tokens { all, spans } = tokens;
+    let (parsed, all) = parse_giving_back(all);
     let actions = match &parsed {
         Ok(statement) => locator.actions(statement),
         Err(_) => None,
     };
     let Some(actions) = actions else {
-        // The parser took the tokens: read the same text again.
         let parsed = parsed.map(drop);
-        return match Tokens::new(&state.text[span.clone()], span.start) {
-            Ok(tokens) => Err((tokens, Some(parsed))),
-            Err(message) => Ok(Understood::not(
-                Parsed::NotAtAll,
-                format!("could not tokenize: {message}"),
-            )),
+        return match all {
+            Some(all) => Err((Tokens { all, spans }, Some(parsed))),
+            // The parser panicked with the tokens: read the same text again.
+            None => match Tokens::new(&state.text[span.clone()], span.start) {
+                Ok(tokens) => Err((tokens, Some(parsed))),
+                Err(message) => Ok(Understood::not(
+                    Parsed::NotAtAll,
+                    format!("could not tokenize: {message}"),
+                )),
+            },
         };
     };
-    if !state.in_transaction {
-        // Outside a transaction block each statement is a transaction of its own.
-        state.transaction += 1;
-    }
+    state.statement_starts();
     let first_new = out.len();
     out.extend(actions);
     out.extend(newer);
-    for action in &mut out[first_new..] {
-        action.in_transaction = state.in_transaction;
-        action.transaction = state.transaction;
-    }
+    state.stamp(&mut out[first_new..]);
     Ok(Understood::fully())
 }
 
@@ -281,17 +291,14 @@ fn parse_with_tree(
 ) -> Result<(), String> {
     let statement = parse_statement(all)?;
     if let Some(mut actions) = locator.and_then(|l| l.actions(&statement)) {
-        for action in &mut actions {
-            action.in_transaction = state.in_transaction;
-            action.transaction = state.transaction;
-        }
+        state.stamp(&mut actions);
         out.splice(read, actions);
     }
     Ok(())
 }
 
-/// The longest statement handed to sqlparser. The longest of the corpus of real migrations has
-/// about 30,000 tokens; a longer one is a data load (`INSERT ... VALUES` of thousands of rows),
+/// The longest statement handed to sqlparser, in significant tokens. The longest of the corpus
+/// of real migrations has about 4,400; a longer one is a data load (`INSERT ... VALUES` of thousands of rows),
 /// whose tree would take many times the text's memory and tells the rules nothing more.
 const MAX_PARSED_TOKENS: usize = 200_000;
 
@@ -306,23 +313,38 @@ pub fn parse(tokens: Vec<TokenWithSpan>) -> Result<(), String> {
 /// whitespace and comments itself, but on every look ahead; in PostgreSQL's grammar as sqlparser
 /// reads it no rule depends on them.
 pub fn parse_statement(tokens: Vec<TokenWithSpan>) -> Result<Box<Statement>, String> {
-    let result = catch_unwind(AssertUnwindSafe(
-        || -> Result<Box<Statement>, ParserError> {
-            let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
-            let statement = Box::new(parser.parse_statement()?);
-            while parser.consume_token(&Token::SemiColon) {}
-            match parser.peek_token().token {
-                Token::EOF => Ok(statement),
-                other => Err(ParserError::ParserError(format!(
-                    "Expected: end of statement, found: {other}"
-                ))),
-            }
-        },
-    ));
+    parse_giving_back(tokens).0
+}
+
+/// [`parse_statement`], giving the tokens back as well (`None` if the parser panicked), for a
+/// caller that reads them again when the tree is of no use.
+fn parse_giving_back(
+    tokens: Vec<TokenWithSpan>,
+) -> (Result<Box<Statement>, String>, Option<Vec<TokenWithSpan>>) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens);
+        let parsed = parse_one(&mut parser);
+        (parsed, parser.into_tokens())
+    }));
     match result {
-        Ok(Ok(statement)) => Ok(statement),
-        Ok(Err(error)) => Err(parser_message(&error)),
-        Err(_) => Err("the SQL parser failed on this statement".to_string()),
+        Ok((Ok(statement), tokens)) => (Ok(statement), Some(tokens)),
+        Ok((Err(error), tokens)) => (Err(parser_message(&error)), Some(tokens)),
+        Err(_) => (
+            Err("the SQL parser failed on this statement".to_string()),
+            None,
+        ),
+    }
+}
+
+/// One statement and optional semicolons: the whole of the parser's tokens.
+fn parse_one(parser: &mut Parser) -> Result<Box<Statement>, ParserError> {
+    let statement = Box::new(parser.parse_statement()?);
+    while parser.consume_token(&Token::SemiColon) {}
+    match parser.peek_token().token {
+        Token::EOF => Ok(statement),
+        other => Err(ParserError::ParserError(format!(
+            "Expected: end of statement, found: {other}"
+        ))),
     }
 }
 

@@ -39,7 +39,7 @@ impl<'t> Framed<'t> {
             Some((text, shifts)) => (Cow::Owned(text), shifts),
             None => (Cow::Borrowed(original), Vec::new()),
         };
-        let newlines = memchr_all(text.as_bytes());
+        let newlines: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
         Framed {
             name: terminal::printable(name).into_owned(),
             text,
@@ -175,15 +175,6 @@ fn escaped(original: &str) -> Option<(String, Vec<(usize, usize)>)> {
         }
     }
     Some((text, shifts))
-}
-
-fn memchr_all(bytes: &[u8]) -> Vec<usize> {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
-        .collect()
 }
 
 /// The nearest character boundary at or before `at`.

@@ -451,67 +451,6 @@ fn contains_from_stdin(line: &str) -> bool {
     false
 }
 
-/// The offsets of the `\n` bytes of `bytes`, in order.
-///
-/// Every file is searched for its lines ([`LineIndex`], transaction directives): eight bytes
-/// are compared at once, as one word, instead of a compare and a branch per byte.
-pub fn newlines(bytes: &[u8]) -> Newlines<'_> {
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder();
-    Newlines {
-        words,
-        tail: (!tail.is_empty()).then_some(tail),
-        next_word: 0,
-        found: 0,
-    }
-}
-
-/// The iterator of [`newlines`].
-pub struct Newlines<'a> {
-    /// The whole words not read yet, and the bytes after the last whole word.
-    words: std::slice::ChunksExact<'a, u8>,
-    tail: Option<&'a [u8]>,
-    /// Where the word after the one of `found` starts.
-    next_word: usize,
-    /// The newlines of the word not returned yet: the high bit of each of their bytes.
-    found: u64,
-}
-
-impl Iterator for Newlines<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        while self.found == 0 {
-            let word = match self.words.next() {
-                Some(word) => word,
-                None => self.tail.take()?,
-            };
-            self.found = newline_bits(word);
-            self.next_word += 8;
-        }
-        let byte = self.found.trailing_zeros() as usize / 8;
-        self.found &= self.found - 1;
-        Some(self.next_word - 8 + byte)
-    }
-}
-
-/// Up to eight bytes as one little-endian word, with the high bit of byte `i` set where
-/// `bytes[i]` is `\n` and every other bit clear.
-fn newline_bits(bytes: &[u8]) -> u64 {
-    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    let word = <[u8; 8]>::try_from(bytes).unwrap_or_else(|_| {
-        // The end of the text: the missing bytes are zeros, which are no newlines.
-        let mut word = [0; 8];
-        word[..bytes.len()].copy_from_slice(bytes);
-        word
-    });
-    // A newline is a zero byte of `x`. Adding 0x7f to each byte's low seven bits carries into
-    // its high bit unless they are all zero, and never into the next byte.
-    let x = u64::from_le_bytes(word) ^ NEWLINES;
-    !(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN)
-}
-
 /// Byte offset -> 1-based line and 1-based column (counted in characters, as editors do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
@@ -527,7 +466,7 @@ impl LineIndex {
         let rest = &text[first..];
         // Most files are ASCII: their bytes need not be looked at one by one.
         let mut line_starts = vec![first];
-        line_starts.extend(newlines(rest.as_bytes()).map(|i| first + i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', rest.as_bytes()).map(|i| first + i + 1));
         let continuation_bytes = if rest.is_ascii() {
             Vec::new()
         } else {
@@ -582,22 +521,6 @@ mod tests {
     }
 
     use PieceKind::{CopyData, MetaCommand, Statement};
-
-    /// The newlines found a word at a time are those found a byte at a time, whatever the
-    /// bytes around them (bytes one off `\n`, with the high bit set, zero) and the length.
-    #[test]
-    fn newlines_are_found_at_every_offset() {
-        let alphabet = [b'\n', 0x0b, 0x09, 0x8a, 0x00, 0xff, b'a', b'\r', 0x7f, 0x80];
-        for length in 0..40 {
-            for seed in 0..alphabet.len() {
-                let bytes: Vec<u8> = (0..length)
-                    .map(|i| alphabet[(i * 7 + seed + i / 3) % alphabet.len()])
-                    .collect();
-                let expected: Vec<usize> = (0..length).filter(|&i| bytes[i] == b'\n').collect();
-                assert_eq!(newlines(&bytes).collect::<Vec<_>>(), expected, "{bytes:?}");
-            }
-        }
-    }
 
     #[test]
     fn plain_statements_with_and_without_trailing_semicolon() {

@@ -2,12 +2,10 @@
 //! reader makes (peek, eat keywords, read a qualified name, skip parentheses). What the tokens
 //! mean is the reader's.
 
-use std::fmt::Write as _;
-
 use sqlparser::tokenizer::Token;
 
 use super::Name;
-use crate::model::push_delimited_ident;
+use crate::model::written_name;
 use crate::sql::tokens::Tok;
 
 /// A cursor over significant tokens.
@@ -87,7 +85,10 @@ impl<'t, 'a> Cursor<'t, 'a> {
         Some(Name {
             name: ident(1).unwrap_or_default(),
             schema: ident(2),
-            written: written(&parts),
+            written: written_name(parts.iter().filter_map(|t| match t.token {
+                Token::Word(w) => Some((w.value.as_str(), w.quote_style.is_some())),
+                _ => None,
+            })),
         })
     }
 
@@ -123,24 +124,4 @@ impl<'t, 'a> Cursor<'t, 'a> {
         }
         false
     }
-}
-
-/// A name's parts as written, joined by `.`: a quoted part quoted again (its `"` doubled).
-fn written(parts: &[&Tok]) -> String {
-    let mut written = String::new();
-    for (k, part) in parts.iter().enumerate() {
-        if k > 0 {
-            written.push('.');
-        }
-        match part.token {
-            Token::Word(w) if w.quote_style.is_some() => {
-                push_delimited_ident(&mut written, &w.value)
-            }
-            // Writing to a String cannot fail.
-            other => {
-                let _ = write!(written, "{other}");
-            }
-        }
-    }
-    written
 }

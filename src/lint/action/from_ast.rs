@@ -27,7 +27,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::column::{Bracket, TypeText};
 use super::{Action, ConstraintKind, Flags, Kind, Name};
-use crate::model::push_delimited_ident;
+use crate::model::written_name;
 use crate::sql::tokens::Tok;
 
 mod alter;
@@ -249,16 +249,11 @@ impl<'f> Locator<'f> {
 
     fn parts(&self, parts: &[&Ident]) -> Option<(Name, usize)> {
         let first = self.index(parts.first()?)?;
-        let mut written = String::new();
-        for (k, id) in parts.iter().enumerate() {
-            if k > 0 {
-                written.push('.');
-            }
-            match id.quote_style {
-                Some(_) => push_delimited_ident(&mut written, &id.value),
-                None => written.push_str(&id.value),
-            }
-        }
+        let written = written_name(
+            parts
+                .iter()
+                .map(|id| (id.value.as_str(), id.quote_style.is_some())),
+        );
         let name = Name {
             name: folded(parts.last()?),
             schema: (parts.len() >= 2).then(|| folded(parts[parts.len() - 2])),
