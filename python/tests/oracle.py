@@ -284,6 +284,71 @@ def alembic_lint():
            "556b79de2825" in done.stderr and "verify --alembic" in done.stderr, shown(done))
 
 
+# Two revisions after the history's head that build an index CONCURRENTLY: one in the
+# revision's transaction (which PostgreSQL rejects), one in an autocommit_block.
+CONCURRENT_REVISIONS = {
+    "a1_index_in_transaction.py": '''"""index jobs by creation time, in the revision's transaction"""
+from alembic import op
+
+revision = "a1_index_in_transaction"
+down_revision = "7c1e5a90d3f2"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_jobs_created_at", "jobs", ["created_at"], if_not_exists=True,
+                    postgresql_concurrently=True)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_created_at", table_name="jobs", if_exists=True)
+''',
+    "a2_index_autocommit.py": '''"""index jobs by user and status, outside a transaction"""
+from alembic import op
+
+revision = "a2_index_autocommit"
+down_revision = "a1_index_in_transaction"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.get_context().autocommit_block():
+        op.create_index("ix_jobs_user_status", "jobs", ["user_id", "status"],
+                        if_not_exists=True, postgresql_concurrently=True)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_user_status", table_name="jobs", if_exists=True)
+''',
+}
+
+
+def alembic_lint_transactions():
+    """`lint --alembic` knows Alembic's transactions from the rendered revisions: CREATE INDEX
+    CONCURRENTLY in a revision's own transaction is `concurrently-in-transaction`, at its
+    op.create_index line; the same in `autocommit_block()` is not."""
+    project = WORK / "alembic_concurrently"
+    shutil.copytree(HERE / "alembic_history", project, dirs_exist_ok=True)
+    versions = project / "alembic" / "versions"
+    for name, source in CONCURRENT_REVISIONS.items():
+        (versions / name).write_text(source)
+    done = run([DRIFTLINT, "lint", "--alembic", project / "alembic.ini", "--python", PYTHON,
+                "--format", "json"], cwd=project)
+    try:
+        findings = json.loads(done.stdout)["findings"]
+    except (ValueError, KeyError):
+        findings = []
+    source = CONCURRENT_REVISIONS["a1_index_in_transaction.py"].splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "op.create_index(" in text)
+    flagged = [(f["file"], f["line"]) for f in findings if f["rule"] == "concurrently-in-transaction"]
+    report("lint --alembic: CONCURRENTLY in the revision's transaction is flagged, in "
+           "autocommit_block it is not",
+           flagged == [("alembic/versions/a1_index_in_transaction.py", line)],
+           shown(done))
+
+
 def exporter_tests():
     done = run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 ROOT / "python" / "driftlint-sqlalchemy" / "tests"])
@@ -361,6 +426,7 @@ def main():
     guarded("errors", errors)
     guarded("verify --alembic", alembic_history)
     guarded("lint --alembic", alembic_lint)
+    guarded("lint --alembic transactions", alembic_lint_transactions)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
